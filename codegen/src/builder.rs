@@ -1,0 +1,382 @@
+//! `Builder`: the one entry point to the compiler (prost-build's `Config`, tonic-build's
+//! `configure()`). `generate` is pure; `compile` is what `build.rs` calls.
+
+use crate::diag::{Diagnostics, Report, Source};
+use crate::emit::{self, EmitOptions};
+use crate::{check, model, plan};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The contract used when `KRUSTD_CONTRACT` is not set.
+pub const DEFAULT_CONTRACT: &str = "contracts/krakend.json";
+
+/// The version of the krustd crates (also the `<v>` of `X-Krakend: Version <v>`).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Options of one compilation. Every default lives in `Default`.
+#[derive(Debug, Clone)]
+pub struct Builder {
+    /// The contract, absolute or relative to `root`.
+    contract: PathBuf,
+    /// The workspace root (`CARGO_MANIFEST_DIR` of the gateway package).
+    root: PathBuf,
+    emit_contract_tests: bool,
+    out_dir: Option<PathBuf>,
+    release: Option<String>,
+    emit_rerun_if_changed: bool,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder {
+            contract: PathBuf::from(DEFAULT_CONTRACT),
+            root: PathBuf::from("."),
+            emit_contract_tests: false,
+            out_dir: None,
+            release: None,
+            emit_rerun_if_changed: true,
+        }
+    }
+}
+
+/// The result of a successful `generate`.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The pretty-printed gateway module.
+    pub code: String,
+    /// Warnings about the contract.
+    pub warnings: Report,
+    pub plan: plan::Plan,
+}
+
+/// Why `compile` failed.
+#[derive(Debug)]
+pub enum CompileError {
+    /// The contract could not be read.
+    Io(PathBuf, std::io::Error),
+    /// The contract is invalid.
+    Contract(Report),
+    /// Generated tokens did not parse: a bug in Krustd. The tokens were written to `dump`.
+    Internal {
+        message: String,
+        dump: Option<PathBuf>,
+    },
+}
+
+impl std::fmt::Display for CompileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CompileError::Io(p, e) => {
+                write!(f, "error: cannot read the contract {}: {e}", p.display())
+            }
+            CompileError::Contract(r) => write!(f, "{r}"),
+            CompileError::Internal { message, dump } => {
+                write!(
+                    f,
+                    "error: internal error in krustd-codegen (please report it): {message}"
+                )?;
+                if let Some(d) = dump {
+                    write!(
+                        f,
+                        "\n  the generated tokens were written to {}",
+                        d.display()
+                    )?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Builder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// For `build.rs`: the contract from `KRUSTD_CONTRACT` (else `contracts/krakend.json`),
+    /// relative to `CARGO_MANIFEST_DIR`; the release from `KRUSTD_RELEASE`, else git.
+    pub fn from_env() -> Self {
+        let root = std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let contract = std::env::var_os("KRUSTD_CONTRACT")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_CONTRACT));
+        let release = std::env::var("KRUSTD_RELEASE")
+            .ok()
+            .filter(|r| !r.is_empty())
+            .or_else(|| git_short_sha(&root))
+            .unwrap_or_else(|| "unknown".to_owned());
+        Builder {
+            contract,
+            root,
+            release: Some(release),
+            ..Builder::default()
+        }
+    }
+
+    pub fn contract(&mut self, path: impl Into<PathBuf>) -> &mut Self {
+        self.contract = path.into();
+        self
+    }
+
+    pub fn root(&mut self, path: impl Into<PathBuf>) -> &mut Self {
+        self.root = path.into();
+        self
+    }
+
+    /// Also emit a `#[cfg(test)]` module exercising every endpoint (off by default).
+    pub fn emit_contract_tests(&mut self, on: bool) -> &mut Self {
+        self.emit_contract_tests = on;
+        self
+    }
+
+    /// Where `compile` writes `gateway.rs` (default: `$OUT_DIR`).
+    pub fn out_dir(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
+        self.out_dir = Some(dir.into());
+        self
+    }
+
+    /// The release identifier baked into the binary (default: `unknown`).
+    pub fn release(&mut self, release: impl Into<String>) -> &mut Self {
+        self.release = Some(release.into());
+        self
+    }
+
+    /// Print `cargo::rerun-if-*` lines in `compile` (default: on).
+    pub fn emit_rerun_if_changed(&mut self, on: bool) -> &mut Self {
+        self.emit_rerun_if_changed = on;
+        self
+    }
+
+    /// The contract's absolute path.
+    pub fn contract_path(&self) -> PathBuf {
+        if self.contract.is_absolute() {
+            self.contract.clone()
+        } else {
+            self.root.join(&self.contract)
+        }
+    }
+
+    /// The name diagnostics show: relative to the root when possible, never a machine path.
+    pub fn display_name(&self) -> String {
+        let abs = self.contract_path();
+        match abs.strip_prefix(&self.root) {
+            Ok(rel) => rel.display().to_string(),
+            Err(_) => self.contract.display().to_string(),
+        }
+    }
+
+    /// Reads the contract into a `Source`.
+    pub fn read_source(&self) -> Result<Source, CompileError> {
+        let path = self.contract_path();
+        let text = std::fs::read_to_string(&path).map_err(|e| CompileError::Io(path.clone(), e))?;
+        Ok(Source {
+            name: self.display_name(),
+            text,
+        })
+    }
+
+    /// Contract text → pretty-printed gateway code. Pure: no files, no environment.
+    pub fn generate(&self, source: Source) -> Result<Generated, Report> {
+        let sha = hex_sha256(source.text.as_bytes());
+        let source = Arc::new(source);
+        let mut d = Diagnostics::new(source.clone());
+        let service = match serde_json::from_str::<serde_json::Value>(&source.text) {
+            Ok(root) => model::read(&mut d, &root),
+            Err(e) => {
+                let (line, col) = char_column(&source.text, e.line(), e.column());
+                d.error_at(
+                    line,
+                    col,
+                    format!("invalid JSON: {}", strip_position(&e.to_string())),
+                    Some("the contract must be a single JSON object".to_owned()),
+                );
+                None
+            }
+        };
+        if let Some(s) = &service {
+            check::run(&mut d, s);
+        }
+        let warnings = d.finish()?;
+        let Some(service) = service else {
+            return Err(warnings);
+        };
+        let release = self.release.as_deref().unwrap_or("unknown");
+        let plan = plan::lower(&service, &sha, VERSION, release);
+        let tokens = emit::gateway(
+            &plan,
+            EmitOptions {
+                contract_tests: self.emit_contract_tests,
+            },
+        );
+        let code = match syn::parse2::<syn::File>(tokens.clone()) {
+            Ok(file) => prettyplease::unparse(&file),
+            Err(e) => {
+                // A Krustd bug, not a contract error: keep the raw tokens to debug it.
+                return Err(internal_report(&source, &e.to_string(), tokens.to_string()));
+            }
+        };
+        let header = format!(
+            "// @generated by krustd-codegen {VERSION} from {} (sha256 {sha}). Do not edit.\n\n",
+            source.name
+        );
+        Ok(Generated {
+            code: header + &code,
+            warnings,
+            plan,
+        })
+    }
+
+    /// For `build.rs`: reads the contract, generates, writes `gateway.rs` into the output
+    /// directory only if its bytes changed, and prints the rerun directives. Returns warnings.
+    pub fn compile(&self) -> Result<Report, CompileError> {
+        let path = self.contract_path();
+        if self.emit_rerun_if_changed {
+            println!("cargo::rerun-if-env-changed=KRUSTD_CONTRACT");
+            println!("cargo::rerun-if-env-changed=KRUSTD_RELEASE");
+            println!("cargo::rerun-if-changed={}", path.display());
+            println!(
+                "cargo::rerun-if-changed={}",
+                self.root.join("build.rs").display()
+            );
+            for git_file in git_inputs(&self.root) {
+                println!("cargo::rerun-if-changed={}", git_file.display());
+            }
+        }
+        let source = self.read_source()?;
+        let out_dir = self
+            .out_dir
+            .clone()
+            .or_else(|| std::env::var_os("OUT_DIR").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("."));
+        let generated = match self.generate(source) {
+            Ok(g) => g,
+            Err(report) => {
+                if report
+                    .items
+                    .iter()
+                    .any(|d| d.message.starts_with("internal error"))
+                {
+                    let dump = out_dir.join("gateway.tokens.txt");
+                    let _ = std::fs::write(&dump, report.to_string());
+                }
+                return Err(CompileError::Contract(report));
+            }
+        };
+        let target = out_dir.join("gateway.rs");
+        write_if_changed(&target, generated.code.as_bytes())
+            .map_err(|e| CompileError::Io(target.clone(), e))?;
+        Ok(generated.warnings)
+    }
+
+    /// `compile`, reporting to Cargo: one `cargo::warning=` per warning line, and on failure
+    /// one `cargo::error=` per line (Cargo ≥ 1.84), then a non-zero exit. Never panics.
+    pub fn compile_or_report(&self) {
+        match self.compile() {
+            Ok(warnings) => {
+                for line in warnings.to_string().lines() {
+                    println!("cargo::warning={line}");
+                }
+            }
+            Err(e) => {
+                for line in e.to_string().lines() {
+                    println!("cargo::error={line}");
+                }
+                // Also on stderr, which Cargo shows with the failed build script's output.
+                eprintln!("{e}");
+                std::process::exit(1);
+            }
+        }
+    }
+}
+
+fn internal_report(source: &Arc<Source>, message: &str, tokens: String) -> Report {
+    let mut d = Diagnostics::new(source.clone());
+    d.error(
+        "",
+        format!("internal error: generated code does not parse: {message}"),
+        Some(format!("please report this Krustd bug; tokens: {tokens}")),
+    );
+    match d.finish() {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+/// serde_json reports byte columns; diagnostics count characters.
+fn char_column(text: &str, line: usize, byte_col: usize) -> (usize, usize) {
+    let line = line.max(1);
+    let Some(l) = text.lines().nth(line - 1) else {
+        return (line, byte_col.max(1));
+    };
+    let end = byte_col.saturating_sub(1).min(l.len());
+    let end = (0..=end)
+        .rev()
+        .find(|i| l.is_char_boundary(*i))
+        .unwrap_or(0);
+    (line, l[..end].chars().count() + 1)
+}
+
+/// serde_json appends ` at line X column Y`; the diagnostic shows the location itself.
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_owned(),
+        None => msg.to_owned(),
+    }
+}
+
+/// Lower-case hex sha256.
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Writes `bytes` to `path` unless it already holds exactly them (so Cargo does not rebuild
+/// unchanged code).
+pub fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, bytes)
+}
+
+/// The git files whose change means a new release SHA: `HEAD` and the ref it points to.
+fn git_inputs(root: &Path) -> Vec<PathBuf> {
+    let git = root.join(".git");
+    let head = git.join("HEAD");
+    if !head.is_file() {
+        return Vec::new();
+    }
+    let mut out = vec![head.clone()];
+    if let Ok(text) = std::fs::read_to_string(&head) {
+        if let Some(r) = text.trim().strip_prefix("ref: ") {
+            let ref_file = git.join(r);
+            if ref_file.is_file() {
+                out.push(ref_file);
+            }
+            let packed = git.join("packed-refs");
+            if packed.is_file() {
+                out.push(packed);
+            }
+        }
+    }
+    out
+}
+
+fn git_short_sha(root: &Path) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .current_dir(root)
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let sha = String::from_utf8(out.stdout).ok()?.trim().to_owned();
+    (!sha.is_empty()).then_some(sha)
+}

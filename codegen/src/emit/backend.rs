@@ -1,0 +1,117 @@
+//! One backend: its spec and the function that calls it and shapes its data.
+
+use super::{endpoint::allow_lists, ident, method};
+use crate::path::UrlPiece;
+use crate::plan::{Backend, Decode, Endpoint, ErrorHandling, ShapeStep};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+fn url_parts(pieces: &[UrlPiece]) -> TokenStream {
+    let parts = pieces.iter().map(|p| match p {
+        UrlPiece::Lit(s) => quote! { __rt::UrlPart::Lit(#s) },
+        UrlPiece::Param(i) => quote! { __rt::UrlPart::Param(#i) },
+    });
+    quote! { &[#(#parts),*] }
+}
+
+fn paths(list: &[Vec<String>]) -> TokenStream {
+    let items = list.iter().map(|p| quote! { &[#(#p),*] });
+    quote! { &[#(#items),*] }
+}
+
+/// One manipulation step as an expression turning `__d` into the next data.
+fn step(s: &ShapeStep) -> TokenStream {
+    match s {
+        ShapeStep::Target(p) => quote! { __rt::shape::target(__d, &[#(#p),*]) },
+        ShapeStep::Allow(list) => {
+            let l = paths(list);
+            quote! { __rt::shape::allow(__d, #l) }
+        }
+        ShapeStep::Deny(list) => {
+            let l = paths(list);
+            quote! {{ let mut __d = __d; __rt::shape::deny(&mut __d, #l); __d }}
+        }
+        ShapeStep::Mapping(pairs) => {
+            let pairs = pairs.iter().map(|(a, b)| quote! { (#a, #b) });
+            quote! {{ let mut __d = __d; __rt::shape::mapping(&mut __d, &[#(#pairs),*]); __d }}
+        }
+        ShapeStep::Group(g) => quote! { __rt::shape::group(__d, #g) },
+    }
+}
+
+/// The manipulation steps, in order: `let __d = step;` for all but the last, which is the value.
+fn shape(steps: &[ShapeStep]) -> TokenStream {
+    let Some((last, first)) = steps.split_last() else {
+        return quote! { __d };
+    };
+    let first = first.iter().map(step);
+    let last = step(last);
+    quote! { #(let __d = #first;)* #last }
+}
+
+pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
+    let spec = ident::static_ident(&b.ident, "");
+    let f = ident::fn_ident(&b.ident);
+    let doc = format!(
+        " Backend {} of {} {}: {} {} (contract {})",
+        b.index, e.method, e.path, b.method, b.url_pattern, b.pointer
+    );
+    let display = &b.url_display;
+    let path = url_parts(&b.path);
+    let query = match &b.query {
+        Some(q) => {
+            let q = url_parts(q);
+            quote! { ::core::option::Option::Some(#q) }
+        }
+        None => quote! { ::core::option::Option::None },
+    };
+    let hosts = &b.hosts;
+    let m = method(&b.method);
+    let decode = match b.decode {
+        Decode::JsonObject => quote! { __rt::Decode::JsonObject },
+        Decode::JsonCollection => quote! { __rt::Decode::JsonCollection },
+        Decode::SafeJson => quote! { __rt::Decode::SafeJson },
+        Decode::String => quote! { __rt::Decode::String },
+        Decode::Discard | Decode::Stream => quote! { __rt::Decode::Discard },
+    };
+    let errors = match &b.errors {
+        ErrorHandling::Plain => quote! { __rt::ErrorHandling::Plain },
+        ErrorHandling::ReturnCode => quote! { __rt::ErrorHandling::ReturnCode },
+        ErrorHandling::Details(a) => quote! { __rt::ErrorHandling::Details(#a) },
+    };
+    let (lists, headers, query_allow) =
+        allow_lists(&b.ident, b.input_headers.as_ref(), b.input_query.as_ref());
+    let spec_item = quote! {
+        #lists
+        #[doc = #doc]
+        static #spec: __rt::BackendSpec = __rt::BackendSpec {
+            url_pattern: #display,
+            url: __rt::UrlTemplate { path: #path, query: #query },
+            hosts: __rt::Hosts::new(&[#(#hosts),*]),
+            method: #m,
+            decode: #decode,
+            input_headers: #headers,
+            input_query: #query_allow,
+            errors: #errors,
+        };
+    };
+    if b.decode == Decode::Stream {
+        // A no-op endpoint streams the answer (`respond::no_op`); there is nothing to shape.
+        return spec_item;
+    }
+    let call = if b.steps.is_empty() {
+        quote! { __rt::backend::call(__ctx, &#spec).await }
+    } else {
+        let steps = shape(&b.steps);
+        quote! {
+            __rt::backend::call(__ctx, &#spec).await.shape(|__d| { #steps })
+        }
+    };
+    quote! {
+        #spec_item
+        #[doc = #doc]
+        async fn #f(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
+            #call
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! One endpoint: its spec and its handler.
+
+use super::{backend, duration, ident};
+use crate::plan::{AllowList, Endpoint, Output};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// Tokens for an optional `&'static HeaderAllowList`/`QueryAllowList` plus the statics they
+/// need (a `static` cannot hold `HeaderName`s inline).
+pub(crate) fn allow_lists(
+    base: &str,
+    headers: Option<&AllowList>,
+    query: Option<&AllowList>,
+) -> (TokenStream, TokenStream, TokenStream) {
+    let mut items = TokenStream::new();
+    let headers_ref = match headers {
+        Some(list) => {
+            let names_id = ident::static_ident(base, "_HEADER_NAMES");
+            let list_id = ident::static_ident(base, "_HEADERS");
+            let names = &list.names;
+            let n = names.len();
+            let all = list.all;
+            items.extend(quote! {
+                static #names_id: [__rt::HeaderName; #n] = [#(__rt::HeaderName::from_static(#names)),*];
+                static #list_id: __rt::HeaderAllowList = __rt::HeaderAllowList { all: #all, names: &#names_id };
+            });
+            quote! { ::core::option::Option::Some(&#list_id) }
+        }
+        None => quote! { ::core::option::Option::None },
+    };
+    let query_ref = match query {
+        Some(list) => {
+            let list_id = ident::static_ident(base, "_QUERY");
+            let names = &list.names;
+            let all = list.all;
+            items.extend(quote! {
+                static #list_id: __rt::QueryAllowList = __rt::QueryAllowList { all: #all, names: &[#(#names),*] };
+            });
+            quote! { ::core::option::Option::Some(&#list_id) }
+        }
+        None => quote! { ::core::option::Option::None },
+    };
+    (items, headers_ref, query_ref)
+}
+
+pub fn emit(e: &Endpoint) -> TokenStream {
+    let spec = ident::static_ident(&e.ident, "");
+    let handler = ident::fn_ident(&e.ident);
+    let name = format!("{} {}", e.method, e.path);
+    let doc = format!(" {} (contract {})", name, e.pointer);
+    let param_segments = &e.param_segments;
+    let timeout = duration(e.timeout);
+    let backend_timeout = duration(e.backend_timeout);
+    let cache = match e.cache_max_age {
+        Some(s) => quote! { ::core::option::Option::Some(#s) },
+        None => quote! { ::core::option::Option::None },
+    };
+    let (lists, headers, query) =
+        allow_lists(&e.ident, e.input_headers.as_ref(), e.input_query.as_ref());
+    let output = match e.output {
+        Output::Json | Output::NoOp => quote! { __rt::Output::Json },
+        Output::JsonCollection => quote! { __rt::Output::JsonCollection },
+        Output::String => quote! { __rt::Output::String },
+    };
+    let backends = e.backends.iter().map(|b| backend::emit(e, b));
+
+    let body = if e.output == Output::NoOp {
+        let b0 = e
+            .backends
+            .first()
+            .map(|b| ident::static_ident(&b.ident, ""));
+        quote! { __rt::respond::no_op(&__ctx, &#b0).await }
+    } else if e.backends.len() == 1 {
+        let f = e.backends.iter().map(|b| ident::fn_ident(&b.ident));
+        quote! {
+            #(let __b0 = #f(&__ctx).await;)*
+            __rt::respond::respond(&__ctx, [__b0])
+        }
+    } else {
+        let calls = e.backends.iter().map(|b| {
+            let f = ident::fn_ident(&b.ident);
+            quote! { #f(&__ctx) }
+        });
+        let vars: Vec<_> = (0..e.backends.len())
+            .map(|i| ident::fn_ident(&format!("__b{i}")))
+            .collect();
+        quote! {
+            let (#(#vars),*) = __rt::join!(#(#calls),*);
+            __rt::respond::respond(&__ctx, [#(#vars),*])
+        }
+    };
+
+    quote! {
+        #lists
+        #[doc = #doc]
+        static #spec: __rt::EndpointSpec = __rt::EndpointSpec {
+            name: #name,
+            param_segments: &[#(#param_segments),*],
+            timeout: #timeout,
+            backend_timeout: #backend_timeout,
+            cache_max_age: #cache,
+            input_headers: #headers,
+            input_query: #query,
+            output: #output,
+        };
+
+        #[doc = #doc]
+        async fn #handler(
+            __rt::State(__state): __rt::State<__rt::SharedState>,
+            __req: __rt::Request,
+        ) -> __rt::Response {
+            let __ctx = match __rt::EndpointCtx::start(&__state, &#spec, __req).await {
+                ::core::result::Result::Ok(__ctx) => __ctx,
+                ::core::result::Result::Err(__rejection) => return __rejection,
+            };
+            #body
+        }
+
+        #(#backends)*
+    }
+}

@@ -1,0 +1,81 @@
+//! Plan → Rust tokens. One module per concern; all of them read only `plan`.
+//!
+//! The output is straight-line glue over `'static` data: one `static` spec per endpoint and per
+//! backend, one async fn per endpoint and per backend, a fixed-arity `join!` for the fan-out,
+//! and the route registrations. Mechanisms live in `krustd_runtime`, reached through `__rt`.
+
+mod backend;
+mod endpoint;
+pub mod ident;
+mod service;
+mod tests;
+
+use crate::plan::Plan;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// What to emit besides the gateway itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EmitOptions {
+    /// A `#[cfg(test)]` module that exercises every endpoint against a mock backend.
+    pub contract_tests: bool,
+}
+
+/// The items of a generated gateway module.
+pub fn gateway(plan: &Plan, options: EmitOptions) -> TokenStream {
+    let service = service::emit(plan);
+    let endpoints = plan.endpoints.iter().map(endpoint::emit);
+    let tests = if options.contract_tests {
+        tests::emit(plan)
+    } else {
+        TokenStream::new()
+    };
+    quote! {
+        use ::krustd_runtime::__codegen as __rt;
+
+        const _: () = ::core::assert!(
+            __rt::CODEGEN_FORMAT == 1u32,
+            "this gateway was generated for another version of krustd-runtime; regenerate it"
+        );
+
+        #service
+        #(#endpoints)*
+        #tests
+    }
+}
+
+/// Tokens for a `Duration` constant.
+pub(crate) fn duration(d: std::time::Duration) -> TokenStream {
+    let secs = d.as_secs();
+    let nanos = d.subsec_nanos();
+    quote! { __rt::Duration::new(#secs, #nanos) }
+}
+
+/// Tokens for an `Option<Duration>`.
+pub(crate) fn opt_duration(d: Option<std::time::Duration>) -> TokenStream {
+    match d {
+        Some(d) => {
+            let d = duration(d);
+            quote! { ::core::option::Option::Some(#d) }
+        }
+        None => quote! { ::core::option::Option::None },
+    }
+}
+
+/// Tokens for an `Option<&'static str>`.
+pub(crate) fn opt_str(s: Option<&str>) -> TokenStream {
+    match s {
+        Some(s) => quote! { ::core::option::Option::Some(#s) },
+        None => quote! { ::core::option::Option::None },
+    }
+}
+
+/// Tokens for a `Method` constant. `check` only lets standard verbs through.
+pub(crate) fn method(m: &str) -> TokenStream {
+    let known = [
+        "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    let m = if known.contains(&m) { m } else { "GET" };
+    let id = ident::fn_ident(m);
+    quote! { __rt::Method::#id }
+}

@@ -1,0 +1,118 @@
+//! The service: its settings, build identity, route table and the `Gateway` impl.
+
+use super::{ident, opt_duration, opt_str};
+use crate::plan::Plan;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub fn emit(plan: &Plan) -> TokenStream {
+    let s = &plan.service;
+    let port = s.port;
+    let listen_ip = &s.listen_ip;
+    let read_timeout = opt_duration(s.read_timeout);
+    let write_timeout = opt_duration(s.write_timeout);
+    let idle_timeout = opt_duration(s.idle_timeout);
+    let read_header_timeout = opt_duration(s.read_header_timeout);
+    let max_shutdown_wait = opt_duration(s.max_shutdown_wait);
+    let debug_endpoint = s.debug_endpoint;
+    let echo_endpoint = s.echo_endpoint;
+    let health_path = opt_str(s.health_path.as_deref());
+    let return_error_msg = s.return_error_msg;
+    let version_header = &s.version_header;
+    let log_level = opt_str(s.log_level.as_deref());
+    let error_body_404 = opt_str(s.error_body_404.as_deref());
+    let error_body_405 = opt_str(s.error_body_405.as_deref());
+    let disable_redirect_trailing_slash = s.disable_redirect_trailing_slash;
+    let disable_redirect_fixed_path = s.disable_redirect_fixed_path;
+    let disable_handle_method_not_allowed = s.disable_handle_method_not_allowed;
+
+    let id = &plan.identity;
+    let (name, sha, version, release) = (&id.name, &id.contract_sha256, &id.version, &id.release);
+
+    let routes = plan.routes.iter().map(|r| {
+        let pattern = &r.pattern;
+        let methods = &r.methods;
+        quote! { __rt::Route { pattern: #pattern, methods: &[#(#methods),*] } }
+    });
+    let method_order = &plan.method_order;
+
+    // One `.route(path, method router)` per distinct path, methods in contract order.
+    let registrations = plan.routes.iter().filter_map(|r| {
+        let eps: Vec<_> = plan
+            .endpoints
+            .iter()
+            .filter(|e| e.path == r.pattern)
+            .collect();
+        if eps.is_empty() {
+            return None;
+        }
+        let pattern = &r.pattern;
+        let mut chain = quote! { __rt::axum::routing::MethodRouter::new() };
+        for e in &eps {
+            let filter = ident::fn_ident(&e.method);
+            let handler = ident::fn_ident(&e.ident);
+            chain = quote! { #chain.on(__rt::MethodFilter::#filter, #handler) };
+        }
+        if eps.iter().any(|e| e.method == "GET") {
+            // axum would answer HEAD with the GET handler; KrakenD never routes HEAD.
+            chain = quote! { #chain.on(__rt::MethodFilter::HEAD, __rt::not_matched::<Gateway>) };
+        }
+        Some(quote! {
+            .route(#pattern, #chain.fallback(__rt::not_matched::<Gateway>))
+        })
+    });
+
+    quote! {
+        /// Service settings of the contract.
+        pub static SERVICE: __rt::ServiceSpec = __rt::ServiceSpec {
+            port: #port,
+            listen_ip: #listen_ip,
+            read_timeout: #read_timeout,
+            write_timeout: #write_timeout,
+            idle_timeout: #idle_timeout,
+            read_header_timeout: #read_header_timeout,
+            max_shutdown_wait: #max_shutdown_wait,
+            debug_endpoint: #debug_endpoint,
+            echo_endpoint: #echo_endpoint,
+            health_path: #health_path,
+            return_error_msg: #return_error_msg,
+            version_header: #version_header,
+            log_level: #log_level,
+        };
+
+        /// Identity of this build.
+        pub static IDENTITY: __rt::BuildIdentity = __rt::BuildIdentity {
+            name: #name,
+            contract_sha256: #sha,
+            version: #version,
+            release: #release,
+        };
+
+        /// Registered paths and methods, for redirects, 405 and 404.
+        pub static ROUTES: __rt::RouteTable = __rt::RouteTable {
+            routes: &[#(#routes),*],
+            method_order: &[#(#method_order),*],
+            version_header: #version_header,
+            error_body_404: #error_body_404,
+            error_body_405: #error_body_405,
+            disable_redirect_trailing_slash: #disable_redirect_trailing_slash,
+            disable_redirect_fixed_path: #disable_redirect_fixed_path,
+            disable_handle_method_not_allowed: #disable_handle_method_not_allowed,
+        };
+
+        /// The gateway compiled from the contract.
+        pub struct Gateway;
+
+        impl __rt::Gateway for Gateway {
+            const SERVICE: &'static __rt::ServiceSpec = &SERVICE;
+            const IDENTITY: &'static __rt::BuildIdentity = &IDENTITY;
+            const ROUTES: &'static __rt::RouteTable = &ROUTES;
+
+            fn endpoints(
+                router: __rt::Router<__rt::SharedState>,
+            ) -> __rt::Router<__rt::SharedState> {
+                router #(#registrations)*
+            }
+        }
+    }
+}

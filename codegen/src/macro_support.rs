@@ -1,0 +1,55 @@
+//! What `gateway!("contracts/x.json")` expands to; the proc-macro crate is a thin shim over this.
+
+use crate::builder::Builder;
+use proc_macro2::TokenStream;
+use quote::quote;
+use std::path::{Path, PathBuf};
+
+/// Expands `gateway!(lit)`: the gateway of the contract at `lit` (relative to the crate's
+/// `CARGO_MANIFEST_DIR`) as an expression of type `axum::Router`. Errors become
+/// `compile_error!` on the literal, with the same rendering as `build.rs`.
+///
+/// `gateway!(lit, options)` evaluates to `router_with::<Gateway>(options)` instead, where
+/// `options` is a `krustd_runtime::Options` expression (tests use it to reach mock backends).
+pub fn expand_gateway(lit: &syn::LitStr, options: Option<&syn::Expr>) -> TokenStream {
+    match expand(lit, options) {
+        Ok(t) => t,
+        Err(msg) => syn::Error::new(lit.span(), msg).to_compile_error(),
+    }
+}
+
+fn expand(lit: &syn::LitStr, options: Option<&syn::Expr>) -> Result<TokenStream, String> {
+    let rel = lit.value();
+    if Path::new(&rel).is_absolute() {
+        return Err(format!(
+            "gateway!: `{rel}` is absolute; give a path relative to the crate root"
+        ));
+    }
+    let root = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .ok_or("gateway!: CARGO_MANIFEST_DIR is not set; build with cargo")?;
+    let mut builder = Builder::new();
+    builder.root(&root).contract(&rel);
+    let source = builder.read_source().map_err(|e| e.to_string())?;
+    let generated = builder.generate(source).map_err(|r| r.to_string())?;
+    let file: syn::File = syn::parse_str(&generated.code)
+        .map_err(|e| format!("gateway!: internal error, generated code does not parse: {e}"))?;
+    let abs = builder.contract_path();
+    let abs = abs.to_string_lossy();
+    let items = file.items;
+    let router = match options {
+        Some(o) => quote! { ::krustd_runtime::router_with::<__krustd_gateway::Gateway>(#o) },
+        None => quote! { ::krustd_runtime::router::<__krustd_gateway::Gateway>() },
+    };
+    Ok(quote! {
+        {
+            #[allow(dead_code)]
+            mod __krustd_gateway {
+                // Recompile when the contract changes.
+                const _: &[u8] = ::core::include_bytes!(#abs);
+                #(#items)*
+            }
+            #router
+        }
+    })
+}

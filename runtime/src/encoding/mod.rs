@@ -1,0 +1,2 @@
+//! Backend response decoding and client response rendering.
+pub mod json;

@@ -1,0 +1,124 @@
+//! Assembling a generated gateway into an axum `Router`.
+
+use crate::ctx::{BuildIdentity, GatewayState, RawTarget, SharedState};
+use crate::router::{self, RouteTable};
+use crate::spec::ServiceSpec;
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use axum::Router;
+use std::sync::Arc;
+
+/// What codegen emits for a contract: its static facts and its routes.
+pub trait Gateway: 'static {
+    const SERVICE: &'static ServiceSpec;
+    const IDENTITY: &'static BuildIdentity;
+    const ROUTES: &'static RouteTable;
+    /// Adds the contract's endpoints to `router`.
+    fn endpoints(router: Router<SharedState>) -> Router<SharedState>;
+}
+
+/// Run-time choices that are not part of the contract.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Serve `/__debug/` even if the contract does not enable it (`krustd -d`).
+    pub debug: bool,
+    /// Send every backend call to this host instead (tests generated from the contract).
+    pub host_override: Option<String>,
+    /// Replace these contract hosts (`http://users`) by others (`http://127.0.0.1:4321`):
+    /// for tests that point a contract at mock backends.
+    pub host_map: Vec<(String, String)>,
+}
+
+/// The backend HTTP client: pooled keep-alive connections, gzip decoding, title-case header
+/// names on the wire (backends see `X-User-Id`, as from KrakenD).
+pub fn http_client() -> reqwest::Client {
+    let builder = reqwest::Client::builder()
+        .pool_max_idle_per_host(250)
+        .http1_title_case_headers()
+        .redirect(reqwest::redirect::Policy::limited(10))
+        .no_proxy();
+    match builder.build() {
+        Ok(c) => c,
+        // Building only fails when the TLS backend cannot initialise; a client without
+        // customisation is the best remaining option.
+        Err(_) => reqwest::Client::new(),
+    }
+}
+
+/// The gateway `G` as an axum router, with default options.
+pub fn router<G: Gateway>() -> Router {
+    router_with::<G>(Options::default())
+}
+
+/// The gateway `G` as an axum router.
+pub fn router_with<G: Gateway>(options: Options) -> Router {
+    let state = Arc::new(GatewayState {
+        client: http_client(),
+        service: G::SERVICE,
+        identity: G::IDENTITY,
+        host_override: options.host_override,
+        host_map: options.host_map,
+    });
+    let mut inner: Router<SharedState> = G::endpoints(Router::new());
+    if let Some(path) = G::SERVICE.health_path {
+        inner = inner.route(
+            path,
+            get(crate::special::health)
+                .head(not_matched::<G>)
+                .fallback(not_matched::<G>),
+        );
+    }
+    if G::SERVICE.debug_endpoint || options.debug {
+        inner = inner
+            .route("/__debug/", any(crate::special::debug))
+            .route("/__debug/{*rest}", any(crate::special::debug));
+    }
+    if G::SERVICE.echo_endpoint {
+        inner = inner
+            .route("/__echo/", any(crate::special::echo))
+            .route("/__echo/{*rest}", any(crate::special::echo));
+    }
+    let inner = inner.fallback(not_matched::<G>).with_state(state);
+    Router::new()
+        .fallback_service(inner)
+        .layer(axum::middleware::from_fn(canonicalize))
+}
+
+/// The answer when no handler matched: redirect, 405 or 404 (see [`router::not_matched`]).
+pub async fn not_matched<G: Gateway>(req: Request) -> Response {
+    router::not_matched(
+        G::ROUTES,
+        req.method(),
+        req.uri().path(),
+        req.uri().query(),
+        req.headers(),
+    )
+}
+
+/// Rewrites the request path to the decoded-then-re-encoded form the router matches on, so
+/// that `%2F` is a separator as in KrakenD; keeps the original target for `/__echo/`.
+async fn canonicalize(mut req: Request, next: Next) -> Response {
+    let canonical = match router::canonical_path(req.uri().path()) {
+        std::borrow::Cow::Borrowed(_) => None,
+        std::borrow::Cow::Owned(p) => Some(p),
+    };
+    if let Some(path) = canonical {
+        let original = req.uri().clone();
+        let pq = match original.query() {
+            Some(q) => format!("{path}?{q}"),
+            None => path,
+        };
+        let mut parts = original.clone().into_parts();
+        match pq.parse() {
+            Ok(p) => parts.path_and_query = Some(p),
+            Err(_) => return http::StatusCode::BAD_REQUEST.into_response(),
+        }
+        if let Ok(uri) = http::Uri::from_parts(parts) {
+            *req.uri_mut() = uri;
+            req.extensions_mut().insert(RawTarget(original));
+        }
+    }
+    next.run(req).await
+}

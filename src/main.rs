@@ -1,0 +1,7 @@
+//! The gateway binary: the contract selected at build time (`KRUSTD_CONTRACT`), compiled in.
+
+krustd_runtime::include_gateway!();
+
+fn main() -> std::process::ExitCode {
+    krustd_runtime::run::<gateway::Gateway>()
+}
