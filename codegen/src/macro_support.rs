@@ -18,6 +18,17 @@ pub fn expand_gateway(lit: &syn::LitStr, options: Option<&syn::Expr>) -> TokenSt
     }
 }
 
+/// The directory the contract path is relative to: the crate root, or the nearest ancestor of
+/// it that holds the file (trybuild compiles its cases in a project under `target/`).
+fn resolve_root(manifest_dir: &Path, rel: &str) -> PathBuf {
+    manifest_dir
+        .ancestors()
+        .take(6)
+        .find(|dir| dir.join(rel).is_file())
+        .unwrap_or(manifest_dir)
+        .to_path_buf()
+}
+
 fn expand(lit: &syn::LitStr, options: Option<&syn::Expr>) -> Result<TokenStream, String> {
     let rel = lit.value();
     if Path::new(&rel).is_absolute() {
@@ -29,9 +40,15 @@ fn expand(lit: &syn::LitStr, options: Option<&syn::Expr>) -> Result<TokenStream,
         .map(PathBuf::from)
         .ok_or("gateway!: CARGO_MANIFEST_DIR is not set; build with cargo")?;
     let mut builder = Builder::new();
-    builder.root(&root).contract(&rel);
+    builder.root(resolve_root(&root, &rel)).contract(&rel);
     let source = builder.read_source().map_err(|e| e.to_string())?;
-    let generated = builder.generate(source).map_err(|r| r.to_string())?;
+    let generated = builder.generate(source).map_err(|r| {
+        // rustc already prints `error: ` before a compile_error's text.
+        let text = r.to_string();
+        text.strip_prefix("error: ")
+            .map(str::to_owned)
+            .unwrap_or(text)
+    })?;
     let file: syn::File = syn::parse_str(&generated.code)
         .map_err(|e| format!("gateway!: internal error, generated code does not parse: {e}"))?;
     let abs = builder.contract_path();

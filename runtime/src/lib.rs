@@ -9,6 +9,7 @@
 pub mod backend;
 pub mod ctx;
 pub mod encoding;
+pub mod flatmap;
 pub mod forward;
 pub mod gateway;
 pub mod log;

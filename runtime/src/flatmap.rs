@@ -1,0 +1,1 @@
+//! KrakenD's `flatmap_filter` (being written).
