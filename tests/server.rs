@@ -1,0 +1,216 @@
+//! The process around the gateway: command line, listen address, graceful shutdown.
+
+mod common;
+use common::*;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_krustd");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Polls `/__health` until it answers (bounded: 100 tries, 50 ms apart).
+async fn wait_healthy(port: u16) -> bool {
+    for _ in 0..100 {
+        if let Ok(r) = client()
+            .get(format!("http://127.0.0.1:{port}/__health"))
+            .send()
+            .await
+        {
+            if r.status() == 200 {
+                return true;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn version_prints_the_build_identity() {
+    let out = Command::new(BIN)
+        .arg("--version")
+        .output()
+        .expect("run krustd");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("contract: Krustd demo"), "{text}");
+    assert!(
+        text.contains(concat!("krustd ", env!("CARGO_PKG_VERSION"))),
+        "{text}"
+    );
+    let sha = text
+        .lines()
+        .find_map(|l| l.strip_prefix("contract sha256: "))
+        .expect("sha line");
+    assert_eq!(sha.len(), 64);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("release: ") && l.len() > 9),
+        "{text}"
+    );
+}
+
+#[test]
+fn help_lists_the_flags() {
+    let out = Command::new(BIN)
+        .arg("--help")
+        .output()
+        .expect("run krustd");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for flag in ["--debug", "--port", "--log-level", "--version"] {
+        assert!(text.contains(flag), "{flag} missing in {text}");
+    }
+    let bad = Command::new(BIN)
+        .arg("--config")
+        .arg("x.json")
+        .output()
+        .expect("run");
+    assert!(!bad.status.success(), "no flag reads a contract");
+}
+
+#[tokio::test]
+async fn port_flag_and_env_and_sigterm() {
+    // -p wins over KRAKEND_PORT, which wins over the contract.
+    let port = free_port();
+    let child = Command::new(BIN)
+        .args(["-p", &port.to_string(), "-l", "ERROR"])
+        .env("KRAKEND_PORT", "1")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut running = Running(child);
+    assert!(
+        wait_healthy(port).await,
+        "gateway did not start on -p {port}"
+    );
+    let pid = running.0.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let mut status = None;
+    for _ in 0..100 {
+        if let Some(s) = running.0.try_wait().expect("wait") {
+            status = Some(s);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "SIGTERM must end the process with 0: {status:?}"
+    );
+
+    let port = free_port();
+    let child = Command::new(BIN)
+        .env("KRAKEND_PORT", port.to_string())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let _running = Running(child);
+    assert!(
+        wait_healthy(port).await,
+        "gateway did not start on KRAKEND_PORT={port}"
+    );
+}
+
+static SERVICE: krustd_runtime::spec::ServiceSpec = krustd_runtime::spec::ServiceSpec {
+    port: 0,
+    listen_ip: "127.0.0.1",
+    read_timeout: None,
+    write_timeout: None,
+    idle_timeout: None,
+    read_header_timeout: None,
+    max_shutdown_wait: Some(Duration::from_secs(5)),
+    debug_endpoint: false,
+    echo_endpoint: false,
+    health_path: Some("/__health"),
+    return_error_msg: false,
+    version_header: "Version test",
+    log_level: None,
+};
+
+#[tokio::test]
+async fn shutdown_drains_in_flight_requests() {
+    let mock_url = start(mock()).await;
+    let app = krustd_macros::gateway!(
+        "contracts/features/responses.json",
+        hosts(&[("http://mock", mock_url.as_str())])
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(krustd_runtime::server::serve_router(
+        listener,
+        app,
+        &SERVICE,
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    // /partial-timeout takes ~425 ms (85 % of its 500 ms timeout) and then answers 200.
+    let in_flight = tokio::spawn(async move {
+        client()
+            .get(format!("http://{addr}/partial-timeout"))
+            .send()
+            .await
+            .map(|r| r.status())
+    });
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let _ = stop.send(());
+    let status = in_flight
+        .await
+        .expect("join")
+        .expect("the in-flight request completes");
+    assert_eq!(status, 200);
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("the server stops once drained")
+        .expect("join");
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "no new connections after shutdown"
+    );
+}
+
+#[tokio::test]
+async fn debug_option_enables_the_debug_endpoint() {
+    let mock_url = start(mock()).await;
+    let without = start(krustd_macros::gateway!(
+        "contracts/features/responses.json",
+        hosts(&[("http://mock", mock_url.as_str())])
+    ))
+    .await;
+    let (status, _, _) = get(&format!("{without}/__debug/x")).await;
+    assert_eq!(status, 404);
+    let with = start(krustd_macros::gateway!(
+        "contracts/features/responses.json",
+        Options {
+            debug: true,
+            ..hosts(&[("http://mock", mock_url.as_str())])
+        }
+    ))
+    .await;
+    let (status, _, body) = get(&format!("{with}/__debug/x")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, r#"{"message":"pong"}"#);
+}
