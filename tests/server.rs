@@ -138,6 +138,7 @@ static SERVICE: krustd_runtime::spec::ServiceSpec = krustd_runtime::spec::Servic
     write_timeout: None,
     idle_timeout: None,
     read_header_timeout: None,
+    max_header_bytes: 1 << 20,
     max_shutdown_wait: Some(Duration::from_secs(5)),
     debug_endpoint: false,
     echo_endpoint: false,

@@ -345,10 +345,34 @@ fn check_service_namespaces(d: &mut Diagnostics, s: &Service) {
             d,
             &ns.value,
             &ns.pointer,
-            &["level", "stdout", "prefix", "syslog", "format"],
+            &[
+                "level",
+                "stdout",
+                "prefix",
+                "syslog",
+                "syslog_facility",
+                "format",
+                "custom_format",
+            ],
             &[],
             "telemetry/logging",
         );
+        // Log formatting does not change what the gateway serves: a warning, not an error.
+        for k in [
+            "prefix",
+            "syslog",
+            "syslog_facility",
+            "format",
+            "custom_format",
+        ] {
+            if ns.value.get(k).is_some() {
+                d.warning(
+                    &crate::model::child(&ns.pointer, k),
+                    format!("`telemetry/logging.{k}` is not implemented by Krustd yet; logs go to stdout in Krustd's format"),
+                    None,
+                );
+            }
+        }
         if let Some(level) = ns.value.get("level") {
             let ok = level.as_str().is_some_and(|l| {
                 ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]

@@ -36,6 +36,7 @@ pub struct ServicePlan {
     pub write_timeout: Option<Duration>,
     pub idle_timeout: Option<Duration>,
     pub read_header_timeout: Option<Duration>,
+    pub max_header_bytes: usize,
     pub max_shutdown_wait: Option<Duration>,
     pub debug_endpoint: bool,
     pub echo_endpoint: bool,
@@ -221,6 +222,12 @@ pub fn lower(s: &Service, sha256: &str, version: &str, release: &str) -> Plan {
         write_timeout: dur(&s.write_timeout),
         idle_timeout: dur(&s.idle_timeout).or(read_timeout),
         read_header_timeout: dur(&s.read_header_timeout),
+        max_header_bytes: s
+            .max_header_bytes
+            .as_ref()
+            .and_then(|m| usize::try_from(m.value).ok())
+            .filter(|m| *m > 0)
+            .unwrap_or(1 << 20),
         max_shutdown_wait: dur(&s.max_shutdown_wait_time),
         debug_endpoint: s.debug_endpoint,
         echo_endpoint: s.echo_endpoint,

@@ -13,6 +13,7 @@ pub static SERVICE: __rt::ServiceSpec = __rt::ServiceSpec {
     write_timeout: ::core::option::Option::None,
     idle_timeout: ::core::option::Option::None,
     read_header_timeout: ::core::option::Option::None,
+    max_header_bytes: 1048576usize,
     max_shutdown_wait: ::core::option::Option::None,
     debug_endpoint: false,
     echo_endpoint: false,

@@ -197,6 +197,8 @@ pub async fn serve_router(
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder.timer(TokioTimer::new());
         builder.header_read_timeout(header_timeout);
+        // hyper's read buffer bounds the request head; past it hyper answers 431.
+        builder.max_buf_size(service.max_header_bytes.max(8192));
         let conn = builder.serve_connection(TokioIo::new(stream), svc);
         let conn = graceful.watch(conn);
         tokio::spawn(async move {

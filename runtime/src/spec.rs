@@ -20,6 +20,8 @@ pub struct ServiceSpec {
     /// Effective idle timeout (`idle_timeout`, else `read_timeout`).
     pub idle_timeout: Option<Duration>,
     pub read_header_timeout: Option<Duration>,
+    /// `max_header_bytes` (0 → 1 MiB): larger request heads are answered with 431.
+    pub max_header_bytes: usize,
     /// `max_shutdown_wait_time`; `None` waits for in-flight requests forever.
     pub max_shutdown_wait: Option<Duration>,
     pub debug_endpoint: bool,

@@ -13,6 +13,7 @@ pub fn emit(plan: &Plan) -> TokenStream {
     let write_timeout = opt_duration(s.write_timeout);
     let idle_timeout = opt_duration(s.idle_timeout);
     let read_header_timeout = opt_duration(s.read_header_timeout);
+    let max_header_bytes = s.max_header_bytes;
     let max_shutdown_wait = opt_duration(s.max_shutdown_wait);
     let debug_endpoint = s.debug_endpoint;
     let echo_endpoint = s.echo_endpoint;
@@ -71,6 +72,7 @@ pub fn emit(plan: &Plan) -> TokenStream {
             write_timeout: #write_timeout,
             idle_timeout: #idle_timeout,
             read_header_timeout: #read_header_timeout,
+            max_header_bytes: #max_header_bytes,
             max_shutdown_wait: #max_shutdown_wait,
             debug_endpoint: #debug_endpoint,
             echo_endpoint: #echo_endpoint,
