@@ -1,0 +1,372 @@
+#!/usr/bin/env bash
+# End-to-end load benchmark: Krustd gateways built from contracts/bench/*.json, in front of the
+# mock backend of benches/mock_backend.rs, driven by wrk (or oha) on 127.0.0.1. Every scenario
+# also measures the backend hit directly, in the same run, and the table gives the gateway's
+# figures as ratios to it. Then the start-up probe (benches/startup.rs). See BENCHMARKS.md.
+#
+#   scripts/bench-load.sh
+#
+# Bounded: fixed duration and connection count per measurement; everything it starts is
+# stopped on exit. Settings (environment):
+#   BENCH_DURATION=10        seconds measured per measurement
+#   BENCH_WARMUP=2           seconds of unmeasured load before each measurement
+#   BENCH_CONNECTIONS=64     concurrent connections of the load generator
+#   BENCH_THREADS=2          load generator threads
+#   BENCH_TIMEOUT=10         per-request timeout of the load generator, seconds
+#   BENCH_MOCK_THREADS=2     mock backend worker threads
+#   BENCH_STARTUP_RUNS=20    start-up runs per measurement (0: skip the start-up probe)
+#   BENCH_SCENARIOS="proxy-1kb aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3"
+#   BENCH_LOADGEN=auto       wrk | oha | auto (wrk, installed with apt if missing; else oha)
+#   BENCH_GATEWAY_PORT=9200  the mock backend's port is 9100: the bench contracts name it
+#   BENCH_TARGET_DIR=target/bench   cargo target dir of the benchmark builds
+#   BENCH_SKIP_BUILD=0       1: reuse the binaries of the previous run
+#   BENCH_RESULTS=$BENCH_TARGET_DIR/results/load-<UTC time>   raw outputs and summary.md
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+DURATION=${BENCH_DURATION:-10}
+WARMUP=${BENCH_WARMUP:-2}
+CONNECTIONS=${BENCH_CONNECTIONS:-64}
+THREADS=${BENCH_THREADS:-2}
+TIMEOUT=${BENCH_TIMEOUT:-10}
+MOCK_THREADS=${BENCH_MOCK_THREADS:-2}
+STARTUP_RUNS=${BENCH_STARTUP_RUNS:-20}
+SCENARIOS=${BENCH_SCENARIOS:-"proxy-1kb aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3"}
+LOADGEN=${BENCH_LOADGEN:-auto}
+MOCK_PORT=9100
+GATEWAY_PORT=${BENCH_GATEWAY_PORT:-9200}
+TARGET_DIR=${BENCH_TARGET_DIR:-$ROOT/target/bench}
+[[ $TARGET_DIR = /* ]] || TARGET_DIR=$ROOT/$TARGET_DIR
+SKIP_BUILD=${BENCH_SKIP_BUILD:-0}
+RESULTS=${BENCH_RESULTS:-$TARGET_DIR/results/load-$(date -u +%Y%m%dT%H%M%SZ)}
+GATEWAYS=$TARGET_DIR/gateways
+CLK_TCK=$(getconf CLK_TCK)
+
+mkdir -p "$RESULTS" "$GATEWAYS"
+log() { printf '[bench-load] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# scenario -> "contract gateway-path direct-path what-direct-is"
+scenario() {
+  case $1 in
+    proxy-1kb) echo "proxy /json/1kb /1kb" ;;
+    aggregate-3x1kb) echo "aggregate /aggregate /a" ;;
+    noop-1kb) echo "noop /noop/1kb /1kb" ;;
+    noop-100kb) echo "noop /noop/100kb /100kb" ;;
+    large-1mb-allow3) echo "large /large/allow3 /1mb" ;;
+    *) die "unknown scenario $1" ;;
+  esac
+}
+
+# --- processes: every one we start is recorded and stopped on exit --------------------------
+PIDS=()
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  PIDS=()
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+stop() {
+  local pid=$1 p keep=()
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for p in "${PIDS[@]}"; do [[ $p == "$pid" ]] || keep+=("$p"); done
+  PIDS=("${keep[@]}")
+}
+
+# The status code of GET $2 on 127.0.0.1:$1 (a fresh connection), or nothing.
+http_status() (
+  exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$2" >&3
+  IFS= read -r -t 5 line <&3 || exit 1
+  line=${line#HTTP/1.? }
+  echo "${line%% *}"
+) 2>/dev/null
+
+# The whole response (head and body) of GET $2 on 127.0.0.1:$1.
+http_get() (
+  exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$2" >&3
+  timeout 10 cat <&3
+) 2>/dev/null
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Wait (bounded: 10 s) until GET $2 on port $1 answers 200, while process $3 lives.
+wait_ready() {
+  local i
+  for ((i = 0; i < 200; i++)); do
+    [[ $(http_status "$1" "$2") == 200 ]] && return 0
+    kill -0 "$3" 2>/dev/null || return 1
+    sleep 0.05
+  done
+  return 1
+}
+
+# utime+stime of a process, in clock ticks.
+cpu_ticks() {
+  local stat rest
+  stat=$(<"/proc/$1/stat")
+  rest=${stat##*) }
+  read -ra f <<<"$rest"
+  echo $((f[11] + f[12]))
+}
+
+# Peak resident set size (VmHWM) of a process, in KiB.
+peak_rss_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+
+# --- load generator --------------------------------------------------------------------------
+as_root() { if [[ $(id -u) == 0 ]]; then "$@"; else sudo "$@"; fi; }
+
+ensure_loadgen() {
+  if [[ $LOADGEN == auto || $LOADGEN == wrk ]]; then
+    if ! command -v wrk >/dev/null; then
+      log "installing wrk (apt)"
+      if ! { as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq wrk; } >"$RESULTS/apt-wrk.log" 2>&1; then
+        log "apt could not install wrk (see $RESULTS/apt-wrk.log)"
+      fi
+    fi
+    if command -v wrk >/dev/null; then
+      LOADGEN=wrk
+      return
+    fi
+    [[ $LOADGEN == wrk ]] && die "wrk is not available"
+  fi
+  if ! command -v oha >/dev/null; then
+    log "installing oha (cargo install --locked oha)"
+    cargo install --locked oha >"$RESULTS/cargo-install-oha.log" 2>&1 || die "cannot install oha (see $RESULTS/cargo-install-oha.log)"
+  fi
+  command -v python3 >/dev/null || die "oha's JSON output is read with python3, which is missing"
+  LOADGEN=oha
+}
+
+WRK_LUA=$RESULTS/report.lua
+cat >"$WRK_LUA" <<'EOF'
+-- One machine-readable line with what the benchmark reports (latencies in microseconds).
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "BENCH requests=%d duration_us=%d bytes=%d p50_us=%d p99_us=%d p999_us=%d errors=%d non2xx=%d\n",
+    summary.requests, summary.duration, summary.bytes,
+    latency:percentile(50), latency:percentile(99), latency:percentile(99.9),
+    e.connect + e.read + e.write + e.timeout, e.status))
+end
+EOF
+
+# Load on URL $1 for $2 seconds; raw output to $3. Sets R_REQ R_DUR_US R_BYTES R_P50 R_P99
+# R_P999 (microseconds) R_ERR R_NON2XX.
+run_load() {
+  local url=$1 secs=$2 out=$3 line
+  if [[ $LOADGEN == wrk ]]; then
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --timeout "${TIMEOUT}s" -s "$WRK_LUA" "$url" >"$out" 2>&1 || die "wrk failed on $url (see $out)"
+    line=$(grep '^BENCH ' "$out") || die "no result from wrk (see $out)"
+  else
+    oha -z "${secs}s" -c "$CONNECTIONS" -t "${TIMEOUT}s" --no-tui --output-format json "$url" >"$out" 2>&1 || die "oha failed on $url (see $out)"
+    line=$(python3 - "$out" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+s, p = r["summary"], r["latencyPercentiles"]
+codes = {int(k): v for k, v in r.get("statusCodeDistribution", {}).items()}
+ok = sum(v for k, v in codes.items() if 200 <= k < 400)
+errors = sum(r.get("errorDistribution", {}).values())
+us = lambda x: int((x or 0) * 1e6)
+print("BENCH requests=%d duration_us=%d bytes=%d p50_us=%d p99_us=%d p999_us=%d errors=%d non2xx=%d" % (
+    sum(codes.values()), us(s["total"]), int(s.get("totalData") or 0), us(p["p50"]), us(p["p99"]),
+    us(p["p99.9"]), errors, sum(codes.values()) - ok))
+EOF
+    ) || die "cannot read oha's output (see $out)"
+  fi
+  local kv
+  for kv in ${line#BENCH }; do
+    case $kv in
+      requests=*) R_REQ=${kv#*=} ;;
+      duration_us=*) R_DUR_US=${kv#*=} ;;
+      bytes=*) R_BYTES=${kv#*=} ;;
+      p50_us=*) R_P50=${kv#*=} ;;
+      p99_us=*) R_P99=${kv#*=} ;;
+      p999_us=*) R_P999=${kv#*=} ;;
+      errors=*) R_ERR=${kv#*=} ;;
+      non2xx=*) R_NON2XX=${kv#*=} ;;
+    esac
+  done
+}
+
+# --- builds ----------------------------------------------------------------------------------
+export CARGO_TARGET_DIR=$TARGET_DIR
+
+bench_exe() { # the executable of bench target $1 from cargo's JSON messages in $2
+  grep '"reason":"compiler-artifact"' "$2" | grep "\"name\":\"$1\"" | grep '"kind":\["bench"\]' |
+    sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n1
+}
+
+needed_contracts() {
+  local s
+  for s in $SCENARIOS; do
+    set -- $(scenario "$s")
+    echo "$1"
+  done | sort -u
+}
+
+build_all() {
+  local contract
+  log "building the mock backend and the start-up probe (release)"
+  cargo build --release --bench mock_backend --bench startup --message-format=json-render-diagnostics \
+    >"$RESULTS/build-benches.jsonl" 2>"$RESULTS/build-benches.log" || die "build failed (see $RESULTS/build-benches.log)"
+  cp "$(bench_exe mock_backend "$RESULTS/build-benches.jsonl")" "$GATEWAYS/mock_backend"
+  cp "$(bench_exe startup "$RESULTS/build-benches.jsonl")" "$GATEWAYS/startup"
+  for contract in $(needed_contracts); do
+    log "building the gateway for contracts/bench/$contract.json (release)"
+    KRUSTD_CONTRACT=contracts/bench/$contract.json cargo build --release --bin krustd \
+      >"$RESULTS/build-$contract.log" 2>&1 || die "build failed (see $RESULTS/build-$contract.log)"
+    cp "$TARGET_DIR/release/krustd" "$GATEWAYS/krustd-$contract"
+  done
+}
+
+# --- measurements ----------------------------------------------------------------------------
+MOCK=$GATEWAYS/mock_backend
+STARTUP=$GATEWAYS/startup
+
+start_mock() {
+  port_in_use "$MOCK_PORT" && die "port $MOCK_PORT is in use: stop what listens there"
+  "$MOCK" serve --port "$MOCK_PORT" --threads "$MOCK_THREADS" >"$RESULTS/mock.log" 2>&1 &
+  MOCK_PID=$!
+  PIDS+=("$MOCK_PID")
+  wait_ready "$MOCK_PORT" /1kb "$MOCK_PID" || die "the mock backend did not start (see $RESULTS/mock.log)"
+}
+
+start_gateway() { # $1 contract, $2 log file
+  port_in_use "$GATEWAY_PORT" && die "port $GATEWAY_PORT is in use: stop what listens there"
+  "$GATEWAYS/krustd-$1" -p "$GATEWAY_PORT" >"$2" 2>&1 &
+  GW_PID=$!
+  PIDS+=("$GW_PID")
+  wait_ready "$GATEWAY_PORT" /__health "$GW_PID" || die "the gateway did not start (see $2)"
+}
+
+ROWS=()
+fmt_ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
+
+# Measures load on port $1 path $2 against process $3; sets M_* (rps, cpu per 10k, rss).
+measure() {
+  local port=$1 path=$2 pid=$3 tag=$4 t0 t1
+  run_load "http://127.0.0.1:$port$path" "$WARMUP" "$RESULTS/$tag.warmup.txt"
+  t0=$(cpu_ticks "$pid")
+  run_load "http://127.0.0.1:$port$path" "$DURATION" "$RESULTS/$tag.txt"
+  t1=$(cpu_ticks "$pid")
+  M_REQ=$R_REQ
+  M_RPS=$(awk -v n="$R_REQ" -v us="$R_DUR_US" 'BEGIN { printf "%.0f", n / (us / 1e6) }')
+  M_CPU=$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$R_REQ" 'BEGIN { printf "%.3f", n ? t / hz / n * 10000 : 0 }')
+  M_RSS=$(peak_rss_kib "$pid")
+  M_P50=$R_P50 M_P99=$R_P99 M_P999=$R_P999
+  M_BYTES=$(awk -v b="$R_BYTES" -v n="$R_REQ" 'BEGIN { printf "%.0f", n ? b / n : 0 }')
+  M_ERR=$((R_ERR + R_NON2XX))
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else printf "–" }'; }
+
+run_scenario() {
+  local name=$1 contract gpath dpath
+  read -r contract gpath dpath <<<"$(scenario "$name")"
+  log "scenario $name: backend direct $dpath, then gateway $gpath (contracts/bench/$contract.json)"
+  start_mock
+  measure "$MOCK_PORT" "$dpath" "$MOCK_PID" "$name.direct"
+  local d_rps=$M_RPS d_p50=$M_P50 d_p99=$M_P99 d_p999=$M_P999 d_cpu=$M_CPU d_rss=$M_RSS d_bytes=$M_BYTES d_err=$M_ERR
+
+  start_gateway "$contract" "$RESULTS/$name.gateway.log"
+  http_get "$GATEWAY_PORT" "$gpath" >"$RESULTS/$name.sample-response.txt" || true
+  local status
+  status=$(head -n1 "$RESULTS/$name.sample-response.txt" | tr -d '\r')
+  log "  sample response: $status, $(wc -c <"$RESULTS/$name.sample-response.txt") bytes (saved)"
+  measure "$GATEWAY_PORT" "$gpath" "$GW_PID" "$name.gateway"
+  stop "$GW_PID"
+  stop "$MOCK_PID"
+
+  ROWS+=("| $name | backend direct \`$dpath\` | $d_rps | $(fmt_ms "$d_p50") | $(fmt_ms "$d_p99") | $(fmt_ms "$d_p999") | $d_cpu (backend) | $(awk -v k="$d_rss" 'BEGIN { printf "%.1f", k / 1024 }') (backend) | $d_bytes | $d_err |")
+  ROWS+=("| | gateway \`$gpath\` | $M_RPS | $(fmt_ms "$M_P50") | $(fmt_ms "$M_P99") | $(fmt_ms "$M_P999") | $M_CPU | $(awk -v k="$M_RSS" 'BEGIN { printf "%.1f", k / 1024 }') | $M_BYTES | $M_ERR |")
+  ROWS+=("| | **gateway ÷ direct** | **$(ratio "$M_RPS" "$d_rps")** | $(ratio "$M_P50" "$d_p50") | $(ratio "$M_P99" "$d_p99") | $(ratio "$M_P999" "$d_p999") | $(ratio "$M_CPU" "$d_cpu") | $(ratio "$M_RSS" "$d_rss") | | |")
+}
+
+STARTUP_ROWS=()
+run_startup() {
+  local contract=proxy line what med min p90 max fail
+  [[ $STARTUP_RUNS -gt 0 ]] || return 0
+  [[ -x $GATEWAYS/krustd-$contract ]] || return 0
+  log "start-up: $STARTUP_RUNS runs each of --version, first /__health, first proxied /json/1kb"
+  port_in_use "$GATEWAY_PORT" && die "port $GATEWAY_PORT is in use: stop what listens there"
+  start_mock
+  "$STARTUP" --bin "$GATEWAYS/krustd-$contract" --port "$GATEWAY_PORT" --runs "$STARTUP_RUNS" \
+    --path /__health --path /json/1kb >"$RESULTS/startup.txt" 2>"$RESULTS/startup.log" || log "start-up probe reported failures (see $RESULTS/startup.log)"
+  stop "$MOCK_PID"
+  local ref_med=""
+  while read -r line; do
+    [[ $line == startup* ]] || continue
+    for kv in $line; do
+      case $kv in
+        what=*) what=${kv#*=} ;; median_us=*) med=${kv#*=} ;; min_us=*) min=${kv#*=} ;;
+        p90_us=*) p90=${kv#*=} ;; max_us=*) max=${kv#*=} ;; failures=*) fail=${kv#*=} ;;
+      esac
+    done
+    [[ $what == --version ]] && ref_med=$med
+    local label
+    case $what in
+      --version) label="\`krustd --version\`: exec to exit (reference)" ;;
+      /__health) label="exec to first 200 on \`/__health\`" ;;
+      *) label="exec to first 200 on \`$what\` (through the backend)" ;;
+    esac
+    STARTUP_ROWS+=("| $label | $(fmt_ms "$med") | $(fmt_ms "$min") | $(fmt_ms "$p90") | $(fmt_ms "$max") | $(ratio "$med" "$ref_med") | $fail |")
+  done <"$RESULTS/startup.txt"
+}
+
+machine() {
+  local cpu
+  cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+  echo "- machine: $(nproc) CPUs ($cpu), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, Linux $(uname -r)"
+  echo "- toolchain: $(rustc --version)"
+  echo "- load generator: $($LOADGEN --version 2>&1 | head -n1) — $CONNECTIONS connections, $THREADS threads, ${WARMUP} s warm-up + ${DURATION} s measured per row, 127.0.0.1 only"
+  echo "- mock backend: benches/mock_backend.rs, $MOCK_THREADS threads; gateway: default runtime (one multi-thread tokio runtime)"
+  echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (work tree has uncommitted changes)')"
+  echo "- load average before the run: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# --- main ------------------------------------------------------------------------------------
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+for s in $SCENARIOS; do scenario "$s" >/dev/null; done
+ensure_loadgen
+if [[ $SKIP_BUILD == 1 ]]; then
+  log "reusing the binaries in $GATEWAYS"
+else
+  build_all
+fi
+[[ -x $MOCK && -x $STARTUP ]] || die "missing $MOCK or $STARTUP (build them: unset BENCH_SKIP_BUILD)"
+
+for s in $SCENARIOS; do
+  run_scenario "$s"
+done
+run_startup
+
+{
+  echo "### Load ($(date -u +%Y-%m-%dT%H:%MZ))"
+  echo
+  machine
+  echo
+  echo "| scenario | measured | req/s | p50 ms | p99 ms | p99.9 ms | CPU s / 10k req | peak RSS MiB | bytes / response | errors |"
+  echo "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"
+  printf '%s\n' "${ROWS[@]}"
+  if ((${#STARTUP_ROWS[@]})); then
+    echo
+    echo "### Start-up ($STARTUP_RUNS runs, contracts/bench/proxy.json)"
+    echo
+    echo "| measured | median ms | min ms | p90 ms | max ms | median ÷ reference | failures |"
+    echo "|---|--:|--:|--:|--:|--:|--:|"
+    printf '%s\n' "${STARTUP_ROWS[@]}"
+  fi
+} | tee "$RESULTS/summary.md"
+log "raw outputs and summary.md in $RESULTS"
