@@ -147,6 +147,7 @@ static GET_PING_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /ping: GET /__debug/ping (contract /endpoints/0/backend/0)
 async fn get_ping_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -200,22 +201,45 @@ static GET_USERS_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
+};
+/// Backend 0: the response shaping compiled into the parse of its body.
+static GET_USERS_ID_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
+    decode: __rt::Decode::JsonObject,
+    target: &[],
+    select: __rt::projection::Select::Allow(
+        &[
+            __rt::projection::Field {
+                key: "req_headers",
+                below: &[],
+            },
+            __rt::projection::Field {
+                key: "req_method",
+                below: &[],
+            },
+            __rt::projection::Field {
+                key: "req_querystring",
+                below: &[],
+            },
+            __rt::projection::Field {
+                key: "req_uri",
+                below: &[],
+            },
+        ],
+    ),
+    mapping: &[("req_uri", "backend_uri")],
+    group: ::core::option::Option::None,
 };
 /// Backend 0 of GET /users/{id}: GET /__echo/users/{id} (contract /endpoints/1/backend/0)
+///
+/// Shaping compiled into the parse (`GET_USERS_ID_B0_PROJECTION`).
 async fn get_users_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_USERS_ID_B0)
+    __rt::backend::call_with(
+            __ctx,
+            &GET_USERS_ID_B0,
+            |__body| __rt::projection::decode(__body, &GET_USERS_ID_B0_PROJECTION),
+        )
         .await
-        .shape(|__d| {
-            let __d = __rt::shape::allow(
-                __d,
-                &[&["req_uri"], &["req_method"], &["req_headers"], &["req_querystring"]],
-            );
-            {
-                let mut __d = __d;
-                __rt::shape::mapping(&mut __d, &[("req_uri", "backend_uri")]);
-                __d
-            }
-        })
 }
 /// GET /dashboard/{id} (contract /endpoints/2)
 static GET_DASHBOARD_ID: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -256,8 +280,11 @@ static GET_DASHBOARD_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /dashboard/{id}: GET /__debug/status (contract /endpoints/2/backend/0)
+///
+/// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_dashboard_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
     __rt::backend::call(__ctx, &GET_DASHBOARD_ID_B0)
         .await
@@ -276,20 +303,41 @@ static GET_DASHBOARD_ID_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
+};
+/// Backend 1: the response shaping compiled into the parse of its body.
+static GET_DASHBOARD_ID_B1_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
+    decode: __rt::Decode::JsonObject,
+    target: &["req_uri_details"],
+    select: __rt::projection::Select::Deny(
+        &[
+            __rt::projection::Field {
+                key: "fragment",
+                below: &[],
+            },
+            __rt::projection::Field {
+                key: "host",
+                below: &[],
+            },
+            __rt::projection::Field {
+                key: "user",
+                below: &[],
+            },
+        ],
+    ),
+    mapping: &[],
+    group: ::core::option::Option::Some("profile"),
 };
 /// Backend 1 of GET /dashboard/{id}: GET /__echo/profiles/{id} (contract /endpoints/2/backend/1)
+///
+/// Shaping compiled into the parse (`GET_DASHBOARD_ID_B1_PROJECTION`).
 async fn get_dashboard_id_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_DASHBOARD_ID_B1)
+    __rt::backend::call_with(
+            __ctx,
+            &GET_DASHBOARD_ID_B1,
+            |__body| __rt::projection::decode(__body, &GET_DASHBOARD_ID_B1_PROJECTION),
+        )
         .await
-        .shape(|__d| {
-            let __d = __rt::shape::target(__d, &["req_uri_details"]);
-            let __d = {
-                let mut __d = __d;
-                __rt::shape::deny(&mut __d, &[&["host"], &["fragment"], &["user"]]);
-                __d
-            };
-            __rt::shape::group(__d, "profile")
-        })
 }
 static POST_ORDERS_HEADER_NAMES: [__rt::HeaderName; 1usize] = [
     __rt::HeaderName::from_static("content-type"),
@@ -334,12 +382,37 @@ static POST_ORDERS_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
+};
+/// Backend 0: the response shaping compiled into the parse of its body.
+static POST_ORDERS_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
+    decode: __rt::Decode::JsonObject,
+    target: &[],
+    select: __rt::projection::Select::Allow(
+        &[
+            __rt::projection::Field {
+                key: "req_body",
+                below: &[],
+            },
+            __rt::projection::Field {
+                key: "req_method",
+                below: &[],
+            },
+        ],
+    ),
+    mapping: &[],
+    group: ::core::option::Option::None,
 };
 /// Backend 0 of POST /orders: POST /__echo/orders (contract /endpoints/3/backend/0)
+///
+/// Shaping compiled into the parse (`POST_ORDERS_B0_PROJECTION`).
 async fn post_orders_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_ORDERS_B0)
+    __rt::backend::call_with(
+            __ctx,
+            &POST_ORDERS_B0,
+            |__body| __rt::projection::decode(__body, &POST_ORDERS_B0_PROJECTION),
+        )
         .await
-        .shape(|__d| { __rt::shape::allow(__d, &[&["req_body"], &["req_method"]]) })
 }
 /// GET /raw/{path} (contract /endpoints/4)
 static GET_RAW_PATH: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -376,6 +449,7 @@ static GET_RAW_PATH_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 #[cfg(test)]
 mod __contract_tests {

@@ -150,12 +150,28 @@ fn url_scheme_ok(h: &str) -> bool {
 }
 
 /// `output_encoding` values Krustd implements.
-pub const OUTPUT_ENCODINGS: &[&str] = &["json", "json-collection", "string", "no-op"];
+pub const OUTPUT_ENCODINGS: &[&str] = &[
+    "json",
+    "json-collection",
+    "string",
+    "no-op",
+    "xml",
+    "yaml",
+    "negotiate",
+];
 /// KrakenD output encodings not implemented yet.
-const OUTPUT_ENCODINGS_LATER: &[&str] = &["xml", "yaml", "negotiate"];
+const OUTPUT_ENCODINGS_LATER: &[&str] = &[];
 /// Backend `encoding` values Krustd implements (`fast-json` is KrakenD's alias of `json`).
-pub const BACKEND_ENCODINGS: &[&str] = &["json", "safejson", "string", "no-op", "fast-json"];
-const BACKEND_ENCODINGS_LATER: &[&str] = &["xml", "rss"];
+pub const BACKEND_ENCODINGS: &[&str] = &[
+    "json",
+    "safejson",
+    "string",
+    "no-op",
+    "fast-json",
+    "xml",
+    "rss",
+];
+const BACKEND_ENCODINGS_LATER: &[&str] = &[];
 
 fn check_output_encodings(d: &mut Diagnostics, s: &Service) {
     let all =
@@ -419,13 +435,184 @@ fn check_router_types(d: &mut Diagnostics, value: &Value, pointer: &str) {
 
 fn check_endpoint_namespaces(d: &mut Diagnostics, e: &Endpoint) {
     check_namespaces(d, &e.extra_config, &["proxy"], "endpoint");
-    if let Some(ns) = e.extra_config.get("proxy") {
-        check_object_keys(d, &ns.value, &ns.pointer, &[], &[], "proxy");
+    let Some(ns) = e.extra_config.get("proxy") else {
+        return;
+    };
+    check_object_keys(
+        d,
+        &ns.value,
+        &ns.pointer,
+        &[
+            "sequential",
+            "sequential_propagated_params",
+            "static",
+            "flatmap_filter",
+            "force_sandboxed_request",
+        ],
+        &[],
+        "proxy",
+    );
+    let at = |k: &str| crate::model::child(&ns.pointer, k);
+    for k in ["sequential", "force_sandboxed_request"] {
+        if ns.value.get(k).is_some_and(|v| !v.is_boolean()) {
+            d.error(&at(k), format!("`proxy.{k}` must be a boolean"), None);
+        }
+    }
+    if let Some(f) = ns.value.get("flatmap_filter") {
+        check_flatmap(d, f, &at("flatmap_filter"));
+        if e.backend.len() < 2 {
+            d.warning(
+                &at("flatmap_filter"),
+                "an endpoint flatmap_filter only runs with two or more backends; KrakenD ignores it here",
+                Some("move it to the backend's extra_config.proxy".to_owned()),
+            );
+        }
+    }
+    if let Some(st) = ns.value.get("static") {
+        check_static(d, st, &at("static"));
+    }
+    if let Some(p) = ns.value.get("sequential_propagated_params") {
+        check_propagated_params(d, p, &at("sequential_propagated_params"), e.backend.len());
+    }
+}
+
+/// `flatmap_filter`: a list of `{"type": move|del|append, "args": [...]}`. KrakenD panics on
+/// malformed move/append entries at request time; Krustd rejects them at build time.
+fn check_flatmap(d: &mut Diagnostics, v: &Value, pointer: &str) {
+    let Some(list) = v.as_array() else {
+        d.error(
+            pointer,
+            "`flatmap_filter` must be a list of operations",
+            None,
+        );
+        return;
+    };
+    for (i, entry) in list.iter().enumerate() {
+        let p = crate::model::child(pointer, &i.to_string());
+        let ty = entry.get("type").and_then(Value::as_str);
+        let args = entry.get("args").and_then(Value::as_array);
+        let strings = args.is_some_and(|a| a.iter().all(Value::is_string));
+        let n = args.map_or(0, Vec::len);
+        let problem = match ty {
+            Some("move") | Some("append") if !strings || n != 2 => {
+                Some("needs exactly two string args: [source, destination]")
+            }
+            Some("del") if !strings || n == 0 => {
+                Some("needs one or more string args (the paths to delete)")
+            }
+            Some("move") | Some("append") | Some("del") => None,
+            Some(_) => Some("has an unknown type (use move, del or append)"),
+            None => Some("needs a string `type` (move, del or append)"),
+        };
+        if let Some(problem) = problem {
+            d.error(&p, format!("flatmap_filter operation {i} {problem}"), None);
+        }
+    }
+}
+
+fn check_static(d: &mut Diagnostics, v: &Value, pointer: &str) {
+    if !v.get("data").is_some_and(Value::is_object) {
+        d.error(
+            pointer,
+            "`proxy.static.data` must be a JSON object",
+            Some(
+                "KrakenD switches the static proxy off otherwise; write {\"data\": {...}}"
+                    .to_owned(),
+            ),
+        );
+    }
+    match v.get("strategy") {
+        None => {}
+        Some(Value::String(s))
+            if ["always", "success", "complete", "errored", "incomplete"].contains(&s.as_str()) => {
+        }
+        Some(_) => d.warning(
+            &crate::model::child(pointer, "strategy"),
+            "unknown static strategy; KrakenD uses `always`",
+            Some("use always, success, complete, errored or incomplete".to_owned()),
+        ),
+    }
+}
+
+fn check_propagated_params(d: &mut Diagnostics, v: &Value, pointer: &str, backends: usize) {
+    let Some(list) = v.as_array() else {
+        d.error(
+            pointer,
+            "`sequential_propagated_params` must be a list",
+            None,
+        );
+        return;
+    };
+    for (i, item) in list.iter().enumerate() {
+        let p = crate::model::child(pointer, &i.to_string());
+        match item.as_str().and_then(path::parse_sequential_ref) {
+            Some((n, _)) if n < backends => {}
+            Some((n, _)) => d.error(
+                &p,
+                format!("`resp{n}` refers to a backend that does not exist"),
+                None,
+            ),
+            None => d.error(
+                &p,
+                "propagated params look like `resp0` or `resp0_field.sub`",
+                None,
+            ),
+        }
+    }
+    if !list.is_empty() {
+        d.warning(
+            pointer,
+            "`sequential_propagated_params` feed CEL, Lua and GraphQL, which Krustd does not implement: they have no effect",
+            None,
+        );
     }
 }
 
 fn check_backend_namespaces(d: &mut Diagnostics, b: &Backend) {
-    check_namespaces(d, &b.extra_config, &["backend/http"], "backend");
+    check_namespaces(
+        d,
+        &b.extra_config,
+        &["backend/http", "backend/http/client", "proxy"],
+        "backend",
+    );
+    if let Some(ns) = b.extra_config.get("proxy") {
+        check_object_keys(d, &ns.value, &ns.pointer, &["flatmap_filter"], &[], "proxy");
+        if let Some(f) = ns.value.get("flatmap_filter") {
+            check_flatmap(d, f, &crate::model::child(&ns.pointer, "flatmap_filter"));
+            let ignored = [&b.allow, &b.deny]
+                .into_iter()
+                .flatten()
+                .map(|a| a.pointer.clone());
+            for p in ignored.chain(b.mapping.iter().map(|m| m.pointer.clone())) {
+                d.warning(
+                    &p,
+                    "ignored: a backend flatmap_filter replaces allow, deny and mapping",
+                    None,
+                );
+            }
+        }
+    }
+    if let Some(ns) = b.extra_config.get("backend/http/client") {
+        check_object_keys(
+            d,
+            &ns.value,
+            &ns.pointer,
+            &["send_body_on_redirect"],
+            &[],
+            "backend/http/client",
+        );
+        if ns
+            .value
+            .get("send_body_on_redirect")
+            .is_some_and(|v| !v.is_boolean())
+        {
+            d.error(
+                &crate::model::child(&ns.pointer, "send_body_on_redirect"),
+                "`send_body_on_redirect` must be a boolean",
+                None,
+            );
+        }
+    }
     if let Some(ns) = b.extra_config.get("backend/http") {
         check_object_keys(
             d,
@@ -521,11 +708,11 @@ fn check_backends_present(d: &mut Diagnostics, e: &Endpoint) {
 
 fn check_concurrent_calls(d: &mut Diagnostics, e: &Endpoint) {
     if let Some(c) = &e.concurrent_calls {
-        if c.value > 1 {
+        if c.value > 64 {
             d.error(
                 &c.pointer,
-                "`concurrent_calls` is not supported by Krustd yet",
-                Some("remove it (1 call per backend)".to_owned()),
+                "`concurrent_calls` above 64 would flood the backend",
+                None,
             );
         } else if c.value < 0 {
             d.error(&c.pointer, "`concurrent_calls` cannot be negative", None);
@@ -642,13 +829,49 @@ fn check_url_pattern(d: &mut Diagnostics, _s: &Service, e: &Endpoint, i: usize, 
         .map(|m| m.value.to_ascii_uppercase())
         .unwrap_or_else(|| "GET".into());
     let mut distinct: Vec<&str> = Vec::new();
+    let sequential = e.backend.len() > 1
+        && e.extra_config
+            .get("proxy")
+            .and_then(|n| n.value.get("sequential"))
+            .and_then(Value::as_bool)
+            == Some(true);
     for p in &placeholders {
-        if path::is_sequential_ref(p) || p.starts_with("JWT.") {
-            d.error(
-                pointer,
-                format!("placeholder `{{{p}}}` needs the sequential proxy or a JWT validator, which Krustd does not support yet"),
-                None,
-            );
+        if p.starts_with("JWT.") {
+            d.error(pointer, format!("placeholder `{{{p}}}` needs a JWT validator, which Krustd does not support yet"), None);
+            continue;
+        }
+        if let Some((n, field)) = path::parse_sequential_ref(p) {
+            if !sequential {
+                d.warning(
+                    pointer,
+                    format!(
+                        "`{{{p}}}` is only resolved by the sequential proxy; it is sent unresolved"
+                    ),
+                    Some("set extra_config.proxy.sequential: true on the endpoint".to_owned()),
+                );
+            } else if n >= e.backend.len() {
+                d.error(
+                    pointer,
+                    format!("`{{{p}}}` refers to backend {n}, which does not exist"),
+                    None,
+                );
+            } else if n >= i {
+                d.error(
+                    pointer,
+                    format!(
+                        "`{{{p}}}` refers to backend {n}, which runs after this one (backend {i})"
+                    ),
+                    Some(
+                        "a sequential step can only use the responses of earlier steps".to_owned(),
+                    ),
+                );
+            } else if field.is_empty() {
+                d.error(
+                    pointer,
+                    format!("`{{{p}}}` needs a field: `{{resp{n}_field}}`"),
+                    None,
+                );
+            }
             continue;
         }
         if !path.params.iter().any(|n| n == p) {

@@ -15,6 +15,7 @@ pub mod macro_support;
 pub mod model;
 pub mod path;
 pub mod plan;
+pub mod projection;
 
 pub use builder::{Builder, CompileError, Generated};
 pub use diag::{Diagnostic, Diagnostics, Report, Severity, Source};

@@ -158,11 +158,45 @@ pub fn is_sequential_ref(name: &str) -> bool {
     digits > 0 && (rest.len() == digits || rest.as_bytes()[digits] == b'_')
 }
 
+/// `resp0_user.id` → `(0, ["user", "id"])`; `resp1` → `(1, [])`.
+pub fn parse_sequential_ref(name: &str) -> Option<(usize, Vec<String>)> {
+    if !is_sequential_ref(name) {
+        return None;
+    }
+    let rest = name.strip_prefix("resp")?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let step = rest.get(..digits)?.parse().ok()?;
+    let path = rest
+        .get(digits..)
+        .and_then(|p| p.strip_prefix('_'))
+        .map(|p| p.split('.').map(str::to_owned).collect())
+        .unwrap_or_default();
+    Some((step, path))
+}
+
 /// A piece of a url_pattern after substitution planning.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UrlPiece {
     Lit(String),
     Param(usize),
+    /// A sequential value: index into the step's resolved values, and the text sent when it
+    /// cannot be resolved (KrakenD's `{{.Resp0_x}}`, escaped for its part of the URL).
+    Seq {
+        index: usize,
+        missing: String,
+    },
+}
+
+/// Placeholder text KrakenD leaves for an unresolved `{name}`: `{{.Name}}`.
+fn unresolved(name: &str) -> String {
+    let mut lit = String::from("{{.");
+    let mut cs = name.chars();
+    if let Some(c) = cs.next() {
+        lit.extend(c.to_uppercase());
+    }
+    lit.push_str(cs.as_str());
+    lit.push_str("}}");
+    lit
 }
 
 /// Splits a url_pattern into path and optional query pieces, resolving `{name}` to the index of
@@ -171,17 +205,32 @@ pub fn split_url_pattern(
     pattern: &str,
     params: &[String],
 ) -> (Vec<UrlPiece>, Option<Vec<UrlPiece>>) {
+    split_url_pattern_seq(pattern, params, &mut |_| None)
+}
+
+/// [`split_url_pattern`] for a step of a sequence: `seq` maps a `respN_path` placeholder to
+/// the index of its resolved value (or `None` to leave it unresolved).
+pub fn split_url_pattern_seq(
+    pattern: &str,
+    params: &[String],
+    seq: &mut dyn FnMut(&str) -> Option<usize>,
+) -> (Vec<UrlPiece>, Option<Vec<UrlPiece>>) {
     let pattern = normalise(if pattern.is_empty() { "/" } else { pattern });
     let (path, query) = match pattern.split_once('?') {
         Some((p, q)) => (p.to_owned(), Some(q.to_owned())),
         None => (pattern, None),
     };
-    let path_pieces = pieces(&path, params, escape_path_literal);
-    let query_pieces = query.map(|q| pieces(&q, params, |s| s.to_owned()));
+    let path_pieces = pieces(&path, params, seq, escape_path_literal);
+    let query_pieces = query.map(|q| pieces(&q, params, seq, |s| s.to_owned()));
     (path_pieces, query_pieces)
 }
 
-fn pieces(text: &str, params: &[String], escape: impl Fn(&str) -> String) -> Vec<UrlPiece> {
+fn pieces(
+    text: &str,
+    params: &[String],
+    seq: &mut dyn FnMut(&str) -> Option<usize>,
+    escape: impl Fn(&str) -> String,
+) -> Vec<UrlPiece> {
     let mut out: Vec<UrlPiece> = Vec::new();
     let mut lit = String::new();
     let mut rest = text;
@@ -190,24 +239,23 @@ fn pieces(text: &str, params: &[String], escape: impl Fn(&str) -> String) -> Vec
         let Some(end) = after.find('}') else { break };
         let name = &after[..end];
         lit.push_str(&rest[..start]);
-        match params.iter().position(|p| p == name) {
-            Some(i) => {
+        let piece = match params.iter().position(|p| p == name) {
+            Some(i) => Some(UrlPiece::Param(i)),
+            None => seq(name).map(|index| UrlPiece::Seq {
+                index,
+                missing: escape(&unresolved(name)),
+            }),
+        };
+        match piece {
+            Some(p) => {
                 if !lit.is_empty() {
                     out.push(UrlPiece::Lit(escape(&lit)));
                     lit.clear();
                 }
-                out.push(UrlPiece::Param(i));
+                out.push(p);
             }
-            None => {
-                // Unresolved: KrakenD sends its internal template form `{{.Name}}`.
-                lit.push_str("{{.");
-                let mut cs = name.chars();
-                if let Some(c) = cs.next() {
-                    lit.extend(c.to_uppercase());
-                }
-                lit.push_str(cs.as_str());
-                lit.push_str("}}");
-            }
+            // Unresolved: KrakenD sends its internal template form `{{.Name}}`.
+            None => lit.push_str(&unresolved(name)),
         }
         rest = &after[end + 1..];
     }

@@ -62,6 +62,9 @@ pub enum Output {
     Json,
     JsonCollection,
     String,
+    Xml,
+    Yaml,
+    Negotiate,
     NoOp,
 }
 
@@ -71,6 +74,10 @@ pub enum Decode {
     JsonCollection,
     SafeJson,
     String,
+    Xml {
+        collection: bool,
+    },
+    Rss,
     Discard,
     /// `no-op` endpoint: the answer is streamed, never decoded.
     Stream,
@@ -109,6 +116,32 @@ pub struct Endpoint {
     pub input_query: Option<AllowList>,
     pub output: Output,
     pub backends: Vec<Backend>,
+    /// `proxy.sequential` with at least two backends.
+    pub sequential: bool,
+    /// `concurrent_calls` (1 = a single call per backend).
+    pub concurrent_calls: usize,
+    /// Endpoint `proxy.flatmap_filter` (only kept with two or more backends).
+    pub flatmap: Option<Vec<FlatOp>>,
+    /// `proxy.static`: strategy and the data as normalised JSON text.
+    pub static_data: Option<(StaticStrategy, String)>,
+}
+
+/// `proxy.static.strategy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaticStrategy {
+    Always,
+    Success,
+    Complete,
+    Errored,
+    Incomplete,
+}
+
+/// One `flatmap_filter` operation, paths split on `.`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlatOp {
+    Move { from: Vec<String>, to: Vec<String> },
+    Del(Vec<Vec<String>>),
+    Append { from: Vec<String>, to: Vec<String> },
 }
 
 /// One manipulation step, in execution order.
@@ -118,6 +151,8 @@ pub enum ShapeStep {
     Allow(Vec<Vec<String>>),
     Deny(Vec<Vec<String>>),
     Mapping(Vec<(String, String)>),
+    /// Backend `proxy.flatmap_filter` (replaces allow, deny and mapping).
+    Flatmap(Vec<FlatOp>),
     Group(String),
 }
 
@@ -138,6 +173,13 @@ pub struct Backend {
     pub input_query: Option<AllowList>,
     pub errors: ErrorHandling,
     pub steps: Vec<ShapeStep>,
+    /// Whether the steps are compiled into the parse (`projection`) or run on the generic path.
+    pub shaping: crate::projection::Shaping,
+    /// Sequential references this step's url_pattern resolves: (step, dot path), in the
+    /// order of `UrlPiece::Seq` indexes.
+    pub seq_refs: Vec<(usize, Vec<String>)>,
+    /// `backend/http/client.send_body_on_redirect`.
+    pub send_body_on_redirect: bool,
 }
 
 /// Default endpoint timeout when the contract sets none.
@@ -275,11 +317,28 @@ pub fn lower(s: &Service, sha256: &str, version: &str, release: &str) -> Plan {
         {
             "json-collection" => Output::JsonCollection,
             "string" => Output::String,
+            "xml" => Output::Xml,
+            "yaml" => Output::Yaml,
+            "negotiate" => Output::Negotiate,
             "no-op" => Output::NoOp,
             _ => Output::Json,
         };
         let n_backends = e.backend.len();
-        let backend_timeout = if n_backends > 1 {
+        let proxy = e.extra_config.get("proxy").map(|n| &n.value);
+        let sequential = n_backends > 1
+            && proxy
+                .and_then(|p| p.get("sequential"))
+                .and_then(Value::as_bool)
+                == Some(true);
+        let concurrent_calls = e
+            .concurrent_calls
+            .as_ref()
+            .and_then(|c| usize::try_from(c.value).ok())
+            .filter(|c| *c > 0)
+            .unwrap_or(1);
+        let backend_timeout = if concurrent_calls > 1 {
+            timeout.mul_f64(0.75)
+        } else if n_backends > 1 {
             timeout.mul_f64(0.85)
         } else {
             timeout
@@ -288,8 +347,15 @@ pub fn lower(s: &Service, sha256: &str, version: &str, release: &str) -> Plan {
             .backend
             .iter()
             .enumerate()
-            .map(|(bi, b)| lower_backend(b, bi, &ident, &ep, &method, output, &root_hosts))
+            .map(|(bi, b)| {
+                lower_backend(b, bi, &ident, &ep, &method, output, &root_hosts, sequential)
+            })
             .collect();
+        let flatmap = proxy
+            .and_then(|p| p.get("flatmap_filter"))
+            .and_then(flat_ops)
+            .filter(|_| n_backends > 1);
+        let static_data = proxy.and_then(|p| p.get("static")).and_then(static_data);
         endpoints.push(Endpoint {
             index,
             pointer: e.pointer.clone(),
@@ -305,6 +371,10 @@ pub fn lower(s: &Service, sha256: &str, version: &str, release: &str) -> Plan {
             input_query: allow_list(&e.input_query_strings, false),
             output,
             backends,
+            sequential,
+            concurrent_calls,
+            flatmap,
+            static_data,
         });
     }
 
@@ -357,6 +427,104 @@ fn split_path(p: &str) -> Vec<String> {
     p.split('.').map(str::to_owned).collect()
 }
 
+/// The valid operations of a `flatmap_filter` list; `None` when there are none (KrakenD then
+/// leaves the feature off). `check` rejects malformed entries.
+pub fn flat_ops(v: &Value) -> Option<Vec<FlatOp>> {
+    let ops: Vec<FlatOp> = v
+        .as_array()?
+        .iter()
+        .filter_map(|entry| {
+            let mut args: Vec<Vec<String>> = entry
+                .get("args")?
+                .as_array()?
+                .iter()
+                .filter_map(Value::as_str)
+                .map(split_path)
+                .collect();
+            match entry.get("type")?.as_str()? {
+                "move" | "append" if args.len() >= 2 => {
+                    args.truncate(2);
+                    let to = args.pop()?;
+                    let from = args.pop()?;
+                    Some(if entry.get("type")?.as_str()? == "move" {
+                        FlatOp::Move { from, to }
+                    } else {
+                        FlatOp::Append { from, to }
+                    })
+                }
+                "del" if !args.is_empty() => Some(FlatOp::Del(args)),
+                _ => None,
+            }
+        })
+        .collect();
+    (!ops.is_empty()).then_some(ops)
+}
+
+fn static_data(v: &Value) -> Option<(StaticStrategy, String)> {
+    let data = v.get("data")?.as_object()?;
+    let strategy = match v.get("strategy").and_then(Value::as_str) {
+        Some("success") => StaticStrategy::Success,
+        Some("complete") => StaticStrategy::Complete,
+        Some("errored") => StaticStrategy::Errored,
+        Some("incomplete") => StaticStrategy::Incomplete,
+        _ => StaticStrategy::Always,
+    };
+    let mut text = String::new();
+    go_json(&Value::Object(data.clone()), &mut text);
+    Some((strategy, text))
+}
+
+/// JSON text of a contract value with numbers as Go re-serialises a float64 (`1.0` → `1`,
+/// `1e3` → `1000`, `1e21` → `1e+21`): KrakenD decodes contract numbers into float64.
+pub fn go_json(v: &Value, out: &mut String) {
+    match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) => out.push_str(&go_float(f)),
+            None => out.push_str(&n.to_string()),
+        },
+        Value::Array(a) => {
+            out.push('[');
+            for (i, item) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                go_json(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(m) => {
+            out.push('{');
+            for (i, (k, item)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                go_json(item, out);
+            }
+            out.push('}');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// Go's `encoding/json` float64 text: shortest round-trip digits, exponent form below 1e-6
+/// and from 1e21 on.
+fn go_float(f: f64) -> String {
+    let abs = f.abs();
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
+        let s = format!("{f:e}");
+        match s.split_once('e') {
+            Some((m, e)) if !e.starts_with('-') => format!("{m}e+{e}"),
+            // Go writes `1e-07` and then trims it to `1e-7`, as Rust prints it.
+            _ => s,
+        }
+    } else {
+        format!("{f}")
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn lower_backend(
     b: &model::Backend,
     index: usize,
@@ -365,13 +533,32 @@ fn lower_backend(
     endpoint_method: &str,
     output: Output,
     root_hosts: &[String],
+    sequential: bool,
 ) -> Backend {
     let url_pattern = b
         .url_pattern
         .as_ref()
         .map(|u| u.value.clone())
         .unwrap_or_else(|| "/".to_owned());
-    let (path, query) = path::split_url_pattern(&url_pattern, &ep.params);
+    let mut seq_refs: Vec<(usize, Vec<String>)> = Vec::new();
+    let mut resolve = |name: &str| -> Option<usize> {
+        if !sequential {
+            return None;
+        }
+        let (step, path) = path::parse_sequential_ref(name)?;
+        if step >= index || path.is_empty() {
+            return None;
+        }
+        let key = (step, path);
+        Some(match seq_refs.iter().position(|r| *r == key) {
+            Some(i) => i,
+            None => {
+                seq_refs.push(key);
+                seq_refs.len() - 1
+            }
+        })
+    };
+    let (path, query) = path::split_url_pattern_seq(&url_pattern, &ep.params, &mut resolve);
     let raw_hosts = b.disable_host_sanitize.as_ref().is_some_and(|x| x.value);
     let hosts = match &b.host {
         Some(h) if !h.value.is_empty() => h
@@ -400,6 +587,10 @@ fn lower_backend(
             "safejson" => Decode::SafeJson,
             "string" => Decode::String,
             "no-op" => Decode::Discard,
+            "xml" => Decode::Xml {
+                collection: is_collection,
+            },
+            "rss" => Decode::Rss,
             _ if is_collection => Decode::JsonCollection,
             _ => Decode::JsonObject,
         }
@@ -422,7 +613,16 @@ fn lower_backend(
         }
         let allow = b.allow.as_ref().filter(|a| !a.value.is_empty());
         let deny = b.deny.as_ref().filter(|a| !a.value.is_empty());
-        if let Some(a) = allow {
+        let flatmap = b
+            .extra_config
+            .get("proxy")
+            .and_then(|p| p.value.get("flatmap_filter"))
+            .and_then(flat_ops);
+        let has_flatmap = flatmap.is_some();
+        if let Some(ops) = flatmap {
+            // A valid flatmap_filter replaces allow, deny and mapping.
+            steps.push(ShapeStep::Flatmap(ops));
+        } else if let Some(a) = allow {
             steps.push(ShapeStep::Allow(
                 a.value.iter().map(|p| split_path(p)).collect(),
             ));
@@ -431,7 +631,11 @@ fn lower_backend(
                 dn.value.iter().map(|p| split_path(p)).collect(),
             ));
         }
-        if let Some(m) = b.mapping.as_ref().filter(|m| !m.value.is_empty()) {
+        if let Some(m) = b
+            .mapping
+            .as_ref()
+            .filter(|m| !m.value.is_empty() && !has_flatmap)
+        {
             let pairs = m
                 .value
                 .iter()
@@ -464,6 +668,14 @@ fn lower_backend(
         input_headers: allow_list(&b.input_headers, true),
         input_query: allow_list(&b.input_query_strings, false),
         errors,
+        shaping: crate::projection::shaping(decode, &steps),
         steps,
+        seq_refs,
+        send_body_on_redirect: b
+            .extra_config
+            .get("backend/http/client")
+            .and_then(|n| n.value.get("send_body_on_redirect"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
     }
 }

@@ -106,18 +106,54 @@ static GET_AGGREGATE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
+};
+/// Backend 0: the response shaping compiled into the parse of its body.
+static GET_AGGREGATE_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
+    decode: __rt::Decode::JsonObject,
+    target: &[],
+    select: __rt::projection::Select::Allow(
+        &[
+            __rt::projection::Field {
+                key: "address",
+                below: &[
+                    __rt::projection::Field {
+                        key: "city",
+                        below: &[],
+                    },
+                ],
+            },
+            __rt::projection::Field {
+                key: "email",
+                below: &[],
+            },
+            __rt::projection::Field {
+                key: "id",
+                below: &[],
+            },
+            __rt::projection::Field {
+                key: "name",
+                below: &[],
+            },
+            __rt::projection::Field {
+                key: "roles",
+                below: &[],
+            },
+        ],
+    ),
+    mapping: &[],
+    group: ::core::option::Option::Some("user"),
 };
 /// Backend 0 of GET /aggregate: GET /a (contract /endpoints/0/backend/0)
+///
+/// Shaping compiled into the parse (`GET_AGGREGATE_B0_PROJECTION`).
 async fn get_aggregate_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_AGGREGATE_B0)
+    __rt::backend::call_with(
+            __ctx,
+            &GET_AGGREGATE_B0,
+            |__body| __rt::projection::decode(__body, &GET_AGGREGATE_B0_PROJECTION),
+        )
         .await
-        .shape(|__d| {
-            let __d = __rt::shape::allow(
-                __d,
-                &[&["id"], &["name"], &["email"], &["address", "city"], &["roles"]],
-            );
-            __rt::shape::group(__d, "user")
-        })
 }
 /// Backend 1 of GET /aggregate: GET /b (contract /endpoints/0/backend/1)
 static GET_AGGREGATE_B1: __rt::BackendSpec = __rt::BackendSpec {
@@ -132,19 +168,41 @@ static GET_AGGREGATE_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
+};
+/// Backend 1: the response shaping compiled into the parse of its body.
+static GET_AGGREGATE_B1_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
+    decode: __rt::Decode::JsonObject,
+    target: &[],
+    select: __rt::projection::Select::Allow(
+        &[
+            __rt::projection::Field {
+                key: "currency",
+                below: &[],
+            },
+            __rt::projection::Field {
+                key: "orders",
+                below: &[],
+            },
+            __rt::projection::Field {
+                key: "total",
+                below: &[],
+            },
+        ],
+    ),
+    mapping: &[("total", "orders_total_cents")],
+    group: ::core::option::Option::None,
 };
 /// Backend 1 of GET /aggregate: GET /b (contract /endpoints/0/backend/1)
+///
+/// Shaping compiled into the parse (`GET_AGGREGATE_B1_PROJECTION`).
 async fn get_aggregate_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_AGGREGATE_B1)
+    __rt::backend::call_with(
+            __ctx,
+            &GET_AGGREGATE_B1,
+            |__body| __rt::projection::decode(__body, &GET_AGGREGATE_B1_PROJECTION),
+        )
         .await
-        .shape(|__d| {
-            let __d = __rt::shape::allow(__d, &[&["orders"], &["total"], &["currency"]]);
-            {
-                let mut __d = __d;
-                __rt::shape::mapping(&mut __d, &[("total", "orders_total_cents")]);
-                __d
-            }
-        })
 }
 /// Backend 2 of GET /aggregate: GET /c (contract /endpoints/0/backend/2)
 static GET_AGGREGATE_B2: __rt::BackendSpec = __rt::BackendSpec {
@@ -159,23 +217,41 @@ static GET_AGGREGATE_B2: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
+};
+/// Backend 2: the response shaping compiled into the parse of its body.
+static GET_AGGREGATE_B2_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
+    decode: __rt::Decode::JsonObject,
+    target: &[],
+    select: __rt::projection::Select::Allow(
+        &[
+            __rt::projection::Field {
+                key: "language",
+                below: &[],
+            },
+            __rt::projection::Field {
+                key: "notifications",
+                below: &[],
+            },
+            __rt::projection::Field {
+                key: "theme",
+                below: &[],
+            },
+        ],
+    ),
+    mapping: &[("theme", "ui_theme")],
+    group: ::core::option::Option::Some("preferences"),
 };
 /// Backend 2 of GET /aggregate: GET /c (contract /endpoints/0/backend/2)
+///
+/// Shaping compiled into the parse (`GET_AGGREGATE_B2_PROJECTION`).
 async fn get_aggregate_b2(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_AGGREGATE_B2)
+    __rt::backend::call_with(
+            __ctx,
+            &GET_AGGREGATE_B2,
+            |__body| __rt::projection::decode(__body, &GET_AGGREGATE_B2_PROJECTION),
+        )
         .await
-        .shape(|__d| {
-            let __d = __rt::shape::allow(
-                __d,
-                &[&["theme"], &["language"], &["notifications"]],
-            );
-            let __d = {
-                let mut __d = __d;
-                __rt::shape::mapping(&mut __d, &[("theme", "ui_theme")]);
-                __d
-            };
-            __rt::shape::group(__d, "preferences")
-        })
 }
 #[cfg(test)]
 mod __contract_tests {

@@ -105,12 +105,41 @@ static GET_LARGE_ALLOW3_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
+};
+/// Backend 0: the response shaping compiled into the parse of its body.
+static GET_LARGE_ALLOW3_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
+    decode: __rt::Decode::JsonObject,
+    target: &[],
+    select: __rt::projection::Select::Allow(
+        &[
+            __rt::projection::Field {
+                key: "id",
+                below: &[],
+            },
+            __rt::projection::Field {
+                key: "name",
+                below: &[],
+            },
+            __rt::projection::Field {
+                key: "status",
+                below: &[],
+            },
+        ],
+    ),
+    mapping: &[],
+    group: ::core::option::Option::None,
 };
 /// Backend 0 of GET /large/allow3: GET /1mb (contract /endpoints/0/backend/0)
+///
+/// Shaping compiled into the parse (`GET_LARGE_ALLOW3_B0_PROJECTION`).
 async fn get_large_allow3_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_LARGE_ALLOW3_B0)
+    __rt::backend::call_with(
+            __ctx,
+            &GET_LARGE_ALLOW3_B0,
+            |__body| __rt::projection::decode(__body, &GET_LARGE_ALLOW3_B0_PROJECTION),
+        )
         .await
-        .shape(|__d| { __rt::shape::allow(__d, &[&["id"], &["name"], &["status"]]) })
 }
 #[cfg(test)]
 mod __contract_tests {

@@ -114,6 +114,7 @@ static GET_NOOP_1KB_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// GET /noop/100kb (contract /endpoints/1)
 static GET_NOOP_100KB: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -150,6 +151,7 @@ static GET_NOOP_100KB_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 #[cfg(test)]
 mod __contract_tests {

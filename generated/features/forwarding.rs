@@ -182,6 +182,7 @@ static GET_FWD_DEFAULT_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /fwd/default/{id}: GET /echo/default/{id} (contract /endpoints/0/backend/0)
 async fn get_fwd_default_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -235,6 +236,7 @@ static GET_FWD_LISTED_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /fwd/listed: GET /echo/listed?fixed=1 (contract /endpoints/1/backend/0)
 async fn get_fwd_listed_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -285,6 +287,7 @@ static GET_FWD_ALL_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /fwd/all: GET /echo/all (contract /endpoints/2/backend/0)
 async fn get_fwd_all_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -348,6 +351,7 @@ static GET_FWD_BACKEND_FILTER_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::Some(&GET_FWD_BACKEND_FILTER_B0_HEADERS),
     input_query: ::core::option::Option::Some(&GET_FWD_BACKEND_FILTER_B0_QUERY),
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /fwd/backend-filter: GET /echo/filtered (contract /endpoints/3/backend/0)
 async fn get_fwd_backend_filter_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -396,6 +400,7 @@ static POST_FWD_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of POST /fwd/body: PUT /echo/body (contract /endpoints/4/backend/0)
 async fn post_fwd_body_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -445,6 +450,7 @@ static GET_FWD_HOSTILE_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /fwd/hostile/{id}: GET /echo/users/{id}/profile?x={id} (contract /endpoints/5/backend/0)
 async fn get_fwd_hostile_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -486,6 +492,7 @@ static GET_FWD_RR_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /fwd/rr: GET /who (contract /endpoints/6/backend/0)
 async fn get_fwd_rr_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -536,6 +543,7 @@ static GET_FWD_TWO_PARAMS_A_B_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /fwd/two-params/{a}/{b}: GET /echo/{b}/{a}/{b} (contract /endpoints/7/backend/0)
 async fn get_fwd_two_params_a_b_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {

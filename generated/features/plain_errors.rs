@@ -115,6 +115,7 @@ static GET_FAIL_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /fail: GET /status/500 (contract /endpoints/0/backend/0)
 async fn get_fail_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -156,6 +157,7 @@ static GET_ERROR_CODE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::ReturnCode,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /error-code: GET /status/418 (contract /endpoints/1/backend/0)
 async fn get_error_code_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {

@@ -368,6 +368,7 @@ static GET_MERGE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /merge: GET /a (contract /endpoints/0/backend/0)
 async fn get_merge_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -386,6 +387,7 @@ static GET_MERGE_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 1 of GET /merge: GET /b (contract /endpoints/0/backend/1)
 async fn get_merge_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -427,8 +429,11 @@ static GET_GROUP_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /group: GET /a (contract /endpoints/1/backend/0)
+///
+/// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_group_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
     __rt::backend::call(__ctx, &GET_GROUP_B0)
         .await
@@ -447,8 +452,11 @@ static GET_GROUP_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 1 of GET /group: GET /b (contract /endpoints/1/backend/1)
+///
+/// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_group_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
     __rt::backend::call(__ctx, &GET_GROUP_B1)
         .await
@@ -490,26 +498,46 @@ static GET_SHAPE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
+};
+/// Backend 0: the response shaping compiled into the parse of its body.
+static GET_SHAPE_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
+    decode: __rt::Decode::JsonObject,
+    target: &["data"],
+    select: __rt::projection::Select::Allow(
+        &[
+            __rt::projection::Field {
+                key: "count",
+                below: &[],
+            },
+            __rt::projection::Field {
+                key: "user",
+                below: &[
+                    __rt::projection::Field {
+                        key: "name",
+                        below: &[],
+                    },
+                    __rt::projection::Field {
+                        key: "tags",
+                        below: &[],
+                    },
+                ],
+            },
+        ],
+    ),
+    mapping: &[("count", "total"), ("user", "person")],
+    group: ::core::option::Option::None,
 };
 /// Backend 0 of GET /shape: GET /doc (contract /endpoints/2/backend/0)
+///
+/// Shaping compiled into the parse (`GET_SHAPE_B0_PROJECTION`).
 async fn get_shape_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_SHAPE_B0)
+    __rt::backend::call_with(
+            __ctx,
+            &GET_SHAPE_B0,
+            |__body| __rt::projection::decode(__body, &GET_SHAPE_B0_PROJECTION),
+        )
         .await
-        .shape(|__d| {
-            let __d = __rt::shape::target(__d, &["data"]);
-            let __d = __rt::shape::allow(
-                __d,
-                &[&["user", "name"], &["user", "tags"], &["count"]],
-            );
-            {
-                let mut __d = __d;
-                __rt::shape::mapping(
-                    &mut __d,
-                    &[("count", "total"), ("user", "person")],
-                );
-                __d
-            }
-        })
 }
 /// GET /deny (contract /endpoints/3)
 static GET_DENY: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -547,19 +575,42 @@ static GET_DENY_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
+};
+/// Backend 0: the response shaping compiled into the parse of its body.
+static GET_DENY_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
+    decode: __rt::Decode::JsonObject,
+    target: &["data"],
+    select: __rt::projection::Select::Deny(
+        &[
+            __rt::projection::Field {
+                key: "count",
+                below: &[],
+            },
+            __rt::projection::Field {
+                key: "user",
+                below: &[
+                    __rt::projection::Field {
+                        key: "secret",
+                        below: &[],
+                    },
+                ],
+            },
+        ],
+    ),
+    mapping: &[],
+    group: ::core::option::Option::None,
 };
 /// Backend 0 of GET /deny: GET /doc (contract /endpoints/3/backend/0)
+///
+/// Shaping compiled into the parse (`GET_DENY_B0_PROJECTION`).
 async fn get_deny_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_DENY_B0)
+    __rt::backend::call_with(
+            __ctx,
+            &GET_DENY_B0,
+            |__body| __rt::projection::decode(__body, &GET_DENY_B0_PROJECTION),
+        )
         .await
-        .shape(|__d| {
-            let __d = __rt::shape::target(__d, &["data"]);
-            {
-                let mut __d = __d;
-                __rt::shape::deny(&mut __d, &[&["user", "secret"], &["count"]]);
-                __d
-            }
-        })
 }
 /// GET /collection (contract /endpoints/4)
 static GET_COLLECTION: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -597,8 +648,11 @@ static GET_COLLECTION_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /collection: GET /list (contract /endpoints/4/backend/0)
+///
+/// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_collection_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
     __rt::backend::call(__ctx, &GET_COLLECTION_B0)
         .await
@@ -648,6 +702,7 @@ static GET_COLLECTION_OUT_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /collection-out: GET /list (contract /endpoints/5/backend/0)
 async fn get_collection_out_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -689,6 +744,7 @@ static GET_SAFEJSON_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /safejson: GET /scalar (contract /endpoints/6/backend/0)
 async fn get_safejson_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -730,6 +786,7 @@ static GET_STRING_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /string: GET /text (contract /endpoints/7/backend/0)
 async fn get_string_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -771,6 +828,7 @@ static GET_FAIL_500_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /fail/500: GET /status/500 (contract /endpoints/8/backend/0)
 async fn get_fail_500_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -812,6 +870,7 @@ static GET_FAIL_404_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /fail/404: GET /status/404 (contract /endpoints/9/backend/0)
 async fn get_fail_404_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -853,6 +912,7 @@ static GET_FAIL_204_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /fail/204: GET /status/204 (contract /endpoints/10/backend/0)
 async fn get_fail_204_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -895,6 +955,7 @@ static GET_FAIL_REFUSED_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /fail/refused: GET /a (contract /endpoints/11/backend/0)
 async fn get_fail_refused_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -938,6 +999,7 @@ static GET_FAIL_INVALID_JSON_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /fail/invalid-json: GET /invalid (contract /endpoints/12/backend/0)
 async fn get_fail_invalid_json_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -979,6 +1041,7 @@ static GET_FAIL_ARRAY_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /fail/array: GET /list (contract /endpoints/13/backend/0)
 async fn get_fail_array_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1021,6 +1084,7 @@ static GET_FAIL_TIMEOUT_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /fail/timeout: GET /slow (contract /endpoints/14/backend/0)
 async fn get_fail_timeout_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1064,8 +1128,11 @@ static GET_PARTIAL_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /partial: GET /a (contract /endpoints/15/backend/0)
+///
+/// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_partial_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
     __rt::backend::call(__ctx, &GET_PARTIAL_B0)
         .await
@@ -1084,8 +1151,11 @@ static GET_PARTIAL_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 1 of GET /partial: GET /status/500 (contract /endpoints/15/backend/1)
+///
+/// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_partial_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
     __rt::backend::call(__ctx, &GET_PARTIAL_B1)
         .await
@@ -1104,8 +1174,11 @@ static GET_PARTIAL_B2: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 2 of GET /partial: GET /b (contract /endpoints/15/backend/2)
+///
+/// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_partial_b2(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
     __rt::backend::call(__ctx, &GET_PARTIAL_B2)
         .await
@@ -1151,6 +1224,7 @@ static GET_PARTIAL_TIMEOUT_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /partial-timeout: GET /a (contract /endpoints/16/backend/0)
 async fn get_partial_timeout_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1169,6 +1243,7 @@ static GET_PARTIAL_TIMEOUT_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 1 of GET /partial-timeout: GET /slow (contract /endpoints/16/backend/1)
 async fn get_partial_timeout_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1210,6 +1285,7 @@ static GET_ALL_FAIL_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /all-fail: GET /status/500 (contract /endpoints/17/backend/0)
 async fn get_all_fail_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1228,6 +1304,7 @@ static GET_ALL_FAIL_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 1 of GET /all-fail: GET /invalid (contract /endpoints/17/backend/1)
 async fn get_all_fail_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1269,6 +1346,7 @@ static GET_ERROR_CODE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::ReturnCode,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /error-code: GET /status/418 (contract /endpoints/18/backend/0)
 async fn get_error_code_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1313,6 +1391,7 @@ static GET_ERROR_DETAILS_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /error-details: GET /a (contract /endpoints/19/backend/0)
 async fn get_error_details_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1331,8 +1410,11 @@ static GET_ERROR_DETAILS_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Details("teapot"),
+    send_body_on_redirect: false,
 };
 /// Backend 1 of GET /error-details: GET /status/418 (contract /endpoints/19/backend/1)
+///
+/// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_error_details_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
     __rt::backend::call(__ctx, &GET_ERROR_DETAILS_B1)
         .await
@@ -1374,6 +1456,7 @@ static GET_CACHE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /cache: GET /a (contract /endpoints/20/backend/0)
 async fn get_cache_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1415,12 +1498,26 @@ static GET_EMPTY_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
+};
+/// Backend 0: the response shaping compiled into the parse of its body.
+static GET_EMPTY_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
+    decode: __rt::Decode::JsonObject,
+    target: &["missing"],
+    select: __rt::projection::Select::All,
+    mapping: &[],
+    group: ::core::option::Option::None,
 };
 /// Backend 0 of GET /empty: GET /a (contract /endpoints/21/backend/0)
+///
+/// Shaping compiled into the parse (`GET_EMPTY_B0_PROJECTION`).
 async fn get_empty_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_EMPTY_B0)
+    __rt::backend::call_with(
+            __ctx,
+            &GET_EMPTY_B0,
+            |__body| __rt::projection::decode(__body, &GET_EMPTY_B0_PROJECTION),
+        )
         .await
-        .shape(|__d| { __rt::shape::target(__d, &["missing"]) })
 }
 /// GET /noop (contract /endpoints/22)
 static GET_NOOP: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1457,6 +1554,7 @@ static GET_NOOP_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// GET /noop-backend (contract /endpoints/23)
 static GET_NOOP_BACKEND: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1495,6 +1593,7 @@ static GET_NOOP_BACKEND_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /noop-backend: GET /text (contract /endpoints/23/backend/0)
 async fn get_noop_backend_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1536,6 +1635,7 @@ static GET_HTML_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_headers: ::core::option::Option::None,
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
+    send_body_on_redirect: false,
 };
 /// Backend 0 of GET /html: GET /html (contract /endpoints/24/backend/0)
 async fn get_html_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {

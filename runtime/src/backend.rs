@@ -74,16 +74,86 @@ impl BackendResult {
     }
 }
 
-/// Calls the backend within the endpoint deadline and decodes its answer.
+/// Calls the backend within the endpoint deadline and decodes its answer according to its
+/// `encoding` (the generic path: the whole body becomes a value).
 pub async fn call(ctx: &EndpointCtx, spec: &'static BackendSpec) -> BackendResult {
-    match tokio::time::timeout_at(ctx.deadline, fetch(ctx, spec)).await {
+    call_with(ctx, spec, |body| decode(spec.decode, body)).await
+}
+
+/// Like [`call`], with the body of a successful (200/201) answer decoded by `decode_body`
+/// instead: generated code passes a specialised decoder when the backend's shaping is known.
+pub async fn call_with<F>(
+    ctx: &EndpointCtx,
+    spec: &'static BackendSpec,
+    decode_body: F,
+) -> BackendResult
+where
+    F: FnOnce(&[u8]) -> Result<Data, String>,
+{
+    call_seq_with(ctx, spec, &[], decode_body).await
+}
+
+/// A step of a sequential endpoint: `seq` holds the values its url_pattern takes from earlier
+/// steps (`{resp0_id}`), `None` where they could not be resolved.
+pub async fn call_seq(
+    ctx: &EndpointCtx,
+    spec: &'static BackendSpec,
+    seq: &[Option<String>],
+) -> BackendResult {
+    call_seq_with(ctx, spec, seq, |body| decode(spec.decode, body)).await
+}
+
+/// [`call_seq`] with a specialised decoder (see [`call_with`]).
+pub async fn call_seq_with<F>(
+    ctx: &EndpointCtx,
+    spec: &'static BackendSpec,
+    seq: &[Option<String>],
+    decode_body: F,
+) -> BackendResult
+where
+    F: FnOnce(&[u8]) -> Result<Data, String>,
+{
+    match tokio::time::timeout_at(ctx.deadline, fetch(ctx, spec, seq, decode_body)).await {
         Ok(r) => r,
         Err(_) => BackendResult::failure(BackendError::plain("context deadline exceeded")),
     }
 }
 
-async fn fetch(ctx: &EndpointCtx, spec: &'static BackendSpec) -> BackendResult {
-    let resp = match send(ctx, spec).await {
+/// `concurrent_calls`: `n` identical calls; the first complete answer wins and the others are
+/// dropped (cancelled). Without a complete answer: the last result received.
+pub async fn concurrent<F, Fut>(n: usize, call: F) -> BackendResult
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = BackendResult>,
+{
+    use futures_util::stream::{FuturesUnordered, StreamExt};
+    let mut pending: FuturesUnordered<Fut> = (0..n.max(1)).map(|_| call()).collect();
+    let mut last = None;
+    while let Some(r) = pending.next().await {
+        if r.error.is_none() && r.complete {
+            return r;
+        }
+        // Data (an incomplete result) is worth more than a later error.
+        if last
+            .as_ref()
+            .is_none_or(|l: &BackendResult| l.data.is_none() || r.data.is_some())
+        {
+            last = Some(r);
+        }
+    }
+    last.unwrap_or_else(|| BackendResult::failure(BackendError::plain("no call was made")))
+}
+
+async fn fetch<F>(
+    ctx: &EndpointCtx,
+    spec: &'static BackendSpec,
+    seq: &[Option<String>],
+    decode_body: F,
+) -> BackendResult
+where
+    F: FnOnce(&[u8]) -> Result<Data, String>,
+{
+    let resp = match send(ctx, spec, seq).await {
         Ok(r) => r,
         Err(e) => return BackendResult::failure(e),
     };
@@ -120,7 +190,7 @@ async fn fetch(ctx: &EndpointCtx, spec: &'static BackendSpec) -> BackendResult {
             },
         };
     }
-    match decode(spec.decode, &body) {
+    match decode_body(&body) {
         Ok(d) => BackendResult::success(d),
         Err(msg) => BackendResult::failure(BackendError::plain(msg)),
     }
@@ -130,6 +200,7 @@ async fn fetch(ctx: &EndpointCtx, spec: &'static BackendSpec) -> BackendResult {
 pub async fn send(
     ctx: &EndpointCtx,
     spec: &'static BackendSpec,
+    seq: &[Option<String>],
 ) -> Result<reqwest::Response, BackendError> {
     let host = match &ctx.state.host_override {
         Some(h) => h.as_str(),
@@ -143,16 +214,17 @@ pub async fn send(
         Some(allow) => std::borrow::Cow::Owned(forward::backend_query(&ctx.query, allow)),
         None => std::borrow::Cow::Borrowed(ctx.query.as_str()),
     };
-    let url = spec.url.render(host, &ctx.params, &query);
+    let url = spec.url.render_seq(host, &ctx.params, seq, &query);
     let headers = match spec.input_headers {
         Some(allow) => forward::backend_headers(&ctx.headers, allow),
         None => ctx.headers.clone(),
     };
-    let mut req = ctx
-        .state
-        .client
-        .request(spec.method.clone(), url)
-        .headers(headers);
+    let client = if ctx.body.is_empty() || spec.send_body_on_redirect {
+        &ctx.state.client
+    } else {
+        &ctx.state.client_no_replay
+    };
+    let mut req = client.request(spec.method.clone(), url).headers(headers);
     let has_body_method = matches!(spec.method.as_str(), "POST" | "PUT" | "PATCH");
     if !ctx.body.is_empty() || has_body_method {
         req = req.body(ctx.body.clone());
@@ -237,6 +309,8 @@ pub fn decode(how: Decode, body: &[u8]) -> Result<Data, String> {
                 json_kind(&other)
             )),
         },
+        Decode::Xml { collection } => crate::encoding::xml_decode::decode(body, collection),
+        Decode::Rss => crate::encoding::rss::decode(body),
         Decode::SafeJson => match first_json_value(body)? {
             Value::Object(m) => Ok(m),
             Value::Array(a) => Ok(wrap("collection", Value::Array(a))),

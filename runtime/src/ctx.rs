@@ -33,7 +33,10 @@ pub struct BuildIdentity {
 /// State shared by every request of a gateway: the backend HTTP client and run-time options.
 #[derive(Debug)]
 pub struct GatewayState {
+    /// Follows every redirect, replaying the request body on 307/308.
     pub client: reqwest::Client,
+    /// Does not follow 307/308 (requests with a body, without `send_body_on_redirect`).
+    pub client_no_replay: reqwest::Client,
     pub service: &'static ServiceSpec,
     pub identity: &'static BuildIdentity,
     /// Replaces every backend host (used by tests generated from the contract).
@@ -76,6 +79,8 @@ pub struct EndpointCtx {
     pub body: Bytes,
     /// When the backend calls give up.
     pub deadline: Instant,
+    /// The client's first `Accept` value, kept only for `output_encoding: negotiate`.
+    pub accept: Option<http::HeaderValue>,
 }
 
 impl EndpointCtx {
@@ -101,6 +106,10 @@ impl EndpointCtx {
             state.identity.version,
         );
         let query = forward::query(parts.uri.query(), spec.input_query);
+        let accept = match spec.output {
+            crate::spec::Output::Negotiate => parts.headers.get(http::header::ACCEPT).cloned(),
+            _ => None,
+        };
         let body = read_body(body, state.service.read_timeout).await?;
         Ok(EndpointCtx {
             state: state.clone(),
@@ -110,6 +119,7 @@ impl EndpointCtx {
             query,
             body,
             deadline: started + spec.backend_timeout,
+            accept,
         })
     }
 

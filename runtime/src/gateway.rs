@@ -32,12 +32,23 @@ pub struct Options {
 }
 
 /// The backend HTTP client: pooled keep-alive connections, gzip decoding, title-case header
-/// names on the wire (backends see `X-User-Id`, as from KrakenD).
-pub fn http_client() -> reqwest::Client {
+/// names on the wire (backends see `X-User-Id`, as from KrakenD), redirects followed up to 10
+/// times. With `replay_body: false` a 307/308 is not followed (KrakenD cannot replay a
+/// request body unless `send_body_on_redirect` is set): the 3xx is the backend's answer.
+pub fn http_client(replay_body: bool) -> reqwest::Client {
+    let policy = reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() >= 10 {
+            return attempt.error("stopped after 10 redirects");
+        }
+        if !replay_body && matches!(attempt.status().as_u16(), 307 | 308) {
+            return attempt.stop();
+        }
+        attempt.follow()
+    });
     let builder = reqwest::Client::builder()
         .pool_max_idle_per_host(250)
         .http1_title_case_headers()
-        .redirect(reqwest::redirect::Policy::limited(10))
+        .redirect(policy)
         .no_proxy();
     match builder.build() {
         Ok(c) => c,
@@ -55,7 +66,8 @@ pub fn router<G: Gateway>() -> Router {
 /// The gateway `G` as an axum router.
 pub fn router_with<G: Gateway>(options: Options) -> Router {
     let state = Arc::new(GatewayState {
-        client: http_client(),
+        client: http_client(true),
+        client_no_replay: http_client(false),
         service: G::SERVICE,
         identity: G::IDENTITY,
         host_override: options.host_override,

@@ -13,8 +13,10 @@ pub mod flatmap;
 pub mod forward;
 pub mod gateway;
 pub mod log;
+pub mod projection;
 pub mod respond;
 pub mod router;
+pub mod sequential;
 pub mod server;
 pub mod shape;
 pub mod spec;
@@ -35,10 +37,13 @@ pub const CODEGEN_FORMAT: u32 = 1;
 pub mod __codegen {
     pub use crate::backend::{self, BackendResult};
     pub use crate::ctx::{BuildIdentity, EndpointCtx, SharedState};
+    pub use crate::flatmap;
     pub use crate::forward::{HeaderAllowList, QueryAllowList};
     pub use crate::gateway::{not_matched, Gateway};
-    pub use crate::respond;
+    pub use crate::projection;
+    pub use crate::respond::{self, StaticData, StaticStrategy};
     pub use crate::router::{Route, RouteTable};
+    pub use crate::sequential::Sequence;
     pub use crate::shape;
     pub use crate::spec::{
         BackendSpec, Decode, EndpointSpec, ErrorHandling, Hosts, Output, ServiceSpec,

@@ -19,65 +19,179 @@ pub const X_KRAKEND_COMPLETED: HeaderName = HeaderName::from_static("x-krakend-c
 const JSON_UTF8: HeaderValue = HeaderValue::from_static("application/json; charset=utf-8");
 const TEXT_UTF8: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
 
-/// Merges the results of an endpoint's backends (contract order: on a key collision the later
-/// backend wins, a deterministic stand-in for KrakenD's "last to arrive wins") and renders the
-/// client response.
-pub fn respond<const N: usize>(ctx: &EndpointCtx, results: [BackendResult; N]) -> Response {
-    if N == 1 {
-        // A single backend is not merged: its error passes through unchanged.
-        let [r] = single(results);
-        return match r.error {
-            Some(e) => error_response(ctx, e),
-            None => render(ctx, r.data, r.complete),
-        };
-    }
-    let mut merged: Option<Data> = None;
-    let mut complete = true;
-    let mut errors: Vec<BackendError> = Vec::new();
+/// The data of an endpoint call between the merge and the render: what the backends gave,
+/// whether all of them completed, and their errors. Endpoint-level stages (flatmap, static
+/// data) transform it; [`finish`] turns it into the response.
+#[derive(Debug)]
+pub struct Merged {
+    /// `None` when no backend produced data; not always an object after an endpoint
+    /// `flatmap_filter` (a non-object root renders as `null`).
+    pub data: Option<Value>,
+    pub complete: bool,
+    pub errors: Vec<BackendError>,
+    /// A single backend (or step 0 of a sequence) failed: its error passes through unchanged.
+    pub passthrough: bool,
+}
+
+/// Merges the results of an endpoint's backends. Contract order decides key collisions (the
+/// later backend wins), a deterministic stand-in for KrakenD's "last to arrive wins".
+pub fn merge<const N: usize>(results: [BackendResult; N]) -> Merged {
+    let mut m = Merged {
+        data: None,
+        complete: true,
+        errors: Vec::new(),
+        passthrough: N == 1,
+    };
     for r in results {
+        m.push(r);
+    }
+    m
+}
+
+impl Merged {
+    /// Adds one more backend result (parallel merge or the next step of a sequence).
+    pub fn push(&mut self, r: BackendResult) {
         if let Some(e) = r.error {
-            complete = false;
-            errors.push(e);
-            continue;
+            self.complete = false;
+            self.errors.push(e);
+            return;
         }
-        complete &= r.complete;
+        self.complete &= r.complete;
         if let Some(data) = r.data {
-            match merged.as_mut() {
-                None => merged = Some(data),
-                Some(m) => m.extend(data),
+            match self.data.as_mut() {
+                Some(Value::Object(m)) => m.extend(data),
+                _ => self.data = Some(Value::Object(data)),
             }
         }
     }
-    if merged.is_none() && !errors.is_empty() {
-        let message = errors
+}
+
+/// Endpoint-level `flatmap_filter`: only when every backend succeeded (manipulation.md §3).
+pub fn endpoint_flatmap(mut m: Merged, ops: &[crate::flatmap::Op<'_>]) -> Merged {
+    if m.errors.is_empty() {
+        if let Some(data) = m.data.take() {
+            m.data = Some(crate::flatmap::apply(data, ops));
+        }
+    }
+    m
+}
+
+/// When `proxy.static` data is injected (proxy-behaviours.md §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaticStrategy {
+    Always,
+    Success,
+    Complete,
+    Errored,
+    Incomplete,
+}
+
+/// `proxy.static`: the strategy and the data (JSON text of an object, numbers already written
+/// as KrakenD re-serialises them), parsed once.
+#[derive(Debug)]
+pub struct StaticData {
+    pub strategy: StaticStrategy,
+    pub json: &'static str,
+    parsed: std::sync::OnceLock<Data>,
+}
+
+impl StaticData {
+    pub const fn new(strategy: StaticStrategy, json: &'static str) -> Self {
+        StaticData {
+            strategy,
+            json,
+            parsed: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn data(&self) -> &Data {
+        self.parsed.get_or_init(|| {
+            // Codegen validated the text as a JSON object; an empty map is the safe fallback.
+            serde_json::from_str(self.json).unwrap_or_default()
+        })
+    }
+}
+
+/// Injects static data when its strategy says so; overwrites same-named top-level keys.
+pub fn static_data(mut m: Merged, s: &StaticData) -> Merged {
+    let failed = !m.errors.is_empty();
+    let inject = match s.strategy {
+        StaticStrategy::Always => true,
+        StaticStrategy::Success => !failed,
+        StaticStrategy::Complete => !failed && m.complete,
+        StaticStrategy::Errored => failed,
+        StaticStrategy::Incomplete => m.data.is_none() || !m.complete,
+    };
+    if inject {
+        let extra = s.data().clone();
+        match m.data.as_mut() {
+            Some(Value::Object(d)) => d.extend(extra),
+            _ => m.data = Some(Value::Object(extra)),
+        }
+    }
+    m
+}
+
+/// The response for merged data: the error passthrough or KrakenD's 500 when there is no
+/// data, else the render.
+pub fn finish(ctx: &EndpointCtx, mut m: Merged) -> Response {
+    if m.data.is_none() && !m.errors.is_empty() {
+        if m.passthrough && m.errors.len() == 1 {
+            if let Some(e) = m.errors.pop() {
+                return error_response(ctx, e);
+            }
+        }
+        let message = m
+            .errors
             .iter()
             .map(|e| e.message.as_str())
             .collect::<Vec<_>>()
             .join("\n");
         return error_response(ctx, BackendError::plain(message));
     }
-    render(ctx, merged, complete)
+    render(ctx, m.data, m.complete)
 }
 
-fn single<const N: usize>(results: [BackendResult; N]) -> [BackendResult; 1] {
-    let mut it = results.into_iter();
-    [it.next().unwrap_or(BackendResult {
-        data: None,
-        complete: false,
-        error: Some(BackendError::plain("no backend")),
-    })]
+/// Merges and renders in one call (endpoints without endpoint-level stages).
+pub fn respond<const N: usize>(ctx: &EndpointCtx, results: [BackendResult; N]) -> Response {
+    finish(ctx, merge(results))
 }
 
 /// Renders data with the endpoint's `output_encoding`.
-pub fn render(ctx: &EndpointCtx, data: Option<Data>, complete: bool) -> Response {
-    let data = data.unwrap_or_default();
-    let completed = complete && !data.is_empty();
-    let (content_type, body) = match ctx.spec.output {
-        Output::Json => {
-            let mut out = Vec::with_capacity(256);
-            json::write_map(&mut out, &data);
-            (JSON_UTF8, out)
+pub fn render(ctx: &EndpointCtx, data: Option<Value>, complete: bool) -> Response {
+    let data = data.unwrap_or_else(|| Value::Object(Data::new()));
+    let non_empty = match &data {
+        Value::Object(m) => !m.is_empty(),
+        Value::Null => false,
+        _ => true,
+    };
+    let completed = complete && non_empty;
+    let output = match ctx.spec.output {
+        Output::Negotiate => {
+            let accept = ctx.accept.as_ref().and_then(|a| a.to_str().ok());
+            match crate::encoding::negotiate::choose(accept) {
+                crate::encoding::negotiate::Render::Json => Output::Json,
+                crate::encoding::negotiate::Render::Xml => Output::Xml,
+                crate::encoding::negotiate::Render::Yaml => Output::Yaml,
+            }
         }
+        other => other,
+    };
+    let empty = Data::new();
+    let object = match &data {
+        Value::Object(m) => m,
+        _ => &empty,
+    };
+    let (content_type, body) = match output {
+        Output::Json | Output::Negotiate => (JSON_UTF8, json::to_vec(&data)),
+        Output::Xml => (
+            HeaderValue::from_static(crate::encoding::xml::CONTENT_TYPE),
+            crate::encoding::xml::render(object),
+        ),
+        Output::Yaml => (
+            HeaderValue::from_static(crate::encoding::yaml::CONTENT_TYPE),
+            crate::encoding::yaml::render(object),
+        ),
         Output::JsonCollection => {
             let out = match data.get("collection") {
                 Some(v) => json::to_vec(v),
@@ -136,7 +250,7 @@ pub fn error_response(ctx: &EndpointCtx, err: BackendError) -> Response {
 /// `no-op`: the backend's status, headers and body, streamed without buffering
 /// (responses.md §7).
 pub async fn no_op(ctx: &EndpointCtx, spec: &'static BackendSpec) -> Response {
-    let sent = tokio::time::timeout_at(ctx.deadline, backend::send(ctx, spec)).await;
+    let sent = tokio::time::timeout_at(ctx.deadline, backend::send(ctx, spec, &[])).await;
     let upstream = match sent {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => return error_response(ctx, e),

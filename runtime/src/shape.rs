@@ -135,6 +135,15 @@ pub fn mapping(data: &mut Data, pairs: &[(&str, &str)]) {
     }
 }
 
+/// Backend `flatmap_filter` (manipulation.md §3). A root that stops being an object leaves no
+/// data (`{}`).
+pub fn flatmap(data: Data, ops: &[crate::flatmap::Op<'_>]) -> Data {
+    match crate::flatmap::apply(Value::Object(data), ops) {
+        Value::Object(m) => m,
+        _ => Data::new(),
+    }
+}
+
 /// `group`: wrap the data under `name` (also when it is empty).
 pub fn group(data: Data, name: &str) -> Data {
     let mut out = Data::new();

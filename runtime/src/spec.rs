@@ -42,6 +42,10 @@ pub enum Output {
     Json,
     JsonCollection,
     String,
+    Xml,
+    Yaml,
+    /// Chosen per request from the client's `Accept` (json, xml or yaml).
+    Negotiate,
 }
 
 /// How a backend answer is decoded (`encoding`).
@@ -55,6 +59,10 @@ pub enum Decode {
     SafeJson,
     /// The whole body as `{"content": "..."}`.
     String,
+    /// XML (`encoding: xml`); `collection` wraps it as `{"collection": ...}`.
+    Xml { collection: bool },
+    /// An RSS, Atom or JSON feed (`encoding: rss`).
+    Rss,
     /// Nothing decoded: the backend contributes no data (a `no-op` backend under a
     /// non-`no-op` endpoint).
     Discard,
@@ -133,4 +141,6 @@ pub struct BackendSpec {
     /// Backend `input_query_strings`, when non-empty.
     pub input_query: Option<&'static QueryAllowList>,
     pub errors: ErrorHandling,
+    /// `backend/http/client.send_body_on_redirect`: replay the body on 307/308.
+    pub send_body_on_redirect: bool,
 }

@@ -10,6 +10,10 @@ pub enum UrlPart {
     Lit(&'static str),
     /// The value of endpoint parameter number `n` (declaration order in the endpoint path).
     Param(usize),
+    /// A sequential-proxy value (`{resp0_user.id}`): entry `index` of the values resolved from
+    /// earlier backends; `missing` (KrakenD's escaped `{{.Resp0_user.id}}` placeholder) when
+    /// the value could not be resolved.
+    Seq { index: usize, missing: &'static str },
 }
 
 /// A url_pattern: path parts and, when the pattern has a `?`, query parts (without the `?`).
@@ -28,6 +32,21 @@ impl UrlTemplate {
     /// `+`, `#`, `%` cannot add or split parameters). `forwarded_query` (already encoded, may be
     /// empty) is appended after the pattern's own query, joined with `&`, or after `?`.
     pub fn render(&self, host: &str, params: &[String], forwarded_query: &str) -> String {
+        self.render_with(host, Values { params, seq: &[] }, forwarded_query)
+    }
+
+    /// [`render`](Self::render) with values resolved from earlier steps of a sequence.
+    pub fn render_seq(
+        &self,
+        host: &str,
+        params: &[String],
+        seq: &[Option<String>],
+        forwarded_query: &str,
+    ) -> String {
+        self.render_with(host, Values { params, seq }, forwarded_query)
+    }
+
+    fn render_with(&self, host: &str, params: Values<'_>, forwarded_query: &str) -> String {
         // Exact output length, so the single allocation below never grows (params are scanned
         // twice; that is cheaper than a reallocation + copy).
         let mut cap = host.len() + parts_len(self.path, params, PATH_SET, true);
@@ -100,8 +119,23 @@ const QUERY_SET: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'@');
 
 /// The value of parameter `i`, empty when out of range.
-fn param(params: &[String], i: usize) -> &str {
-    params.get(i).map_or("", String::as_str)
+/// Where `UrlPart::Param` and `UrlPart::Seq` values come from.
+#[derive(Clone, Copy)]
+struct Values<'a> {
+    params: &'a [String],
+    seq: &'a [Option<String>],
+}
+
+/// The text of a part: `Ok(value to escape)` or `Err(literal to copy as is)`.
+fn value<'a>(values: Values<'a>, part: &'a UrlPart) -> Result<&'a str, &'a str> {
+    match part {
+        UrlPart::Lit(s) => Err(s),
+        UrlPart::Param(i) => Ok(values.params.get(*i).map_or("", String::as_str)),
+        UrlPart::Seq { index, missing } => match values.seq.get(*index) {
+            Some(Some(v)) => Ok(v.as_str()),
+            _ => Err(missing),
+        },
+    }
 }
 
 /// In a path, `.` and `..` would be removed/resolved by URL normalisation (here or in the
@@ -118,18 +152,15 @@ fn escaped_len(v: &str, set: &'static AsciiSet) -> usize {
     utf8_percent_encode(v, set).map(str::len).sum()
 }
 
-fn parts_len(parts: &[UrlPart], params: &[String], set: &'static AsciiSet, path: bool) -> usize {
+fn parts_len(parts: &[UrlPart], values: Values<'_>, set: &'static AsciiSet, path: bool) -> usize {
     parts
         .iter()
-        .map(|p| match p {
-            UrlPart::Lit(s) => s.len(),
-            UrlPart::Param(i) => {
-                let v = param(params, *i);
-                match dot_segment(v).filter(|_| path) {
-                    Some(d) => d.len(),
-                    None => escaped_len(v, set),
-                }
-            }
+        .map(|p| match value(values, p) {
+            Err(lit) => lit.len(),
+            Ok(v) => match dot_segment(v).filter(|_| path) {
+                Some(d) => d.len(),
+                None => escaped_len(v, set),
+            },
         })
         .sum()
 }
@@ -137,21 +168,18 @@ fn parts_len(parts: &[UrlPart], params: &[String], set: &'static AsciiSet, path:
 fn push_parts(
     out: &mut String,
     parts: &[UrlPart],
-    params: &[String],
+    values: Values<'_>,
     set: &'static AsciiSet,
     path: bool,
 ) {
     for p in parts {
-        match p {
-            UrlPart::Lit(s) => out.push_str(s),
-            UrlPart::Param(i) => {
-                let v = param(params, *i);
-                match dot_segment(v).filter(|_| path) {
-                    Some(d) => out.push_str(d),
-                    // Yields borrowed runs of kept bytes and static `%XX` triplets: no allocation.
-                    None => out.extend(utf8_percent_encode(v, set)),
-                }
-            }
+        match value(values, p) {
+            Err(lit) => out.push_str(lit),
+            Ok(v) => match dot_segment(v).filter(|_| path) {
+                Some(d) => out.push_str(d),
+                // Yields borrowed runs of kept bytes and static `%XX` triplets: no allocation.
+                None => out.extend(utf8_percent_encode(v, set)),
+            },
         }
     }
 }

@@ -64,9 +64,88 @@ fn json_response(status: StatusCode, body: String) -> Response {
     (status, [("content-type", "application/json")], body).into_response()
 }
 
+/// Calls counted per name by `/count/{name}` (for concurrency and "was not called" checks).
+pub static COUNTS: std::sync::Mutex<Vec<(String, usize)>> = std::sync::Mutex::new(Vec::new());
+
+/// How many times `/count/{name}` was called.
+pub fn count(name: &str) -> usize {
+    COUNTS
+        .lock()
+        .map(|c| c.iter().find(|(n, _)| n == name).map_or(0, |(_, k)| *k))
+        .unwrap_or(0)
+}
+
 /// The mock backend every feature contract points at (`http://mock`).
 pub fn mock() -> Router {
     Router::new()
+        .route(
+            "/users/{id}",
+            any(|axum::extract::Path(id): axum::extract::Path<String>| async move {
+                json_response(
+                    StatusCode::OK,
+                    json!({"user": {"id": 42, "name": format!("ann {id}")}}).to_string(),
+                )
+            }),
+        )
+        .route(
+            "/count/{name}",
+            any(|axum::extract::Path(name): axum::extract::Path<String>| async move {
+                if let Ok(mut c) = COUNTS.lock() {
+                    match c.iter_mut().find(|(n, _)| *n == name) {
+                        Some((_, k)) => *k += 1,
+                        None => c.push((name.clone(), 1)),
+                    }
+                }
+                json_response(StatusCode::OK, json!({ "counted": name }).to_string())
+            }),
+        )
+        .route(
+            "/xml",
+            any(|| async {
+                (
+                    StatusCode::OK,
+                    [("content-type", "application/xml")],
+                    r#"<?xml version="1.0"?><user id="7"><name>ann</name><tag>a</tag><tag>b</tag></user>"#,
+                )
+                    .into_response()
+            }),
+        )
+        .route(
+            "/xml-bad",
+            any(|| async { (StatusCode::OK, "<user><name>ann</user>").into_response() }),
+        )
+        .route(
+            "/feed",
+            any(|| async {
+                (
+                    StatusCode::OK,
+                    [("content-type", "application/rss+xml")],
+                    r#"<?xml version="1.0"?><rss version="2.0"><channel><title>News</title><link>http://x</link><description>d</description><item><title>First</title><link>http://x/1</link></item></channel></rss>"#,
+                )
+                    .into_response()
+            }),
+        )
+        .route(
+            "/collection",
+            any(|| async {
+                json_response(
+                    StatusCode::OK,
+                    r#"{"a":[{"b":1,"c":2},{"b":3}],"z":{"j":2,"k":1},"l":[9]}"#.into(),
+                )
+            }),
+        )
+        .route(
+            "/redirect/loop",
+            any(|| async { (StatusCode::FOUND, [("location", "/redirect/loop")]).into_response() }),
+        )
+        .route(
+            "/redirect/{code}",
+            any(|axum::extract::Path(code): axum::extract::Path<u16>| async move {
+                let status = StatusCode::from_u16(code).unwrap_or(StatusCode::FOUND);
+                let target = if code == 301 { "/a" } else { "/echo/redirected" };
+                (status, [("location", target)], "moved").into_response()
+            }),
+        )
         .route("/echo", any(echo))
         .route("/echo/{*rest}", any(echo))
         .route(

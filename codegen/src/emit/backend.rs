@@ -2,7 +2,7 @@
 
 use super::{endpoint::allow_lists, ident, method};
 use crate::path::UrlPiece;
-use crate::plan::{Backend, Decode, Endpoint, ErrorHandling, ShapeStep};
+use crate::plan::{Backend, Decode, Endpoint, ErrorHandling, FlatOp, ShapeStep};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -10,8 +10,28 @@ fn url_parts(pieces: &[UrlPiece]) -> TokenStream {
     let parts = pieces.iter().map(|p| match p {
         UrlPiece::Lit(s) => quote! { __rt::UrlPart::Lit(#s) },
         UrlPiece::Param(i) => quote! { __rt::UrlPart::Param(#i) },
+        UrlPiece::Seq { index, missing } => {
+            quote! { __rt::UrlPart::Seq { index: #index, missing: #missing } }
+        }
     });
     quote! { &[#(#parts),*] }
+}
+
+/// `&[Op, ...]` for a `flatmap_filter`.
+pub(crate) fn flat_ops(ops: &[FlatOp]) -> TokenStream {
+    let items = ops.iter().map(|op| match op {
+        FlatOp::Move { from, to } => {
+            quote! { __rt::flatmap::Op::Move { from: &[#(#from),*], to: &[#(#to),*] } }
+        }
+        FlatOp::Append { from, to } => {
+            quote! { __rt::flatmap::Op::Append { from: &[#(#from),*], to: &[#(#to),*] } }
+        }
+        FlatOp::Del(paths_) => {
+            let p = paths(paths_);
+            quote! { __rt::flatmap::Op::Del { paths: #p } }
+        }
+    });
+    quote! { &[#(#items),*] }
 }
 
 fn paths(list: &[Vec<String>]) -> TokenStream {
@@ -34,6 +54,10 @@ fn step(s: &ShapeStep) -> TokenStream {
         ShapeStep::Mapping(pairs) => {
             let pairs = pairs.iter().map(|(a, b)| quote! { (#a, #b) });
             quote! {{ let mut __d = __d; __rt::shape::mapping(&mut __d, &[#(#pairs),*]); __d }}
+        }
+        ShapeStep::Flatmap(ops) => {
+            let ops = flat_ops(ops);
+            quote! { __rt::shape::flatmap(__d, #ops) }
         }
         ShapeStep::Group(g) => quote! { __rt::shape::group(__d, #g) },
     }
@@ -72,6 +96,8 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
         Decode::JsonCollection => quote! { __rt::Decode::JsonCollection },
         Decode::SafeJson => quote! { __rt::Decode::SafeJson },
         Decode::String => quote! { __rt::Decode::String },
+        Decode::Xml { collection } => quote! { __rt::Decode::Xml { collection: #collection } },
+        Decode::Rss => quote! { __rt::Decode::Rss },
         Decode::Discard | Decode::Stream => quote! { __rt::Decode::Discard },
     };
     let errors = match &b.errors {
@@ -81,6 +107,7 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
     };
     let (lists, headers, query_allow) =
         allow_lists(&b.ident, b.input_headers.as_ref(), b.input_query.as_ref());
+    let send_body_on_redirect = b.send_body_on_redirect;
     let spec_item = quote! {
         #lists
         #[doc = #doc]
@@ -93,24 +120,48 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
             input_headers: #headers,
             input_query: #query_allow,
             errors: #errors,
+            send_body_on_redirect: #send_body_on_redirect,
         };
     };
     if b.decode == Decode::Stream {
         // A no-op endpoint streams the answer (`respond::no_op`); there is nothing to shape.
         return spec_item;
     }
-    let call = if b.steps.is_empty() {
-        quote! { __rt::backend::call(__ctx, &#spec).await }
-    } else {
-        let steps = shape(&b.steps);
-        quote! {
-            __rt::backend::call(__ctx, &#spec).await.shape(|__d| { #steps })
-        }
+    // Shaping compiled into the parse where the projection can express it (`projection`).
+    let projected = crate::projection::emit(b);
+    // One call; a step of a sequence passes the values it takes from earlier steps.
+    let sequenced = !b.seq_refs.is_empty();
+    let one_call = match (sequenced, &projected.decoder) {
+        (true, None) => quote! { __rt::backend::call_seq(__ctx, &#spec, __seq) },
+        (false, None) => quote! { __rt::backend::call(__ctx, &#spec) },
+        (true, Some(d)) => quote! { __rt::backend::call_seq_with(__ctx, &#spec, __seq, #d) },
+        (false, Some(d)) => quote! { __rt::backend::call_with(__ctx, &#spec, #d) },
     };
+    let calls = if e.concurrent_calls > 1 {
+        let n = e.concurrent_calls;
+        quote! { __rt::backend::concurrent(#n, || #one_call).await }
+    } else {
+        quote! { #one_call.await }
+    };
+    let call = if projected.rest.is_empty() {
+        calls
+    } else {
+        let steps = shape(projected.rest);
+        quote! { #calls.shape(|__d| { #steps }) }
+    };
+    let seq_param = if sequenced {
+        quote! { , __seq: &[::core::option::Option<::std::string::String>] }
+    } else {
+        TokenStream::new()
+    };
+    let proj_items = projected.items;
+    let shaping_doc = projected.doc.map(|d| quote! { #[doc = ""] #[doc = #d] });
     quote! {
         #spec_item
+        #proj_items
         #[doc = #doc]
-        async fn #f(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
+        #shaping_doc
+        async fn #f(__ctx: &__rt::EndpointCtx #seq_param) -> __rt::BackendResult {
             #call
         }
     }

@@ -61,37 +61,94 @@ pub fn emit(e: &Endpoint) -> TokenStream {
         Output::Json | Output::NoOp => quote! { __rt::Output::Json },
         Output::JsonCollection => quote! { __rt::Output::JsonCollection },
         Output::String => quote! { __rt::Output::String },
+        Output::Xml => quote! { __rt::Output::Xml },
+        Output::Yaml => quote! { __rt::Output::Yaml },
+        Output::Negotiate => quote! { __rt::Output::Negotiate },
     };
     let backends = e.backends.iter().map(|b| backend::emit(e, b));
 
+    let mut stage_items = TokenStream::new();
     let body = if e.output == Output::NoOp {
         let b0 = e
             .backends
             .first()
             .map(|b| ident::static_ident(&b.ident, ""));
         quote! { __rt::respond::no_op(&__ctx, &#b0).await }
-    } else if e.backends.len() == 1 {
-        let f = e.backends.iter().map(|b| ident::fn_ident(&b.ident));
-        quote! {
-            #(let __b0 = #f(&__ctx).await;)*
-            __rt::respond::respond(&__ctx, [__b0])
-        }
     } else {
-        let calls = e.backends.iter().map(|b| {
-            let f = ident::fn_ident(&b.ident);
-            quote! { #f(&__ctx) }
-        });
+        // Endpoint-level stages, in KrakenD's order: merge → flatmap → static data.
+        let mut stages = TokenStream::new();
+        if let Some(ops) = &e.flatmap {
+            let ops = backend::flat_ops(ops);
+            stages.extend(quote! { let __m = __rt::respond::endpoint_flatmap(__m, #ops); });
+        }
+        if let Some((strategy, json)) = &e.static_data {
+            let id = ident::static_ident(&e.ident, "_STATIC");
+            let strategy = ident::fn_ident(&format!("{strategy:?}"));
+            stage_items.extend(quote! {
+                static #id: __rt::StaticData =
+                    __rt::StaticData::new(__rt::StaticStrategy::#strategy, #json);
+            });
+            stages.extend(quote! { let __m = __rt::respond::static_data(__m, &#id); });
+        }
+        let fns: Vec<_> = e
+            .backends
+            .iter()
+            .map(|b| ident::fn_ident(&b.ident))
+            .collect();
         let vars: Vec<_> = (0..e.backends.len())
             .map(|i| ident::fn_ident(&format!("__b{i}")))
             .collect();
-        quote! {
-            let (#(#vars),*) = __rt::join!(#(#calls),*);
-            __rt::respond::respond(&__ctx, [#(#vars),*])
+        if e.sequential {
+            let n = e.backends.len();
+            let first = &fns[0];
+            let steps = e.backends.iter().zip(&fns).skip(1).map(|(b, f)| {
+                let call = if b.seq_refs.is_empty() {
+                    quote! { #f(&__ctx).await }
+                } else {
+                    let values = b.seq_refs.iter().map(|(step, path)| {
+                        quote! { __seq.value(#step, &[#(#path),*]) }
+                    });
+                    quote! { #f(&__ctx, &[#(#values),*]).await }
+                };
+                quote! {
+                    if __seq.running() {
+                        let __r = #call;
+                        __seq.push(__r);
+                    }
+                }
+            });
+            quote! {
+                let mut __seq = __rt::Sequence::start(#first(&__ctx).await, #n);
+                #(#steps)*
+                let __m = __seq.finish();
+                #stages
+                __rt::respond::finish(&__ctx, __m)
+            }
+        } else {
+            let fetch = if fns.len() == 1 {
+                quote! { let __b0 = #(#fns)*(&__ctx).await; }
+            } else {
+                quote! { let (#(#vars),*) = __rt::join!(#(#fns(&__ctx)),*); }
+            };
+            if stages.is_empty() {
+                quote! {
+                    #fetch
+                    __rt::respond::respond(&__ctx, [#(#vars),*])
+                }
+            } else {
+                quote! {
+                    #fetch
+                    let __m = __rt::respond::merge([#(#vars),*]);
+                    #stages
+                    __rt::respond::finish(&__ctx, __m)
+                }
+            }
         }
     };
 
     quote! {
         #lists
+        #stage_items
         #[doc = #doc]
         static #spec: __rt::EndpointSpec = __rt::EndpointSpec {
             name: #name,

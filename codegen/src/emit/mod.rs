@@ -4,7 +4,7 @@
 //! backend, one async fn per endpoint and per backend, a fixed-arity `join!` for the fan-out,
 //! and the route registrations. Mechanisms live in `krustd_runtime`, reached through `__rt`.
 
-mod backend;
+pub(crate) mod backend;
 mod endpoint;
 pub mod ident;
 mod service;

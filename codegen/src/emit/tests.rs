@@ -37,6 +37,8 @@ pub fn emit(plan: &Plan) -> TokenStream {
                 .map(|p| match p {
                     UrlPiece::Lit(s) => s.clone(),
                     UrlPiece::Param(i) => sample(*i),
+                    // The mock's answers hold no such field: the placeholder stays.
+                    UrlPiece::Seq { missing, .. } => missing.clone(),
                 })
                 .collect();
             let body = match b.decode {

@@ -1,0 +1,152 @@
+//! The sequential proxy (spec: proxy-behaviours.md §1): backends called one after another,
+//! later url_patterns taking values (`{resp0_user.id}`) from earlier responses.
+//!
+//! Generated code drives the steps (`if seq.running() { ... seq.push(step_n().await) }`);
+//! this type keeps the results and decides when the chain stops.
+
+use crate::backend::BackendResult;
+use crate::respond::Merged;
+use serde_json::Value;
+
+/// The state of one sequential call.
+#[derive(Debug)]
+pub struct Sequence {
+    /// Shaped data of each executed step (`None` for a failed step).
+    steps: Vec<Option<serde_json::Map<String, Value>>>,
+    merged: Merged,
+    running: bool,
+}
+
+impl Sequence {
+    /// Starts with the result of step 0. Its failure is the endpoint's failure, unchanged.
+    pub fn start(first: BackendResult, capacity: usize) -> Self {
+        let mut s = Sequence {
+            steps: Vec::with_capacity(capacity),
+            merged: Merged {
+                data: None,
+                complete: true,
+                errors: Vec::new(),
+                passthrough: true,
+            },
+            running: true,
+        };
+        s.push(first);
+        s.merged.passthrough = s.steps.first().is_some_and(Option::is_none);
+        s
+    }
+
+    /// Whether the next step is to be called.
+    pub fn running(&self) -> bool {
+        self.running
+    }
+
+    /// Records the next step's result. A failure or an incomplete result stops the chain.
+    pub fn push(&mut self, r: BackendResult) {
+        self.running = r.error.is_none() && r.complete;
+        self.steps.push(r.data.clone());
+        self.merged.push(r);
+    }
+
+    /// The value of `{resp<step>_<path>}`, formatted as KrakenD formats it; `None` when it
+    /// cannot be resolved (the placeholder then stays in the URL).
+    ///
+    /// The path is walked while segments exist and hold objects; at the first missing or
+    /// non-object segment the *last* segment is looked up at the level reached (KrakenD's
+    /// quirk: `resp0_a.b` finds a top-level `b` when `a` is absent).
+    pub fn value(&self, step: usize, path: &[&str]) -> Option<String> {
+        let mut level = self.steps.get(step)?.as_ref()?;
+        let (last, walk) = path.split_last()?;
+        for seg in walk {
+            match level.get(*seg) {
+                Some(Value::Object(next)) => level = next,
+                _ => break,
+            }
+        }
+        level.get(*last).map(format_value)
+    }
+
+    /// The merged data of the executed steps (later steps overwrite colliding keys).
+    pub fn finish(self) -> Merged {
+        self.merged
+    }
+}
+
+/// Go's `fmt` rendering of a decoded JSON value, as KrakenD prints it into URLs.
+pub fn format_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null => "<nil>".to_owned(),
+        Value::Array(items) => items.iter().map(format_value).collect::<Vec<_>>().join(","),
+        Value::Object(m) => {
+            let inner: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{k}:{}", format_value(v)))
+                .collect();
+            format!("map[{}]", inner.join(" "))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::backend::BackendError;
+
+    fn ok(v: Value) -> BackendResult {
+        BackendResult {
+            data: v.as_object().cloned(),
+            complete: true,
+            error: None,
+        }
+    }
+
+    fn failed() -> BackendResult {
+        BackendResult {
+            data: None,
+            complete: false,
+            error: Some(BackendError::plain("boom")),
+        }
+    }
+
+    #[test]
+    fn resolves_values_like_krakend() {
+        let s = Sequence::start(
+            ok(
+                serde_json::json!({"user": {"id": 42, "name": "a"}, "b": "top", "n": null, "l": [1, "x"], "f": 1.5, "t": true}),
+            ),
+            2,
+        );
+        assert_eq!(s.value(0, &["user", "id"]).as_deref(), Some("42"));
+        assert_eq!(s.value(0, &["missing", "b"]).as_deref(), Some("top"));
+        assert_eq!(s.value(0, &["n"]).as_deref(), Some("<nil>"));
+        assert_eq!(s.value(0, &["l"]).as_deref(), Some("1,x"));
+        assert_eq!(s.value(0, &["f"]).as_deref(), Some("1.5"));
+        assert_eq!(s.value(0, &["t"]).as_deref(), Some("true"));
+        assert_eq!(s.value(0, &["user", "nope"]), None);
+        assert_eq!(s.value(1, &["user"]), None);
+    }
+
+    #[test]
+    fn a_failing_first_step_passes_through() {
+        let s = Sequence::start(failed(), 2);
+        assert!(!s.running());
+        let m = s.finish();
+        assert!(m.passthrough);
+        assert_eq!(m.errors.len(), 1);
+    }
+
+    #[test]
+    fn a_later_failure_stops_with_partial_data() {
+        let mut s = Sequence::start(ok(serde_json::json!({"a": 1})), 3);
+        assert!(s.running());
+        s.push(failed());
+        assert!(!s.running());
+        let m = s.finish();
+        assert!(!m.passthrough);
+        assert!(!m.complete);
+        assert_eq!(m.data, Some(serde_json::json!({"a": 1})));
+    }
+}
