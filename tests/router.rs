@@ -115,3 +115,58 @@ async fn health_debug_and_echo() {
     assert_eq!(v["req_uri_details"]["query"], "a=1&a=2&b=");
     assert_eq!(v["req_uri_details"]["path"], "/__echo/a/b");
 }
+
+#[tokio::test]
+async fn router_options_change_the_cold_paths() {
+    let mock_url = start(mock()).await;
+    let gw = start(krustd_macros::gateway!(
+        "contracts/features/router_options.json",
+        hosts(&[("http://mock", mock_url.as_str())])
+    ))
+    .await;
+    let (status, headers, body) =
+        send(client().request(method("OPTIONS"), format!("{gw}/users"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, "");
+    assert_eq!(header(&headers, "allow"), Some("GET, POST"));
+    assert_eq!(header(&headers, "x-krakend"), Some("Version undefined"));
+
+    let (status, body) = raw_get(&gw, "//users").await;
+    assert_eq!(
+        status, 200,
+        "remove_extra_slash cleans instead of redirecting: {body}"
+    );
+
+    let (status, _, body) = get(&format!("{gw}/users/%2541")).await;
+    assert_eq!(status, 200, "disable_path_decoding: no 400");
+    assert_eq!(json(&body)["path"], "/echo/user/%2541");
+
+    let (status, _, body) = send(
+        client()
+            .get(format!("{gw}/users"))
+            .header("X-Forwarded-For", "10.9.8.7"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        json(&body)["headers"]["x-forwarded-for"][0],
+        "127.0.0.1",
+        "forwarded_by_client_ip: false"
+    );
+
+    let (status, headers, body) = get(&format!("{gw}/nothing")).await;
+    assert_eq!(status, 404);
+    assert_eq!(body, r#"{"error":"nothing here"}"#);
+    assert_eq!(
+        header(&headers, "content-type"),
+        Some("application/json; charset=utf-8")
+    );
+    let (status, _, body) = send(client().delete(format!("{gw}/users"))).await;
+    assert_eq!(status, 405);
+    assert_eq!(body, r#"{"error":"wrong method"}"#);
+
+    let (status, _, _) = get(&format!("{gw}/status")).await;
+    assert_eq!(status, 200, "health_path moves the health endpoint");
+    let (status, _, _) = get(&format!("{gw}/__health")).await;
+    assert_eq!(status, 404);
+}

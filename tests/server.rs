@@ -146,6 +146,9 @@ static SERVICE: krustd_runtime::spec::ServiceSpec = krustd_runtime::spec::Servic
     return_error_msg: false,
     version_header: "Version test",
     log_level: None,
+    disable_path_decoding: false,
+    client_ip: &krustd_runtime::forward::DEFAULT_CLIENT_IP,
+    access_log: None,
 };
 
 #[tokio::test]

@@ -280,6 +280,13 @@ const ROUTER_KEYS: &[&str] = &[
     "disable_access_log",
     "logger_skip_paths",
     "max_multipart_memory",
+    "remove_extra_slash",
+    "auto_options",
+    "disable_path_decoding",
+    "forwarded_by_client_ip",
+    "remote_ip_headers",
+    "trusted_proxies",
+    "app_engine",
 ];
 const ROUTER_KEYS_IGNORED: &[&str] = &["max_payload", "decompress_gzip", "disable_gzip"];
 
@@ -417,7 +424,35 @@ fn check_router_types(d: &mut Diagnostics, value: &Value, pointer: &str) {
             | "disable_redirect_trailing_slash"
             | "disable_redirect_fixed_path"
             | "disable_handle_method_not_allowed"
-            | "disable_access_log" => v.is_boolean(),
+            | "disable_access_log"
+            | "remove_extra_slash"
+            | "auto_options"
+            | "disable_path_decoding"
+            | "forwarded_by_client_ip"
+            | "app_engine" => v.is_boolean(),
+            "remote_ip_headers" => v.as_array().is_some_and(|a| {
+                a.iter().all(|h| {
+                    h.as_str().is_some_and(|h| {
+                        !h.is_empty()
+                            && h.bytes()
+                                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                    })
+                })
+            }),
+            "trusted_proxies" => match v.as_array() {
+                Some(a) => {
+                    let kept = crate::plan::trusted_proxies(a).len();
+                    if kept < a.len() {
+                        d.error(
+                            &crate::model::child(&p, &kept.to_string()),
+                            "invalid trusted proxy: KrakenD drops it and every entry after it",
+                            Some("write IPs or CIDRs such as \"10.0.0.0/8\"".to_owned()),
+                        );
+                    }
+                    true
+                }
+                None => false,
+            },
             "health_path" => v.as_str().is_some_and(|s| s.starts_with('/')),
             "logger_skip_paths" => v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
             "error_body" => v.is_object(),

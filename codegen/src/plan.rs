@@ -49,6 +49,39 @@ pub struct ServicePlan {
     pub disable_redirect_trailing_slash: bool,
     pub disable_redirect_fixed_path: bool,
     pub disable_handle_method_not_allowed: bool,
+    pub remove_extra_slash: bool,
+    pub auto_options: bool,
+    pub disable_path_decoding: bool,
+    pub forwarded_by_client_ip: bool,
+    /// Lower-case header names.
+    pub remote_ip_headers: Vec<String>,
+    /// `None` trusts every address.
+    pub trusted_proxies: Option<Vec<(std::net::IpAddr, u8)>>,
+    pub app_engine: bool,
+    /// `None` when `disable_access_log`, else `logger_skip_paths`.
+    pub access_log: Option<Vec<String>>,
+}
+
+/// `trusted_proxies`: IPs and CIDRs; like gin, entries after the first invalid one are dropped.
+pub fn trusted_proxies(list: &[Value]) -> Vec<(std::net::IpAddr, u8)> {
+    let mut out = Vec::new();
+    for item in list {
+        let Some(text) = item.as_str() else { break };
+        let (ip, bits) = match text.split_once('/') {
+            Some((ip, bits)) => (ip, bits.parse::<u8>().ok()),
+            None => (text, None),
+        };
+        let Ok(ip) = ip.parse::<std::net::IpAddr>() else {
+            break;
+        };
+        let max = if ip.is_ipv4() { 32 } else { 128 };
+        match bits {
+            Some(b) if b <= max => out.push((ip, b)),
+            None if !text.contains('/') => out.push((ip, max)),
+            _ => break,
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone)]
@@ -287,6 +320,40 @@ pub fn lower(s: &Service, sha256: &str, version: &str, release: &str) -> Plan {
         disable_redirect_trailing_slash: rb("disable_redirect_trailing_slash"),
         disable_redirect_fixed_path: rb("disable_redirect_fixed_path"),
         disable_handle_method_not_allowed: rb("disable_handle_method_not_allowed"),
+        remove_extra_slash: rb("remove_extra_slash"),
+        auto_options: rb("auto_options"),
+        disable_path_decoding: rb("disable_path_decoding"),
+        forwarded_by_client_ip: router
+            .get("forwarded_by_client_ip")
+            .and_then(Value::as_bool)
+            .unwrap_or(true),
+        remote_ip_headers: router
+            .get("remote_ip_headers")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_ascii_lowercase)
+                    .collect()
+            })
+            .unwrap_or_else(|| vec!["x-forwarded-for".to_owned(), "x-real-ip".to_owned()]),
+        trusted_proxies: router
+            .get("trusted_proxies")
+            .and_then(Value::as_array)
+            .map(|a| trusted_proxies(a)),
+        app_engine: rb("app_engine"),
+        access_log: (!rb("disable_access_log")).then(|| {
+            router
+                .get("logger_skip_paths")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        }),
     };
 
     let mut endpoints = Vec::new();

@@ -93,12 +93,16 @@ impl EndpointCtx {
     ) -> Result<Self, Response> {
         let started = Instant::now();
         let (parts, body) = req.into_parts();
-        let params = extract_params(parts.uri.path(), spec.param_segments)?;
+        let params = extract_params(
+            parts.uri.path(),
+            spec.param_segments,
+            state.service.disable_path_decoding,
+        )?;
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
-        let client_ip = forward::client_ip(&parts.headers, peer);
+        let client_ip = forward::client_ip_with(state.service.client_ip, &parts.headers, peer);
         let headers = forward::endpoint_headers(
             &parts.headers,
             spec.input_headers,
@@ -134,7 +138,11 @@ impl EndpointCtx {
     }
 }
 
-fn extract_params(path: &str, segments: &[usize]) -> Result<Vec<String>, Response> {
+fn extract_params(
+    path: &str,
+    segments: &[usize],
+    unchecked: bool,
+) -> Result<Vec<String>, Response> {
     let mut params = Vec::with_capacity(segments.len());
     if segments.is_empty() {
         return Ok(params);
@@ -142,7 +150,11 @@ fn extract_params(path: &str, segments: &[usize]) -> Result<Vec<String>, Respons
     let parts: Vec<&str> = path.split('/').skip(1).collect();
     for &i in segments {
         let raw = parts.get(i).copied().unwrap_or_default();
-        params.push(router::decode_param(raw)?);
+        params.push(if unchecked {
+            router::decode_param_unchecked(raw)?
+        } else {
+            router::decode_param(raw)?
+        });
     }
     Ok(params)
 }

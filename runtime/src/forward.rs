@@ -209,34 +209,95 @@ pub fn backend_query(forwarded: &str, allow: &QueryAllowList) -> String {
 /// The client IP KrakenD reports in `X-Forwarded-For` with default router options: the
 /// leftmost item of the first of `X-Forwarded-For`, `X-Real-IP` whose comma-separated items all
 /// parse as IPs; otherwise the TCP peer; otherwise an empty string.
-pub fn client_ip(headers: &HeaderMap, peer: Option<IpAddr>) -> String {
-    for name in [X_FORWARDED_FOR, X_REAL_IP] {
-        // `get` = the first header line, like Go's `Header.Get`.
-        let Some(value) = headers.get(&name).and_then(|v| v.to_str().ok()) else {
-            continue;
-        };
-        if let Some(ip) = valid_ip_list(value) {
-            return ip.to_owned();
+/// The router options that decide the client IP (operations.md §1): gin's `ClientIP`.
+#[derive(Debug)]
+pub struct ClientIpPolicy {
+    /// `forwarded_by_client_ip` (KrakenD's effective default: true).
+    pub forwarded_by_client_ip: bool,
+    /// `remote_ip_headers`, canonical order (default `X-Forwarded-For`, `X-Real-IP`).
+    pub headers: &'static [HeaderName],
+    /// `trusted_proxies` as (network, prefix length); `None` trusts every address.
+    pub trusted: Option<&'static [(IpAddr, u8)]>,
+    /// `app_engine`: `X-Appengine-Remote-Addr` first.
+    pub app_engine: bool,
+}
+
+static DEFAULT_IP_HEADERS: [HeaderName; 2] = [X_FORWARDED_FOR, X_REAL_IP];
+
+/// KrakenD's default: headers trusted from any peer.
+pub static DEFAULT_CLIENT_IP: ClientIpPolicy = ClientIpPolicy {
+    forwarded_by_client_ip: true,
+    headers: &DEFAULT_IP_HEADERS,
+    trusted: None,
+    app_engine: false,
+};
+
+fn in_network(ip: IpAddr, (net, bits): (IpAddr, u8)) -> bool {
+    match (ip.to_canonical(), net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) => {
+            let bits = u32::from(bits.min(32));
+            let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) => {
+            let bits = u32::from(bits.min(128));
+            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
+}
+
+fn trusted(policy: &ClientIpPolicy, ip: IpAddr) -> bool {
+    match policy.trusted {
+        None => true,
+        Some(nets) => nets.iter().any(|n| in_network(ip, *n)),
+    }
+}
+
+/// gin's `ClientIP` with the contract's router options: headers are read only from a trusted
+/// peer; their items are scanned right to left and the first untrusted IP wins (all trusted →
+/// the leftmost); otherwise the peer.
+pub fn client_ip_with(
+    policy: &ClientIpPolicy,
+    headers: &HeaderMap,
+    peer: Option<IpAddr>,
+) -> String {
+    if policy.app_engine {
+        if let Some(v) = headers
+            .get("x-appengine-remote-addr")
+            .and_then(|v| v.to_str().ok())
+        {
+            if !v.is_empty() {
+                return v.to_owned();
+            }
+        }
+    }
+    // Without a peer (a router used outside a server), headers are read as from a trusted one.
+    if policy.forwarded_by_client_ip && peer.is_none_or(|p| trusted(policy, p)) {
+        for name in policy.headers {
+            let Some(value) = headers.get(name).and_then(|v| v.to_str().ok()) else {
+                continue;
+            };
+            let items: Vec<&str> = value.split(',').map(str::trim).collect();
+            for (i, item) in items.iter().enumerate().rev() {
+                let Ok(ip) = item.parse::<IpAddr>() else {
+                    break;
+                };
+                if i == 0 || !trusted(policy, ip) {
+                    return (*item).to_owned();
+                }
+            }
         }
     }
     // Go reports an IPv4 client of a dual-stack listener as plain IPv4.
-    peer.map(|ip| ip.to_canonical().to_string())
+    peer.map(|p| p.to_canonical().to_string())
         .unwrap_or_default()
 }
 
-/// Gin's `validateHeader` with every proxy trusted: the leftmost item (trimmed, as written)
-/// when all comma-separated items parse as IPs.
-fn valid_ip_list(value: &str) -> Option<&str> {
-    if value.is_empty() {
-        return None;
-    }
-    let mut first = None;
-    for item in value.split(',') {
-        let item = item.trim();
-        item.parse::<IpAddr>().ok()?;
-        first.get_or_insert(item);
-    }
-    first
+/// [`client_ip_with`] for KrakenD's defaults.
+pub fn client_ip(headers: &HeaderMap, peer: Option<IpAddr>) -> String {
+    client_ip_with(&DEFAULT_CLIENT_IP, headers, peer)
 }
 
 /// Go's `url.ParseQuery` (errors ignored, as `URL.Query()` does): pairs split on `&`, a pair
@@ -302,6 +363,71 @@ fn query_escape(out: &mut String, s: &[u8]) {
             out.push(char::from(HEX[usize::from(b >> 4)]));
             out.push(char::from(HEX[usize::from(b & 0xf)]));
         }
+    }
+}
+
+#[cfg(test)]
+mod client_ip_policy_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    static TRUST_LOOPBACK: [(IpAddr, u8); 1] =
+        [(IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 0)), 8)];
+    static CUSTOM_HEADERS: [HeaderName; 1] = [HeaderName::from_static("x-client")];
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn trusted_proxies_scan_right_to_left() {
+        let policy = ClientIpPolicy {
+            forwarded_by_client_ip: true,
+            headers: &DEFAULT_IP_HEADERS,
+            trusted: Some(&TRUST_LOOPBACK),
+            app_engine: false,
+        };
+        let h = headers(&[("x-forwarded-for", "1.1.1.1, 2.2.2.2, 127.0.0.5")]);
+        let local: IpAddr = "127.0.0.1".parse().unwrap();
+        let remote: IpAddr = "9.9.9.9".parse().unwrap();
+        assert_eq!(client_ip_with(&policy, &h, Some(local)), "2.2.2.2");
+        assert_eq!(
+            client_ip_with(&policy, &h, Some(remote)),
+            "9.9.9.9",
+            "untrusted peer"
+        );
+    }
+
+    #[test]
+    fn options_switch_sources() {
+        let off = ClientIpPolicy {
+            forwarded_by_client_ip: false,
+            headers: &DEFAULT_IP_HEADERS,
+            trusted: None,
+            app_engine: false,
+        };
+        let h = headers(&[
+            ("x-forwarded-for", "1.1.1.1"),
+            ("x-client", "3.3.3.3"),
+            ("x-appengine-remote-addr", "4.4.4.4"),
+        ]);
+        let peer: IpAddr = "127.0.0.1".parse().unwrap();
+        assert_eq!(client_ip_with(&off, &h, Some(peer)), "127.0.0.1");
+        let custom = ClientIpPolicy {
+            headers: &CUSTOM_HEADERS,
+            forwarded_by_client_ip: true,
+            ..off
+        };
+        assert_eq!(client_ip_with(&custom, &h, Some(peer)), "3.3.3.3");
+        let app = ClientIpPolicy {
+            app_engine: true,
+            ..custom
+        };
+        assert_eq!(client_ip_with(&app, &h, Some(peer)), "4.4.4.4");
     }
 }
 

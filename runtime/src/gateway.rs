@@ -93,9 +93,67 @@ pub fn router_with<G: Gateway>(options: Options) -> Router {
             .route("/__echo/{*rest}", any(crate::special::echo));
     }
     let inner = inner.fallback(not_matched::<G>).with_state(state);
-    Router::new()
+    let outer = Router::new()
         .fallback_service(inner)
-        .layer(axum::middleware::from_fn(canonicalize))
+        .layer(axum::middleware::from_fn(canonicalize::<G>));
+    match G::SERVICE.access_log {
+        Some(_) => outer.layer(axum::middleware::from_fn(access_log::<G>)),
+        None => outer,
+    }
+}
+
+/// Writes gin's access-log line for every request not in `logger_skip_paths`.
+async fn access_log<G: Gateway>(req: Request, next: Next) -> Response {
+    let skip = G::SERVICE
+        .access_log
+        .is_some_and(|paths| paths.contains(&req.uri().path()));
+    if skip || !crate::log::enabled(crate::log::Level::Info) {
+        return next.run(req).await;
+    }
+    let now = std::time::SystemTime::now();
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let target = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let ip = crate::forward::client_ip_with(G::SERVICE.client_ip, req.headers(), peer);
+    let resp = next.run(req).await;
+    crate::log::access(
+        now,
+        resp.status().as_u16(),
+        started.elapsed(),
+        &ip,
+        method.as_str(),
+        &target,
+    );
+    resp
+}
+
+/// `router.auto_options`: 200, empty body, `Allow` = the path's methods sorted.
+pub async fn auto_options<G: Gateway>(path: axum::extract::MatchedPath) -> Response {
+    let mut methods: Vec<&str> = G::ROUTES
+        .routes
+        .iter()
+        .filter(|r| r.pattern == path.as_str())
+        .flat_map(|r| r.methods.iter().copied())
+        .collect();
+    methods.sort_unstable();
+    methods.dedup();
+    let mut resp = Response::new(axum::body::Body::empty());
+    if let Ok(v) = http::HeaderValue::from_str(&methods.join(", ")) {
+        resp.headers_mut().insert(http::header::ALLOW, v);
+    }
+    resp.headers_mut().insert(
+        crate::respond::X_KRAKEND,
+        http::HeaderValue::from_static(G::SERVICE.version_header),
+    );
+    resp
 }
 
 /// The answer when no handler matched: redirect, 405 or 404 (see [`router::not_matched`]).
@@ -111,11 +169,17 @@ pub async fn not_matched<G: Gateway>(req: Request) -> Response {
 
 /// Rewrites the request path to the decoded-then-re-encoded form the router matches on, so
 /// that `%2F` is a separator as in KrakenD; keeps the original target for `/__echo/`.
-async fn canonicalize(mut req: Request, next: Next) -> Response {
-    let canonical = match router::canonical_path(req.uri().path()) {
+async fn canonicalize<G: Gateway>(mut req: Request, next: Next) -> Response {
+    let mut canonical = match router::canonical_path(req.uri().path()) {
         std::borrow::Cow::Borrowed(_) => None,
         std::borrow::Cow::Owned(p) => Some(p),
     };
+    if G::ROUTES.remove_extra_slash {
+        let current = canonical.as_deref().unwrap_or(req.uri().path());
+        if let std::borrow::Cow::Owned(p) = router::clean_path(current) {
+            canonical = Some(p);
+        }
+    }
     if let Some(path) = canonical {
         let original = req.uri().clone();
         let pq = match original.query() {

@@ -38,8 +38,8 @@ pub mod __codegen {
     pub use crate::backend::{self, BackendResult};
     pub use crate::ctx::{BuildIdentity, EndpointCtx, SharedState};
     pub use crate::flatmap;
-    pub use crate::forward::{HeaderAllowList, QueryAllowList};
-    pub use crate::gateway::{not_matched, Gateway};
+    pub use crate::forward::{ClientIpPolicy, HeaderAllowList, QueryAllowList};
+    pub use crate::gateway::{auto_options, not_matched, Gateway};
     pub use crate::projection;
     pub use crate::respond::{self, StaticData, StaticStrategy};
     pub use crate::router::{Route, RouteTable};

@@ -36,6 +36,8 @@ pub struct RouteTable {
     pub disable_redirect_trailing_slash: bool,
     pub disable_redirect_fixed_path: bool,
     pub disable_handle_method_not_allowed: bool,
+    /// `router.remove_extra_slash`: clean the path before matching (no redirect).
+    pub remove_extra_slash: bool,
 }
 
 /// Rewrites a raw request path into the form the router matches on: percent-decoded once, then
@@ -168,6 +170,13 @@ pub fn decode_param(raw_segment: &str) -> Result<String, Response> {
     if has_escape || value.iter().any(|&b| b == b'?' || b == b'#') {
         return Err(bad_request("error: encoded url params".to_owned()));
     }
+    dot_segment_check(String::from_utf8_lossy(&value).into_owned())
+}
+
+/// `decode_param` without KrakenD's encoded-parameter check (router `disable_path_decoding`);
+/// dot segments are still rejected.
+pub fn decode_param_unchecked(raw_segment: &str) -> Result<String, Response> {
+    let value = percent_decode_lenient(raw_segment.as_bytes());
     dot_segment_check(String::from_utf8_lossy(&value).into_owned())
 }
 
@@ -424,6 +433,16 @@ fn go_path_clean(p: &[u8]) -> Vec<u8> {
     } else {
         joined
     }
+}
+
+/// The path gin matches with `remove_extra_slash`: cleaned (`//`, `.`, `..`), trailing slash
+/// kept. Borrowed when already clean.
+pub fn clean_path(path: &str) -> Cow<'_, str> {
+    let cleaned = gin_clean_path(path.as_bytes());
+    if cleaned == path.as_bytes() {
+        return Cow::Borrowed(path);
+    }
+    Cow::Owned(String::from_utf8_lossy(&cleaned).into_owned())
 }
 
 /// gin's `cleanPath`: rooted, `//` collapsed, `.`/`..` resolved, trailing slash kept (a final
@@ -903,6 +922,7 @@ mod tests {
             disable_redirect_trailing_slash: false,
             disable_redirect_fixed_path: false,
             disable_handle_method_not_allowed: false,
+            remove_extra_slash: false,
         }
     }
 
@@ -1336,6 +1356,12 @@ mod tests {
 
     fn param_err(seg: &str) -> Got {
         run(decode_param(seg).err().unwrap())
+    }
+
+    #[test]
+    fn clean_path_for_remove_extra_slash() {
+        assert_eq!(clean_path("/a//b/./c/../d/"), "/a/b/d/");
+        assert!(matches!(clean_path("/a/b"), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -34,6 +34,12 @@ pub struct ServiceSpec {
     pub version_header: &'static str,
     /// `telemetry/logging.level`, when set.
     pub log_level: Option<&'static str>,
+    /// Router `disable_path_decoding`: skip the 400 for parameters that still look encoded.
+    pub disable_path_decoding: bool,
+    /// Router client-IP options.
+    pub client_ip: &'static crate::forward::ClientIpPolicy,
+    /// The access log: `None` when `disable_access_log`, else the `logger_skip_paths`.
+    pub access_log: Option<&'static [&'static str]>,
 }
 
 /// What a client response is rendered as (`output_encoding`).

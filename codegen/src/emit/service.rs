@@ -26,6 +26,32 @@ pub fn emit(plan: &Plan) -> TokenStream {
     let disable_redirect_trailing_slash = s.disable_redirect_trailing_slash;
     let disable_redirect_fixed_path = s.disable_redirect_fixed_path;
     let disable_handle_method_not_allowed = s.disable_handle_method_not_allowed;
+    let remove_extra_slash = s.remove_extra_slash;
+    let disable_path_decoding = s.disable_path_decoding;
+    let forwarded_by_client_ip = s.forwarded_by_client_ip;
+    let app_engine = s.app_engine;
+    let ip_headers = &s.remote_ip_headers;
+    let n_ip_headers = ip_headers.len();
+    let trusted = match &s.trusted_proxies {
+        None => quote! { ::core::option::Option::None },
+        Some(list) => {
+            let nets = list.iter().map(|(ip, bits)| match ip {
+                std::net::IpAddr::V4(v4) => {
+                    let o = v4.octets();
+                    quote! { (::std::net::IpAddr::V4(::std::net::Ipv4Addr::new(#(#o),*)), #bits) }
+                }
+                std::net::IpAddr::V6(v6) => {
+                    let seg = v6.segments();
+                    quote! { (::std::net::IpAddr::V6(::std::net::Ipv6Addr::new(#(#seg),*)), #bits) }
+                }
+            });
+            quote! { ::core::option::Option::Some(&[#(#nets),*]) }
+        }
+    };
+    let access_log = match &s.access_log {
+        None => quote! { ::core::option::Option::None },
+        Some(skip) => quote! { ::core::option::Option::Some(&[#(#skip),*]) },
+    };
 
     let id = &plan.identity;
     let (name, sha, version, release) = (&id.name, &id.contract_sha256, &id.version, &id.release);
@@ -54,6 +80,10 @@ pub fn emit(plan: &Plan) -> TokenStream {
             let handler = ident::fn_ident(&e.ident);
             chain = quote! { #chain.on(__rt::MethodFilter::#filter, #handler) };
         }
+        if plan.service.auto_options {
+            chain =
+                quote! { #chain.on(__rt::MethodFilter::OPTIONS, __rt::auto_options::<Gateway>) };
+        }
         if eps.iter().any(|e| e.method == "GET") {
             // axum would answer HEAD with the GET handler; KrakenD never routes HEAD.
             chain = quote! { #chain.on(__rt::MethodFilter::HEAD, __rt::not_matched::<Gateway>) };
@@ -80,6 +110,20 @@ pub fn emit(plan: &Plan) -> TokenStream {
             return_error_msg: #return_error_msg,
             version_header: #version_header,
             log_level: #log_level,
+            disable_path_decoding: #disable_path_decoding,
+            client_ip: &CLIENT_IP,
+            access_log: #access_log,
+        };
+
+        static CLIENT_IP_HEADERS: [__rt::HeaderName; #n_ip_headers] =
+            [#(__rt::HeaderName::from_static(#ip_headers)),*];
+
+        /// Router options that decide the client IP.
+        static CLIENT_IP: __rt::ClientIpPolicy = __rt::ClientIpPolicy {
+            forwarded_by_client_ip: #forwarded_by_client_ip,
+            headers: &CLIENT_IP_HEADERS,
+            trusted: #trusted,
+            app_engine: #app_engine,
         };
 
         /// Identity of this build.
@@ -100,6 +144,7 @@ pub fn emit(plan: &Plan) -> TokenStream {
             disable_redirect_trailing_slash: #disable_redirect_trailing_slash,
             disable_redirect_fixed_path: #disable_redirect_fixed_path,
             disable_handle_method_not_allowed: #disable_handle_method_not_allowed,
+            remove_extra_slash: #remove_extra_slash,
         };
 
         /// The gateway compiled from the contract.
