@@ -21,6 +21,20 @@ pub static SERVICE: __rt::ServiceSpec = __rt::ServiceSpec {
     return_error_msg: false,
     version_header: "Version 0.1.0",
     log_level: ::core::option::Option::None,
+    disable_path_decoding: false,
+    client_ip: &CLIENT_IP,
+    access_log: ::core::option::Option::Some(&[]),
+};
+static CLIENT_IP_HEADERS: [__rt::HeaderName; 2usize] = [
+    __rt::HeaderName::from_static("x-forwarded-for"),
+    __rt::HeaderName::from_static("x-real-ip"),
+];
+/// Router options that decide the client IP.
+static CLIENT_IP: __rt::ClientIpPolicy = __rt::ClientIpPolicy {
+    forwarded_by_client_ip: true,
+    headers: &CLIENT_IP_HEADERS,
+    trusted: ::core::option::Option::None,
+    app_engine: false,
 };
 /// Identity of this build.
 pub static IDENTITY: __rt::BuildIdentity = __rt::BuildIdentity {
@@ -48,6 +62,7 @@ pub static ROUTES: __rt::RouteTable = __rt::RouteTable {
     disable_redirect_trailing_slash: false,
     disable_redirect_fixed_path: false,
     disable_handle_method_not_allowed: false,
+    remove_extra_slash: false,
 };
 /// The gateway compiled from the contract.
 pub struct Gateway;
