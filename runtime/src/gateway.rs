@@ -46,6 +46,9 @@ pub fn http_client(replay_body: bool) -> reqwest::Client {
         attempt.follow()
     });
     let builder = reqwest::Client::builder()
+        // Only reaches a backend whose own `input_headers` drop the gateway's User-Agent: then
+        // KrakenD's Go client sends its default, and so does Krustd.
+        .user_agent("Go-http-client/1.1")
         .pool_max_idle_per_host(250)
         .http1_title_case_headers()
         .redirect(policy)
