@@ -13,8 +13,10 @@
 //!
 //! It has to cost as little CPU per request as possible, because every benchmark figure is a
 //! ratio to hitting it directly: bodies are built once at start-up and shared (`Bytes`), and
-//! each worker thread runs its own current-thread runtime with its own `SO_REUSEPORT` listener
-//! (thread-per-core, no cross-thread wake-ups).
+//! each worker thread runs its own current-thread runtime (thread-per-core, no cross-thread
+//! wake-ups per request). One acceptor thread hands connections to the workers in turn, so
+//! the load generator's connections are always spread evenly (`SO_REUSEPORT` hashing is not:
+//! an unlucky split makes one worker the bottleneck and the reference moves between runs).
 //!
 //! Any other invocation (`cargo bench` runs every bench with `--bench`) prints the usage and
 //! exits successfully, so `cargo bench` never starts a server that does not stop.
@@ -129,19 +131,22 @@ fn main() -> ExitCode {
     };
     let routes: &'static Routes = Box::leak(Box::new(Routes::new()));
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
-    let (bound_tx, bound_rx) = mpsc::channel();
-    let workers: Vec<_> = (0..args.threads)
-        .map(|_| {
-            let bound = bound_tx.clone();
-            std::thread::spawn(move || worker(addr, routes, bound))
-        })
-        .collect();
-    drop(bound_tx);
+    let listener = match std::net::TcpListener::bind(addr) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("mock_backend: cannot listen on {addr}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut workers = Vec::with_capacity(args.threads);
     for _ in 0..args.threads {
-        match bound_rx.recv() {
-            Ok(Ok(())) => {}
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<std::net::TcpStream>();
+        let (ready_tx, ready_rx) = mpsc::channel();
+        std::thread::spawn(move || worker(rx, routes, ready_tx));
+        match ready_rx.recv() {
+            Ok(Ok(())) => workers.push(tx),
             Ok(Err(e)) => {
-                eprintln!("mock_backend: cannot listen on {addr}: {e}");
+                eprintln!("mock_backend: cannot start a worker: {e}");
                 return ExitCode::FAILURE;
             }
             Err(_) => return ExitCode::FAILURE,
@@ -157,38 +162,43 @@ fn main() -> ExitCode {
         routes.b.len(),
         routes.c.len()
     );
-    for w in workers {
-        let _ = w.join();
+    // Blocking accepts on this thread; connection i goes to worker i mod threads.
+    for (stream, worker) in listener.incoming().zip(workers.iter().cycle()) {
+        let Ok(stream) = stream else { continue };
+        if worker.send(stream).is_err() {
+            eprintln!("mock_backend: a worker stopped");
+            return ExitCode::FAILURE;
+        }
     }
     ExitCode::SUCCESS
 }
 
-/// One thread: a current-thread runtime serving its own `SO_REUSEPORT` listener until killed.
-fn worker(addr: SocketAddr, routes: &'static Routes, bound: mpsc::Sender<std::io::Result<()>>) {
+/// One thread: a current-thread runtime serving the connections the acceptor hands it.
+fn worker(
+    mut connections: tokio::sync::mpsc::UnboundedReceiver<std::net::TcpStream>,
+    routes: &'static Routes,
+    ready: mpsc::Sender<std::io::Result<()>>,
+) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
         Ok(r) => r,
         Err(e) => {
-            let _ = bound.send(Err(e));
+            let _ = ready.send(Err(e));
             return;
         }
     };
+    let _ = ready.send(Ok(()));
     runtime.block_on(async move {
-        let listener = match listen(addr) {
-            Ok(l) => l,
-            Err(e) => {
-                let _ = bound.send(Err(e));
-                return;
+        while let Some(stream) = connections.recv().await {
+            let _ = stream.set_nodelay(true);
+            if stream.set_nonblocking(true).is_err() {
+                continue;
             }
-        };
-        let _ = bound.send(Ok(()));
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
+            let Ok(stream) = tokio::net::TcpStream::from_std(stream) else {
                 continue;
             };
-            let _ = stream.set_nodelay(true);
             tokio::spawn(async move {
                 let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
                     let resp = routes.respond(req.uri().path());
@@ -200,12 +210,4 @@ fn worker(addr: SocketAddr, routes: &'static Routes, bound: mpsc::Sender<std::io
             });
         }
     });
-}
-
-fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
-    let socket = tokio::net::TcpSocket::new_v4()?;
-    socket.set_reuseaddr(true)?;
-    socket.set_reuseport(true)?;
-    socket.bind(addr)?;
-    socket.listen(1024)
 }

@@ -8,6 +8,7 @@
 #
 # Bounded: fixed duration and connection count per measurement; everything it starts is
 # stopped on exit. Settings (environment):
+#   BENCH_ROUNDS=3           rounds per scenario (direct, then gateway, back to back); medians
 #   BENCH_DURATION=10        seconds measured per measurement
 #   BENCH_WARMUP=2           seconds of unmeasured load before each measurement
 #   BENCH_CONNECTIONS=64     concurrent connections of the load generator
@@ -26,6 +27,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
+ROUNDS=${BENCH_ROUNDS:-3}
 DURATION=${BENCH_DURATION:-10}
 WARMUP=${BENCH_WARMUP:-2}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
@@ -252,6 +254,7 @@ start_gateway() { # $1 contract, $2 log file
 }
 
 ROWS=()
+ROUND_LOG=()
 fmt_ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
 
 # Measures load on port $1 path $2 against process $3; sets M_* (rps, cpu per 10k, rss).
@@ -272,26 +275,48 @@ measure() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else printf "–" }'; }
 
-run_scenario() {
-  local name=$1 contract gpath dpath
-  read -r contract gpath dpath <<<"$(scenario "$name")"
-  log "scenario $name: backend direct $dpath, then gateway $gpath (contracts/bench/$contract.json)"
-  start_mock
-  measure "$MOCK_PORT" "$dpath" "$MOCK_PID" "$name.direct"
-  local d_rps=$M_RPS d_p50=$M_P50 d_p99=$M_P99 d_p999=$M_P999 d_cpu=$M_CPU d_rss=$M_RSS d_bytes=$M_BYTES d_err=$M_ERR
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+max() { printf '%s\n' "$@" | sort -g | tail -n1; }
+sum() { printf '%s\n' "$@" | awk '{ s += $1 } END { print s + 0 }'; }
+mib_of_kib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
+# One scenario: mock and gateway stay up; each round measures the backend directly, then
+# through the gateway, back to back. Figures are medians over the rounds (peak RSS: the max,
+# errors: the sum), so a burst of load from elsewhere on the machine moves one round, not the
+# result.
+run_scenario() {
+  local name=$1 contract gpath dpath status r
+  read -r contract gpath dpath <<<"$(scenario "$name")"
+  log "scenario $name: backend direct $dpath, then gateway $gpath (contracts/bench/$contract.json), $ROUNDS rounds"
+  start_mock
   start_gateway "$contract" "$RESULTS/$name.gateway.log"
   http_get "$GATEWAY_PORT" "$gpath" >"$RESULTS/$name.sample-response.txt" || true
-  local status
   status=$(head -n1 "$RESULTS/$name.sample-response.txt" | tr -d '\r')
   log "  sample response: $status, $(wc -c <"$RESULTS/$name.sample-response.txt") bytes (saved)"
-  measure "$GATEWAY_PORT" "$gpath" "$GW_PID" "$name.gateway"
+  local d_rps=() d_p50=() d_p99=() d_p999=() d_cpu=() d_bytes=() d_err=()
+  local g_rps=() g_p50=() g_p99=() g_p999=() g_cpu=() g_bytes=() g_err=()
+  for ((r = 1; r <= ROUNDS; r++)); do
+    measure "$MOCK_PORT" "$dpath" "$MOCK_PID" "$name.direct.$r"
+    d_rps+=("$M_RPS") d_p50+=("$M_P50") d_p99+=("$M_P99") d_p999+=("$M_P999") d_cpu+=("$M_CPU") d_bytes+=("$M_BYTES") d_err+=("$M_ERR")
+    log "  round $r: direct $M_RPS req/s, $M_CPU s/10k"
+    measure "$GATEWAY_PORT" "$gpath" "$GW_PID" "$name.gateway.$r"
+    g_rps+=("$M_RPS") g_p50+=("$M_P50") g_p99+=("$M_P99") g_p999+=("$M_P999") g_cpu+=("$M_CPU") g_bytes+=("$M_BYTES") g_err+=("$M_ERR")
+    log "  round $r: gateway $M_RPS req/s, $M_CPU s/10k"
+  done
+  # The mock's peak RSS includes the gateway's load on it: report it as the backend's.
+  local d_rss g_rss
+  g_rss=$(peak_rss_kib "$GW_PID")
+  d_rss=$(peak_rss_kib "$MOCK_PID")
   stop "$GW_PID"
   stop "$MOCK_PID"
 
-  ROWS+=("| $name | backend direct \`$dpath\` | $d_rps | $(fmt_ms "$d_p50") | $(fmt_ms "$d_p99") | $(fmt_ms "$d_p999") | $d_cpu (backend) | $(awk -v k="$d_rss" 'BEGIN { printf "%.1f", k / 1024 }') (backend) | $d_bytes | $d_err |")
-  ROWS+=("| | gateway \`$gpath\` | $M_RPS | $(fmt_ms "$M_P50") | $(fmt_ms "$M_P99") | $(fmt_ms "$M_P999") | $M_CPU | $(awk -v k="$M_RSS" 'BEGIN { printf "%.1f", k / 1024 }') | $M_BYTES | $M_ERR |")
-  ROWS+=("| | **gateway ÷ direct** | **$(ratio "$M_RPS" "$d_rps")** | $(ratio "$M_P50" "$d_p50") | $(ratio "$M_P99" "$d_p99") | $(ratio "$M_P999" "$d_p999") | $(ratio "$M_CPU" "$d_cpu") | $(ratio "$M_RSS" "$d_rss") | | |")
+  local D_RPS D_P50 D_P99 D_P999 D_CPU G_RPS G_P50 G_P99 G_P999 G_CPU
+  D_RPS=$(median "${d_rps[@]}") D_P50=$(median "${d_p50[@]}") D_P99=$(median "${d_p99[@]}") D_P999=$(median "${d_p999[@]}") D_CPU=$(median "${d_cpu[@]}")
+  G_RPS=$(median "${g_rps[@]}") G_P50=$(median "${g_p50[@]}") G_P99=$(median "${g_p99[@]}") G_P999=$(median "${g_p999[@]}") G_CPU=$(median "${g_cpu[@]}")
+  ROWS+=("| $name | backend direct \`$dpath\` | $(printf %.0f "$D_RPS") | $(fmt_ms "$D_P50") | $(fmt_ms "$D_P99") | $(fmt_ms "$D_P999") | $D_CPU (backend) | $(mib_of_kib "$d_rss") (backend) | $(median "${d_bytes[@]}") | $(sum "${d_err[@]}") |")
+  ROWS+=("| | gateway \`$gpath\` | $(printf %.0f "$G_RPS") | $(fmt_ms "$G_P50") | $(fmt_ms "$G_P99") | $(fmt_ms "$G_P999") | $G_CPU | $(mib_of_kib "$g_rss") | $(median "${g_bytes[@]}") | $(sum "${g_err[@]}") |")
+  ROWS+=("| | **gateway ÷ direct** | **$(ratio "$G_RPS" "$D_RPS")** | $(ratio "$G_P50" "$D_P50") | $(ratio "$G_P99" "$D_P99") | $(ratio "$G_P999" "$D_P999") | $(ratio "$G_CPU" "$D_CPU") | $(ratio "$g_rss" "$d_rss") | | |")
+  ROUND_LOG+=("$name direct req/s: ${d_rps[*]}; gateway req/s: ${g_rps[*]}; direct CPU s/10k: ${d_cpu[*]}; gateway CPU s/10k: ${g_cpu[*]}")
 }
 
 STARTUP_ROWS=()
@@ -330,7 +355,8 @@ machine() {
   cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
   echo "- machine: $(nproc) CPUs ($cpu), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, Linux $(uname -r)"
   echo "- toolchain: $(rustc --version)"
-  echo "- load generator: $($LOADGEN --version 2>&1 | head -n1) — $CONNECTIONS connections, $THREADS threads, ${WARMUP} s warm-up + ${DURATION} s measured per row, 127.0.0.1 only"
+  echo "- load generator: $($LOADGEN --version 2>&1 | head -n1) — $CONNECTIONS connections, $THREADS threads, 127.0.0.1 only"
+  echo "- each scenario: $ROUNDS rounds of (backend direct, then gateway), each measurement ${WARMUP} s warm-up + ${DURATION} s measured; medians over the rounds (peak RSS: max over the scenario)"
   echo "- mock backend: benches/mock_backend.rs, $MOCK_THREADS threads; gateway: default runtime (one multi-thread tokio runtime)"
   echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (work tree has uncommitted changes)')"
   echo "- load average before the run: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -360,6 +386,10 @@ run_startup
   echo "| scenario | measured | req/s | p50 ms | p99 ms | p99.9 ms | CPU s / 10k req | peak RSS MiB | bytes / response | errors |"
   echo "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"
   printf '%s\n' "${ROWS[@]}"
+  echo
+  echo "Per round (req/s and CPU s / 10k req):"
+  echo
+  printf -- '- %s\n' "${ROUND_LOG[@]}"
   if ((${#STARTUP_ROWS[@]})); then
     echo
     echo "### Start-up ($STARTUP_RUNS runs, contracts/bench/proxy.json)"
