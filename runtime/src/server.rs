@@ -89,17 +89,7 @@ pub fn run<G: Gateway>() -> ExitCode {
         .or_else(|| G::SERVICE.log_level.and_then(log::Level::parse))
         .unwrap_or(log::Level::Info);
     log::set_level(level);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            log::error(&format!("cannot start the async runtime: {e}"));
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(serve::<G>(cli)) {
+    match serve_threads::<G>(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             log::error(&e);
@@ -134,25 +124,88 @@ fn listen_addr<G: Gateway>(cli_port: Option<u16>) -> Result<SocketAddr, String> 
     Ok(SocketAddr::new(ip, port))
 }
 
-async fn serve<G: Gateway>(cli: Cli) -> Result<(), String> {
+/// Thread per core: one current-thread runtime per core, each with its own `SO_REUSEPORT`
+/// listener, router and backend connection pool, so a request never crosses threads (measured
+/// faster than one multi-thread runtime on this kind of machine: see shared/design.md). The
+/// main thread waits for SIGINT/SIGTERM and tells every worker to drain.
+fn serve_threads<G: Gateway>(cli: Cli) -> Result<(), String> {
     let addr = listen_addr::<G>(cli.port)?;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let listeners = (0..threads)
+        .map(|_| reuse_port_listener(addr))
+        .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     log::info(&format!(
-        "Krustd gateway for contract {:?} (sha256 {}) listening on {}",
+        "Krustd gateway for contract {:?} (sha256 {}) listening on {} ({} threads)",
         G::IDENTITY.name,
         G::IDENTITY.contract_sha256,
-        addr
+        addr,
+        threads
     ));
-    let app = router_with::<G>(Options {
-        debug: cli.debug,
-        host_override: None,
-        host_map: Vec::new(),
-    });
-    serve_router(listener, app, G::SERVICE, shutdown_signal()).await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut workers = Vec::with_capacity(threads);
+    for (i, listener) in listeners.into_iter().enumerate() {
+        let mut stopped = stopped.clone();
+        let debug = cli.debug;
+        let worker = std::thread::Builder::new()
+            .name(format!("krustd-{i}"))
+            .spawn(move || -> Result<(), String> {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+                rt.block_on(async move {
+                    let listener = tokio::net::TcpListener::from_std(listener)
+                        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+                    let app = router_with::<G>(Options {
+                        debug,
+                        host_override: None,
+                        host_map: Vec::new(),
+                    });
+                    let shutdown = async move {
+                        let _ = stopped.changed().await;
+                    };
+                    serve_router(listener, app, G::SERVICE, shutdown).await;
+                    Ok(())
+                })
+            })
+            .map_err(|e| format!("cannot start a worker thread: {e}"))?;
+        workers.push(worker);
+    }
+    drop(stopped);
+    let signals = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    signals.block_on(shutdown_signal());
+    let _ = stop.send(true);
+    let mut result = Ok(());
+    for w in workers {
+        match w.join() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => result = Err(e),
+            Err(_) => result = Err("a worker thread panicked".to_owned()),
+        }
+    }
     log::info("gateway stopped");
-    Ok(())
+    result
+}
+
+/// A non-blocking listener with `SO_REUSEPORT`, so every worker thread can bind the address
+/// and the kernel spreads connections between them.
+fn reuse_port_listener(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )?;
+    socket.set_reuse_address(true)?;
+    #[cfg(unix)]
+    socket.set_reuse_port(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    Ok(socket.into())
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then drains in-flight requests (for at
