@@ -58,8 +58,7 @@ pub struct Field {
     pub below: Vec<Field>,
 }
 
-const FLATMAP: &str = "`flatmap_filter` rewrites the whole tree, arrays included, so it runs on \
-                       the generic path";
+const FLATMAP: &str = "`flatmap_filter` rewrites the whole tree, arrays included";
 
 /// Decides how a backend with `decode` and `steps` (in KrakenD's order, as `plan` lowers them)
 /// is shaped.
@@ -234,10 +233,14 @@ pub(crate) fn emit(b: &Backend) -> Emitted<'_> {
                 " Backend {}: the response shaping compiled into the parse of its body.",
                 b.index
             );
+            let names =
+                |steps: &[ShapeStep]| steps.iter().map(step_name).collect::<Vec<_>>().join(", ");
+            let (done, left) = b.steps.split_at((*covers).min(b.steps.len()));
             let doc = match rest {
                 Some(why) => format!(
-                    " Shaping: the first {covers} steps compiled into the parse (`{name}`); the \
-                     rest on the generic path: {why}."
+                    " Shaping: {} compiled into the parse (`{name}`); {} on the generic path: {why}.",
+                    names(done),
+                    names(left)
                 ),
                 None => format!(" Shaping compiled into the parse (`{name}`)."),
             };
@@ -246,10 +249,22 @@ pub(crate) fn emit(b: &Backend) -> Emitted<'_> {
                 decoder: Some(quote! {
                     |__body| __rt::projection::decode(__body, &#name)
                 }),
-                rest: b.steps.get(*covers..).unwrap_or_default(),
+                rest: left,
                 doc: Some(doc),
             }
         }
+    }
+}
+
+/// A step's name in the contract, for comments.
+fn step_name(step: &ShapeStep) -> &'static str {
+    match step {
+        ShapeStep::Target(_) => "`target`",
+        ShapeStep::Allow(_) => "`allow`",
+        ShapeStep::Deny(_) => "`deny`",
+        ShapeStep::Mapping(_) => "`mapping`",
+        ShapeStep::Group(_) => "`group`",
+        ShapeStep::Flatmap(_) => "`flatmap_filter`",
     }
 }
 

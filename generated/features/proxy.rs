@@ -906,7 +906,7 @@ static GET_FLATMAP_BACKEND_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /flatmap/backend: GET /collection (contract /endpoints/9/backend/0)
 ///
-/// Shaping on the generic path: `flatmap_filter` rewrites the whole tree, arrays included, so it runs on the generic path.
+/// Shaping on the generic path: `flatmap_filter` rewrites the whole tree, arrays included.
 async fn get_flatmap_backend_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
     __rt::backend::call(__ctx, &GET_FLATMAP_BACKEND_B0)
         .await

@@ -1,0 +1,808 @@
+//! Response shaping compiled into the parse (manipulation.md §1–§2; design.md, "What
+//! specialisation buys").
+//!
+//! The generic path decodes a whole backend body into a map ([`backend::decode`]) and then
+//! walks it with the [`shape`] steps. When a backend's `target`, `allow` and `deny` are known at
+//! build time, codegen emits them as a `'static` [`Projection`] instead, and [`decode`] reads the
+//! body once: subtrees nobody keeps are skipped without being allocated, kept values are parsed
+//! by serde_json (so they are exactly the generic path's values), and `mapping`/`group` are
+//! applied to the small result with the reference steps.
+//!
+//! # Same result as the generic path, errors included
+//!
+//! The fast reader never has to produce an error message. Whenever it meets something it does
+//! not vouch for, it *declines*, and [`decode`] answers with the generic path
+//! ([`reference`]) for that body. It declines on:
+//!
+//! - every input the generic path rejects: a body that is empty, not JSON up to the end of its
+//!   first value, or of the wrong kind (an array without `is_collection`), a string with a
+//!   control character, a bad escape or a lone surrogate, nesting deeper than serde_json's limit
+//!   (127 open containers), anywhere in the first value, skipped parts included;
+//! - inputs that are fine but that it does not handle itself: a body that is not valid UTF-8
+//!   anywhere (also after the first value), a `safejson` scalar body, an object whose first key
+//!   starts with `$serde_json::private::` (serde_json's `Value` turns such an object into a
+//!   number), a kept value nested exactly at the depth limit.
+//!
+//! So every error and every unusual body gets the generic path's answer by construction, and
+//! the fast reader only has to be *at least as strict* as serde_json; the differential tests
+//! (`tests/projection.rs`) check both paths on random documents and random shaping.
+//!
+//! Trailing bytes after the first value are ignored, as the generic decoder does.
+
+use crate::backend;
+use crate::shape::{self, Data};
+use crate::spec::Decode;
+use serde_json::Value;
+use std::borrow::Cow;
+
+/// The shaping of one backend that can be pushed into the parse, as `'static` data emitted by
+/// codegen. Steps run in KrakenD's order: `target`, then `allow` or `deny`, then `mapping`, then
+/// `group` (manipulation.md §1).
+#[derive(Debug, Clone, Copy)]
+pub struct Projection {
+    /// The backend's `encoding`: `JsonObject`, `JsonCollection` or `SafeJson` (any other
+    /// value makes [`decode`] take the generic path).
+    pub decode: Decode,
+    /// `target`, split at dots; empty when absent.
+    pub target: &'static [&'static str],
+    /// `allow` or `deny`, applied to the object `target` selected.
+    pub select: Select,
+    /// `mapping` pairs (`new` already cut at its first `.`); empty when absent.
+    pub mapping: &'static [(&'static str, &'static str)],
+    /// `group`, when set.
+    pub group: Option<&'static str>,
+}
+
+/// Which keys of an object survive.
+#[derive(Debug, Clone, Copy)]
+pub enum Select {
+    /// Every key (neither `allow` nor `deny`).
+    All,
+    /// `allow` as a tree of its effective paths: KrakenD's "the later of two related entries
+    /// decides" rule is applied at build time, so no path of the tree is a prefix of another.
+    Allow(&'static [Field]),
+    /// `deny` as a tree: a path that removes a key makes the paths below it moot.
+    Deny(&'static [Field]),
+}
+
+/// One key of an `allow` or `deny` tree. The fields of one object are sorted by key (byte order)
+/// and unique, so they can be searched.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    pub key: &'static str,
+    /// Empty: a path ends here (`allow` keeps the whole value, `deny` removes it). Otherwise the
+    /// paths go on below: they apply when the value is an object.
+    pub below: &'static [Field],
+}
+
+/// Decodes a backend body and shapes it as `projection` says, skipping what is not kept.
+///
+/// Gives exactly what [`reference`] gives for the same body, errors included.
+pub fn decode(body: &[u8], projection: &Projection) -> Result<Data, String> {
+    match project(body, projection) {
+        Ok(data) => Ok(data),
+        Err(Declined) => reference(body, projection),
+    }
+}
+
+/// The generic path for `projection`: decode the whole body, then run the reference steps.
+pub fn reference(body: &[u8], projection: &Projection) -> Result<Data, String> {
+    let mut data = backend::decode(projection.decode, body)?;
+    if !projection.target.is_empty() {
+        data = shape::target(data, projection.target);
+    }
+    match projection.select {
+        Select::All => {}
+        Select::Allow(fields) => {
+            let paths = leaf_paths(fields);
+            let paths: Vec<&[&str]> = paths.iter().map(Vec::as_slice).collect();
+            data = shape::allow(data, &paths);
+        }
+        Select::Deny(fields) => {
+            let paths = leaf_paths(fields);
+            let paths: Vec<&[&str]> = paths.iter().map(Vec::as_slice).collect();
+            shape::deny(&mut data, &paths);
+        }
+    }
+    Ok(finish(data, projection))
+}
+
+/// The paths from the root to every leaf of a tree.
+fn leaf_paths(fields: &'static [Field]) -> Vec<Vec<&'static str>> {
+    fn walk(
+        fields: &'static [Field],
+        prefix: &mut Vec<&'static str>,
+        out: &mut Vec<Vec<&'static str>>,
+    ) {
+        for f in fields {
+            prefix.push(f.key);
+            if f.below.is_empty() {
+                out.push(prefix.clone());
+            } else {
+                walk(f.below, prefix, out);
+            }
+            prefix.pop();
+        }
+    }
+    let mut out = Vec::new();
+    walk(fields, &mut Vec::new(), &mut out);
+    out
+}
+
+/// `mapping` and `group`: top-level operations, cheap on the projected data.
+fn finish(mut data: Data, projection: &Projection) -> Data {
+    if !projection.mapping.is_empty() {
+        shape::mapping(&mut data, projection.mapping);
+    }
+    match projection.group {
+        Some(g) => shape::group(data, g),
+        None => data,
+    }
+}
+
+/// The fast reader gave up on this body: the generic path decides (see the module doc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Declined;
+
+type Fast<T> = Result<T, Declined>;
+
+/// The most containers serde_json lets be open at once (its recursion limit is 128).
+const MAX_OPEN: usize = 127;
+
+/// A first key that makes serde_json's `Value` parse an object as something else.
+const SERDE_PRIVATE: &[u8] = b"$serde_json::private::";
+
+/// The fast path alone: the shaped data, or [`Declined`] where [`decode`] would fall back to
+/// [`reference`]. Public for the differential tests and the benchmarks.
+pub fn project(body: &[u8], projection: &Projection) -> Result<Data, Declined> {
+    // Checked once for the whole body, so strings need no check of their own (a body with
+    // invalid bytes after its first value is declined too: rare, and still right).
+    if std::str::from_utf8(body).is_err() {
+        return Err(Declined);
+    }
+    let mut r = Reader {
+        bytes: body,
+        pos: 0,
+    };
+    r.skip_ws();
+    let data = match (projection.decode, r.peek()) {
+        (Decode::JsonObject | Decode::SafeJson, Some(b'{')) => r
+            .target(0, projection.target, projection.select)?
+            .unwrap_or_default(),
+        (Decode::JsonCollection | Decode::SafeJson, Some(b'[')) => r.collection(projection)?,
+        _ => return Err(Declined),
+    };
+    Ok(finish(data, projection))
+}
+
+/// A key of an object as it appears in the body (between the quotes).
+#[derive(Clone, Copy)]
+struct Key<'a> {
+    raw: &'a [u8],
+    escaped: bool,
+}
+
+impl<'a> Key<'a> {
+    /// The key's text: borrowed unless it has escapes (decoded by serde_json, as the generic
+    /// path does).
+    fn text(self) -> Fast<Cow<'a, str>> {
+        if self.escaped {
+            decode_escaped(self.raw).map(Cow::Owned)
+        } else {
+            std::str::from_utf8(self.raw)
+                .map(Cow::Borrowed)
+                .map_err(|_| Declined)
+        }
+    }
+}
+
+/// Decodes the contents of a JSON string that has escapes (`raw` is between the quotes).
+fn decode_escaped(raw: &[u8]) -> Fast<String> {
+    let mut quoted = Vec::with_capacity(raw.len() + 2);
+    quoted.push(b'"');
+    quoted.extend_from_slice(raw);
+    quoted.push(b'"');
+    serde_json::from_slice(&quoted).map_err(|_| Declined)
+}
+
+/// The field of `fields` named `key`.
+fn find(fields: &'static [Field], key: &str) -> Option<&'static Field> {
+    fields
+        .binary_search_by(|f| f.key.cmp(key))
+        .ok()
+        .and_then(|i| fields.get(i))
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    #[inline]
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// Consumes `byte` (after whitespace) or declines.
+    #[inline]
+    fn expect(&mut self, byte: u8) -> Fast<()> {
+        self.skip_ws();
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(Declined)
+        }
+    }
+
+    /// `{"collection": [...]}`, the data of an `is_collection` (or `safejson` array) body, shaped
+    /// without building the wrapper: arrays are never entered, so the array is kept whole or
+    /// skipped.
+    fn collection(&mut self, projection: &Projection) -> Fast<Data> {
+        const KEY: &str = "collection";
+        let mut data = Data::new();
+        if !projection.target.is_empty() {
+            // `target` needs an object: "collection" holds an array, anything else is missing.
+            self.skip_value(0)?;
+            return Ok(data);
+        }
+        let keep = match projection.select {
+            Select::All => true,
+            Select::Allow(fields) => find(fields, KEY).is_some_and(|f| f.below.is_empty()),
+            Select::Deny(fields) => find(fields, KEY).is_none_or(|f| !f.below.is_empty()),
+        };
+        if keep {
+            data.insert(KEY.to_owned(), self.keep_value(0)?);
+        } else {
+            self.skip_value(0)?;
+        }
+        Ok(data)
+    }
+
+    /// The object at `path` below the object at the cursor, shaped by `select`; `None` when a
+    /// segment is missing or not an object. `depth`: containers open around the object.
+    fn target(&mut self, depth: usize, path: &[&str], select: Select) -> Fast<Option<Data>> {
+        let Some((first, rest)) = path.split_first() else {
+            return self.select(depth, select).map(Some);
+        };
+        let mut found = None;
+        self.object(depth, |r, key, depth| {
+            if key.text()? == *first {
+                // A repeated key: the last one counts, as in a map.
+                found = if r.peek() == Some(b'{') {
+                    r.target(depth, rest, select)?
+                } else {
+                    r.skip_value(depth)?;
+                    None
+                };
+            } else {
+                r.skip_value(depth)?;
+            }
+            Ok(())
+        })?;
+        Ok(found)
+    }
+
+    /// The object at the cursor, shaped by `select`.
+    fn select(&mut self, depth: usize, select: Select) -> Fast<Data> {
+        match select {
+            Select::All => match self.keep_value(depth)? {
+                Value::Object(map) => Ok(map),
+                // Only a `$serde_json::private::Number` object parses as a non-object.
+                _ => Err(Declined),
+            },
+            Select::Allow(fields) => self.allow(depth, fields),
+            Select::Deny(fields) => self.deny(depth, fields),
+        }
+    }
+
+    /// `allow` on the object at the cursor: only the listed keys are read; an intermediate key
+    /// survives if it holds an object of which something survives.
+    fn allow(&mut self, depth: usize, fields: &'static [Field]) -> Fast<Data> {
+        let mut out = Data::new();
+        self.object(depth, |r, key, depth| {
+            let text = key.text()?;
+            let Some(field) = find(fields, &text) else {
+                return r.skip_value(depth);
+            };
+            if field.below.is_empty() {
+                let value = r.keep_value(depth)?;
+                out.insert(text.into_owned(), value);
+                return Ok(());
+            }
+            let kept = if r.peek() == Some(b'{') {
+                r.allow(depth, field.below)?
+            } else {
+                r.skip_value(depth)?;
+                Data::new()
+            };
+            // A repeated key replaces what an earlier one left, also with nothing.
+            if kept.is_empty() {
+                out.remove(text.as_ref());
+            } else {
+                out.insert(text.into_owned(), Value::Object(kept));
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// `deny` on the object at the cursor: listed leaves are skipped, everything else is kept.
+    fn deny(&mut self, depth: usize, fields: &'static [Field]) -> Fast<Data> {
+        let mut out = Data::new();
+        self.object(depth, |r, key, depth| {
+            let text = key.text()?;
+            let value = match find(fields, &text) {
+                // Every occurrence of a denied key is skipped, so there is nothing to remove.
+                Some(field) if field.below.is_empty() => return r.skip_value(depth),
+                Some(field) if r.peek() == Some(b'{') => Value::Object(r.deny(depth, field.below)?),
+                // Not listed, or not an object below which to deny: kept whole.
+                _ => r.keep_value(depth)?,
+            };
+            out.insert(text.into_owned(), value);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Reads the object at the cursor, calling `entry` for each key with the cursor on its
+    /// value; `entry` must consume the value. `depth`: containers open around the object;
+    /// `entry` gets the depth around the value.
+    fn object(
+        &mut self,
+        depth: usize,
+        mut entry: impl FnMut(&mut Self, Key<'a>, usize) -> Fast<()>,
+    ) -> Fast<()> {
+        let depth = self.open(depth, b'{')?;
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(());
+        }
+        let mut first = true;
+        loop {
+            self.expect(b'"')?;
+            let key = self.string()?;
+            if first {
+                first = false;
+                if key.text()?.as_bytes().starts_with(SERDE_PRIVATE) {
+                    return Err(Declined);
+                }
+            }
+            self.expect(b':')?;
+            self.skip_ws();
+            entry(self, key, depth)?;
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return Err(Declined),
+            }
+        }
+    }
+
+    /// Consumes the opening `bracket` of a container; the depth inside it.
+    #[inline]
+    fn open(&mut self, depth: usize, bracket: u8) -> Fast<usize> {
+        if depth >= MAX_OPEN || self.peek() != Some(bracket) {
+            return Err(Declined);
+        }
+        self.pos += 1;
+        Ok(depth + 1)
+    }
+
+    /// Parses the value at the cursor with serde_json, as the generic path does.
+    fn keep_value(&mut self, depth: usize) -> Fast<Value> {
+        let budget = MAX_OPEN.saturating_sub(depth);
+        let rest = self.bytes.get(self.pos..).unwrap_or_default();
+        let container = matches!(rest.first(), Some(b'{' | b'['));
+        if budget == 0 && container {
+            return Err(Declined);
+        }
+        let mut values = serde_json::Deserializer::from_slice(rest).into_iter::<Value>();
+        let Some(Ok(value)) = values.next() else {
+            return Err(Declined);
+        };
+        let used = values.byte_offset();
+        self.pos += used;
+        // serde_json allowed this value 127 levels of its own; here it has `budget`. A value
+        // short enough cannot nest deeper; otherwise measure. A `Value` can be one level
+        // shallower than its text (a `$serde_json::private::Number` object becomes a number),
+        // so a value that reaches the limit exactly is declined.
+        if used / 2 > budget && nested_deeper(&value, budget.saturating_sub(1)) {
+            return Err(Declined);
+        }
+        Ok(value)
+    }
+
+    /// Skips the value at the cursor, checking it as strictly as serde_json parses it.
+    fn skip_value(&mut self, depth: usize) -> Fast<()> {
+        self.skip_ws();
+        match self.peek() {
+            Some(b'"') => {
+                self.pos += 1;
+                self.string().map(drop)
+            }
+            Some(b'{') => self.object(depth, |r, _, depth| r.skip_value(depth)),
+            Some(b'[') => {
+                let depth = self.open(depth, b'[')?;
+                self.skip_ws();
+                if self.peek() == Some(b']') {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                loop {
+                    self.skip_value(depth)?;
+                    self.skip_ws();
+                    match self.peek() {
+                        Some(b',') => self.pos += 1,
+                        Some(b']') => {
+                            self.pos += 1;
+                            return Ok(());
+                        }
+                        _ => return Err(Declined),
+                    }
+                }
+            }
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'n') => self.literal(b"null"),
+            _ => Err(Declined),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Fast<()> {
+        if self
+            .bytes
+            .get(self.pos..)
+            .is_some_and(|r| r.starts_with(word))
+        {
+            self.pos += word.len();
+            Ok(())
+        } else {
+            Err(Declined)
+        }
+    }
+
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
+    fn number(&mut self) -> Fast<()> {
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return Err(Declined),
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            self.some_digits()?;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            self.some_digits()?;
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn some_digits(&mut self) -> Fast<()> {
+        let start = self.pos;
+        self.digits();
+        if self.pos == start {
+            Err(Declined)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Reads a string whose opening quote was consumed, up to and including the closing one.
+    /// Declines on a control character, an unknown escape or an unpaired surrogate, as
+    /// serde_json does when it parses a string (UTF-8 was checked for the whole body).
+    fn string(&mut self) -> Fast<Key<'a>> {
+        let start = self.pos;
+        let mut escaped = false;
+        loop {
+            self.skip_plain();
+            match self.peek() {
+                Some(b'"') => {
+                    let raw = self.bytes.get(start..self.pos).unwrap_or_default();
+                    self.pos += 1;
+                    return Ok(Key { raw, escaped });
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    self.escape()?;
+                    escaped = true;
+                }
+                // A control character, or the end of the body.
+                _ => return Err(Declined),
+            }
+        }
+    }
+
+    /// Advances to the next `"`, `\` or control character (or the end), 8 bytes at a time.
+    #[inline]
+    fn skip_plain(&mut self) {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        while let Some(chunk) = self.bytes.get(self.pos..self.pos + 8) {
+            let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
+                break;
+            };
+            let v = u64::from_le_bytes(chunk);
+            let quote = v ^ (ONES * u64::from(b'"'));
+            let backslash = v ^ (ONES * u64::from(b'\\'));
+            // High bit set in the bytes that are zero / below 0x20 (exact for the lowest one,
+            // which is all that matters: little-endian order is memory order).
+            let found = (quote.wrapping_sub(ONES) & !quote)
+                | (backslash.wrapping_sub(ONES) & !backslash)
+                | (v.wrapping_sub(ONES * 0x20) & !v);
+            let found = found & HIGH;
+            if found != 0 {
+                self.pos += (found.trailing_zeros() / 8) as usize;
+                return;
+            }
+            self.pos += 8;
+        }
+        while let Some(b) = self.peek() {
+            if b == b'"' || b == b'\\' || b < 0x20 {
+                return;
+            }
+            self.pos += 1;
+        }
+    }
+
+    /// One escape after its `\`.
+    fn escape(&mut self) -> Fast<()> {
+        let c = self.peek().ok_or(Declined)?;
+        self.pos += 1;
+        match c {
+            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Ok(()),
+            b'u' => match self.hex4()? {
+                // A trailing surrogate first.
+                0xDC00..=0xDFFF => Err(Declined),
+                // A leading surrogate must be followed by `\u` and a trailing one.
+                0xD800..=0xDBFF => {
+                    if self.bytes.get(self.pos..self.pos + 2) != Some(b"\\u") {
+                        return Err(Declined);
+                    }
+                    self.pos += 2;
+                    match self.hex4()? {
+                        0xDC00..=0xDFFF => Ok(()),
+                        _ => Err(Declined),
+                    }
+                }
+                _ => Ok(()),
+            },
+            _ => Err(Declined),
+        }
+    }
+
+    fn hex4(&mut self) -> Fast<u16> {
+        let digits = self.bytes.get(self.pos..self.pos + 4).ok_or(Declined)?;
+        let mut n: u16 = 0;
+        for &d in digits {
+            let v = match d {
+                b'0'..=b'9' => d - b'0',
+                b'a'..=b'f' => d - b'a' + 10,
+                b'A'..=b'F' => d - b'A' + 10,
+                _ => return Err(Declined),
+            };
+            n = (n << 4) | u16::from(v);
+        }
+        self.pos += 4;
+        Ok(n)
+    }
+}
+
+/// Whether `value` nests more than `levels` containers deep.
+fn nested_deeper(value: &Value, levels: usize) -> bool {
+    match value {
+        Value::Array(items) => levels == 0 || items.iter().any(|v| nested_deeper(v, levels - 1)),
+        Value::Object(map) => levels == 0 || map.values().any(|v| nested_deeper(v, levels - 1)),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use serde_json::json;
+
+    const fn leaf(key: &'static str) -> Field {
+        Field { key, below: &[] }
+    }
+
+    fn object_projection(target: &'static [&'static str], select: Select) -> Projection {
+        Projection {
+            decode: Decode::JsonObject,
+            target,
+            select,
+            mapping: &[],
+            group: None,
+        }
+    }
+
+    /// Runs the fast path and the reference; both must agree, and the fast path must not have
+    /// declined.
+    fn fast(body: &str, p: &Projection) -> Value {
+        let f = project(body.as_bytes(), p).expect("fast path");
+        assert_eq!(Ok(f.clone()), reference(body.as_bytes(), p), "{body}");
+        Value::Object(f)
+    }
+
+    fn declined(body: &str, p: &Projection) {
+        assert_eq!(project(body.as_bytes(), p), Err(Declined), "{body}");
+    }
+
+    static A_B: [Field; 1] = [Field {
+        key: "a",
+        below: &[leaf("b")],
+    }];
+
+    #[test]
+    fn allow_tree() {
+        let p = object_projection(&[], Select::Allow(&A_B));
+        assert_eq!(
+            fast(r#"{"a":{"b":1,"c":2},"d":[{"b":1}],"e":3}"#, &p),
+            json!({"a":{"b":1}})
+        );
+        assert_eq!(fast(r#"{"a":{"c":2}}"#, &p), json!({}));
+        assert_eq!(fast(r#"{"a":[1]}"#, &p), json!({}));
+        // Repeated keys: the last one decides, also when it leaves nothing.
+        assert_eq!(fast(r#"{"a":{"b":1},"a":{"c":1}}"#, &p), json!({}));
+        assert_eq!(
+            fast(r#"{"a":{"b":1},"a":{"b":2}}"#, &p),
+            json!({"a":{"b":2}})
+        );
+    }
+
+    #[test]
+    fn target_then_deny() {
+        static DENY: [Field; 2] = [
+            leaf("secret"),
+            Field {
+                key: "user",
+                below: &[leaf("pw")],
+            },
+        ];
+        let p = object_projection(&["data"], Select::Deny(&DENY));
+        assert_eq!(
+            fast(
+                r#"{"x":[1,{"y":"z"}],"data":{"secret":1,"user":{"pw":"p","n":"ann"},"k":[true]}}"#,
+                &p
+            ),
+            json!({"user":{"n":"ann"},"k":[true]})
+        );
+        assert_eq!(fast(r#"{"data":5}"#, &p), json!({}));
+        assert_eq!(fast(r#"{"data":{"user":5}}"#, &p), json!({"user":5}));
+        assert_eq!(fast(r#"{"data":{"a":1},"data":[]}"#, &p), json!({}));
+        assert_eq!(fast(r#"{}"#, &p), json!({}));
+    }
+
+    #[test]
+    fn collection_mapping_group() {
+        let p = Projection {
+            decode: Decode::JsonCollection,
+            target: &[],
+            select: Select::Allow(&[Field {
+                key: "collection",
+                below: &[],
+            }]),
+            mapping: &[("collection", "items")],
+            group: Some("g"),
+        };
+        assert_eq!(
+            fast(r#"[{"id":1}] x"#, &p),
+            json!({"g":{"items":[{"id":1}]}})
+        );
+        declined(r#"{"collection":[]}"#, &p);
+    }
+
+    #[test]
+    fn declines_what_the_generic_path_rejects() {
+        let p = object_projection(&[], Select::Allow(&A_B));
+        for body in [
+            "",
+            "  ",
+            "[1]",
+            "{",
+            r#"{"a":{"b":1}"#,
+            r#"{"z":"\ud800"}"#,
+            r#"{"z":"\udc00x"}"#,
+            r#"{"z":"\ud800\u0041"}"#,
+            r#"{"z":"\q"}"#,
+            "{\"z\":\"\u{1}\"}",
+            r#"{"z":01}"#,
+            r#"{"z":1.}"#,
+            r#"{"z":[1,]}"#,
+            r#"{"z":{"k":1,}}"#,
+            r#"{"z":tru}"#,
+            r#"{"z":{"$serde_json::private::Number":"x"}}"#,
+        ] {
+            declined(body, &p);
+            assert!(decode(body.as_bytes(), &p).is_err(), "{body}");
+        }
+        // Invalid UTF-8 in a skipped string.
+        let body = b"{\"z\":\"\xff\"}";
+        assert_eq!(project(body, &p), Err(Declined));
+        assert!(decode(body, &p).is_err());
+    }
+
+    #[test]
+    fn depth_limit_in_skipped_and_kept_values() {
+        let p = object_projection(
+            &[],
+            Select::Allow(&[Field {
+                key: "k",
+                below: &[],
+            }]),
+        );
+        for (key, levels) in [("z", 126), ("z", 127), ("k", 125), ("k", 126), ("k", 127)] {
+            let body = format!(
+                r#"{{"{key}":{}1{}}}"#,
+                "[".repeat(levels),
+                "]".repeat(levels)
+            );
+            let generic = reference(body.as_bytes(), &p);
+            let both = decode(body.as_bytes(), &p);
+            assert_eq!(generic, both, "{key} {levels}");
+            // 126 levels plus the root object is serde_json's limit.
+            assert_eq!(generic.is_ok(), levels <= 126, "{key} {levels}");
+        }
+    }
+
+    #[test]
+    fn errors_are_the_generic_paths() {
+        let p = object_projection(&["a"], Select::All);
+        assert_eq!(decode(b"", &p), Err("EOF".to_owned()));
+        assert_eq!(
+            decode(b"[1]", &p),
+            backend::decode(Decode::JsonObject, b"[1]")
+        );
+        assert!(decode(b"{\"a\":", &p).is_err());
+    }
+
+    #[test]
+    fn safejson_scalar_goes_generic() {
+        let p = Projection {
+            decode: Decode::SafeJson,
+            target: &[],
+            select: Select::Deny(&[Field {
+                key: "x",
+                below: &[],
+            }]),
+            mapping: &[],
+            group: None,
+        };
+        declined("42", &p);
+        assert_eq!(
+            decode(b"42", &p).map(Value::Object),
+            Ok(json!({"content":42}))
+        );
+    }
+}
