@@ -145,3 +145,34 @@ async fn backend_redirects() {
     assert_eq!(status, 500);
     assert!(body.contains("stopped after 10 redirects"), "{body}");
 }
+
+#[tokio::test]
+async fn bodies_are_bounded() {
+    let gw = gateway().await;
+    let big = vec![b'x'; (32 << 20) + 1];
+    let (status, headers, body) =
+        send(client().post(format!("{gw}/limits/upload")).body(big)).await;
+    assert_eq!(
+        status, 413,
+        "request bodies past 32 MiB are refused before any backend call"
+    );
+    assert!(body.contains("larger than"), "{body}");
+    assert!(header(&headers, "x-krakend").is_none());
+    let (status, _, body) = send(client().post(format!("{gw}/limits/upload")).body("small")).await;
+    assert_eq!(status, 200, "{body}");
+
+    let (status, _, body) = get(&format!("{gw}/limits/huge")).await;
+    assert_eq!(status, 500, "a backend body past 64 MiB is a failed call");
+    assert!(body.contains("larger than"), "{body}");
+}
+
+#[tokio::test]
+async fn static_complete_needs_a_complete_result() {
+    let gw = gateway().await;
+    let (status, _, body) = get(&format!("{gw}/static/complete")).await;
+    assert_eq!(status, 200);
+    assert!(
+        json(&body).get("extra").is_none(),
+        "partial result: no static data: {body}"
+    );
+}

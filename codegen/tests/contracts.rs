@@ -226,3 +226,47 @@ fn allow_wins_over_deny_and_no_host_still_builds() {
         "calls fail at run time with `no hosts available`"
     );
 }
+
+#[test]
+fn sequential_references_are_checked() {
+    let errs = errors(&contract(
+        r#"{"endpoint": "/s/{id}", "extra_config": {"proxy": {"sequential": true}},
+            "backend": [{"url_pattern": "/a/{resp1_id}"}, {"url_pattern": "/b/{resp0_id}"}, {"url_pattern": "/c/{resp7_x}"}]}"#,
+    ));
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("refers to backend 1, which runs after this one")),
+        "{errs:#?}"
+    );
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("refers to backend 7, which does not exist")),
+        "{errs:#?}"
+    );
+    assert_eq!(errs.len(), 2, "{errs:#?}");
+    let g = generate(&contract(
+        r#"{"endpoint": "/s/{id}", "backend": [{"url_pattern": "/a"}, {"url_pattern": "/b/{resp0_id}"}]}"#,
+    ))
+    .expect("without sequential the placeholder is only a warning");
+    assert_eq!(g.warnings.items.len(), 1);
+}
+
+#[test]
+fn flatmap_and_static_are_validated() {
+    let errs = errors(&contract(
+        r#"{"endpoint": "/f", "extra_config": {"proxy": {"static": {"data": [1]}}},
+            "backend": [{"url_pattern": "/a", "extra_config": {"proxy": {"flatmap_filter": [
+              {"type": "move", "args": ["a"]}, {"type": "rename", "args": ["a", "b"]}, {"args": ["x"]}]}}}]}"#,
+    ));
+    for e in [
+        "must be a JSON object",
+        "needs exactly two string args",
+        "unknown type",
+        "needs a string `type`",
+    ] {
+        assert!(
+            errs.iter().any(|x| x.contains(e)),
+            "missing {e:?} in {errs:#?}"
+        );
+    }
+}

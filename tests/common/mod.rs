@@ -60,6 +60,10 @@ async fn echo(req: Request) -> Response {
     json_response(StatusCode::OK, v.to_string())
 }
 
+fn json_response_bytes(body: Vec<u8>) -> Response {
+    (StatusCode::OK, [("content-type", "application/json")], body).into_response()
+}
+
 fn json_response(status: StatusCode, body: String) -> Response {
     (status, [("content-type", "application/json")], body).into_response()
 }
@@ -123,6 +127,15 @@ pub fn mock() -> Router {
                     r#"<?xml version="1.0"?><rss version="2.0"><channel><title>News</title><link>http://x</link><description>d</description><item><title>First</title><link>http://x/1</link></item></channel></rss>"#,
                 )
                     .into_response()
+            }),
+        )
+        .route(
+            "/huge",
+            any(|| async {
+                // 65 MiB of JSON whitespace before `{}`: over the gateway's 64 MiB bound.
+                let mut body = vec![b' '; 65 << 20];
+                body.extend_from_slice(b"{}");
+                json_response_bytes(body)
             }),
         )
         .route(
