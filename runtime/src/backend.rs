@@ -158,7 +158,13 @@ where
         Err(e) => return BackendResult::failure(e),
     };
     let status = resp.status();
-    let final_url = resp.url().to_string();
+    let success = status == StatusCode::OK || status == StatusCode::CREATED;
+    // Only an error text needs the final URL: no allocation on the success path.
+    let final_url = if success {
+        String::new()
+    } else {
+        resp.url().to_string()
+    };
     let content_type = resp.headers().get(http::header::CONTENT_TYPE).cloned();
     let body = match read_limited(resp).await {
         Ok(b) => b,
@@ -167,7 +173,7 @@ where
     if spec.decode == Decode::Discard {
         return BackendResult::success(Data::new());
     }
-    if status != StatusCode::OK && status != StatusCode::CREATED {
+    if !success {
         let message = format!(
             "invalid status code {} [{} {}]: {}",
             status.as_u16(),
