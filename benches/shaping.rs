@@ -451,8 +451,10 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     criterion_runs(&mut c, &cases);
     c.final_summary();
-    // Under `cargo bench` (not `cargo test --benches`), also the table BENCHMARKS.md records.
-    if std::env::args().any(|a| a == "--bench") {
+    // Under `cargo bench` (not `cargo test --benches`, nor criterion's `--profile-time`), also
+    // the table BENCHMARKS.md records.
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--profile-time") {
         summary(&cases);
     }
 }

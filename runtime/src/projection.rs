@@ -373,7 +373,12 @@ impl<'a> Reader<'a> {
             let key = self.string()?;
             if first {
                 first = false;
-                if key.text()?.as_bytes().starts_with(SERDE_PRIVATE) {
+                let private = if key.escaped {
+                    key.text()?.as_bytes().starts_with(SERDE_PRIVATE)
+                } else {
+                    key.raw.starts_with(SERDE_PRIVATE)
+                };
+                if private {
                     return Err(Declined);
                 }
             }
