@@ -312,3 +312,115 @@ fn fields_tokens(fields: &[Field]) -> TokenStream {
     });
     quote! { &[#(#items),*] }
 }
+
+/// Puts every shaped backend of `plan` on the generic path: a build with the compiled shaping
+/// switched off, for measuring what it buys end to end (BENCHMARKS.md).
+pub fn disable(plan: &mut crate::plan::Plan) {
+    for backend in plan
+        .endpoints
+        .iter_mut()
+        .flat_map(|e| e.backends.iter_mut())
+    {
+        if !backend.steps.is_empty() {
+            backend.shaping = Shaping::Generic("compiled shaping is switched off in this build");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(list: &[&str]) -> Vec<Vec<String>> {
+        list.iter()
+            .map(|p| p.split('.').map(str::to_owned).collect())
+            .collect()
+    }
+
+    /// A tree as `key(below...)` text, siblings in order.
+    fn show(fields: &[Field]) -> String {
+        fields
+            .iter()
+            .map(|f| {
+                if f.below.is_empty() {
+                    f.key.clone()
+                } else {
+                    format!("{}({})", f.key, show(&f.below))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn allow_tree_keeps_the_later_of_related_paths() {
+        assert_eq!(show(&allow_tree(&paths(&["a", "a.b"]))), "a(b)");
+        assert_eq!(show(&allow_tree(&paths(&["a.b", "a"]))), "a");
+        assert_eq!(show(&allow_tree(&paths(&["a.b", "a", "a.c"]))), "a(c)");
+        assert_eq!(
+            show(&allow_tree(&paths(&["z", "a.c.d", "a.b", "a.c.e", "z"]))),
+            "a(b c(d e)) z"
+        );
+        assert_eq!(show(&allow_tree(&paths(&["é", "B", "a", ""]))), " B a é");
+    }
+
+    #[test]
+    fn deny_tree_lets_a_denied_key_absorb_paths_below_it() {
+        assert_eq!(show(&deny_tree(&paths(&["a", "a.b"]))), "a");
+        assert_eq!(show(&deny_tree(&paths(&["a.b", "a"]))), "a");
+        assert_eq!(
+            show(&deny_tree(&paths(&["a.b.c", "a.d", "x"]))),
+            "a(b(c) d) x"
+        );
+    }
+
+    #[test]
+    fn which_backends_are_projected() {
+        let allow = ShapeStep::Allow(paths(&["a"]));
+        let group = ShapeStep::Group("g".into());
+        let target = ShapeStep::Target(vec!["t".into()]);
+        assert_eq!(shaping(Decode::JsonObject, &[]), Shaping::Unshaped);
+        assert!(matches!(
+            shaping(Decode::JsonObject, std::slice::from_ref(&group)),
+            Shaping::Generic(_)
+        ));
+        assert!(matches!(
+            shaping(Decode::String, std::slice::from_ref(&allow)),
+            Shaping::Generic(_)
+        ));
+        assert!(matches!(
+            shaping(Decode::JsonCollection, &[allow.clone(), group.clone()]),
+            Shaping::Projected {
+                covers: 2,
+                rest: None,
+                ..
+            }
+        ));
+        // Out of KrakenD's order: only the prefix that is in order.
+        assert!(matches!(
+            shaping(Decode::JsonObject, &[allow.clone(), target.clone()]),
+            Shaping::Projected {
+                covers: 1,
+                rest: Some(_),
+                ..
+            }
+        ));
+        // flatmap_filter: what comes before it is projected, it and the rest are not.
+        let flatmap = ShapeStep::Flatmap(Vec::new());
+        assert!(matches!(
+            shaping(
+                Decode::JsonObject,
+                &[target, flatmap.clone(), group.clone()]
+            ),
+            Shaping::Projected {
+                covers: 1,
+                rest: Some(FLATMAP),
+                ..
+            }
+        ));
+        assert_eq!(
+            shaping(Decode::JsonObject, &[flatmap, group]),
+            Shaping::Generic(FLATMAP)
+        );
+    }
+}
