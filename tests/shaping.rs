@@ -60,6 +60,8 @@ static BODIES: LazyLock<Vec<(&'static str, Vec<u8>)>> = LazyLock::new(|| {
         ("array", br#"[{"id":1},{"id":2}]"#.to_vec()),
         ("scalar", b"42".to_vec()),
         ("empty", Vec::new()),
+        // The second step of `/sequential` asks for `/body/{resp0_first.user.name}`.
+        ("Ada", br#"{"user":{"id":7,"name":"Ada","secret":"x"}}"#.to_vec()),
     ]
 });
 
@@ -140,6 +142,13 @@ fn flatmap(body: &[u8]) -> Result<Data, String> {
     Ok(shape::group(d, "u"))
 }
 
+fn concurrent(body: &[u8]) -> Result<Data, String> {
+    Ok(shape::allow(
+        object(body)?,
+        &[&["user", "name"], &["count"]],
+    ))
+}
+
 fn merge_backends(body: &[u8]) -> [Result<Data, String>; 3] {
     let user = object(body).map(|d| {
         let d = shape::allow(
@@ -200,6 +209,7 @@ const SINGLE: &[(&str, Reference)] = &[
     ("collection", collection),
     ("safejson", safejson),
     ("flatmap", flatmap),
+    ("concurrent", concurrent),
 ];
 
 #[tokio::test]
@@ -270,6 +280,19 @@ async fn shaped_bodies_are_compact_sorted_and_escaped_like_go() {
 }
 
 #[tokio::test]
+async fn a_sequence_reads_the_projected_data_of_its_earlier_steps() {
+    let gw = gateway().await;
+    let (status, _, text) = get(&format!("{gw}/sequential")).await;
+    assert_eq!(
+        (status.as_u16(), text.as_str()),
+        (
+            200,
+            r#"{"first":{"meta":{"page":3},"user":{"name":"Ada"}},"second":{"id":7}}"#
+        )
+    );
+}
+
+#[tokio::test]
 async fn errors_are_the_generic_paths_messages() {
     let gw = gateway().await;
     for name in [
@@ -296,7 +319,9 @@ async fn errors_are_the_generic_paths_messages() {
 #[test]
 fn the_contract_is_specialised() {
     let code = include_str!("../generated/features/shaping.rs");
-    assert_eq!(code.matches("__rt::projection::decode(").count(), 9);
+    assert_eq!(code.matches("__rt::projection::decode(").count(), 12);
+    assert!(code.contains("__rt::backend::call_seq_with("));
+    assert!(code.contains("__rt::backend::concurrent("));
     assert!(!code.contains("__rt::backend::call(__ctx"));
     assert!(code.contains("Shaping: `target` compiled into the parse"));
     // Kept in `Value` form so a reviewer can compare the expectations above with the body.
