@@ -28,6 +28,15 @@
 //! (`tests/projection.rs`) check both paths on random documents and random shaping.
 //!
 //! Trailing bytes after the first value are ignored, as the generic decoder does.
+//!
+//! # What stays after the read
+//!
+//! `mapping` and `group` only touch the top level of the (by then small) result, so they run
+//! after the read, with the reference functions: renaming while reading would save a few map
+//! operations per body and make the simultaneous-rename and overwrite rules harder to keep
+//! exact. The endpoint's merged output is still built as a map and rendered once (`respond`):
+//! writing it straight from the body would have to reproduce the merge's collision rules and
+//! Go's key order at every level, for values that are by then few.
 
 use crate::backend;
 use crate::shape::{self, Data};
