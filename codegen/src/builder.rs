@@ -25,6 +25,7 @@ pub struct Builder {
     out_dir: Option<PathBuf>,
     release: Option<String>,
     emit_rerun_if_changed: bool,
+    compiled_shaping: bool,
 }
 
 impl Default for Builder {
@@ -36,6 +37,7 @@ impl Default for Builder {
             out_dir: None,
             release: None,
             emit_rerun_if_changed: true,
+            compiled_shaping: true,
         }
     }
 }
@@ -109,10 +111,14 @@ impl Builder {
             .filter(|r| !r.is_empty())
             .or_else(|| git_short_sha(&root))
             .unwrap_or_else(|| "unknown".to_owned());
+        // `KRUSTD_SHAPING=generic` builds the same gateway with every backend on the generic
+        // shaping path: the reference the benchmarks compare the compiled shaping against.
+        let compiled_shaping = std::env::var("KRUSTD_SHAPING").map_or(true, |v| v != "generic");
         Builder {
             contract,
             root,
             release: Some(release),
+            compiled_shaping,
             ..Builder::default()
         }
     }
@@ -142,6 +148,13 @@ impl Builder {
     /// The release identifier baked into the binary (default: `unknown`).
     pub fn release(&mut self, release: impl Into<String>) -> &mut Self {
         self.release = Some(release.into());
+        self
+    }
+
+    /// Compile response shaping into the parse where possible (default: on); off puts every
+    /// backend on the generic path (parse to a value, then shape).
+    pub fn compiled_shaping(&mut self, on: bool) -> &mut Self {
+        self.compiled_shaping = on;
         self
     }
 
@@ -205,7 +218,10 @@ impl Builder {
             return Err(warnings);
         };
         let release = self.release.as_deref().unwrap_or("unknown");
-        let plan = plan::lower(&service, &sha, VERSION, release);
+        let mut plan = plan::lower(&service, &sha, VERSION, release);
+        if !self.compiled_shaping {
+            crate::projection::disable(&mut plan);
+        }
         let tokens = emit::gateway(
             &plan,
             EmitOptions {
@@ -237,6 +253,7 @@ impl Builder {
         if self.emit_rerun_if_changed {
             println!("cargo::rerun-if-env-changed=KRUSTD_CONTRACT");
             println!("cargo::rerun-if-env-changed=KRUSTD_RELEASE");
+            println!("cargo::rerun-if-env-changed=KRUSTD_SHAPING");
             println!("cargo::rerun-if-changed={}", path.display());
             println!(
                 "cargo::rerun-if-changed={}",
