@@ -16,7 +16,7 @@
 #   BENCH_TIMEOUT=10         per-request timeout of the load generator, seconds
 #   BENCH_MOCK_THREADS=2     mock backend worker threads
 #   BENCH_STARTUP_RUNS=20    start-up runs per measurement (0: skip the start-up probe)
-#   BENCH_SCENARIOS="proxy-1kb aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3"
+#   BENCH_SCENARIOS="proxy-1kb proxy-1kb-nolog aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3"
 #   BENCH_LOADGEN=auto       wrk | oha | auto (wrk, installed with apt if missing; else oha)
 #   BENCH_GATEWAY_PORT=9200  the mock backend's port is 9100: the bench contracts name it
 #   BENCH_TARGET_DIR=target/bench   cargo target dir of the benchmark builds
@@ -35,7 +35,7 @@ THREADS=${BENCH_THREADS:-2}
 TIMEOUT=${BENCH_TIMEOUT:-10}
 MOCK_THREADS=${BENCH_MOCK_THREADS:-2}
 STARTUP_RUNS=${BENCH_STARTUP_RUNS:-20}
-SCENARIOS=${BENCH_SCENARIOS:-"proxy-1kb aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3"}
+SCENARIOS=${BENCH_SCENARIOS:-"proxy-1kb proxy-1kb-nolog aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3"}
 LOADGEN=${BENCH_LOADGEN:-auto}
 MOCK_PORT=9100
 GATEWAY_PORT=${BENCH_GATEWAY_PORT:-9200}
@@ -54,6 +54,7 @@ die() { log "error: $*"; exit 1; }
 scenario() {
   case $1 in
     proxy-1kb) echo "proxy /json/1kb /1kb" ;;
+    proxy-1kb-nolog) echo "proxy-nolog /json/1kb /1kb" ;;
     aggregate-3x1kb) echo "aggregate /aggregate /a" ;;
     noop-1kb) echo "noop /noop/1kb /1kb" ;;
     noop-100kb) echo "noop /noop/100kb /100kb" ;;
@@ -357,7 +358,7 @@ machine() {
   echo "- toolchain: $(rustc --version)"
   echo "- load generator: $($LOADGEN --version 2>&1 | head -n1) — $CONNECTIONS connections, $THREADS threads, 127.0.0.1 only"
   echo "- each scenario: $ROUNDS rounds of (backend direct, then gateway), each measurement ${WARMUP} s warm-up + ${DURATION} s measured; medians over the rounds (peak RSS: max over the scenario)"
-  echo "- mock backend: benches/mock_backend.rs, $MOCK_THREADS threads; gateway: default runtime (one multi-thread tokio runtime)"
+  echo "- mock backend: benches/mock_backend.rs, $MOCK_THREADS threads; gateways: \`cargo build --release\` of contracts/bench/*.json, run with \`-p $GATEWAY_PORT\` and no other setting"
   echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (work tree has uncommitted changes)')"
   echo "- load average before the run: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
