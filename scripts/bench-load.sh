@@ -16,7 +16,7 @@
 #   BENCH_TIMEOUT=10         per-request timeout of the load generator, seconds
 #   BENCH_MOCK_THREADS=2     mock backend worker threads
 #   BENCH_STARTUP_RUNS=20    start-up runs per measurement (0: skip the start-up probe)
-#   BENCH_SCENARIOS="proxy-1kb proxy-1kb-nolog aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3"
+#   BENCH_SCENARIOS="proxy-1kb proxy-1kb-nolog aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic"
 #   BENCH_LOADGEN=auto       wrk | oha | auto (wrk, installed with apt if missing; else oha)
 #   BENCH_GATEWAY_PORT=9200  the mock backend's port is 9100: the bench contracts name it
 #   BENCH_TARGET_DIR=target/bench   cargo target dir of the benchmark builds
@@ -35,7 +35,7 @@ THREADS=${BENCH_THREADS:-2}
 TIMEOUT=${BENCH_TIMEOUT:-10}
 MOCK_THREADS=${BENCH_MOCK_THREADS:-2}
 STARTUP_RUNS=${BENCH_STARTUP_RUNS:-20}
-SCENARIOS=${BENCH_SCENARIOS:-"proxy-1kb proxy-1kb-nolog aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3"}
+SCENARIOS=${BENCH_SCENARIOS:-"proxy-1kb proxy-1kb-nolog aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic"}
 LOADGEN=${BENCH_LOADGEN:-auto}
 MOCK_PORT=9100
 GATEWAY_PORT=${BENCH_GATEWAY_PORT:-9200}
@@ -59,6 +59,8 @@ scenario() {
     noop-1kb) echo "noop /noop/1kb /1kb" ;;
     noop-100kb) echo "noop /noop/100kb /100kb" ;;
     large-1mb-allow3) echo "large /large/allow3 /1mb" ;;
+    # The same gateway built with KRUSTD_SHAPING=generic: shaping on the generic path.
+    large-1mb-allow3-generic) echo "large+generic /large/allow3 /1mb" ;;
     *) die "unknown scenario $1" ;;
   esac
 }
@@ -227,8 +229,11 @@ build_all() {
   cp "$(bench_exe mock_backend "$RESULTS/build-benches.jsonl")" "$GATEWAYS/mock_backend"
   cp "$(bench_exe startup "$RESULTS/build-benches.jsonl")" "$GATEWAYS/startup"
   for contract in $(needed_contracts); do
-    log "building the gateway for contracts/bench/$contract.json (release)"
-    KRUSTD_CONTRACT=contracts/bench/$contract.json cargo build --release --bin krustd \
+    # `name+generic`: contracts/bench/name.json with compiled shaping switched off.
+    local file=${contract%+generic} shaping=compiled
+    [ "$file" != "$contract" ] && shaping=generic
+    log "building the gateway for contracts/bench/$file.json (release, $shaping shaping)"
+    KRUSTD_SHAPING=$shaping KRUSTD_CONTRACT=contracts/bench/$file.json cargo build --release --bin krustd \
       >"$RESULTS/build-$contract.log" 2>&1 || die "build failed (see $RESULTS/build-$contract.log)"
     cp "$TARGET_DIR/release/krustd" "$GATEWAYS/krustd-$contract"
   done
