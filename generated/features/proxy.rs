@@ -1398,7 +1398,7 @@ mod __contract_tests {
     /// GET /seq/{id} answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_seq_id() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1415,14 +1415,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /seq-first-fails answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_seq_first_fails() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1439,14 +1437,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /seq-later-fails answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_seq_later_fails() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1468,14 +1464,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /seq-missing answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_seq_missing() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1492,14 +1486,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /static/errored answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_static_errored() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1511,14 +1503,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /static/always answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_static_always() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1530,14 +1520,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /static/success-on-failure answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_static_success_on_failure() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1549,14 +1537,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /static/incomplete answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_static_incomplete() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1573,14 +1559,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /concurrent answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_concurrent() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1592,14 +1576,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /flatmap/backend answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_flatmap_backend() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1611,14 +1593,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /flatmap/endpoint answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_flatmap_endpoint() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1635,14 +1615,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /redirect/get answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_redirect_get() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1654,14 +1632,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// POST /redirect/post answers 200 and calls its backends as the contract says
     #[test]
     fn contract_post_redirect_post() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "POST",
@@ -1673,14 +1649,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// POST /redirect/post-replayed answers 200 and calls its backends as the contract says
     #[test]
     fn contract_post_redirect_post_replayed() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "POST",
@@ -1692,14 +1666,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// POST /limits/upload answers 200 and calls its backends as the contract says
     #[test]
     fn contract_post_limits_upload() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "POST",
@@ -1711,14 +1683,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /limits/huge answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_limits_huge() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1730,14 +1700,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /static/complete answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_static_complete() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1754,14 +1722,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /redirect/loop answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_redirect_loop() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1773,8 +1739,6 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
 }

@@ -1662,7 +1662,7 @@ mod __contract_tests {
     /// GET /merge answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_merge() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1679,14 +1679,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /group answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_group() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1703,14 +1701,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /shape answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_shape() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1722,14 +1718,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /deny answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_deny() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1741,14 +1735,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /collection answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_collection() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1760,14 +1752,12 @@ mod __contract_tests {
                     body: "[{\"krustd\":\"mock\"}]",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /collection-out answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_collection_out() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1779,14 +1769,12 @@ mod __contract_tests {
                     body: "[{\"krustd\":\"mock\"}]",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /safejson answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_safejson() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1798,14 +1786,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /string answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_string() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1817,14 +1803,12 @@ mod __contract_tests {
                     body: "krustd mock",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /fail/500 answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_fail_500() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1836,14 +1820,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /fail/404 answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_fail_404() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1855,14 +1837,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /fail/204 answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_fail_204() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1874,14 +1854,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /fail/refused answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_fail_refused() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1893,14 +1871,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /fail/invalid-json answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_fail_invalid_json() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1912,14 +1888,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /fail/array answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_fail_array() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1931,14 +1905,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /fail/timeout answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_fail_timeout() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1950,14 +1922,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /partial answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_partial() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1979,14 +1949,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /partial-timeout answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_partial_timeout() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -2003,14 +1971,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /all-fail answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_all_fail() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -2027,14 +1993,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /error-code answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_error_code() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -2046,14 +2010,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /error-details answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_error_details() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -2070,14 +2032,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /cache answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_cache() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -2089,14 +2049,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /empty answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_empty() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -2108,14 +2066,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /noop answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_noop() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -2127,14 +2083,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /noop-backend answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_noop_backend() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -2146,14 +2100,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /html answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_html() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -2165,8 +2117,6 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
 }

@@ -968,7 +968,7 @@ mod __contract_tests {
     /// GET /allow/{body} answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_allow_body() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -980,14 +980,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /target/{body} answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_target_body() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -999,14 +997,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /deny/{body} answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_deny_body() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1018,14 +1014,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /collection/{body} answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_collection_body() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1037,14 +1031,12 @@ mod __contract_tests {
                     body: "[{\"krustd\":\"mock\"}]",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /safejson/{body} answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_safejson_body() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1056,14 +1048,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /flatmap/{body} answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_flatmap_body() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1075,14 +1065,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /concurrent/{body} answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_concurrent_body() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1094,14 +1082,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /sequential answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_sequential() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1118,14 +1104,12 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
     /// GET /merge/{body} answers 200 and calls its backends as the contract says
     #[test]
     fn contract_get_merge_body() {
-        if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<
+        __rt::test_support::assert_endpoint::<
             super::Gateway,
         >(
             "GET",
@@ -1147,8 +1131,6 @@ mod __contract_tests {
                     body: "{\"krustd\":\"mock\"}",
                 },
             ],
-        ) {
-            ::core::panic!("{}", __e);
-        }
+        );
     }
 }

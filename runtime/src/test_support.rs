@@ -29,6 +29,14 @@ pub struct MockCall {
 
 type Seen = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
 
+/// [`exercise_endpoint`] for a generated `#[test]`: panics with the reason when it fails.
+#[allow(clippy::panic)]
+pub fn assert_endpoint<G: crate::Gateway>(method: &str, path: &str, calls: &'static [MockCall]) {
+    if let Err(e) = exercise_endpoint::<G>(method, path, calls) {
+        panic!("{e}");
+    }
+}
+
 /// Serves gateway `G` with every backend host replaced by a mock on 127.0.0.1, sends `method`
 /// `path` to it, and checks that the answer is a 200 and that every expected backend call was
 /// made. Bounded: the whole exercise gives up after 20 s.

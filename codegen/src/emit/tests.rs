@@ -55,13 +55,7 @@ pub fn emit(plan: &Plan) -> TokenStream {
             #[doc = #doc]
             #[test]
             fn #name() {
-                if let ::core::result::Result::Err(__e) = __rt::test_support::exercise_endpoint::<super::Gateway>(
-                    #method,
-                    #path,
-                    &[#(#backends),*],
-                ) {
-                    ::core::panic!("{}", __e);
-                }
+                __rt::test_support::assert_endpoint::<super::Gateway>(#method, #path, &[#(#backends),*]);
             }
         }
     });
