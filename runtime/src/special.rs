@@ -84,7 +84,7 @@ pub async fn echo(State(state): State<SharedState>, req: Request) -> Response {
             .collect();
         headers.insert(canonical_header_key(name.as_str()), Value::Array(values));
     }
-    let pairs = query_pairs(raw.query().unwrap_or(""));
+    let pairs = forward::parse_query(raw.query().unwrap_or(""));
     let mut query = Map::new();
     for (k, v) in &pairs {
         let entry = query
@@ -107,10 +107,7 @@ pub async fn echo(State(state): State<SharedState>, req: Request) -> Response {
     details.insert("fragment".into(), Value::String(String::new()));
     details.insert("host".into(), Value::String(host));
     details.insert("path".into(), Value::String(decoded_path));
-    details.insert(
-        "query".into(),
-        Value::String(forward::query(raw.query(), Some(&ALL_QUERY))),
-    );
+    details.insert("query".into(), Value::String(forward::encode_query(&pairs)));
     details.insert("user".into(), Value::String(String::new()));
     let mut out = Map::new();
     out.insert(
@@ -130,29 +127,6 @@ pub async fn echo(State(state): State<SharedState>, req: Request) -> Response {
     );
     out.insert("req_uri_details".into(), Value::Object(details));
     json_response(&Value::Object(out))
-}
-
-static ALL_QUERY: forward::QueryAllowList = forward::QueryAllowList {
-    all: true,
-    names: &[],
-};
-
-/// Go's `url.ParseQuery`, keeping pairs in order.
-fn query_pairs(raw: &str) -> Vec<(String, String)> {
-    raw.split('&')
-        .filter(|p| !p.is_empty() && !p.contains(';'))
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (form_decode(k), form_decode(v))
-        })
-        .collect()
-}
-
-fn form_decode(s: &str) -> String {
-    let s = s.replace('+', " ");
-    percent_encoding::percent_decode_str(&s)
-        .decode_utf8_lossy()
-        .into_owned()
 }
 
 /// Go's `CanonicalMIMEHeaderKey`: `x-user-id` → `X-User-Id`.
