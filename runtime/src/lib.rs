@@ -12,6 +12,7 @@ pub mod encoding;
 pub mod flatmap;
 pub mod forward;
 pub mod gateway;
+pub mod go;
 pub mod log;
 pub mod projection;
 pub mod respond;

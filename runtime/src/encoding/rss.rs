@@ -25,6 +25,7 @@
 //! Not covered: extension objects (`dcExt`, `itunesExt`, `extensions`), per-item `custom`,
 //! `xml:base` resolution of relative links.
 
+use crate::go::{civil_from_days, days_from_civil};
 use serde_json::{Map, Value};
 
 use super::xml_decode::{local_name, Document, Token, Tokenizer, XmlError};
@@ -492,31 +493,17 @@ fn strip_wrapping_div(s: &str) -> &str {
     s
 }
 
+/// Go's `base64.StdEncoding.DecodeString` (padding required, trailing bits ignored), as UTF-8.
 fn base64_decode(s: &str) -> Option<String> {
-    let mut bits = 0u32;
-    let mut nbits = 0u32;
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let body = s.trim_end_matches('=');
-    if s.len() % 4 != 0 || s.len() - body.len() > 2 {
-        return None;
-    }
-    for c in body.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        bits = (bits << 6) | u32::from(v);
-        nbits += 6;
-        if nbits >= 8 {
-            nbits -= 8;
-            out.push(((bits >> nbits) & 0xff) as u8);
-        }
-    }
-    String::from_utf8(out).ok()
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    use base64::Engine as _;
+    const STD: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(DecodePaddingMode::RequireCanonical),
+    );
+    String::from_utf8(STD.decode(s).ok()?).ok()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1002,31 +989,6 @@ impl GoTime {
         }
         Some(out)
     }
-}
-
-/// Days since 1970-01-01 → (year, month, day) (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-/// (year, month, day) → days since 1970-01-01.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 fn days_in_month(y: i64, m: u32) -> u32 {

@@ -27,6 +27,7 @@
 //! the declaration is decoded with it. Without a declaration (or with `UTF-8`) the body must be
 //! UTF-8. A UTF-8 byte-order mark is skipped like any text before the root.
 
+use crate::go;
 use serde_json::{Map, Value};
 
 /// Elements nested deeper than this are rejected.
@@ -196,14 +197,14 @@ impl Document {
                 if version != "1.0" {
                     return Err(XmlError::Other(format!(
                         "xml: unsupported version {}; only version 1.0 is supported",
-                        go_quote_ascii(version)
+                        go::quote(version)
                     )));
                 }
             }
             if let Some(label) = pseudo_attr(decl, "encoding") {
                 if !label.is_empty() && !label.eq_ignore_ascii_case("utf-8") {
                     let Some(encoding) = encoding_rs::Encoding::for_label(label.as_bytes()) else {
-                        let quoted = go_quote_ascii(label);
+                        let quoted = go::quote(label);
                         return Err(XmlError::Other(format!(
                             "xml: opening charset {quoted}: unsupported charset: {quoted}"
                         )));
@@ -275,11 +276,6 @@ fn pseudo_attr<'a>(content: &'a str, name: &str) -> Option<&'a str> {
         }
     }
     None
-}
-
-/// `%q` of a string that is ASCII in practice.
-fn go_quote_ascii(s: &str) -> String {
-    format!("{s:?}")
 }
 
 /// One token of the document.
