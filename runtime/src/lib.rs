@@ -8,13 +8,14 @@
 
 pub mod backend;
 pub mod ctx;
-pub mod encoding;
+pub mod decode;
 pub mod flatmap;
 pub mod forward;
 pub mod gateway;
 pub mod go;
 pub mod log;
 pub mod projection;
+pub mod render;
 pub mod respond;
 pub mod router;
 pub mod sequential;

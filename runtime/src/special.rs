@@ -2,8 +2,8 @@
 //! (spec: proxy-behaviours.md §6–§8).
 
 use crate::ctx::{read_body, RawTarget, SharedState};
-use crate::encoding::json;
 use crate::forward;
+use crate::render::json;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
