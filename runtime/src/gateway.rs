@@ -80,20 +80,20 @@ pub fn router_with<G: Gateway>(options: Options) -> Router {
     if let Some(path) = G::SERVICE.health_path {
         inner = inner.route(
             path,
-            get(crate::special::health)
+            get(crate::builtin_routes::health)
                 .head(not_matched::<G>)
                 .fallback(not_matched::<G>),
         );
     }
     if G::SERVICE.debug_endpoint || options.debug {
         inner = inner
-            .route("/__debug/", any(crate::special::debug))
-            .route("/__debug/{*rest}", any(crate::special::debug));
+            .route("/__debug/", any(crate::builtin_routes::debug))
+            .route("/__debug/{*rest}", any(crate::builtin_routes::debug));
     }
     if G::SERVICE.echo_endpoint {
         inner = inner
-            .route("/__echo/", any(crate::special::echo))
-            .route("/__echo/{*rest}", any(crate::special::echo));
+            .route("/__echo/", any(crate::builtin_routes::echo))
+            .route("/__echo/{*rest}", any(crate::builtin_routes::echo));
     }
     let inner = inner.fallback(not_matched::<G>).with_state(state);
     let outer = Router::new()

@@ -7,6 +7,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod backend;
+pub mod builtin_routes;
 pub mod ctx;
 pub mod decode;
 pub mod flatmap;
@@ -22,7 +23,7 @@ pub mod sequential;
 pub mod server;
 pub mod shape;
 pub mod spec;
-pub mod special;
+#[cfg(feature = "test-support")]
 pub mod test_support;
 pub mod url;
 
@@ -50,6 +51,7 @@ pub mod __codegen {
     pub use crate::spec::{
         BackendSpec, Decode, EndpointSpec, ErrorHandling, Hosts, Output, ServiceSpec,
     };
+    #[cfg(feature = "test-support")]
     pub use crate::test_support;
     pub use crate::url::{UrlPart, UrlTemplate};
     pub use crate::CODEGEN_FORMAT;
