@@ -21,9 +21,11 @@ const TEXT_HTML_UTF8: HeaderValue = HeaderValue::from_static("text/html; charset
 const JSON_UTF8: HeaderValue = HeaderValue::from_static("application/json; charset=utf-8");
 
 /// The answer when no handler matched `method` + `path` (a canonical path): a 301/307 redirect
-/// (trailing slash, then fixed path), else 405 with `Allow`, else 404.
+/// (trailing slash, then fixed path), else 405 with `Allow`, else 404. `builtin` are the
+/// gateway's own routes registered beside the contract's (see `builtin_routes::enabled`).
 pub fn not_matched(
     table: &RouteTable,
+    builtin: &[Route],
     method: &Method,
     path: &str,
     query: Option<&str>,
@@ -35,6 +37,7 @@ pub fn not_matched(
     let parsed: Vec<(&Route, Vec<SegPattern>)> = table
         .routes
         .iter()
+        .chain(builtin)
         .map(|r| (r, parse_pattern(r.pattern)))
         .collect();
 

@@ -95,7 +95,7 @@ fn call_with(
 ) -> Got {
     let method = Method::from_bytes(method.as_bytes()).unwrap();
     let path = canonical_path(raw_path);
-    run(not_matched(t, &method, &path, query, headers))
+    run(not_matched(t, &[], &method, &path, query, headers))
 }
 
 fn call(method: &str, raw_path: &str, query: Option<&str>) -> Got {
