@@ -252,3 +252,17 @@ fn never_panics_on_prefixes() {
         let _ = decode(&W3SCHOOLS.as_bytes()[..end]);
     }
 }
+
+#[test]
+fn base64_like_go_std_encoding() {
+    use super::dom::base64_decode;
+    assert_eq!(base64_decode("aGk=").as_deref(), Some("hi"));
+    assert_eq!(base64_decode("aGVsbG8=").as_deref(), Some("hello"));
+    assert_eq!(base64_decode("").as_deref(), Some(""));
+    // Trailing bits are ignored (Go's non-strict decoding).
+    assert_eq!(base64_decode("aGl=").as_deref(), Some("hi"));
+    // Padding is required; no URL alphabet, no white space, no invalid UTF-8.
+    for bad in ["aGk", "aG=k", "aGk==", "a===", "aGk-", "aG k=", "/w=="] {
+        assert_eq!(base64_decode(bad), None, "{bad}");
+    }
+}
