@@ -9,8 +9,8 @@
 mod bodies;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use krustd_runtime::backend::decode;
-use krustd_runtime::encoding::json;
+use krustd_runtime::decode::decode;
+use krustd_runtime::render::json;
 use krustd_runtime::shape;
 use krustd_runtime::spec::Decode;
 use serde_json::Value;

@@ -13,9 +13,10 @@
 //! what BENCHMARKS.md records. `cargo bench --bench shaping`.
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use krustd_runtime::backend::{self, BackendResult};
-use krustd_runtime::encoding::json;
+use krustd_runtime::backend::BackendResult;
+use krustd_runtime::decode;
 use krustd_runtime::projection::{self, Field, Projection, Select};
+use krustd_runtime::render::json;
 use krustd_runtime::respond;
 use krustd_runtime::shape::{self, Data};
 use krustd_runtime::spec::Decode;
@@ -235,7 +236,7 @@ static D_SUMMARY: Projection = Projection {
 // ---- the two paths ----
 
 fn decode_generic(body: &[u8]) -> Data {
-    backend::decode(Decode::JsonObject, body).unwrap_or_default()
+    decode::decode(Decode::JsonObject, body).unwrap_or_default()
 }
 
 fn render(data: &Data) -> Vec<u8> {

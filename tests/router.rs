@@ -170,3 +170,30 @@ async fn router_options_change_the_cold_paths() {
     let (status, _, _) = get(&format!("{gw}/__health")).await;
     assert_eq!(status, 404);
 }
+
+/// gin answers a path that only misses the trailing slash of a catch-all route (`/__debug/*param`,
+/// `/__echo/*param`) with a redirect to it, so a backend `url_pattern: "/__debug"` works.
+#[tokio::test]
+async fn catch_all_routes_redirect_the_path_without_slash() {
+    let gw = gateway().await;
+    let (status, headers, body) = get(&format!("{gw}/__debug?a=1")).await;
+    assert_eq!(status, 301, "{body}");
+    assert_eq!(header(&headers, "location"), Some("/__debug/?a=1"));
+    assert_eq!(body, "<a href=\"/__debug/?a=1\">Moved Permanently</a>.\n\n");
+    let (status, headers, _) = send(client().post(format!("{gw}/__echo"))).await;
+    assert_eq!(status, 307);
+    assert_eq!(header(&headers, "location"), Some("/__echo/"));
+    let (status, _, body) = get(&format!("{gw}/__debug/")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, r#"{"message":"pong"}"#);
+
+    // Not enabled in router_options.json: nothing to redirect to.
+    let mock_url = start(mock()).await;
+    let plain = start(krustd_macros::gateway!(
+        "contracts/features/router_options.json",
+        hosts(&[("http://mock", mock_url.as_str())])
+    ))
+    .await;
+    let (status, _, _) = get(&format!("{plain}/__debug")).await;
+    assert_eq!(status, 404);
+}

@@ -1,6 +1,6 @@
 //! Response shaping compiled into the parse, end to end over HTTP: every backend of
 //! `contracts/features/shaping.json` is specialised (see `generated/features/shaping.rs`), and
-//! each answer must be what the generic path (`backend::decode`, then the `shape` steps, then
+//! each answer must be what the generic path (`decode::decode`, then the `shape` steps, then
 //! the merge and the Go-compatible render) gives for the same body, errors included.
 
 mod common;
@@ -10,8 +10,9 @@ use axum::extract::Path;
 use axum::response::IntoResponse;
 use axum::routing::get as route_get;
 use krustd_runtime::backend::{self, BackendResult};
-use krustd_runtime::encoding::json;
+use krustd_runtime::decode;
 use krustd_runtime::flatmap::Op;
+use krustd_runtime::render::json;
 use krustd_runtime::respond;
 use krustd_runtime::shape::{self, Data};
 use krustd_runtime::spec::Decode;
@@ -89,7 +90,7 @@ async fn gateway() -> String {
 // ---- the generic path, step by step as the contract says ----
 
 fn object(body: &[u8]) -> Result<Data, String> {
-    backend::decode(Decode::JsonObject, body)
+    decode::decode(Decode::JsonObject, body)
 }
 
 fn allow(body: &[u8]) -> Result<Data, String> {
@@ -118,7 +119,7 @@ fn deny(body: &[u8]) -> Result<Data, String> {
 
 fn collection(body: &[u8]) -> Result<Data, String> {
     let mut d = shape::allow(
-        backend::decode(Decode::JsonCollection, body)?,
+        decode::decode(Decode::JsonCollection, body)?,
         &[&["collection"]],
     );
     shape::mapping(&mut d, &[("collection", "list")]);
@@ -126,7 +127,7 @@ fn collection(body: &[u8]) -> Result<Data, String> {
 }
 
 fn safejson(body: &[u8]) -> Result<Data, String> {
-    let mut d = backend::decode(Decode::SafeJson, body)?;
+    let mut d = decode::decode(Decode::SafeJson, body)?;
     shape::deny(&mut d, &[&["items"]]);
     Ok(d)
 }
@@ -305,7 +306,7 @@ async fn errors_are_the_generic_paths_messages() {
         "array",
     ] {
         let (status, _, text) = get(&format!("{gw}/allow/{name}")).await;
-        let message = backend::decode(Decode::JsonObject, body(name)).unwrap_err();
+        let message = decode::decode(Decode::JsonObject, body(name)).unwrap_err();
         assert_eq!(
             (status.as_u16(), text.as_str()),
             (500, message.as_str()),

@@ -2,6 +2,7 @@
 //! decode the body (spec: responses.md §1, §5; routing-and-forwarding.md §3–§8).
 
 use crate::ctx::EndpointCtx;
+use crate::decode::decode;
 use crate::forward;
 use crate::shape::Data;
 use crate::spec::{BackendSpec, Decode, ErrorHandling};
@@ -288,67 +289,10 @@ fn too_large() -> BackendError {
     ))
 }
 
-/// Decodes a backend body according to its `encoding` (responses.md §5). Only the first JSON
-/// value is read; trailing bytes are ignored, as KrakenD's decoder does.
-pub fn decode(how: Decode, body: &[u8]) -> Result<Data, String> {
-    match how {
-        Decode::Discard => Ok(Data::new()),
-        Decode::String => {
-            let mut d = Data::new();
-            d.insert(
-                "content".to_owned(),
-                Value::String(String::from_utf8_lossy(body).into_owned()),
-            );
-            Ok(d)
-        }
-        Decode::JsonObject => match first_json_value(body)? {
-            Value::Object(m) => Ok(m),
-            other => Err(format!(
-                "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-                json_kind(&other)
-            )),
-        },
-        Decode::JsonCollection => match first_json_value(body)? {
-            Value::Array(a) => Ok(wrap("collection", Value::Array(a))),
-            other => Err(format!(
-                "json: cannot unmarshal {} into Go value of type []interface {{}}",
-                json_kind(&other)
-            )),
-        },
-        Decode::Xml { collection } => crate::encoding::xml_decode::decode(body, collection),
-        Decode::Rss => crate::encoding::rss::decode(body),
-        Decode::SafeJson => match first_json_value(body)? {
-            Value::Object(m) => Ok(m),
-            Value::Array(a) => Ok(wrap("collection", Value::Array(a))),
-            other => Ok(wrap("content", other)),
-        },
-    }
-}
-
 fn wrap(key: &str, v: Value) -> Data {
     let mut d = Data::new();
     d.insert(key.to_owned(), v);
     d
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
-}
-
-fn first_json_value(body: &[u8]) -> Result<Value, String> {
-    let mut stream = serde_json::Deserializer::from_slice(body).into_iter::<Value>();
-    match stream.next() {
-        Some(Ok(v)) => Ok(v),
-        Some(Err(e)) => Err(e.to_string()),
-        None => Err("EOF".to_owned()),
-    }
 }
 
 /// `{"error_<alias>": {"http_status_code": n, "http_body": "...", "http_body_encoding": "..."}}`.
@@ -384,32 +328,6 @@ fn error_details(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    #[test]
-    fn decodes_each_encoding() {
-        assert_eq!(
-            Value::Object(decode(Decode::JsonObject, br#"{"a":1.0} trailing"#).unwrap()),
-            serde_json::json!({"a": 1.0})
-        );
-        assert!(decode(Decode::JsonObject, b"[1]").is_err());
-        assert_eq!(decode(Decode::JsonObject, b"").unwrap_err(), "EOF");
-        let c = decode(Decode::JsonCollection, b"[1,2]").unwrap();
-        assert_eq!(c["collection"], serde_json::json!([1, 2]));
-        assert!(decode(Decode::JsonCollection, b"{}").is_err());
-        assert_eq!(
-            decode(Decode::SafeJson, b"3").unwrap()["content"],
-            serde_json::json!(3)
-        );
-        assert_eq!(
-            decode(Decode::SafeJson, b"[true]").unwrap()["collection"],
-            serde_json::json!([true])
-        );
-        assert_eq!(
-            decode(Decode::String, b"").unwrap()["content"],
-            serde_json::json!("")
-        );
-        assert!(decode(Decode::Discard, b"junk").unwrap().is_empty());
-    }
 
     #[test]
     fn error_details_shape() {

@@ -1,6 +1,7 @@
 //! Zero-trust forwarding of client headers and query strings (spec: routing-and-forwarding.md
 //! §3–§4). The allow-lists are `'static` data emitted by codegen.
 
+use crate::go;
 use http::header::{self, HeaderName, HeaderValue};
 use http::HeaderMap;
 use std::net::IpAddr;
@@ -312,15 +313,6 @@ fn parse_query_bytes(raw: &str) -> impl Iterator<Item = (Vec<u8>, Vec<u8>)> + '_
         })
 }
 
-fn hex_val(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
 /// Go's `url.QueryUnescape`: `+` → space, `%XX` decoded; `None` on a malformed escape.
 fn query_unescape(s: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(s.len());
@@ -328,8 +320,8 @@ fn query_unescape(s: &str) -> Option<Vec<u8>> {
     while let Some(b) = bytes.next() {
         match b {
             b'%' => {
-                let hi = hex_val(bytes.next()?)?;
-                let lo = hex_val(bytes.next()?)?;
+                let hi = go::hex_val(bytes.next()?)?;
+                let lo = go::hex_val(bytes.next()?)?;
                 out.push(hi << 4 | lo);
             }
             b'+' => out.push(b' '),

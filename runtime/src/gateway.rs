@@ -80,22 +80,29 @@ pub fn router_with<G: Gateway>(options: Options) -> Router {
     if let Some(path) = G::SERVICE.health_path {
         inner = inner.route(
             path,
-            get(crate::special::health)
+            get(crate::builtin_routes::health)
                 .head(not_matched::<G>)
                 .fallback(not_matched::<G>),
         );
     }
-    if G::SERVICE.debug_endpoint || options.debug {
+    let (debug, echo) = (
+        G::SERVICE.debug_endpoint || options.debug,
+        G::SERVICE.echo_endpoint,
+    );
+    if debug {
         inner = inner
-            .route("/__debug/", any(crate::special::debug))
-            .route("/__debug/{*rest}", any(crate::special::debug));
+            .route("/__debug/", any(crate::builtin_routes::debug))
+            .route("/__debug/{*rest}", any(crate::builtin_routes::debug));
     }
-    if G::SERVICE.echo_endpoint {
+    if echo {
         inner = inner
-            .route("/__echo/", any(crate::special::echo))
-            .route("/__echo/{*rest}", any(crate::special::echo));
+            .route("/__echo/", any(crate::builtin_routes::echo))
+            .route("/__echo/{*rest}", any(crate::builtin_routes::echo));
     }
-    let inner = inner.fallback(not_matched::<G>).with_state(state);
+    let builtin = crate::builtin_routes::enabled(debug, echo);
+    let inner = inner
+        .fallback(move |req: Request| async move { not_matched_with::<G>(builtin, req) })
+        .with_state(state);
     let outer = Router::new()
         .fallback_service(inner)
         .layer(axum::middleware::from_fn(canonicalize::<G>));
@@ -161,8 +168,14 @@ pub async fn auto_options<G: Gateway>(path: axum::extract::MatchedPath) -> Respo
 
 /// The answer when no handler matched: redirect, 405 or 404 (see [`router::not_matched`]).
 pub async fn not_matched<G: Gateway>(req: Request) -> Response {
+    not_matched_with::<G>(&[], req)
+}
+
+/// [`not_matched`] with the gateway's own catch-all routes taken into account.
+fn not_matched_with<G: Gateway>(builtin: &[router::Route], req: Request) -> Response {
     router::not_matched(
         G::ROUTES,
+        builtin,
         req.method(),
         req.uri().path(),
         req.uri().query(),

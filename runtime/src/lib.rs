@@ -7,20 +7,23 @@
 #![allow(clippy::result_large_err)]
 
 pub mod backend;
+pub mod builtin_routes;
 pub mod ctx;
-pub mod encoding;
+pub mod decode;
 pub mod flatmap;
 pub mod forward;
 pub mod gateway;
+pub mod go;
 pub mod log;
 pub mod projection;
+pub mod render;
 pub mod respond;
 pub mod router;
 pub mod sequential;
 pub mod server;
 pub mod shape;
 pub mod spec;
-pub mod special;
+#[cfg(feature = "test-support")]
 pub mod test_support;
 pub mod url;
 
@@ -48,6 +51,7 @@ pub mod __codegen {
     pub use crate::spec::{
         BackendSpec, Decode, EndpointSpec, ErrorHandling, Hosts, Output, ServiceSpec,
     };
+    #[cfg(feature = "test-support")]
     pub use crate::test_support;
     pub use crate::url::{UrlPart, UrlTemplate};
     pub use crate::CODEGEN_FORMAT;

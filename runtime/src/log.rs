@@ -1,6 +1,7 @@
 //! Minimal levelled logging to stdout (KrakenD logs to stdout by default). The level comes from
 //! `-l/--log-level`, else the contract's `telemetry/logging.level`, else `INFO`.
 
+use crate::go::quote as go_quote;
 use std::io::Write;
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -151,27 +152,6 @@ pub fn go_duration(d: std::time::Duration) -> String {
             }
         }
     }
-}
-
-/// Go's `%#v` of a string: double-quoted with Go escapes.
-fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Response shaping compiled into the parse (manipulation.md §1–§2; design.md, "What
 //! specialisation buys").
 //!
-//! The generic path decodes a whole backend body into a map ([`backend::decode`]) and then
+//! The generic path decodes a whole backend body into a map ([`crate::decode::decode`]) and then
 //! walks it with the [`shape`] steps. When a backend's `target`, `allow` and `deny` are known at
 //! build time, codegen emits them as a `'static` [`Projection`] instead, and [`decode`] reads the
 //! body once: subtrees nobody keeps are skipped without being allocated, kept values are parsed
@@ -38,7 +38,6 @@
 //! writing it straight from the body would have to reproduce the merge's collision rules and
 //! Go's key order at every level, for values that are by then few.
 
-use crate::backend;
 use crate::shape::{self, Data};
 use crate::spec::Decode;
 use serde_json::Value;
@@ -96,7 +95,7 @@ pub fn decode(body: &[u8], projection: &Projection) -> Result<Data, String> {
 
 /// The generic path for `projection`: decode the whole body, then run the reference steps.
 pub fn reference(body: &[u8], projection: &Projection) -> Result<Data, String> {
-    let mut data = backend::decode(projection.decode, body)?;
+    let mut data = crate::decode::decode(projection.decode, body)?;
     if !projection.target.is_empty() {
         data = shape::target(data, projection.target);
     }
@@ -796,7 +795,7 @@ mod tests {
         assert_eq!(decode(b"", &p), Err("EOF".to_owned()));
         assert_eq!(
             decode(b"[1]", &p),
-            backend::decode(Decode::JsonObject, b"[1]")
+            crate::decode::decode(Decode::JsonObject, b"[1]")
         );
         assert!(decode(b"{\"a\":", &p).is_err());
     }

@@ -3,7 +3,7 @@
 
 use crate::backend::{self, BackendError, BackendResult};
 use crate::ctx::EndpointCtx;
-use crate::encoding::json;
+use crate::render::json;
 use crate::shape::Data;
 use crate::spec::{BackendSpec, Output};
 use axum::body::Body;
@@ -169,10 +169,10 @@ pub fn render(ctx: &EndpointCtx, data: Option<Value>, complete: bool) -> Respons
     let output = match ctx.spec.output {
         Output::Negotiate => {
             let accept = ctx.accept.as_ref().and_then(|a| a.to_str().ok());
-            match crate::encoding::negotiate::choose(accept) {
-                crate::encoding::negotiate::Render::Json => Output::Json,
-                crate::encoding::negotiate::Render::Xml => Output::Xml,
-                crate::encoding::negotiate::Render::Yaml => Output::Yaml,
+            match crate::render::negotiate::choose(accept) {
+                crate::render::negotiate::Render::Json => Output::Json,
+                crate::render::negotiate::Render::Xml => Output::Xml,
+                crate::render::negotiate::Render::Yaml => Output::Yaml,
             }
         }
         other => other,
@@ -185,12 +185,12 @@ pub fn render(ctx: &EndpointCtx, data: Option<Value>, complete: bool) -> Respons
     let (content_type, body) = match output {
         Output::Json | Output::Negotiate => (JSON_UTF8, json::to_vec(&data)),
         Output::Xml => (
-            HeaderValue::from_static(crate::encoding::xml::CONTENT_TYPE),
-            crate::encoding::xml::render(object),
+            HeaderValue::from_static(crate::render::xml::CONTENT_TYPE),
+            crate::render::xml::render(object),
         ),
         Output::Yaml => (
-            HeaderValue::from_static(crate::encoding::yaml::CONTENT_TYPE),
-            crate::encoding::yaml::render(object),
+            HeaderValue::from_static(crate::render::yaml::CONTENT_TYPE),
+            crate::render::yaml::render(object),
         ),
         Output::JsonCollection => {
             let out = match data.get("collection") {

@@ -1,5 +1,5 @@
 //! Differential tests of `projection` (response shaping compiled into the parse) against the
-//! generic path (`backend::decode`, then the `shape` steps).
+//! generic path (`decode::decode`, then the `shape` steps).
 //!
 //! Shaping specs are random `plan::ShapeStep` lists turned into projections by codegen's own
 //! builder (`krustd_codegen::projection`), so its build-time decisions (KrakenD's "later allow
@@ -13,9 +13,8 @@
 
 use krustd_codegen::plan::{self, ShapeStep};
 use krustd_codegen::projection::{self as build, Shaping};
-use krustd_runtime::backend;
-use krustd_runtime::encoding::json;
 use krustd_runtime::projection::{self, Declined, Field, Projection, Select};
+use krustd_runtime::render::json;
 use krustd_runtime::shape::{self, Data};
 use krustd_runtime::spec::Decode;
 use proptest::prelude::*;
@@ -411,7 +410,7 @@ fn run_steps(mut d: Data, steps: &[ShapeStep]) -> Data {
 }
 
 fn generic(body: &[u8], decode: plan::Decode, steps: &[ShapeStep]) -> Result<Data, String> {
-    backend::decode(runtime_decode(decode), body).map(|d| run_steps(d, steps))
+    krustd_runtime::decode::decode(runtime_decode(decode), body).map(|d| run_steps(d, steps))
 }
 
 fn render(r: &Result<Data, String>) -> Result<Vec<u8>, String> {

@@ -16,6 +16,10 @@
 //! - Escaping (strings only, element text and attribute values): `&` `<` `>` `"` `'` become
 //!   `&amp;` `&lt;` `&gt;` `&quot;` `&apos;`; nothing else (no `\n`/`\t` escaping). Element and
 //!   attribute names are written as they are.
+//! - Beyond mxj (which writes any key as a name, so a backend key such as `a><b` injects
+//!   markup): a key that is not an XML 1.0 `Name` is left out together with its value. For an
+//!   attribute key `-name`, the attribute is left out when `name` is not a `Name`. When the
+//!   single top-level key is not a `Name`, the root is `<doc>` (and that key is left out).
 //! - No XML declaration, no trailing newline.
 //! - An attribute whose value is null, an array or an object makes mxj fail; KrakenD then writes
 //!   nothing, so [`render`] returns an empty body (the status and `Content-Type` stay).
@@ -41,9 +45,12 @@ pub fn render(data: &Map<String, Value>) -> Vec<u8> {
     let mut out = Vec::with_capacity(256);
     let ok = if data.len() == 1 {
         match data.iter().next() {
-            Some((_, Value::Array(items))) if items.iter().any(|v| !v.is_object()) => {
+            Some((key, Value::Array(items)))
+                if !is_xml_name(key) || items.iter().any(|v| !v.is_object()) =>
+            {
                 element_of_map(&mut out, ROOT, data, 0)
             }
+            Some((key, _)) if !is_xml_name(key) => element_of_map(&mut out, ROOT, data, 0),
             Some((key, value)) => element(&mut out, key, value, 0),
             None => Ok(()),
         }
@@ -62,6 +69,9 @@ struct Failed;
 fn element(out: &mut Vec<u8>, key: &str, value: &Value, depth: usize) -> Result<(), Failed> {
     if depth > MAX_DEPTH {
         return Err(Failed);
+    }
+    if !is_xml_name(key) {
+        return Ok(());
     }
     match value {
         Value::Null => empty(out, key),
@@ -100,6 +110,10 @@ fn element_of_map(
     let mut attrs = 0usize;
     for (k, v) in map {
         let Some(name) = attr_name(k) else { continue };
+        attrs += 1;
+        if !is_xml_name(name) {
+            continue;
+        }
         out.push(b' ');
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b"=\"");
@@ -110,7 +124,6 @@ fn element_of_map(
             Value::Null | Value::Array(_) | Value::Object(_) => return Err(Failed),
         }
         out.push(b'"');
-        attrs += 1;
     }
     if attrs == map.len() {
         out.extend_from_slice(b"/>");
@@ -131,6 +144,30 @@ fn element_of_map(
     }
     end(out, key);
     Ok(())
+}
+
+/// Whether `name` is an XML 1.0 `Name` (5th edition productions). mxj writes keys as element and
+/// attribute names unchecked, so a backend key such as `a><script` would inject markup; Krustd
+/// leaves out every key that is not a `Name`, with its value.
+fn is_xml_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(is_name_start) && chars.all(is_name_char)
+}
+
+/// XML 1.0 `NameStartChar`.
+fn is_name_start(c: char) -> bool {
+    matches!(c,
+        ':' | 'A'..='Z' | '_' | 'a'..='z' | '\u{c0}'..='\u{d6}' | '\u{d8}'..='\u{f6}'
+        | '\u{f8}'..='\u{2ff}' | '\u{370}'..='\u{37d}' | '\u{37f}'..='\u{1fff}'
+        | '\u{200c}'..='\u{200d}' | '\u{2070}'..='\u{218f}' | '\u{2c00}'..='\u{2fef}'
+        | '\u{3001}'..='\u{d7ff}' | '\u{f900}'..='\u{fdcf}' | '\u{fdf0}'..='\u{fffd}'
+        | '\u{10000}'..='\u{effff}')
+}
+
+/// XML 1.0 `NameChar`.
+fn is_name_char(c: char) -> bool {
+    is_name_start(c)
+        || matches!(c, '-' | '.' | '0'..='9' | '\u{b7}' | '\u{300}'..='\u{36f}' | '\u{203f}'..='\u{2040}')
 }
 
 /// The attribute name of a `-name` key (mxj: prefix `-` and at least one more byte).
@@ -231,6 +268,42 @@ mod tests {
     }
 
     #[test]
+    fn keys_that_are_not_xml_names_are_left_out() {
+        assert_eq!(
+            xml(json!({"a":{"b><script>x</script><b":"1","ok":"2"}})),
+            "<a><ok>2</ok></a>"
+        );
+        assert_eq!(
+            xml(json!({"a":{"-x=\"1\" y":"1","-id":"7","c":"3"}})),
+            r#"<a id="7"><c>3</c></a>"#
+        );
+        assert_eq!(xml(json!({"a":{"-bad one":"1"}})), "<a/>");
+        assert_eq!(xml(json!({"x y":{"c":"3"}})), "<doc></doc>");
+        assert_eq!(xml(json!({"1st":["v"]})), "<doc></doc>");
+        assert_eq!(
+            xml(json!({"":"e","-":"d","9":"n","a b":"s","a&b":"amp","ok":"1"})),
+            "<doc><ok>1</ok></doc>"
+        );
+        // Names as XML 1.0 allows them: colons, dots, dashes, digits after the first, non-ASCII.
+        assert_eq!(
+            xml(json!({"r":{"ns:a":"1","_b.c-d9":"2","é":"3"}})),
+            "<r><_b.c-d9>2</_b.c-d9><ns:a>1</ns:a><é>3</é></r>"
+        );
+    }
+
+    #[test]
+    fn xml_names() {
+        for ok in ["a", "_", ":", "a-b.c9", "é", "\u{10000}", "a\u{b7}"] {
+            assert!(is_xml_name(ok), "{ok}");
+        }
+        for bad in [
+            "", "-a", ".a", "9a", "a b", "a<", "a>", "a&", "a\"", "a'", "a/", "a=", "\u{b7}",
+        ] {
+            assert!(!is_xml_name(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn spec_example() {
         assert_eq!(
             xml(json!({"a":1,"b":{"-id":"7","#text":"x"}})),
@@ -302,8 +375,9 @@ mod tests {
             xml(json!({"e":{"-a":"1","c":"z"}})),
             r#"<e a="1"><c>z</c></e>"#
         );
-        // A lone "-" is an element name, not an attribute.
-        assert_eq!(xml(json!({"e":{"-":"1"}})), "<e><->1</-></e>");
+        // A lone "-" is not an attribute (mxj writes it as an element, `<->1</->`); it is no
+        // XML name either, so it is left out.
+        assert_eq!(xml(json!({"e":{"-":"1"}})), "<e></e>");
     }
 
     #[test]

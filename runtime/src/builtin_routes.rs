@@ -2,8 +2,9 @@
 //! (spec: proxy-behaviours.md §6–§8).
 
 use crate::ctx::{read_body, RawTarget, SharedState};
-use crate::encoding::json;
 use crate::forward;
+use crate::render::json;
+use crate::router::Route;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
@@ -11,6 +12,31 @@ use http::header::{HeaderValue, CONTENT_TYPE};
 use serde_json::{Map, Value};
 
 const JSON_UTF8: HeaderValue = HeaderValue::from_static("application/json; charset=utf-8");
+
+/// gin's `Any`: the methods KrakenD registers `/__debug/*param` and `/__echo/*param` for.
+const ANY: &[&str] = &[
+    "GET", "POST", "PUT", "PATCH", "HEAD", "OPTIONS", "DELETE", "CONNECT", "TRACE",
+];
+const DEBUG: Route = Route {
+    pattern: "/__debug/{*param}",
+    methods: ANY,
+};
+const ECHO: Route = Route {
+    pattern: "/__echo/{*param}",
+    methods: ANY,
+};
+
+/// The catch-all routes enabled beside the contract's, for the router's cold paths (so that
+/// `/__debug` is redirected to `/__debug/` as gin does).
+pub fn enabled(debug: bool, echo: bool) -> &'static [Route] {
+    const BOTH: &[Route] = &[DEBUG, ECHO];
+    match (debug, echo) {
+        (true, true) => BOTH,
+        (true, false) => &[DEBUG],
+        (false, true) => &[ECHO],
+        (false, false) => &[],
+    }
+}
 
 fn json_response(value: &Value) -> Response {
     let mut resp = Response::new(Body::from(json::to_vec(value)));
