@@ -1,11 +1,12 @@
 //! One backend call: pick a host, build the URL, forward headers/query/body, check the status,
 //! decode the body (spec: responses.md §1, §5; routing-and-forwarding.md §3–§8).
 
+use crate::client;
 use crate::ctx::EndpointCtx;
 use crate::forward;
 use crate::shape::Data;
 use crate::spec::{BackendSpec, Decode, ErrorHandling};
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use http::{HeaderValue, StatusCode};
 use serde_json::Value;
 
@@ -157,16 +158,16 @@ where
         Ok(r) => r,
         Err(e) => return BackendResult::failure(e),
     };
-    let status = resp.status();
+    let status = resp.status;
     let success = status == StatusCode::OK || status == StatusCode::CREATED;
     // Only an error text needs the final URL: no allocation on the success path.
     let final_url = if success {
         String::new()
     } else {
-        resp.url().to_string()
+        resp.url.to_string()
     };
-    let content_type = resp.headers().get(http::header::CONTENT_TYPE).cloned();
-    let body = match read_limited(resp).await {
+    let content_type = resp.headers.get(http::header::CONTENT_TYPE).cloned();
+    let body = match resp.bytes(MAX_BACKEND_BODY).await.map_err(plain) {
         Ok(b) => b,
         Err(e) => return BackendResult::failure(e),
     };
@@ -207,85 +208,46 @@ pub async fn send(
     ctx: &EndpointCtx,
     spec: &'static BackendSpec,
     seq: &[Option<String>],
-) -> Result<reqwest::Response, BackendError> {
-    let host = match &ctx.state.host_override {
-        Some(h) => h.as_str(),
-        None => ctx.state.resolve_host(
+) -> Result<client::Answer, BackendError> {
+    let base = match &ctx.state.host_override {
+        Some(b) => b.clone(),
+        None => ctx.state.base(
             spec.hosts
                 .pick()
                 .ok_or_else(|| BackendError::plain("no hosts available"))?,
         ),
-    };
+    }
+    .map_err(plain)?;
     let query = match spec.input_query {
         Some(allow) => std::borrow::Cow::Owned(forward::backend_query(&ctx.query, allow)),
         None => std::borrow::Cow::Borrowed(ctx.query.as_str()),
     };
-    let url = spec.url.render_seq(host, &ctx.params, seq, &query);
+    let uri = base
+        .uri(spec.url.render_seq(&base.path, &ctx.params, seq, &query))
+        .map_err(plain)?;
+    let filtered;
     let headers = match spec.input_headers {
-        Some(allow) => forward::backend_headers(&ctx.headers, allow),
-        None => ctx.headers.clone(),
-    };
-    let client = if ctx.body.is_empty() || spec.send_body_on_redirect {
-        &ctx.state.client
-    } else {
-        &ctx.state.client_no_replay
-    };
-    let mut req = client.request(spec.method.clone(), url).headers(headers);
-    let has_body_method = matches!(spec.method.as_str(), "POST" | "PUT" | "PATCH");
-    if !ctx.body.is_empty() || has_body_method {
-        req = req.body(ctx.body.clone());
-    }
-    req.send()
-        .await
-        .map_err(|e| BackendError::plain(client_error_text(&e)))
-}
-
-fn client_error_text(e: &reqwest::Error) -> String {
-    use std::error::Error as _;
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
-
-async fn read_limited(mut resp: reqwest::Response) -> Result<Bytes, BackendError> {
-    if resp.content_length().unwrap_or(0) > MAX_BACKEND_BODY as u64 {
-        return Err(too_large());
-    }
-    // A body that arrives in one chunk is returned without a copy.
-    let mut first: Option<Bytes> = None;
-    let mut buf = BytesMut::new();
-    let mut total = 0usize;
-    loop {
-        match resp.chunk().await {
-            Ok(Some(chunk)) => {
-                total += chunk.len();
-                if total > MAX_BACKEND_BODY {
-                    return Err(too_large());
-                }
-                if first.is_none() && buf.is_empty() {
-                    first = Some(chunk);
-                } else {
-                    if let Some(f) = first.take() {
-                        buf.extend_from_slice(&f);
-                    }
-                    buf.extend_from_slice(&chunk);
-                }
-            }
-            Ok(None) => return Ok(first.unwrap_or_else(|| buf.freeze())),
-            Err(e) => return Err(BackendError::plain(client_error_text(&e))),
+        Some(allow) => {
+            filtered = forward::backend_headers(&ctx.headers, allow);
+            &filtered
         }
-    }
+        None => &ctx.headers,
+    };
+    ctx.state
+        .client
+        .send(client::Request {
+            method: spec.method.clone(),
+            uri,
+            headers,
+            body: ctx.body.clone(),
+            replayable: spec.send_body_on_redirect,
+        })
+        .await
+        .map_err(plain)
 }
 
-fn too_large() -> BackendError {
-    BackendError::plain(format!(
-        "backend response body larger than {MAX_BACKEND_BODY} bytes"
-    ))
+fn plain(e: client::ClientError) -> BackendError {
+    BackendError::plain(e.message)
 }
 
 /// Decodes a backend body according to its `encoding` (responses.md §5). Only the first JSON

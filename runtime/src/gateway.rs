@@ -31,36 +31,6 @@ pub struct Options {
     pub host_map: Vec<(String, String)>,
 }
 
-/// The backend HTTP client: pooled keep-alive connections, gzip decoding, title-case header
-/// names on the wire (backends see `X-User-Id`, as from KrakenD), redirects followed up to 10
-/// times. With `replay_body: false` a 307/308 is not followed (KrakenD cannot replay a
-/// request body unless `send_body_on_redirect` is set): the 3xx is the backend's answer.
-pub fn http_client(replay_body: bool) -> reqwest::Client {
-    let policy = reqwest::redirect::Policy::custom(move |attempt| {
-        if attempt.previous().len() >= 10 {
-            return attempt.error("stopped after 10 redirects");
-        }
-        if !replay_body && matches!(attempt.status().as_u16(), 307 | 308) {
-            return attempt.stop();
-        }
-        attempt.follow()
-    });
-    let builder = reqwest::Client::builder()
-        // Only reaches a backend whose own `input_headers` drop the gateway's User-Agent: then
-        // KrakenD's Go client sends its default, and so does Krustd.
-        .user_agent("Go-http-client/1.1")
-        .pool_max_idle_per_host(250)
-        .http1_title_case_headers()
-        .redirect(policy)
-        .no_proxy();
-    match builder.build() {
-        Ok(c) => c,
-        // Building only fails when the TLS backend cannot initialise; a client without
-        // customisation is the best remaining option.
-        Err(_) => reqwest::Client::new(),
-    }
-}
-
 /// The gateway `G` as an axum router, with default options.
 pub fn router<G: Gateway>() -> Router {
     router_with::<G>(Options::default())
@@ -68,14 +38,15 @@ pub fn router<G: Gateway>() -> Router {
 
 /// The gateway `G` as an axum router.
 pub fn router_with<G: Gateway>(options: Options) -> Router {
-    let state = Arc::new(GatewayState {
-        client: http_client(true),
-        client_no_replay: http_client(false),
-        service: G::SERVICE,
-        identity: G::IDENTITY,
-        host_override: options.host_override,
-        host_map: options.host_map,
-    });
+    if let Err(e) = crate::client::tls::config() {
+        crate::log::error(&format!("https backends cannot be called: {e}"));
+    }
+    let state = Arc::new(GatewayState::new(
+        G::SERVICE,
+        G::IDENTITY,
+        options.host_override.as_deref(),
+        &options.host_map,
+    ));
     let mut inner: Router<SharedState> = G::endpoints(Router::new());
     if let Some(path) = G::SERVICE.health_path {
         inner = inner.route(

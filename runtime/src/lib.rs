@@ -7,6 +7,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod backend;
+pub mod client;
 pub mod ctx;
 pub mod encoding;
 pub mod flatmap;
