@@ -240,6 +240,10 @@ pub async fn send(
             uri,
             headers,
             body: ctx.body.clone(),
+            known_length: ctx.length_forwarded
+                && spec
+                    .input_headers
+                    .is_none_or(|a| a.names.contains(&http::header::CONTENT_LENGTH)),
             replayable: spec.send_body_on_redirect,
         })
         .await

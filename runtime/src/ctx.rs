@@ -116,6 +116,9 @@ pub struct EndpointCtx {
     pub deadline: Instant,
     /// The client's first `Accept` value, kept only for `output_encoding: negotiate`.
     pub accept: Option<http::HeaderValue>,
+    /// The client sent `Content-Length` and the endpoint's `input_headers` pass it: KrakenD
+    /// then knows the body size and sends a `Content-Length` instead of a chunked body.
+    pub length_forwarded: bool,
 }
 
 impl EndpointCtx {
@@ -149,6 +152,10 @@ impl EndpointCtx {
             crate::spec::Output::Negotiate => parts.headers.get(http::header::ACCEPT).cloned(),
             _ => None,
         };
+        let length_forwarded = parts.headers.contains_key(http::header::CONTENT_LENGTH)
+            && spec
+                .input_headers
+                .is_some_and(|a| a.all || a.names.contains(&http::header::CONTENT_LENGTH));
         let body = read_body(body, state.service.read_timeout).await?;
         Ok(EndpointCtx {
             state: state.clone(),
@@ -159,6 +166,7 @@ impl EndpointCtx {
             body,
             deadline: started + spec.backend_timeout,
             accept,
+            length_forwarded,
         })
     }
 

@@ -142,6 +142,9 @@ pub struct Request<'a> {
     /// The headers the gateway forwards (the client adds Go's transport headers).
     pub headers: &'a HeaderMap,
     pub body: Bytes,
+    /// The client's `Content-Length` was forwarded: the body goes with a `Content-Length`
+    /// (else chunked, as Go sends a body of unknown size).
+    pub known_length: bool,
     /// `send_body_on_redirect`: the body is buffered for a resend, so its length is known
     /// (Content-Length) and a 307/308 is followed with it.
     pub replayable: bool,
@@ -217,7 +220,6 @@ impl Client {
         let mut referer: Option<HeaderValue> = None;
         let mut strip_credentials = false;
         let first_host = uri.host().map(str::to_ascii_lowercase).unwrap_or_default();
-        let forwarded_length = req.headers.contains_key(CONTENT_LENGTH);
         let mut redirects = 0;
         loop {
             let mut headers = HeaderMap::with_capacity(req.headers.len() + 3);
@@ -239,7 +241,7 @@ impl Client {
                     headers.insert(REFERER, r.clone());
                 }
             }
-            let exact = req.replayable || forwarded_length;
+            let exact = req.replayable || req.known_length;
             if body.is_empty() {
                 if matches!(method.as_str(), "POST" | "PUT" | "PATCH") {
                     headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
