@@ -218,7 +218,7 @@ static GET_WIRE_GET_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /wire/get: GET /plain (contract /endpoints/0/backend/0)
 async fn get_wire_get_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_WIRE_GET_B0).await
+    __rt::backend::call(__ctx, &GET_WIRE_GET_B0, &[], ::core::option::Option::None).await
 }
 /// POST /wire/post (contract /endpoints/1)
 static POST_WIRE_POST: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -260,7 +260,8 @@ static POST_WIRE_POST_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of POST /wire/post: POST /plain (contract /endpoints/1/backend/0)
 async fn post_wire_post_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_WIRE_POST_B0).await
+    __rt::backend::call(__ctx, &POST_WIRE_POST_B0, &[], ::core::option::Option::None)
+        .await
 }
 static POST_WIRE_POST_LENGTH_HEADER_NAMES: [__rt::HeaderName; 2usize] = [
     __rt::HeaderName::from_static("content-type"),
@@ -312,7 +313,13 @@ static POST_WIRE_POST_LENGTH_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of POST /wire/post-length: POST /plain (contract /endpoints/2/backend/0)
 async fn post_wire_post_length_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_WIRE_POST_LENGTH_B0).await
+    __rt::backend::call(
+            __ctx,
+            &POST_WIRE_POST_LENGTH_B0,
+            &[],
+            ::core::option::Option::None,
+        )
+        .await
 }
 /// POST /wire/post-empty (contract /endpoints/3)
 static POST_WIRE_POST_EMPTY: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -356,7 +363,13 @@ static POST_WIRE_POST_EMPTY_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of POST /wire/post-empty: POST /plain (contract /endpoints/3/backend/0)
 async fn post_wire_post_empty_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_WIRE_POST_EMPTY_B0).await
+    __rt::backend::call(
+            __ctx,
+            &POST_WIRE_POST_EMPTY_B0,
+            &[],
+            ::core::option::Option::None,
+        )
+        .await
 }
 static POST_WIRE_REDIRECT_HEADER_NAMES: [__rt::HeaderName; 2usize] = [
     __rt::HeaderName::from_static("content-type"),
@@ -408,7 +421,8 @@ static POST_WIRE_REDIRECT_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of POST /wire/redirect: POST /see-other (contract /endpoints/4/backend/0)
 async fn post_wire_redirect_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_WIRE_REDIRECT_B0).await
+    __rt::backend::call(__ctx, &POST_WIRE_REDIRECT_B0, &[], ::core::option::Option::None)
+        .await
 }
 static GET_WIRE_ACCEPT_ENCODING_HEADER_NAMES: [__rt::HeaderName; 1usize] = [
     __rt::HeaderName::from_static("accept-encoding"),
@@ -463,7 +477,13 @@ static GET_WIRE_ACCEPT_ENCODING_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /wire/accept-encoding: GET /gzip (contract /endpoints/5/backend/0)
 async fn get_wire_accept_encoding_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_WIRE_ACCEPT_ENCODING_B0).await
+    __rt::backend::call(
+            __ctx,
+            &GET_WIRE_ACCEPT_ENCODING_B0,
+            &[],
+            ::core::option::Option::None,
+        )
+        .await
 }
 /// GET /wire/gzip (contract /endpoints/6)
 static GET_WIRE_GZIP: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -505,7 +525,8 @@ static GET_WIRE_GZIP_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /wire/gzip: GET /gzip (contract /endpoints/6/backend/0)
 async fn get_wire_gzip_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_WIRE_GZIP_B0).await
+    __rt::backend::call(__ctx, &GET_WIRE_GZIP_B0, &[], ::core::option::Option::None)
+        .await
 }
 static GET_WIRE_NO_OP_GZIP_HEADER_NAMES: [__rt::HeaderName; 1usize] = [
     __rt::HeaderName::from_static("accept-encoding"),

@@ -234,7 +234,8 @@ static GET_FWD_LISTED_A_B_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /fwd/listed/{a}/{b}: GET /param_forwarding/{b}?a={a} (contract /endpoints/0/backend/0)
 async fn get_fwd_listed_a_b_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FWD_LISTED_A_B_B0).await
+    __rt::backend::call(__ctx, &GET_FWD_LISTED_A_B_B0, &[], ::core::option::Option::None)
+        .await
 }
 static POST_FWD_LISTED_A_B_HEADER_NAMES: [__rt::HeaderName; 2usize] = [
     __rt::HeaderName::from_static("authorization"),
@@ -292,7 +293,13 @@ static POST_FWD_LISTED_A_B_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of POST /fwd/listed/{a}/{b}: POST /param_forwarding/{b}?a={a}&dump_body=1 (contract /endpoints/1/backend/0)
 async fn post_fwd_listed_a_b_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_FWD_LISTED_A_B_B0).await
+    __rt::backend::call(
+            __ctx,
+            &POST_FWD_LISTED_A_B_B0,
+            &[],
+            ::core::option::Option::None,
+        )
+        .await
 }
 static GET_FWD_EVERY_A_B_HEADER_NAMES: [__rt::HeaderName; 0usize] = [];
 static GET_FWD_EVERY_A_B_HEADERS: __rt::HeaderAllowList = __rt::HeaderAllowList {
@@ -342,7 +349,8 @@ static GET_FWD_EVERY_A_B_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /fwd/every/{a}/{b}: GET /param_forwarding/{b}?a={a} (contract /endpoints/2/backend/0)
 async fn get_fwd_every_a_b_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FWD_EVERY_A_B_B0).await
+    __rt::backend::call(__ctx, &GET_FWD_EVERY_A_B_B0, &[], ::core::option::Option::None)
+        .await
 }
 static GET_QS_EVERY_NAME_QUERY: __rt::QueryAllowList = __rt::QueryAllowList {
     all: true,
@@ -389,7 +397,8 @@ static GET_QS_EVERY_NAME_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /qs/every/{name}: GET /param_forwarding/{name} (contract /endpoints/3/backend/0)
 async fn get_qs_every_name_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_QS_EVERY_NAME_B0).await
+    __rt::backend::call(__ctx, &GET_QS_EVERY_NAME_B0, &[], ::core::option::Option::None)
+        .await
 }
 static GET_QS_ONE_NAME_QUERY: __rt::QueryAllowList = __rt::QueryAllowList {
     all: false,
@@ -435,7 +444,8 @@ static GET_QS_ONE_NAME_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /qs/one/{name}: GET /param_forwarding/{name} (contract /endpoints/4/backend/0)
 async fn get_qs_one_name_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_QS_ONE_NAME_B0).await
+    __rt::backend::call(__ctx, &GET_QS_ONE_NAME_B0, &[], ::core::option::Option::None)
+        .await
 }
 /// GET /moved/{code} (contract /endpoints/5)
 static GET_MOVED_CODE: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -479,7 +489,8 @@ static GET_MOVED_CODE_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /moved/{code}: GET /redirect/?status={code} (contract /endpoints/5/backend/0)
 async fn get_moved_code_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_MOVED_CODE_B0).await
+    __rt::backend::call(__ctx, &GET_MOVED_CODE_B0, &[], ::core::option::Option::None)
+        .await
 }
 /// POST /passthrough (contract /endpoints/6)
 static POST_PASSTHROUGH: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -581,10 +592,14 @@ static GET_CHAIN_P_B0_PROJECTION: __rt::projection::Projection = __rt::projectio
 ///
 /// Shaping compiled into the parse (`GET_CHAIN_P_B0_PROJECTION`).
 async fn get_chain_p_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call_with(
+    __rt::backend::call(
             __ctx,
             &GET_CHAIN_P_B0,
-            |__body| __rt::projection::decode(__body, &GET_CHAIN_P_B0_PROJECTION),
+            &[],
+            ::core::option::Option::Some(|__body| __rt::projection::decode(
+                __body,
+                &GET_CHAIN_P_B0_PROJECTION,
+            )),
         )
         .await
 }
@@ -614,7 +629,8 @@ async fn get_chain_p_b1(
     __ctx: &__rt::EndpointCtx,
     __seq: &[::core::option::Option<::std::string::String>],
 ) -> __rt::BackendResult {
-    __rt::backend::call_seq(__ctx, &GET_CHAIN_P_B1, __seq).await
+    __rt::backend::call(__ctx, &GET_CHAIN_P_B1, __seq, ::core::option::Option::None)
+        .await
 }
 /// GET /slow-half (contract /endpoints/8)
 static GET_SLOW_HALF: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -658,7 +674,7 @@ static GET_SLOW_HALF_B0: __rt::BackendSpec = __rt::BackendSpec {
 ///
 /// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_slow_half_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_SLOW_HALF_B0)
+    __rt::backend::call(__ctx, &GET_SLOW_HALF_B0, &[], ::core::option::Option::None)
         .await
         .shape(|__d| { __rt::shape::group(__d, "fast") })
 }
@@ -681,7 +697,7 @@ static GET_SLOW_HALF_B1: __rt::BackendSpec = __rt::BackendSpec {
 ///
 /// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_slow_half_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_SLOW_HALF_B1)
+    __rt::backend::call(__ctx, &GET_SLOW_HALF_B1, &[], ::core::option::Option::None)
         .await
         .shape(|__d| { __rt::shape::group(__d, "slow") })
 }
@@ -725,7 +741,7 @@ static GET_AS_XML_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /as-xml: GET /param_forwarding (contract /endpoints/9/backend/0)
 async fn get_as_xml_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_AS_XML_B0).await
+    __rt::backend::call(__ctx, &GET_AS_XML_B0, &[], ::core::option::Option::None).await
 }
 /// GET /with-details (contract /endpoints/10)
 static GET_WITH_DETAILS: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -770,7 +786,8 @@ static GET_WITH_DETAILS_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /with-details: GET /param_forwarding/ (contract /endpoints/10/backend/0)
 async fn get_with_details_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_WITH_DETAILS_B0).await
+    __rt::backend::call(__ctx, &GET_WITH_DETAILS_B0, &[], ::core::option::Option::None)
+        .await
 }
 /// Backend 1 of GET /with-details: GET / (contract /endpoints/10/backend/1)
 static GET_WITH_DETAILS_B1: __rt::BackendSpec = __rt::BackendSpec {
@@ -789,7 +806,8 @@ static GET_WITH_DETAILS_B1: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 1 of GET /with-details: GET / (contract /endpoints/10/backend/1)
 async fn get_with_details_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_WITH_DETAILS_B1).await
+    __rt::backend::call(__ctx, &GET_WITH_DETAILS_B1, &[], ::core::option::Option::None)
+        .await
 }
 #[cfg(test)]
 mod __contract_tests {

@@ -96,6 +96,29 @@ impl GatewayState {
 /// The handle handlers receive as axum state.
 pub type SharedState = Arc<GatewayState>;
 
+/// The client IP of a request (router client-IP options applied), computed once per request:
+/// by the access log when it runs, else when the endpoint call starts.
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub Arc<str>);
+
+impl ClientIp {
+    /// The IP `policy` gives for `req` (its headers and TCP peer).
+    pub fn of(policy: &forward::ClientIpPolicy, req: &axum::extract::Request) -> Self {
+        Self::from_parts(policy, req.headers(), req.extensions())
+    }
+
+    fn from_parts(
+        policy: &forward::ClientIpPolicy,
+        headers: &HeaderMap,
+        extensions: &http::Extensions,
+    ) -> Self {
+        let peer = extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        ClientIp(Arc::from(forward::client_ip_with(policy, headers, peer)))
+    }
+}
+
 /// The original request target, before the router canonicalised the path.
 #[derive(Debug, Clone)]
 pub struct RawTarget(pub http::Uri);
@@ -136,15 +159,16 @@ impl EndpointCtx {
             spec.param_segments,
             state.service.disable_path_decoding,
         )?;
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
-        let client_ip = forward::client_ip_with(state.service.client_ip, &parts.headers, peer);
+        let client_ip = match parts.extensions.get::<ClientIp>() {
+            Some(ip) => ip.clone(),
+            None => {
+                ClientIp::from_parts(state.service.client_ip, &parts.headers, &parts.extensions)
+            }
+        };
         let headers = forward::endpoint_headers(
             &parts.headers,
             spec.input_headers,
-            &client_ip,
+            &client_ip.0,
             state.identity.version,
         );
         let query = forward::query(parts.uri.query(), spec.input_query);

@@ -51,17 +51,21 @@ pub fn merge<const N: usize>(results: [BackendResult; N]) -> Merged {
 impl Merged {
     /// Adds one more backend result (parallel merge or the next step of a sequence).
     pub fn push(&mut self, r: BackendResult) {
-        if let Some(e) = r.error {
-            self.complete = false;
-            self.errors.push(e);
-            return;
-        }
-        self.complete &= r.complete;
-        if let Some(data) = r.data {
-            match self.data.as_mut() {
-                Some(Value::Object(m)) => m.extend(data),
-                _ => self.data = Some(Value::Object(data)),
+        let data = match r {
+            BackendResult::Ok(d) => d,
+            BackendResult::Details(d) => {
+                self.complete = false;
+                d
             }
+            BackendResult::Failed(e) => {
+                self.complete = false;
+                self.errors.push(e);
+                return;
+            }
+        };
+        match self.data.as_mut() {
+            Some(Value::Object(m)) => m.extend(data),
+            _ => self.data = Some(Value::Object(data)),
         }
     }
 }
