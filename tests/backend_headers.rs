@@ -110,6 +110,10 @@ async fn answer(s: &mut tokio::net::TcpStream, target: &str) {
             s.write_all(head("303 See Other", "Location: /plain\r\n", 0).as_bytes())
                 .await
         }
+        "/loop" => {
+            s.write_all(head("302 Found", "Location: /loop\r\n", 0).as_bytes())
+                .await
+        }
         "/gzip" => {
             let h = head(
                 "200 OK",
@@ -408,4 +412,17 @@ async fn a_stalled_no_op_body_is_cut_at_the_endpoint_timeout() {
         elapsed < Duration::from_secs(3),
         "the 300ms endpoint timeout must end the body, took {elapsed:?}"
     );
+}
+
+#[tokio::test]
+async fn redirects_stop_after_ten_requests_as_in_go() {
+    let (gw, mock, log) = gateway().await;
+    let (status, _, body) = send(client().get(format!("{gw}/wire/loop"))).await;
+    assert_eq!(status, 500);
+    assert_eq!(
+        body,
+        format!("Get \"{mock}/loop\": stopped after 10 redirects")
+    );
+    // Go's client sends the request and 9 follow-ups, then refuses the 10th redirect.
+    assert_eq!(log.lock().expect("log").len(), 10);
 }

@@ -86,3 +86,19 @@ impl tower::Service<http::Uri> for Connector {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::Service;
+
+    #[tokio::test]
+    async fn without_tls_an_https_call_fails_with_the_set_up_error() {
+        let mut c = Connector::PlainOnly(HttpConnector::new(), Arc::from("no roots here"));
+        let uri: http::Uri = "https://127.0.0.1:1/".parse().expect("uri");
+        match c.call(uri).await {
+            Err(e) => assert_eq!(e.to_string(), "no roots here"),
+            Ok(_) => panic!("an https connection without TLS"),
+        }
+    }
+}

@@ -20,13 +20,21 @@ impl Roots {
     /// The choice of `KRUSTD_TLS_ROOTS`; an unknown value is an error, not a silent default.
     pub fn from_env() -> Result<Roots, String> {
         match std::env::var(ROOTS_ENV) {
-            Err(std::env::VarError::NotPresent) => Ok(Roots::Webpki),
-            Ok(v) if v.is_empty() || v.eq_ignore_ascii_case("webpki") => Ok(Roots::Webpki),
-            Ok(v) if v.eq_ignore_ascii_case("system") => Ok(Roots::System),
-            Ok(v) => Err(format!(
+            Err(std::env::VarError::NotPresent) => Roots::parse(None),
+            Ok(v) => Roots::parse(Some(&v)),
+            Err(e) => Err(format!("{ROOTS_ENV}: {e}")),
+        }
+    }
+
+    /// A `KRUSTD_TLS_ROOTS` value (`None`: unset).
+    pub fn parse(value: Option<&str>) -> Result<Roots, String> {
+        match value {
+            None => Ok(Roots::Webpki),
+            Some(v) if v.is_empty() || v.eq_ignore_ascii_case("webpki") => Ok(Roots::Webpki),
+            Some(v) if v.eq_ignore_ascii_case("system") => Ok(Roots::System),
+            Some(v) => Err(format!(
                 "{ROOTS_ENV}={v:?} is not a trust store (use \"webpki\" or \"system\")"
             )),
-            Err(e) => Err(format!("{ROOTS_ENV}: {e}")),
         }
     }
 }
@@ -76,10 +84,19 @@ pub fn build(roots: Roots) -> Result<rustls::ClientConfig, String> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
     fn webpki_roots_build() {
         assert!(build(Roots::Webpki).is_ok());
+    }
+
+    #[test]
+    fn the_trust_store_is_chosen_explicitly() {
+        assert_eq!(Roots::parse(None), Ok(Roots::Webpki));
+        assert_eq!(Roots::parse(Some("SYSTEM")), Ok(Roots::System));
+        let err = Roots::parse(Some("mozilla")).unwrap_err();
+        assert!(err.contains("KRUSTD_TLS_ROOTS=\"mozilla\""), "{err}");
     }
 }
