@@ -268,11 +268,7 @@ fn generic_c(body: &[u8]) -> Vec<u8> {
 }
 
 fn ok(data: Data) -> BackendResult {
-    BackendResult {
-        data: Some(data),
-        complete: true,
-        error: None,
-    }
+    BackendResult::Ok(data)
 }
 
 fn render_merged(results: [BackendResult; 3]) -> Vec<u8> {

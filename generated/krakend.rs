@@ -166,7 +166,7 @@ static GET_PING_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /ping: GET /__debug/ping (contract /endpoints/0/backend/0)
 async fn get_ping_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_PING_B0).await
+    __rt::backend::call(__ctx, &GET_PING_B0, &[], ::core::option::Option::None).await
 }
 static GET_USERS_ID_HEADER_NAMES: [__rt::HeaderName; 2usize] = [
     __rt::HeaderName::from_static("x-request-id"),
@@ -249,10 +249,14 @@ static GET_USERS_ID_B0_PROJECTION: __rt::projection::Projection = __rt::projecti
 ///
 /// Shaping compiled into the parse (`GET_USERS_ID_B0_PROJECTION`).
 async fn get_users_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call_with(
+    __rt::backend::call(
             __ctx,
             &GET_USERS_ID_B0,
-            |__body| __rt::projection::decode(__body, &GET_USERS_ID_B0_PROJECTION),
+            &[],
+            ::core::option::Option::Some(|__body| __rt::projection::decode(
+                __body,
+                &GET_USERS_ID_B0_PROJECTION,
+            )),
         )
         .await
 }
@@ -301,7 +305,7 @@ static GET_DASHBOARD_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
 ///
 /// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_dashboard_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_DASHBOARD_ID_B0)
+    __rt::backend::call(__ctx, &GET_DASHBOARD_ID_B0, &[], ::core::option::Option::None)
         .await
         .shape(|__d| { __rt::shape::group(__d, "status") })
 }
@@ -347,10 +351,14 @@ static GET_DASHBOARD_ID_B1_PROJECTION: __rt::projection::Projection = __rt::proj
 ///
 /// Shaping compiled into the parse (`GET_DASHBOARD_ID_B1_PROJECTION`).
 async fn get_dashboard_id_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call_with(
+    __rt::backend::call(
             __ctx,
             &GET_DASHBOARD_ID_B1,
-            |__body| __rt::projection::decode(__body, &GET_DASHBOARD_ID_B1_PROJECTION),
+            &[],
+            ::core::option::Option::Some(|__body| __rt::projection::decode(
+                __body,
+                &GET_DASHBOARD_ID_B1_PROJECTION,
+            )),
         )
         .await
 }
@@ -422,10 +430,14 @@ static POST_ORDERS_B0_PROJECTION: __rt::projection::Projection = __rt::projectio
 ///
 /// Shaping compiled into the parse (`POST_ORDERS_B0_PROJECTION`).
 async fn post_orders_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call_with(
+    __rt::backend::call(
             __ctx,
             &POST_ORDERS_B0,
-            |__body| __rt::projection::decode(__body, &POST_ORDERS_B0_PROJECTION),
+            &[],
+            ::core::option::Option::Some(|__body| __rt::projection::decode(
+                __body,
+                &POST_ORDERS_B0_PROJECTION,
+            )),
         )
         .await
 }

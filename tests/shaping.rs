@@ -173,16 +173,8 @@ fn expected(results: Vec<Result<Data, String>>) -> (u16, String) {
     let results: Vec<BackendResult> = results
         .into_iter()
         .map(|r| match r {
-            Ok(d) => BackendResult {
-                data: Some(d),
-                complete: true,
-                error: None,
-            },
-            Err(msg) => BackendResult {
-                data: None,
-                complete: false,
-                error: Some(backend::BackendError::plain(msg)),
-            },
+            Ok(d) => BackendResult::Ok(d),
+            Err(msg) => BackendResult::Failed(backend::BackendError::plain(msg)),
         })
         .collect();
     let merged = match <[BackendResult; 3]>::try_from(results) {
@@ -321,9 +313,12 @@ async fn errors_are_the_generic_paths_messages() {
 fn the_contract_is_specialised() {
     let code = include_str!("../generated/features/shaping.rs");
     assert_eq!(code.matches("__rt::projection::decode(").count(), 12);
-    assert!(code.contains("__rt::backend::call_seq_with("));
+    // A sequential step with its specialised decoder, and no call on the generic decoder.
+    assert!(code.contains(
+        "__seq,\n            ::core::option::Option::Some(|__body| __rt::projection::decode("
+    ));
     assert!(code.contains("__rt::backend::concurrent("));
-    assert!(!code.contains("__rt::backend::call(__ctx"));
+    assert!(!code.contains("::core::option::Option::None)"));
     assert!(code.contains("Shaping: `target` compiled into the parse"));
     // Kept in `Value` form so a reviewer can compare the expectations above with the body.
     assert!(serde_json::from_slice::<Value>(body("doc")).is_ok());

@@ -163,10 +163,14 @@ static GET_AGGREGATE_B0_PROJECTION: __rt::projection::Projection = __rt::project
 ///
 /// Shaping compiled into the parse (`GET_AGGREGATE_B0_PROJECTION`).
 async fn get_aggregate_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call_with(
+    __rt::backend::call(
             __ctx,
             &GET_AGGREGATE_B0,
-            |__body| __rt::projection::decode(__body, &GET_AGGREGATE_B0_PROJECTION),
+            &[],
+            ::core::option::Option::Some(|__body| __rt::projection::decode(
+                __body,
+                &GET_AGGREGATE_B0_PROJECTION,
+            )),
         )
         .await
 }
@@ -212,10 +216,14 @@ static GET_AGGREGATE_B1_PROJECTION: __rt::projection::Projection = __rt::project
 ///
 /// Shaping compiled into the parse (`GET_AGGREGATE_B1_PROJECTION`).
 async fn get_aggregate_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call_with(
+    __rt::backend::call(
             __ctx,
             &GET_AGGREGATE_B1,
-            |__body| __rt::projection::decode(__body, &GET_AGGREGATE_B1_PROJECTION),
+            &[],
+            ::core::option::Option::Some(|__body| __rt::projection::decode(
+                __body,
+                &GET_AGGREGATE_B1_PROJECTION,
+            )),
         )
         .await
 }
@@ -261,10 +269,14 @@ static GET_AGGREGATE_B2_PROJECTION: __rt::projection::Projection = __rt::project
 ///
 /// Shaping compiled into the parse (`GET_AGGREGATE_B2_PROJECTION`).
 async fn get_aggregate_b2(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call_with(
+    __rt::backend::call(
             __ctx,
             &GET_AGGREGATE_B2,
-            |__body| __rt::projection::decode(__body, &GET_AGGREGATE_B2_PROJECTION),
+            &[],
+            ::core::option::Option::Some(|__body| __rt::projection::decode(
+                __body,
+                &GET_AGGREGATE_B2_PROJECTION,
+            )),
         )
         .await
 }

@@ -149,10 +149,14 @@ static GET_LARGE_ALLOW3_B0_PROJECTION: __rt::projection::Projection = __rt::proj
 ///
 /// Shaping compiled into the parse (`GET_LARGE_ALLOW3_B0_PROJECTION`).
 async fn get_large_allow3_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call_with(
+    __rt::backend::call(
             __ctx,
             &GET_LARGE_ALLOW3_B0,
-            |__body| __rt::projection::decode(__body, &GET_LARGE_ALLOW3_B0_PROJECTION),
+            &[],
+            ::core::option::Option::Some(|__body| __rt::projection::decode(
+                __body,
+                &GET_LARGE_ALLOW3_B0_PROJECTION,
+            )),
         )
         .await
 }

@@ -123,7 +123,7 @@ static GET_JSON_1KB_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /json/1kb: GET /1kb (contract /endpoints/0/backend/0)
 async fn get_json_1kb_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_JSON_1KB_B0).await
+    __rt::backend::call(__ctx, &GET_JSON_1KB_B0, &[], ::core::option::Option::None).await
 }
 #[cfg(test)]
 mod __contract_tests {

@@ -178,7 +178,7 @@ static GET_OUT_XML_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /out/xml: GET /a (contract /endpoints/0/backend/0)
 async fn get_out_xml_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_OUT_XML_B0).await
+    __rt::backend::call(__ctx, &GET_OUT_XML_B0, &[], ::core::option::Option::None).await
 }
 /// GET /out/yaml (contract /endpoints/1)
 static GET_OUT_YAML: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -230,10 +230,14 @@ static GET_OUT_YAML_B0_PROJECTION: __rt::projection::Projection = __rt::projecti
 ///
 /// Shaping compiled into the parse (`GET_OUT_YAML_B0_PROJECTION`).
 async fn get_out_yaml_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call_with(
+    __rt::backend::call(
             __ctx,
             &GET_OUT_YAML_B0,
-            |__body| __rt::projection::decode(__body, &GET_OUT_YAML_B0_PROJECTION),
+            &[],
+            ::core::option::Option::Some(|__body| __rt::projection::decode(
+                __body,
+                &GET_OUT_YAML_B0_PROJECTION,
+            )),
         )
         .await
 }
@@ -278,7 +282,8 @@ static GET_OUT_NEGOTIATE_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /out/negotiate: GET /a (contract /endpoints/2/backend/0)
 async fn get_out_negotiate_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_OUT_NEGOTIATE_B0).await
+    __rt::backend::call(__ctx, &GET_OUT_NEGOTIATE_B0, &[], ::core::option::Option::None)
+        .await
 }
 /// GET /in/xml (contract /endpoints/3)
 static GET_IN_XML: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -322,7 +327,7 @@ static GET_IN_XML_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /in/xml: GET /xml (contract /endpoints/3/backend/0)
 async fn get_in_xml_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_IN_XML_B0).await
+    __rt::backend::call(__ctx, &GET_IN_XML_B0, &[], ::core::option::Option::None).await
 }
 /// GET /in/xml-bad (contract /endpoints/4)
 static GET_IN_XML_BAD: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -366,7 +371,8 @@ static GET_IN_XML_BAD_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /in/xml-bad: GET /xml-bad (contract /endpoints/4/backend/0)
 async fn get_in_xml_bad_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_IN_XML_BAD_B0).await
+    __rt::backend::call(__ctx, &GET_IN_XML_BAD_B0, &[], ::core::option::Option::None)
+        .await
 }
 /// GET /in/rss (contract /endpoints/5)
 static GET_IN_RSS: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -410,7 +416,7 @@ static GET_IN_RSS_B0: __rt::BackendSpec = __rt::BackendSpec {
 ///
 /// Shaping on the generic path: the body is not JSON, so the reader has nothing to skip.
 async fn get_in_rss_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_IN_RSS_B0)
+    __rt::backend::call(__ctx, &GET_IN_RSS_B0, &[], ::core::option::Option::None)
         .await
         .shape(|__d| { __rt::shape::allow(__d, &[&["title"], &["items"]]) })
 }

@@ -201,7 +201,8 @@ static GET_FWD_DEFAULT_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /fwd/default/{id}: GET /echo/default/{id} (contract /endpoints/0/backend/0)
 async fn get_fwd_default_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FWD_DEFAULT_ID_B0).await
+    __rt::backend::call(__ctx, &GET_FWD_DEFAULT_ID_B0, &[], ::core::option::Option::None)
+        .await
 }
 static GET_FWD_LISTED_HEADER_NAMES: [__rt::HeaderName; 2usize] = [
     __rt::HeaderName::from_static("x-allowed"),
@@ -255,7 +256,8 @@ static GET_FWD_LISTED_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /fwd/listed: GET /echo/listed?fixed=1 (contract /endpoints/1/backend/0)
 async fn get_fwd_listed_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FWD_LISTED_B0).await
+    __rt::backend::call(__ctx, &GET_FWD_LISTED_B0, &[], ::core::option::Option::None)
+        .await
 }
 static GET_FWD_ALL_HEADER_NAMES: [__rt::HeaderName; 0usize] = [];
 static GET_FWD_ALL_HEADERS: __rt::HeaderAllowList = __rt::HeaderAllowList {
@@ -306,7 +308,7 @@ static GET_FWD_ALL_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /fwd/all: GET /echo/all (contract /endpoints/2/backend/0)
 async fn get_fwd_all_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FWD_ALL_B0).await
+    __rt::backend::call(__ctx, &GET_FWD_ALL_B0, &[], ::core::option::Option::None).await
 }
 static GET_FWD_BACKEND_FILTER_HEADER_NAMES: [__rt::HeaderName; 0usize] = [];
 static GET_FWD_BACKEND_FILTER_HEADERS: __rt::HeaderAllowList = __rt::HeaderAllowList {
@@ -370,7 +372,13 @@ static GET_FWD_BACKEND_FILTER_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /fwd/backend-filter: GET /echo/filtered (contract /endpoints/3/backend/0)
 async fn get_fwd_backend_filter_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FWD_BACKEND_FILTER_B0).await
+    __rt::backend::call(
+            __ctx,
+            &GET_FWD_BACKEND_FILTER_B0,
+            &[],
+            ::core::option::Option::None,
+        )
+        .await
 }
 static POST_FWD_BODY_HEADER_NAMES: [__rt::HeaderName; 1usize] = [
     __rt::HeaderName::from_static("content-type"),
@@ -419,7 +427,8 @@ static POST_FWD_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of POST /fwd/body: PUT /echo/body (contract /endpoints/4/backend/0)
 async fn post_fwd_body_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_FWD_BODY_B0).await
+    __rt::backend::call(__ctx, &POST_FWD_BODY_B0, &[], ::core::option::Option::None)
+        .await
 }
 /// GET /fwd/hostile/{id} (contract /endpoints/5)
 static GET_FWD_HOSTILE_ID: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -469,7 +478,8 @@ static GET_FWD_HOSTILE_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /fwd/hostile/{id}: GET /echo/users/{id}/profile?x={id} (contract /endpoints/5/backend/0)
 async fn get_fwd_hostile_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FWD_HOSTILE_ID_B0).await
+    __rt::backend::call(__ctx, &GET_FWD_HOSTILE_ID_B0, &[], ::core::option::Option::None)
+        .await
 }
 /// GET /fwd/rr (contract /endpoints/6)
 static GET_FWD_RR: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -511,7 +521,7 @@ static GET_FWD_RR_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /fwd/rr: GET /who (contract /endpoints/6/backend/0)
 async fn get_fwd_rr_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FWD_RR_B0).await
+    __rt::backend::call(__ctx, &GET_FWD_RR_B0, &[], ::core::option::Option::None).await
 }
 /// GET /fwd/two-params/{a}/{b} (contract /endpoints/7)
 static GET_FWD_TWO_PARAMS_A_B: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -562,7 +572,13 @@ static GET_FWD_TWO_PARAMS_A_B_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /fwd/two-params/{a}/{b}: GET /echo/{b}/{a}/{b} (contract /endpoints/7/backend/0)
 async fn get_fwd_two_params_a_b_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FWD_TWO_PARAMS_A_B_B0).await
+    __rt::backend::call(
+            __ctx,
+            &GET_FWD_TWO_PARAMS_A_B_B0,
+            &[],
+            ::core::option::Option::None,
+        )
+        .await
 }
 #[cfg(test)]
 mod __contract_tests {

@@ -134,7 +134,7 @@ static GET_FAIL_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /fail: GET /status/500 (contract /endpoints/0/backend/0)
 async fn get_fail_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FAIL_B0).await
+    __rt::backend::call(__ctx, &GET_FAIL_B0, &[], ::core::option::Option::None).await
 }
 /// GET /error-code (contract /endpoints/1)
 static GET_ERROR_CODE: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -176,7 +176,8 @@ static GET_ERROR_CODE_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /error-code: GET /status/418 (contract /endpoints/1/backend/0)
 async fn get_error_code_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_ERROR_CODE_B0).await
+    __rt::backend::call(__ctx, &GET_ERROR_CODE_B0, &[], ::core::option::Option::None)
+        .await
 }
 #[cfg(test)]
 mod __contract_tests {

@@ -321,7 +321,7 @@ static GET_SEQ_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
 ///
 /// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_seq_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_SEQ_ID_B0)
+    __rt::backend::call(__ctx, &GET_SEQ_ID_B0, &[], ::core::option::Option::None)
         .await
         .shape(|__d| { __rt::shape::group(__d, "profile") })
 }
@@ -361,7 +361,7 @@ async fn get_seq_id_b1(
     __ctx: &__rt::EndpointCtx,
     __seq: &[::core::option::Option<::std::string::String>],
 ) -> __rt::BackendResult {
-    __rt::backend::call_seq(__ctx, &GET_SEQ_ID_B1, __seq)
+    __rt::backend::call(__ctx, &GET_SEQ_ID_B1, __seq, ::core::option::Option::None)
         .await
         .shape(|__d| { __rt::shape::group(__d, "posts") })
 }
@@ -412,7 +412,13 @@ static GET_SEQ_FIRST_FAILS_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /seq-first-fails: GET /status/418 (contract /endpoints/1/backend/0)
 async fn get_seq_first_fails_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_SEQ_FIRST_FAILS_B0).await
+    __rt::backend::call(
+            __ctx,
+            &GET_SEQ_FIRST_FAILS_B0,
+            &[],
+            ::core::option::Option::None,
+        )
+        .await
 }
 /// Backend 1 of GET /seq-first-fails: GET /a (contract /endpoints/1/backend/1)
 static GET_SEQ_FIRST_FAILS_B1: __rt::BackendSpec = __rt::BackendSpec {
@@ -431,7 +437,13 @@ static GET_SEQ_FIRST_FAILS_B1: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 1 of GET /seq-first-fails: GET /a (contract /endpoints/1/backend/1)
 async fn get_seq_first_fails_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_SEQ_FIRST_FAILS_B1).await
+    __rt::backend::call(
+            __ctx,
+            &GET_SEQ_FIRST_FAILS_B1,
+            &[],
+            ::core::option::Option::None,
+        )
+        .await
 }
 /// GET /seq-later-fails (contract /endpoints/2)
 static GET_SEQ_LATER_FAILS: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -486,7 +498,12 @@ static GET_SEQ_LATER_FAILS_B0: __rt::BackendSpec = __rt::BackendSpec {
 ///
 /// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_seq_later_fails_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_SEQ_LATER_FAILS_B0)
+    __rt::backend::call(
+            __ctx,
+            &GET_SEQ_LATER_FAILS_B0,
+            &[],
+            ::core::option::Option::None,
+        )
         .await
         .shape(|__d| { __rt::shape::group(__d, "first") })
 }
@@ -509,7 +526,12 @@ static GET_SEQ_LATER_FAILS_B1: __rt::BackendSpec = __rt::BackendSpec {
 ///
 /// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_seq_later_fails_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_SEQ_LATER_FAILS_B1)
+    __rt::backend::call(
+            __ctx,
+            &GET_SEQ_LATER_FAILS_B1,
+            &[],
+            ::core::option::Option::None,
+        )
         .await
         .shape(|__d| { __rt::shape::group(__d, "second") })
 }
@@ -532,7 +554,12 @@ static GET_SEQ_LATER_FAILS_B2: __rt::BackendSpec = __rt::BackendSpec {
 ///
 /// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_seq_later_fails_b2(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_SEQ_LATER_FAILS_B2)
+    __rt::backend::call(
+            __ctx,
+            &GET_SEQ_LATER_FAILS_B2,
+            &[],
+            ::core::option::Option::None,
+        )
         .await
         .shape(|__d| { __rt::shape::group(__d, "third") })
 }
@@ -583,7 +610,7 @@ static GET_SEQ_MISSING_B0: __rt::BackendSpec = __rt::BackendSpec {
 ///
 /// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_seq_missing_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_SEQ_MISSING_B0)
+    __rt::backend::call(__ctx, &GET_SEQ_MISSING_B0, &[], ::core::option::Option::None)
         .await
         .shape(|__d| { __rt::shape::group(__d, "first") })
 }
@@ -615,7 +642,7 @@ async fn get_seq_missing_b1(
     __ctx: &__rt::EndpointCtx,
     __seq: &[::core::option::Option<::std::string::String>],
 ) -> __rt::BackendResult {
-    __rt::backend::call_seq(__ctx, &GET_SEQ_MISSING_B1, __seq)
+    __rt::backend::call(__ctx, &GET_SEQ_MISSING_B1, __seq, ::core::option::Option::None)
         .await
         .shape(|__d| { __rt::shape::group(__d, "second") })
 }
@@ -667,7 +694,8 @@ static GET_STATIC_ERRORED_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /static/errored: GET /status/500 (contract /endpoints/4/backend/0)
 async fn get_static_errored_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_STATIC_ERRORED_B0).await
+    __rt::backend::call(__ctx, &GET_STATIC_ERRORED_B0, &[], ::core::option::Option::None)
+        .await
 }
 static GET_STATIC_ALWAYS_STATIC: __rt::StaticData = __rt::StaticData::new(
     __rt::StaticStrategy::Always,
@@ -716,7 +744,8 @@ static GET_STATIC_ALWAYS_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /static/always: GET /a (contract /endpoints/5/backend/0)
 async fn get_static_always_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_STATIC_ALWAYS_B0).await
+    __rt::backend::call(__ctx, &GET_STATIC_ALWAYS_B0, &[], ::core::option::Option::None)
+        .await
 }
 static GET_STATIC_SUCCESS_ON_FAILURE_STATIC: __rt::StaticData = __rt::StaticData::new(
     __rt::StaticStrategy::Success,
@@ -772,7 +801,13 @@ static GET_STATIC_SUCCESS_ON_FAILURE_B0: __rt::BackendSpec = __rt::BackendSpec {
 async fn get_static_success_on_failure_b0(
     __ctx: &__rt::EndpointCtx,
 ) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_STATIC_SUCCESS_ON_FAILURE_B0).await
+    __rt::backend::call(
+            __ctx,
+            &GET_STATIC_SUCCESS_ON_FAILURE_B0,
+            &[],
+            ::core::option::Option::None,
+        )
+        .await
 }
 static GET_STATIC_INCOMPLETE_STATIC: __rt::StaticData = __rt::StaticData::new(
     __rt::StaticStrategy::Incomplete,
@@ -826,7 +861,12 @@ static GET_STATIC_INCOMPLETE_B0: __rt::BackendSpec = __rt::BackendSpec {
 ///
 /// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_static_incomplete_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_STATIC_INCOMPLETE_B0)
+    __rt::backend::call(
+            __ctx,
+            &GET_STATIC_INCOMPLETE_B0,
+            &[],
+            ::core::option::Option::None,
+        )
         .await
         .shape(|__d| { __rt::shape::group(__d, "a") })
 }
@@ -849,7 +889,12 @@ static GET_STATIC_INCOMPLETE_B1: __rt::BackendSpec = __rt::BackendSpec {
 ///
 /// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_static_incomplete_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_STATIC_INCOMPLETE_B1)
+    __rt::backend::call(
+            __ctx,
+            &GET_STATIC_INCOMPLETE_B1,
+            &[],
+            ::core::option::Option::None,
+        )
         .await
         .shape(|__d| { __rt::shape::group(__d, "b") })
 }
@@ -893,7 +938,15 @@ static GET_CONCURRENT_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /concurrent: GET /count/concurrent (contract /endpoints/8/backend/0)
 async fn get_concurrent_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::concurrent(3usize, || __rt::backend::call(__ctx, &GET_CONCURRENT_B0))
+    __rt::backend::concurrent(
+            3usize,
+            || __rt::backend::call(
+                __ctx,
+                &GET_CONCURRENT_B0,
+                &[],
+                ::core::option::Option::None,
+            ),
+        )
         .await
 }
 /// GET /flatmap/backend (contract /endpoints/9)
@@ -940,7 +993,12 @@ static GET_FLATMAP_BACKEND_B0: __rt::BackendSpec = __rt::BackendSpec {
 ///
 /// Shaping on the generic path: `flatmap_filter` rewrites the whole tree, arrays included.
 async fn get_flatmap_backend_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FLATMAP_BACKEND_B0)
+    __rt::backend::call(
+            __ctx,
+            &GET_FLATMAP_BACKEND_B0,
+            &[],
+            ::core::option::Option::None,
+        )
         .await
         .shape(|__d| {
             __rt::shape::flatmap(
@@ -1020,7 +1078,12 @@ static GET_FLATMAP_ENDPOINT_B0: __rt::BackendSpec = __rt::BackendSpec {
 ///
 /// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_flatmap_endpoint_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FLATMAP_ENDPOINT_B0)
+    __rt::backend::call(
+            __ctx,
+            &GET_FLATMAP_ENDPOINT_B0,
+            &[],
+            ::core::option::Option::None,
+        )
         .await
         .shape(|__d| { __rt::shape::group(__d, "first") })
 }
@@ -1043,7 +1106,12 @@ static GET_FLATMAP_ENDPOINT_B1: __rt::BackendSpec = __rt::BackendSpec {
 ///
 /// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_flatmap_endpoint_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FLATMAP_ENDPOINT_B1)
+    __rt::backend::call(
+            __ctx,
+            &GET_FLATMAP_ENDPOINT_B1,
+            &[],
+            ::core::option::Option::None,
+        )
         .await
         .shape(|__d| { __rt::shape::group(__d, "second") })
 }
@@ -1088,7 +1156,8 @@ static GET_REDIRECT_GET_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /redirect/get: GET /redirect/301 (contract /endpoints/11/backend/0)
 async fn get_redirect_get_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_REDIRECT_GET_B0).await
+    __rt::backend::call(__ctx, &GET_REDIRECT_GET_B0, &[], ::core::option::Option::None)
+        .await
 }
 /// POST /redirect/post (contract /endpoints/12)
 static POST_REDIRECT_POST: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1132,7 +1201,8 @@ static POST_REDIRECT_POST_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of POST /redirect/post: POST /redirect/307 (contract /endpoints/12/backend/0)
 async fn post_redirect_post_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_REDIRECT_POST_B0).await
+    __rt::backend::call(__ctx, &POST_REDIRECT_POST_B0, &[], ::core::option::Option::None)
+        .await
 }
 /// POST /redirect/post-replayed (contract /endpoints/13)
 static POST_REDIRECT_POST_REPLAYED: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1182,7 +1252,13 @@ static POST_REDIRECT_POST_REPLAYED_B0: __rt::BackendSpec = __rt::BackendSpec {
 async fn post_redirect_post_replayed_b0(
     __ctx: &__rt::EndpointCtx,
 ) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_REDIRECT_POST_REPLAYED_B0).await
+    __rt::backend::call(
+            __ctx,
+            &POST_REDIRECT_POST_REPLAYED_B0,
+            &[],
+            ::core::option::Option::None,
+        )
+        .await
 }
 /// POST /limits/upload (contract /endpoints/14)
 static POST_LIMITS_UPLOAD: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1226,7 +1302,8 @@ static POST_LIMITS_UPLOAD_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of POST /limits/upload: POST /echo/upload (contract /endpoints/14/backend/0)
 async fn post_limits_upload_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_LIMITS_UPLOAD_B0).await
+    __rt::backend::call(__ctx, &POST_LIMITS_UPLOAD_B0, &[], ::core::option::Option::None)
+        .await
 }
 /// GET /limits/huge (contract /endpoints/15)
 static GET_LIMITS_HUGE: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1268,7 +1345,8 @@ static GET_LIMITS_HUGE_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /limits/huge: GET /huge (contract /endpoints/15/backend/0)
 async fn get_limits_huge_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_LIMITS_HUGE_B0).await
+    __rt::backend::call(__ctx, &GET_LIMITS_HUGE_B0, &[], ::core::option::Option::None)
+        .await
 }
 static GET_STATIC_COMPLETE_STATIC: __rt::StaticData = __rt::StaticData::new(
     __rt::StaticStrategy::Complete,
@@ -1322,7 +1400,12 @@ static GET_STATIC_COMPLETE_B0: __rt::BackendSpec = __rt::BackendSpec {
 ///
 /// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_static_complete_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_STATIC_COMPLETE_B0)
+    __rt::backend::call(
+            __ctx,
+            &GET_STATIC_COMPLETE_B0,
+            &[],
+            ::core::option::Option::None,
+        )
         .await
         .shape(|__d| { __rt::shape::group(__d, "a") })
 }
@@ -1345,7 +1428,12 @@ static GET_STATIC_COMPLETE_B1: __rt::BackendSpec = __rt::BackendSpec {
 ///
 /// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_static_complete_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_STATIC_COMPLETE_B1)
+    __rt::backend::call(
+            __ctx,
+            &GET_STATIC_COMPLETE_B1,
+            &[],
+            ::core::option::Option::None,
+        )
         .await
         .shape(|__d| { __rt::shape::group(__d, "b") })
 }
@@ -1390,7 +1478,8 @@ static GET_REDIRECT_LOOP_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /redirect/loop: GET /redirect/loop (contract /endpoints/17/backend/0)
 async fn get_redirect_loop_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_REDIRECT_LOOP_B0).await
+    __rt::backend::call(__ctx, &GET_REDIRECT_LOOP_B0, &[], ::core::option::Option::None)
+        .await
 }
 #[cfg(test)]
 mod __contract_tests {

@@ -387,7 +387,7 @@ static GET_MERGE_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /merge: GET /a (contract /endpoints/0/backend/0)
 async fn get_merge_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_MERGE_B0).await
+    __rt::backend::call(__ctx, &GET_MERGE_B0, &[], ::core::option::Option::None).await
 }
 /// Backend 1 of GET /merge: GET /b (contract /endpoints/0/backend/1)
 static GET_MERGE_B1: __rt::BackendSpec = __rt::BackendSpec {
@@ -406,7 +406,7 @@ static GET_MERGE_B1: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 1 of GET /merge: GET /b (contract /endpoints/0/backend/1)
 async fn get_merge_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_MERGE_B1).await
+    __rt::backend::call(__ctx, &GET_MERGE_B1, &[], ::core::option::Option::None).await
 }
 /// GET /group (contract /endpoints/1)
 static GET_GROUP: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -450,7 +450,7 @@ static GET_GROUP_B0: __rt::BackendSpec = __rt::BackendSpec {
 ///
 /// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_group_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_GROUP_B0)
+    __rt::backend::call(__ctx, &GET_GROUP_B0, &[], ::core::option::Option::None)
         .await
         .shape(|__d| { __rt::shape::group(__d, "first") })
 }
@@ -473,7 +473,7 @@ static GET_GROUP_B1: __rt::BackendSpec = __rt::BackendSpec {
 ///
 /// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_group_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_GROUP_B1)
+    __rt::backend::call(__ctx, &GET_GROUP_B1, &[], ::core::option::Option::None)
         .await
         .shape(|__d| { __rt::shape::group(__d, "second") })
 }
@@ -547,10 +547,14 @@ static GET_SHAPE_B0_PROJECTION: __rt::projection::Projection = __rt::projection:
 ///
 /// Shaping compiled into the parse (`GET_SHAPE_B0_PROJECTION`).
 async fn get_shape_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call_with(
+    __rt::backend::call(
             __ctx,
             &GET_SHAPE_B0,
-            |__body| __rt::projection::decode(__body, &GET_SHAPE_B0_PROJECTION),
+            &[],
+            ::core::option::Option::Some(|__body| __rt::projection::decode(
+                __body,
+                &GET_SHAPE_B0_PROJECTION,
+            )),
         )
         .await
 }
@@ -620,10 +624,14 @@ static GET_DENY_B0_PROJECTION: __rt::projection::Projection = __rt::projection::
 ///
 /// Shaping compiled into the parse (`GET_DENY_B0_PROJECTION`).
 async fn get_deny_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call_with(
+    __rt::backend::call(
             __ctx,
             &GET_DENY_B0,
-            |__body| __rt::projection::decode(__body, &GET_DENY_B0_PROJECTION),
+            &[],
+            ::core::option::Option::Some(|__body| __rt::projection::decode(
+                __body,
+                &GET_DENY_B0_PROJECTION,
+            )),
         )
         .await
 }
@@ -669,7 +677,7 @@ static GET_COLLECTION_B0: __rt::BackendSpec = __rt::BackendSpec {
 ///
 /// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_collection_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_COLLECTION_B0)
+    __rt::backend::call(__ctx, &GET_COLLECTION_B0, &[], ::core::option::Option::None)
         .await
         .shape(|__d| {
             {
@@ -721,7 +729,8 @@ static GET_COLLECTION_OUT_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /collection-out: GET /list (contract /endpoints/5/backend/0)
 async fn get_collection_out_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_COLLECTION_OUT_B0).await
+    __rt::backend::call(__ctx, &GET_COLLECTION_OUT_B0, &[], ::core::option::Option::None)
+        .await
 }
 /// GET /safejson (contract /endpoints/6)
 static GET_SAFEJSON: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -763,7 +772,7 @@ static GET_SAFEJSON_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /safejson: GET /scalar (contract /endpoints/6/backend/0)
 async fn get_safejson_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_SAFEJSON_B0).await
+    __rt::backend::call(__ctx, &GET_SAFEJSON_B0, &[], ::core::option::Option::None).await
 }
 /// GET /string (contract /endpoints/7)
 static GET_STRING: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -805,7 +814,7 @@ static GET_STRING_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /string: GET /text (contract /endpoints/7/backend/0)
 async fn get_string_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_STRING_B0).await
+    __rt::backend::call(__ctx, &GET_STRING_B0, &[], ::core::option::Option::None).await
 }
 /// GET /fail/500 (contract /endpoints/8)
 static GET_FAIL_500: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -847,7 +856,7 @@ static GET_FAIL_500_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /fail/500: GET /status/500 (contract /endpoints/8/backend/0)
 async fn get_fail_500_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FAIL_500_B0).await
+    __rt::backend::call(__ctx, &GET_FAIL_500_B0, &[], ::core::option::Option::None).await
 }
 /// GET /fail/404 (contract /endpoints/9)
 static GET_FAIL_404: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -889,7 +898,7 @@ static GET_FAIL_404_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /fail/404: GET /status/404 (contract /endpoints/9/backend/0)
 async fn get_fail_404_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FAIL_404_B0).await
+    __rt::backend::call(__ctx, &GET_FAIL_404_B0, &[], ::core::option::Option::None).await
 }
 /// GET /fail/204 (contract /endpoints/10)
 static GET_FAIL_204: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -931,7 +940,7 @@ static GET_FAIL_204_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /fail/204: GET /status/204 (contract /endpoints/10/backend/0)
 async fn get_fail_204_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FAIL_204_B0).await
+    __rt::backend::call(__ctx, &GET_FAIL_204_B0, &[], ::core::option::Option::None).await
 }
 /// GET /fail/refused (contract /endpoints/11)
 static GET_FAIL_REFUSED: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -974,7 +983,8 @@ static GET_FAIL_REFUSED_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /fail/refused: GET /a (contract /endpoints/11/backend/0)
 async fn get_fail_refused_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FAIL_REFUSED_B0).await
+    __rt::backend::call(__ctx, &GET_FAIL_REFUSED_B0, &[], ::core::option::Option::None)
+        .await
 }
 /// GET /fail/invalid-json (contract /endpoints/12)
 static GET_FAIL_INVALID_JSON: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1018,7 +1028,13 @@ static GET_FAIL_INVALID_JSON_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /fail/invalid-json: GET /invalid (contract /endpoints/12/backend/0)
 async fn get_fail_invalid_json_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FAIL_INVALID_JSON_B0).await
+    __rt::backend::call(
+            __ctx,
+            &GET_FAIL_INVALID_JSON_B0,
+            &[],
+            ::core::option::Option::None,
+        )
+        .await
 }
 /// GET /fail/array (contract /endpoints/13)
 static GET_FAIL_ARRAY: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1060,7 +1076,8 @@ static GET_FAIL_ARRAY_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /fail/array: GET /list (contract /endpoints/13/backend/0)
 async fn get_fail_array_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FAIL_ARRAY_B0).await
+    __rt::backend::call(__ctx, &GET_FAIL_ARRAY_B0, &[], ::core::option::Option::None)
+        .await
 }
 /// GET /fail/timeout (contract /endpoints/14)
 static GET_FAIL_TIMEOUT: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1103,7 +1120,8 @@ static GET_FAIL_TIMEOUT_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /fail/timeout: GET /slow (contract /endpoints/14/backend/0)
 async fn get_fail_timeout_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FAIL_TIMEOUT_B0).await
+    __rt::backend::call(__ctx, &GET_FAIL_TIMEOUT_B0, &[], ::core::option::Option::None)
+        .await
 }
 /// GET /partial (contract /endpoints/15)
 static GET_PARTIAL: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1149,7 +1167,7 @@ static GET_PARTIAL_B0: __rt::BackendSpec = __rt::BackendSpec {
 ///
 /// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_partial_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_PARTIAL_B0)
+    __rt::backend::call(__ctx, &GET_PARTIAL_B0, &[], ::core::option::Option::None)
         .await
         .shape(|__d| { __rt::shape::group(__d, "a") })
 }
@@ -1172,7 +1190,7 @@ static GET_PARTIAL_B1: __rt::BackendSpec = __rt::BackendSpec {
 ///
 /// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_partial_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_PARTIAL_B1)
+    __rt::backend::call(__ctx, &GET_PARTIAL_B1, &[], ::core::option::Option::None)
         .await
         .shape(|__d| { __rt::shape::group(__d, "broken") })
 }
@@ -1195,7 +1213,7 @@ static GET_PARTIAL_B2: __rt::BackendSpec = __rt::BackendSpec {
 ///
 /// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_partial_b2(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_PARTIAL_B2)
+    __rt::backend::call(__ctx, &GET_PARTIAL_B2, &[], ::core::option::Option::None)
         .await
         .shape(|__d| { __rt::shape::group(__d, "b") })
 }
@@ -1243,7 +1261,13 @@ static GET_PARTIAL_TIMEOUT_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /partial-timeout: GET /a (contract /endpoints/16/backend/0)
 async fn get_partial_timeout_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_PARTIAL_TIMEOUT_B0).await
+    __rt::backend::call(
+            __ctx,
+            &GET_PARTIAL_TIMEOUT_B0,
+            &[],
+            ::core::option::Option::None,
+        )
+        .await
 }
 /// Backend 1 of GET /partial-timeout: GET /slow (contract /endpoints/16/backend/1)
 static GET_PARTIAL_TIMEOUT_B1: __rt::BackendSpec = __rt::BackendSpec {
@@ -1262,7 +1286,13 @@ static GET_PARTIAL_TIMEOUT_B1: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 1 of GET /partial-timeout: GET /slow (contract /endpoints/16/backend/1)
 async fn get_partial_timeout_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_PARTIAL_TIMEOUT_B1).await
+    __rt::backend::call(
+            __ctx,
+            &GET_PARTIAL_TIMEOUT_B1,
+            &[],
+            ::core::option::Option::None,
+        )
+        .await
 }
 /// GET /all-fail (contract /endpoints/17)
 static GET_ALL_FAIL: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1304,7 +1334,7 @@ static GET_ALL_FAIL_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /all-fail: GET /status/500 (contract /endpoints/17/backend/0)
 async fn get_all_fail_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_ALL_FAIL_B0).await
+    __rt::backend::call(__ctx, &GET_ALL_FAIL_B0, &[], ::core::option::Option::None).await
 }
 /// Backend 1 of GET /all-fail: GET /invalid (contract /endpoints/17/backend/1)
 static GET_ALL_FAIL_B1: __rt::BackendSpec = __rt::BackendSpec {
@@ -1323,7 +1353,7 @@ static GET_ALL_FAIL_B1: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 1 of GET /all-fail: GET /invalid (contract /endpoints/17/backend/1)
 async fn get_all_fail_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_ALL_FAIL_B1).await
+    __rt::backend::call(__ctx, &GET_ALL_FAIL_B1, &[], ::core::option::Option::None).await
 }
 /// GET /error-code (contract /endpoints/18)
 static GET_ERROR_CODE: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1365,7 +1395,8 @@ static GET_ERROR_CODE_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /error-code: GET /status/418 (contract /endpoints/18/backend/0)
 async fn get_error_code_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_ERROR_CODE_B0).await
+    __rt::backend::call(__ctx, &GET_ERROR_CODE_B0, &[], ::core::option::Option::None)
+        .await
 }
 /// GET /error-details (contract /endpoints/19)
 static GET_ERROR_DETAILS: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1410,7 +1441,8 @@ static GET_ERROR_DETAILS_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /error-details: GET /a (contract /endpoints/19/backend/0)
 async fn get_error_details_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_ERROR_DETAILS_B0).await
+    __rt::backend::call(__ctx, &GET_ERROR_DETAILS_B0, &[], ::core::option::Option::None)
+        .await
 }
 /// Backend 1 of GET /error-details: GET /status/418 (contract /endpoints/19/backend/1)
 static GET_ERROR_DETAILS_B1: __rt::BackendSpec = __rt::BackendSpec {
@@ -1431,7 +1463,7 @@ static GET_ERROR_DETAILS_B1: __rt::BackendSpec = __rt::BackendSpec {
 ///
 /// Shaping on the generic path: every field is kept (no `target`, `allow` or `deny`), nothing to skip.
 async fn get_error_details_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_ERROR_DETAILS_B1)
+    __rt::backend::call(__ctx, &GET_ERROR_DETAILS_B1, &[], ::core::option::Option::None)
         .await
         .shape(|__d| { __rt::shape::group(__d, "ignored") })
 }
@@ -1475,7 +1507,7 @@ static GET_CACHE_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /cache: GET /a (contract /endpoints/20/backend/0)
 async fn get_cache_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_CACHE_B0).await
+    __rt::backend::call(__ctx, &GET_CACHE_B0, &[], ::core::option::Option::None).await
 }
 /// GET /empty (contract /endpoints/21)
 static GET_EMPTY: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1527,10 +1559,14 @@ static GET_EMPTY_B0_PROJECTION: __rt::projection::Projection = __rt::projection:
 ///
 /// Shaping compiled into the parse (`GET_EMPTY_B0_PROJECTION`).
 async fn get_empty_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call_with(
+    __rt::backend::call(
             __ctx,
             &GET_EMPTY_B0,
-            |__body| __rt::projection::decode(__body, &GET_EMPTY_B0_PROJECTION),
+            &[],
+            ::core::option::Option::Some(|__body| __rt::projection::decode(
+                __body,
+                &GET_EMPTY_B0_PROJECTION,
+            )),
         )
         .await
 }
@@ -1612,7 +1648,8 @@ static GET_NOOP_BACKEND_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /noop-backend: GET /text (contract /endpoints/23/backend/0)
 async fn get_noop_backend_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_NOOP_BACKEND_B0).await
+    __rt::backend::call(__ctx, &GET_NOOP_BACKEND_B0, &[], ::core::option::Option::None)
+        .await
 }
 /// GET /html (contract /endpoints/24)
 static GET_HTML: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1654,7 +1691,7 @@ static GET_HTML_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /html: GET /html (contract /endpoints/24/backend/0)
 async fn get_html_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_HTML_B0).await
+    __rt::backend::call(__ctx, &GET_HTML_B0, &[], ::core::option::Option::None).await
 }
 #[cfg(test)]
 mod __contract_tests {

@@ -169,7 +169,7 @@ static GET_USERS_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /users: GET /a (contract /endpoints/0/backend/0)
 async fn get_users_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_USERS_B0).await
+    __rt::backend::call(__ctx, &GET_USERS_B0, &[], ::core::option::Option::None).await
 }
 /// POST /users (contract /endpoints/1)
 static POST_USERS: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -211,7 +211,7 @@ static POST_USERS_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of POST /users: POST /a (contract /endpoints/1/backend/0)
 async fn post_users_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_USERS_B0).await
+    __rt::backend::call(__ctx, &POST_USERS_B0, &[], ::core::option::Option::None).await
 }
 /// GET /users/new (contract /endpoints/2)
 static GET_USERS_NEW: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -253,7 +253,8 @@ static GET_USERS_NEW_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /users/new: GET /b (contract /endpoints/2/backend/0)
 async fn get_users_new_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_USERS_NEW_B0).await
+    __rt::backend::call(__ctx, &GET_USERS_NEW_B0, &[], ::core::option::Option::None)
+        .await
 }
 /// GET /users/{id} (contract /endpoints/3)
 static GET_USERS_ID: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -295,7 +296,7 @@ static GET_USERS_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /users/{id}: GET /echo/user/{id} (contract /endpoints/3/backend/0)
 async fn get_users_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_USERS_ID_B0).await
+    __rt::backend::call(__ctx, &GET_USERS_ID_B0, &[], ::core::option::Option::None).await
 }
 /// DELETE /users/{id} (contract /endpoints/4)
 static DELETE_USERS_ID: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -337,7 +338,8 @@ static DELETE_USERS_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of DELETE /users/{id}: DELETE /echo/user/{id} (contract /endpoints/4/backend/0)
 async fn delete_users_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &DELETE_USERS_ID_B0).await
+    __rt::backend::call(__ctx, &DELETE_USERS_ID_B0, &[], ::core::option::Option::None)
+        .await
 }
 /// GET /slash/ (contract /endpoints/5)
 static GET_SLASH: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -379,7 +381,7 @@ static GET_SLASH_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /slash/: GET /a (contract /endpoints/5/backend/0)
 async fn get_slash_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_SLASH_B0).await
+    __rt::backend::call(__ctx, &GET_SLASH_B0, &[], ::core::option::Option::None).await
 }
 /// GET /Mixed/Case (contract /endpoints/6)
 static GET_MIXED_CASE: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -421,7 +423,8 @@ static GET_MIXED_CASE_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /Mixed/Case: GET /a (contract /endpoints/6/backend/0)
 async fn get_mixed_case_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_MIXED_CASE_B0).await
+    __rt::backend::call(__ctx, &GET_MIXED_CASE_B0, &[], ::core::option::Option::None)
+        .await
 }
 #[cfg(test)]
 mod __contract_tests {

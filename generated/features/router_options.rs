@@ -137,7 +137,7 @@ static POST_USERS_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of POST /users: POST /a (contract /endpoints/0/backend/0)
 async fn post_users_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_USERS_B0).await
+    __rt::backend::call(__ctx, &POST_USERS_B0, &[], ::core::option::Option::None).await
 }
 static GET_USERS_HEADER_NAMES: [__rt::HeaderName; 0usize] = [];
 static GET_USERS_HEADERS: __rt::HeaderAllowList = __rt::HeaderAllowList {
@@ -184,7 +184,7 @@ static GET_USERS_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /users: GET /echo/users (contract /endpoints/1/backend/0)
 async fn get_users_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_USERS_B0).await
+    __rt::backend::call(__ctx, &GET_USERS_B0, &[], ::core::option::Option::None).await
 }
 /// GET /users/{id} (contract /endpoints/2)
 static GET_USERS_ID: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -226,7 +226,7 @@ static GET_USERS_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
 };
 /// Backend 0 of GET /users/{id}: GET /echo/user/{id} (contract /endpoints/2/backend/0)
 async fn get_users_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_USERS_ID_B0).await
+    __rt::backend::call(__ctx, &GET_USERS_ID_B0, &[], ::core::option::Option::None).await
 }
 #[cfg(test)]
 mod __contract_tests {

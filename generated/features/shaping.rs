@@ -251,10 +251,14 @@ static GET_ALLOW_BODY_B0_PROJECTION: __rt::projection::Projection = __rt::projec
 ///
 /// Shaping compiled into the parse (`GET_ALLOW_BODY_B0_PROJECTION`).
 async fn get_allow_body_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call_with(
+    __rt::backend::call(
             __ctx,
             &GET_ALLOW_BODY_B0,
-            |__body| __rt::projection::decode(__body, &GET_ALLOW_BODY_B0_PROJECTION),
+            &[],
+            ::core::option::Option::Some(|__body| __rt::projection::decode(
+                __body,
+                &GET_ALLOW_BODY_B0_PROJECTION,
+            )),
         )
         .await
 }
@@ -308,10 +312,14 @@ static GET_TARGET_BODY_B0_PROJECTION: __rt::projection::Projection = __rt::proje
 ///
 /// Shaping compiled into the parse (`GET_TARGET_BODY_B0_PROJECTION`).
 async fn get_target_body_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call_with(
+    __rt::backend::call(
             __ctx,
             &GET_TARGET_BODY_B0,
-            |__body| __rt::projection::decode(__body, &GET_TARGET_BODY_B0_PROJECTION),
+            &[],
+            ::core::option::Option::Some(|__body| __rt::projection::decode(
+                __body,
+                &GET_TARGET_BODY_B0_PROJECTION,
+            )),
         )
         .await
 }
@@ -381,10 +389,14 @@ static GET_DENY_BODY_B0_PROJECTION: __rt::projection::Projection = __rt::project
 ///
 /// Shaping compiled into the parse (`GET_DENY_BODY_B0_PROJECTION`).
 async fn get_deny_body_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call_with(
+    __rt::backend::call(
             __ctx,
             &GET_DENY_BODY_B0,
-            |__body| __rt::projection::decode(__body, &GET_DENY_BODY_B0_PROJECTION),
+            &[],
+            ::core::option::Option::Some(|__body| __rt::projection::decode(
+                __body,
+                &GET_DENY_BODY_B0_PROJECTION,
+            )),
         )
         .await
 }
@@ -447,10 +459,14 @@ static GET_COLLECTION_BODY_B0_PROJECTION: __rt::projection::Projection = __rt::p
 ///
 /// Shaping compiled into the parse (`GET_COLLECTION_BODY_B0_PROJECTION`).
 async fn get_collection_body_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call_with(
+    __rt::backend::call(
             __ctx,
             &GET_COLLECTION_BODY_B0,
-            |__body| __rt::projection::decode(__body, &GET_COLLECTION_BODY_B0_PROJECTION),
+            &[],
+            ::core::option::Option::Some(|__body| __rt::projection::decode(
+                __body,
+                &GET_COLLECTION_BODY_B0_PROJECTION,
+            )),
         )
         .await
 }
@@ -512,10 +528,14 @@ static GET_SAFEJSON_BODY_B0_PROJECTION: __rt::projection::Projection = __rt::pro
 ///
 /// Shaping compiled into the parse (`GET_SAFEJSON_BODY_B0_PROJECTION`).
 async fn get_safejson_body_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call_with(
+    __rt::backend::call(
             __ctx,
             &GET_SAFEJSON_BODY_B0,
-            |__body| __rt::projection::decode(__body, &GET_SAFEJSON_BODY_B0_PROJECTION),
+            &[],
+            ::core::option::Option::Some(|__body| __rt::projection::decode(
+                __body,
+                &GET_SAFEJSON_BODY_B0_PROJECTION,
+            )),
         )
         .await
 }
@@ -570,10 +590,14 @@ static GET_FLATMAP_BODY_B0_PROJECTION: __rt::projection::Projection = __rt::proj
 ///
 /// Shaping: `target` compiled into the parse (`GET_FLATMAP_BODY_B0_PROJECTION`); `flatmap_filter`, `group` on the generic path: `flatmap_filter` rewrites the whole tree, arrays included.
 async fn get_flatmap_body_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call_with(
+    __rt::backend::call(
             __ctx,
             &GET_FLATMAP_BODY_B0,
-            |__body| __rt::projection::decode(__body, &GET_FLATMAP_BODY_B0_PROJECTION),
+            &[],
+            ::core::option::Option::Some(|__body| __rt::projection::decode(
+                __body,
+                &GET_FLATMAP_BODY_B0_PROJECTION,
+            )),
         )
         .await
         .shape(|__d| {
@@ -658,13 +682,14 @@ static GET_CONCURRENT_BODY_B0_PROJECTION: __rt::projection::Projection = __rt::p
 async fn get_concurrent_body_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
     __rt::backend::concurrent(
             2usize,
-            || __rt::backend::call_with(
+            || __rt::backend::call(
                 __ctx,
                 &GET_CONCURRENT_BODY_B0,
-                |__body| __rt::projection::decode(
+                &[],
+                ::core::option::Option::Some(|__body| __rt::projection::decode(
                     __body,
                     &GET_CONCURRENT_BODY_B0_PROJECTION,
-                ),
+                )),
             ),
         )
         .await
@@ -749,10 +774,14 @@ static GET_SEQUENTIAL_B0_PROJECTION: __rt::projection::Projection = __rt::projec
 ///
 /// Shaping compiled into the parse (`GET_SEQUENTIAL_B0_PROJECTION`).
 async fn get_sequential_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call_with(
+    __rt::backend::call(
             __ctx,
             &GET_SEQUENTIAL_B0,
-            |__body| __rt::projection::decode(__body, &GET_SEQUENTIAL_B0_PROJECTION),
+            &[],
+            ::core::option::Option::Some(|__body| __rt::projection::decode(
+                __body,
+                &GET_SEQUENTIAL_B0_PROJECTION,
+            )),
         )
         .await
 }
@@ -799,11 +828,14 @@ async fn get_sequential_b1(
     __ctx: &__rt::EndpointCtx,
     __seq: &[::core::option::Option<::std::string::String>],
 ) -> __rt::BackendResult {
-    __rt::backend::call_seq_with(
+    __rt::backend::call(
             __ctx,
             &GET_SEQUENTIAL_B1,
             __seq,
-            |__body| __rt::projection::decode(__body, &GET_SEQUENTIAL_B1_PROJECTION),
+            ::core::option::Option::Some(|__body| __rt::projection::decode(
+                __body,
+                &GET_SEQUENTIAL_B1_PROJECTION,
+            )),
         )
         .await
 }
@@ -876,10 +908,14 @@ static GET_MERGE_BODY_B0_PROJECTION: __rt::projection::Projection = __rt::projec
 ///
 /// Shaping compiled into the parse (`GET_MERGE_BODY_B0_PROJECTION`).
 async fn get_merge_body_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call_with(
+    __rt::backend::call(
             __ctx,
             &GET_MERGE_BODY_B0,
-            |__body| __rt::projection::decode(__body, &GET_MERGE_BODY_B0_PROJECTION),
+            &[],
+            ::core::option::Option::Some(|__body| __rt::projection::decode(
+                __body,
+                &GET_MERGE_BODY_B0_PROJECTION,
+            )),
         )
         .await
 }
@@ -910,10 +946,14 @@ static GET_MERGE_BODY_B1_PROJECTION: __rt::projection::Projection = __rt::projec
 ///
 /// Shaping compiled into the parse (`GET_MERGE_BODY_B1_PROJECTION`).
 async fn get_merge_body_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call_with(
+    __rt::backend::call(
             __ctx,
             &GET_MERGE_BODY_B1,
-            |__body| __rt::projection::decode(__body, &GET_MERGE_BODY_B1_PROJECTION),
+            &[],
+            ::core::option::Option::Some(|__body| __rt::projection::decode(
+                __body,
+                &GET_MERGE_BODY_B1_PROJECTION,
+            )),
         )
         .await
 }
@@ -955,10 +995,14 @@ static GET_MERGE_BODY_B2_PROJECTION: __rt::projection::Projection = __rt::projec
 ///
 /// Shaping compiled into the parse (`GET_MERGE_BODY_B2_PROJECTION`).
 async fn get_merge_body_b2(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call_with(
+    __rt::backend::call(
             __ctx,
             &GET_MERGE_BODY_B2,
-            |__body| __rt::projection::decode(__body, &GET_MERGE_BODY_B2_PROJECTION),
+            &[],
+            ::core::option::Option::Some(|__body| __rt::projection::decode(
+                __body,
+                &GET_MERGE_BODY_B2_PROJECTION,
+            )),
         )
         .await
 }

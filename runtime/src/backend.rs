@@ -1,12 +1,13 @@
 //! One backend call: pick a host, build the URL, forward headers/query/body, check the status,
 //! decode the body (spec: responses.md §1, §5; routing-and-forwarding.md §3–§8).
 
+use crate::client;
 use crate::ctx::EndpointCtx;
 use crate::decode::decode;
 use crate::forward;
 use crate::shape::Data;
 use crate::spec::{BackendSpec, Decode, ErrorHandling};
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use http::{HeaderValue, StatusCode};
 use serde_json::Value;
 
@@ -36,92 +37,64 @@ impl BackendError {
     }
 }
 
-/// The outcome of one backend: data (possibly an error-details object) or an error.
+/// The outcome of one backend call.
 #[derive(Debug)]
-pub struct BackendResult {
-    pub data: Option<Data>,
-    /// False for `return_error_details` objects and failures.
-    pub complete: bool,
-    pub error: Option<BackendError>,
+pub enum BackendResult {
+    /// A 200/201 answer, decoded (and shaped).
+    Ok(Data),
+    /// `return_error_details`: the failure as data (`{"error_<alias>": {...}}`); the endpoint
+    /// answer is then incomplete.
+    Details(Data),
+    /// The call failed.
+    Failed(BackendError),
 }
 
 impl BackendResult {
-    fn success(data: Data) -> Self {
-        BackendResult {
-            data: Some(data),
-            complete: true,
-            error: None,
-        }
-    }
-
-    fn failure(error: BackendError) -> Self {
-        BackendResult {
-            data: None,
-            complete: false,
-            error: Some(error),
-        }
-    }
-
     /// Applies the backend's manipulation to successfully decoded data. Error-details objects
     /// and failures are left alone (responses.md §1).
     #[inline]
-    pub fn shape(mut self, f: impl FnOnce(Data) -> Data) -> Self {
-        if self.complete {
-            if let Some(d) = self.data.take() {
-                self.data = Some(f(d));
-            }
+    pub fn shape(self, f: impl FnOnce(Data) -> Data) -> Self {
+        match self {
+            BackendResult::Ok(d) => BackendResult::Ok(f(d)),
+            other => other,
         }
-        self
+    }
+
+    /// A decoded 200/201 answer.
+    pub fn is_ok(&self) -> bool {
+        matches!(self, BackendResult::Ok(_))
+    }
+
+    /// The data, for a success or error details.
+    pub fn data(&self) -> Option<&Data> {
+        match self {
+            BackendResult::Ok(d) | BackendResult::Details(d) => Some(d),
+            BackendResult::Failed(_) => None,
+        }
     }
 }
 
-/// Calls the backend within the endpoint deadline and decodes its answer according to its
-/// `encoding` (the generic path: the whole body becomes a value).
-pub async fn call(ctx: &EndpointCtx, spec: &'static BackendSpec) -> BackendResult {
-    call_with(ctx, spec, |body| decode(spec.decode, body)).await
-}
+/// A specialised decoder of a 200/201 body, passed by generated code when the backend's
+/// shaping is known (`|body| projection::decode(body, &P)`).
+pub type Decoder = fn(&[u8]) -> Result<Data, String>;
 
-/// Like [`call`], with the body of a successful (200/201) answer decoded by `decode_body`
-/// instead: generated code passes a specialised decoder when the backend's shaping is known.
-pub async fn call_with<F>(
-    ctx: &EndpointCtx,
-    spec: &'static BackendSpec,
-    decode_body: F,
-) -> BackendResult
-where
-    F: FnOnce(&[u8]) -> Result<Data, String>,
-{
-    call_seq_with(ctx, spec, &[], decode_body).await
-}
-
-/// A step of a sequential endpoint: `seq` holds the values its url_pattern takes from earlier
-/// steps (`{resp0_id}`), `None` where they could not be resolved.
-pub async fn call_seq(
+/// Calls the backend within the endpoint deadline and decodes its answer with `decoder`, or
+/// by the backend's `encoding` (the whole body, [`decode`]) when it is `None`. `seq` holds the values a sequential step's url_pattern takes from earlier steps
+/// (`{resp0_id}`; `None` where they could not be resolved), empty otherwise.
+pub async fn call(
     ctx: &EndpointCtx,
     spec: &'static BackendSpec,
     seq: &[Option<String>],
+    decoder: Option<Decoder>,
 ) -> BackendResult {
-    call_seq_with(ctx, spec, seq, |body| decode(spec.decode, body)).await
-}
-
-/// [`call_seq`] with a specialised decoder (see [`call_with`]).
-pub async fn call_seq_with<F>(
-    ctx: &EndpointCtx,
-    spec: &'static BackendSpec,
-    seq: &[Option<String>],
-    decode_body: F,
-) -> BackendResult
-where
-    F: FnOnce(&[u8]) -> Result<Data, String>,
-{
-    match tokio::time::timeout_at(ctx.deadline, fetch(ctx, spec, seq, decode_body)).await {
+    match tokio::time::timeout_at(ctx.deadline, fetch(ctx, spec, seq, decoder)).await {
         Ok(r) => r,
-        Err(_) => BackendResult::failure(BackendError::plain("context deadline exceeded")),
+        Err(_) => BackendResult::Failed(BackendError::plain("context deadline exceeded")),
     }
 }
 
-/// `concurrent_calls`: `n` identical calls; the first complete answer wins and the others are
-/// dropped (cancelled). Without a complete answer: the last result received.
+/// `concurrent_calls`: `n` identical calls; the first successful answer wins and the others
+/// are dropped (cancelled). Without one: error details if any arrived, else the last failure.
 pub async fn concurrent<F, Fut>(n: usize, call: F) -> BackendResult
 where
     F: Fn() -> Fut,
@@ -131,48 +104,45 @@ where
     let mut pending: FuturesUnordered<Fut> = (0..n.max(1)).map(|_| call()).collect();
     let mut last = None;
     while let Some(r) = pending.next().await {
-        if r.error.is_none() && r.complete {
+        if r.is_ok() {
             return r;
         }
-        // Data (an incomplete result) is worth more than a later error.
+        // Data (error details) is worth more than a later failure.
         if last
             .as_ref()
-            .is_none_or(|l: &BackendResult| l.data.is_none() || r.data.is_some())
+            .is_none_or(|l: &BackendResult| l.data().is_none() || r.data().is_some())
         {
             last = Some(r);
         }
     }
-    last.unwrap_or_else(|| BackendResult::failure(BackendError::plain("no call was made")))
+    last.unwrap_or_else(|| BackendResult::Failed(BackendError::plain("no call was made")))
 }
 
-async fn fetch<F>(
+async fn fetch(
     ctx: &EndpointCtx,
     spec: &'static BackendSpec,
     seq: &[Option<String>],
-    decode_body: F,
-) -> BackendResult
-where
-    F: FnOnce(&[u8]) -> Result<Data, String>,
-{
+    decoder: Option<Decoder>,
+) -> BackendResult {
     let resp = match send(ctx, spec, seq).await {
         Ok(r) => r,
-        Err(e) => return BackendResult::failure(e),
+        Err(e) => return BackendResult::Failed(e),
     };
-    let status = resp.status();
+    let status = resp.status;
     let success = status == StatusCode::OK || status == StatusCode::CREATED;
     // Only an error text needs the final URL: no allocation on the success path.
     let final_url = if success {
         String::new()
     } else {
-        resp.url().to_string()
+        resp.url.to_string()
     };
-    let content_type = resp.headers().get(http::header::CONTENT_TYPE).cloned();
-    let body = match read_limited(resp).await {
+    let content_type = resp.headers.get(http::header::CONTENT_TYPE).cloned();
+    let body = match resp.bytes(MAX_BACKEND_BODY).await.map_err(plain) {
         Ok(b) => b,
-        Err(e) => return BackendResult::failure(e),
+        Err(e) => return BackendResult::Failed(e),
     };
     if spec.decode == Decode::Discard {
-        return BackendResult::success(Data::new());
+        return BackendResult::Ok(Data::new());
     }
     if !success {
         let message = format!(
@@ -183,23 +153,25 @@ where
             final_url
         );
         return match spec.errors {
-            ErrorHandling::Plain => BackendResult::failure(BackendError::plain(message)),
-            ErrorHandling::ReturnCode => BackendResult::failure(BackendError {
+            ErrorHandling::Plain => BackendResult::Failed(BackendError::plain(message)),
+            ErrorHandling::ReturnCode => BackendResult::Failed(BackendError {
                 message,
                 status: Some(status),
                 body,
                 content_type,
             }),
-            ErrorHandling::Details(alias) => BackendResult {
-                data: Some(error_details(alias, status, &body, content_type.as_ref())),
-                complete: false,
-                error: None,
-            },
+            ErrorHandling::Details(alias) => {
+                BackendResult::Details(error_details(alias, status, &body, content_type.as_ref()))
+            }
         };
     }
-    match decode_body(&body) {
-        Ok(d) => BackendResult::success(d),
-        Err(msg) => BackendResult::failure(BackendError::plain(msg)),
+    let decoded = match decoder {
+        Some(d) => d(&body),
+        None => decode(spec.decode, &body),
+    };
+    match decoded {
+        Ok(d) => BackendResult::Ok(d),
+        Err(msg) => BackendResult::Failed(BackendError::plain(msg)),
     }
 }
 
@@ -208,85 +180,50 @@ pub async fn send(
     ctx: &EndpointCtx,
     spec: &'static BackendSpec,
     seq: &[Option<String>],
-) -> Result<reqwest::Response, BackendError> {
-    let host = match &ctx.state.host_override {
-        Some(h) => h.as_str(),
-        None => ctx.state.resolve_host(
+) -> Result<client::Answer, BackendError> {
+    let base = match &ctx.state.host_override {
+        Some(b) => b.clone(),
+        None => ctx.state.base(
             spec.hosts
                 .pick()
                 .ok_or_else(|| BackendError::plain("no hosts available"))?,
         ),
-    };
+    }
+    .map_err(plain)?;
     let query = match spec.input_query {
         Some(allow) => std::borrow::Cow::Owned(forward::backend_query(&ctx.query, allow)),
         None => std::borrow::Cow::Borrowed(ctx.query.as_str()),
     };
-    let url = spec.url.render_seq(host, &ctx.params, seq, &query);
+    let uri = base
+        .uri(spec.url.render_seq(&base.path, &ctx.params, seq, &query))
+        .map_err(plain)?;
+    let filtered;
     let headers = match spec.input_headers {
-        Some(allow) => forward::backend_headers(&ctx.headers, allow),
-        None => ctx.headers.clone(),
-    };
-    let client = if ctx.body.is_empty() || spec.send_body_on_redirect {
-        &ctx.state.client
-    } else {
-        &ctx.state.client_no_replay
-    };
-    let mut req = client.request(spec.method.clone(), url).headers(headers);
-    let has_body_method = matches!(spec.method.as_str(), "POST" | "PUT" | "PATCH");
-    if !ctx.body.is_empty() || has_body_method {
-        req = req.body(ctx.body.clone());
-    }
-    req.send()
-        .await
-        .map_err(|e| BackendError::plain(client_error_text(&e)))
-}
-
-fn client_error_text(e: &reqwest::Error) -> String {
-    use std::error::Error as _;
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
-
-async fn read_limited(mut resp: reqwest::Response) -> Result<Bytes, BackendError> {
-    if resp.content_length().unwrap_or(0) > MAX_BACKEND_BODY as u64 {
-        return Err(too_large());
-    }
-    // A body that arrives in one chunk is returned without a copy.
-    let mut first: Option<Bytes> = None;
-    let mut buf = BytesMut::new();
-    let mut total = 0usize;
-    loop {
-        match resp.chunk().await {
-            Ok(Some(chunk)) => {
-                total += chunk.len();
-                if total > MAX_BACKEND_BODY {
-                    return Err(too_large());
-                }
-                if first.is_none() && buf.is_empty() {
-                    first = Some(chunk);
-                } else {
-                    if let Some(f) = first.take() {
-                        buf.extend_from_slice(&f);
-                    }
-                    buf.extend_from_slice(&chunk);
-                }
-            }
-            Ok(None) => return Ok(first.unwrap_or_else(|| buf.freeze())),
-            Err(e) => return Err(BackendError::plain(client_error_text(&e))),
+        Some(allow) => {
+            filtered = forward::backend_headers(&ctx.headers, allow);
+            &filtered
         }
-    }
+        None => &ctx.headers,
+    };
+    ctx.state
+        .client
+        .send(client::Request {
+            method: spec.method.clone(),
+            uri,
+            headers,
+            body: ctx.body.clone(),
+            known_length: ctx.length_forwarded
+                && spec
+                    .input_headers
+                    .is_none_or(|a| a.names.contains(&http::header::CONTENT_LENGTH)),
+            replayable: spec.send_body_on_redirect,
+        })
+        .await
+        .map_err(plain)
 }
 
-fn too_large() -> BackendError {
-    BackendError::plain(format!(
-        "backend response body larger than {MAX_BACKEND_BODY} bytes"
-    ))
+fn plain(e: client::ClientError) -> BackendError {
+    BackendError::plain(e.message)
 }
 
 fn wrap(key: &str, v: Value) -> Data {

@@ -1,5 +1,6 @@
 //! Per-request state shared by the backends of one endpoint call.
 
+use crate::client::{Base, ClientError};
 use crate::forward;
 use crate::router;
 use crate::spec::{EndpointSpec, ServiceSpec};
@@ -9,8 +10,9 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use http_body_util::BodyExt;
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::time::Instant;
 
 /// Largest request body the gateway buffers (it is copied to every backend). Larger bodies are
@@ -30,36 +32,92 @@ pub struct BuildIdentity {
     pub release: &'static str,
 }
 
-/// State shared by every request of a gateway: the backend HTTP client and run-time options.
+/// A backend host parsed once, or why it cannot be called.
+pub type ParsedHost = Result<Arc<Base>, ClientError>;
+
+/// State shared by every request of a gateway (one per core): the backend HTTP client, the
+/// parsed backend hosts and run-time options.
 #[derive(Debug)]
 pub struct GatewayState {
-    /// Follows every redirect, replaying the request body on 307/308.
-    pub client: reqwest::Client,
-    /// Does not follow 307/308 (requests with a body, without `send_body_on_redirect`).
-    pub client_no_replay: reqwest::Client,
+    /// The pooled backend client of this core.
+    pub client: crate::client::Client,
     pub service: &'static ServiceSpec,
     pub identity: &'static BuildIdentity,
     /// Replaces every backend host (used by tests generated from the contract).
-    pub host_override: Option<String>,
+    pub host_override: Option<ParsedHost>,
     /// Contract host → replacement host (tests).
-    pub host_map: Vec<(String, String)>,
+    pub host_map: Vec<(String, ParsedHost)>,
+    /// Contract hosts parsed on first use (key: the `&'static str`'s address and length).
+    bases: Mutex<HashMap<(usize, usize), ParsedHost>>,
 }
 
 impl GatewayState {
-    /// The host to call for a contract host, after the test overrides.
-    pub fn resolve_host<'a>(&'a self, host: &'a str) -> &'a str {
-        if let Some(h) = &self.host_override {
-            return h;
+    /// State for `service` with the test overrides parsed once.
+    pub fn new(
+        service: &'static ServiceSpec,
+        identity: &'static BuildIdentity,
+        host_override: Option<&str>,
+        host_map: &[(String, String)],
+    ) -> Self {
+        let parse = |h: &str| Base::parse(h).map(Arc::new);
+        GatewayState {
+            client: crate::client::Client::new(),
+            service,
+            identity,
+            host_override: host_override.map(parse),
+            host_map: host_map
+                .iter()
+                .map(|(from, to)| (from.clone(), parse(to)))
+                .collect(),
+            bases: Mutex::new(HashMap::new()),
         }
-        self.host_map
-            .iter()
-            .find(|(from, _)| from == host)
-            .map_or(host, |(_, to)| to.as_str())
+    }
+
+    /// The parsed host to call for a contract host, after the test overrides.
+    pub fn base(&self, host: &'static str) -> ParsedHost {
+        if let Some(b) = &self.host_override {
+            return b.clone();
+        }
+        if let Some((_, to)) = self.host_map.iter().find(|(from, _)| from == host) {
+            return to.clone();
+        }
+        let key = (host.as_ptr() as usize, host.len());
+        let mut bases = self
+            .bases
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        bases
+            .entry(key)
+            .or_insert_with(|| Base::parse(host).map(Arc::new))
+            .clone()
     }
 }
 
 /// The handle handlers receive as axum state.
 pub type SharedState = Arc<GatewayState>;
+
+/// The client IP of a request (router client-IP options applied), computed once per request:
+/// by the access log when it runs, else when the endpoint call starts.
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub Arc<str>);
+
+impl ClientIp {
+    /// The IP `policy` gives for `req` (its headers and TCP peer).
+    pub fn of(policy: &forward::ClientIpPolicy, req: &axum::extract::Request) -> Self {
+        Self::from_parts(policy, req.headers(), req.extensions())
+    }
+
+    fn from_parts(
+        policy: &forward::ClientIpPolicy,
+        headers: &HeaderMap,
+        extensions: &http::Extensions,
+    ) -> Self {
+        let peer = extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        ClientIp(Arc::from(forward::client_ip_with(policy, headers, peer)))
+    }
+}
 
 /// The original request target, before the router canonicalised the path.
 #[derive(Debug, Clone)]
@@ -81,6 +139,9 @@ pub struct EndpointCtx {
     pub deadline: Instant,
     /// The client's first `Accept` value, kept only for `output_encoding: negotiate`.
     pub accept: Option<http::HeaderValue>,
+    /// The client sent `Content-Length` and the endpoint's `input_headers` pass it: KrakenD
+    /// then knows the body size and sends a `Content-Length` instead of a chunked body.
+    pub length_forwarded: bool,
 }
 
 impl EndpointCtx {
@@ -98,15 +159,16 @@ impl EndpointCtx {
             spec.param_segments,
             state.service.disable_path_decoding,
         )?;
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
-        let client_ip = forward::client_ip_with(state.service.client_ip, &parts.headers, peer);
+        let client_ip = match parts.extensions.get::<ClientIp>() {
+            Some(ip) => ip.clone(),
+            None => {
+                ClientIp::from_parts(state.service.client_ip, &parts.headers, &parts.extensions)
+            }
+        };
         let headers = forward::endpoint_headers(
             &parts.headers,
             spec.input_headers,
-            &client_ip,
+            &client_ip.0,
             state.identity.version,
         );
         let query = forward::query(parts.uri.query(), spec.input_query);
@@ -114,6 +176,10 @@ impl EndpointCtx {
             crate::spec::Output::Negotiate => parts.headers.get(http::header::ACCEPT).cloned(),
             _ => None,
         };
+        let length_forwarded = parts.headers.contains_key(http::header::CONTENT_LENGTH)
+            && spec
+                .input_headers
+                .is_some_and(|a| a.all || a.names.contains(&http::header::CONTENT_LENGTH));
         let body = read_body(body, state.service.read_timeout).await?;
         Ok(EndpointCtx {
             state: state.clone(),
@@ -124,6 +190,7 @@ impl EndpointCtx {
             body,
             deadline: started + spec.backend_timeout,
             accept,
+            length_forwarded,
         })
     }
 

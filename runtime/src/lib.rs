@@ -8,6 +8,7 @@
 
 pub mod backend;
 pub mod builtin_routes;
+pub mod client;
 pub mod ctx;
 pub mod decode;
 pub mod flatmap;

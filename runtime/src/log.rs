@@ -74,6 +74,9 @@ pub fn error(message: &str) {
 /// One access-log line in gin's format (KrakenD's default logger), written to stdout:
 /// `[GIN] 2006/01/02 - 15:04:05 | 200 |   12.345678ms |       10.0.0.1 | GET      "/path?q=1"`.
 /// Times are UTC (the binary carries no time-zone database).
+///
+/// The line is queued for the access-log writer thread ([`AccessLog`]); a request never
+/// waits for stdout, and a line that does not fit in the queue is dropped and counted.
 pub fn access(
     now: std::time::SystemTime,
     status: u16,
@@ -91,8 +94,83 @@ pub fn access(
         method,
         go_quote(path)
     );
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(line.as_bytes());
+    AccessLog::global().push(line);
+}
+
+/// Lines the access-log queue holds before new ones are dropped.
+pub const ACCESS_QUEUE: usize = 8192;
+
+/// A bounded queue of access-log lines and the one thread that writes them to a sink. Pushing
+/// never blocks: when the sink is slower than the traffic and the queue is full, the line is
+/// dropped and counted; the writer reports the count (`access log: N lines dropped`) once it
+/// can write again.
+#[derive(Debug)]
+pub struct AccessLog {
+    tx: std::sync::mpsc::SyncSender<String>,
+    dropped: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl AccessLog {
+    /// The process's access log, writing to stdout.
+    pub fn global() -> &'static AccessLog {
+        static GLOBAL: std::sync::OnceLock<AccessLog> = std::sync::OnceLock::new();
+        GLOBAL.get_or_init(|| AccessLog::new(std::io::stdout(), ACCESS_QUEUE))
+    }
+
+    /// A queue of `capacity` lines written to `sink` by a new thread. Without a thread (the
+    /// system refused one) every line is dropped and counted.
+    pub fn new(sink: impl Write + Send + 'static, capacity: usize) -> AccessLog {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<String>(capacity.max(1));
+        let dropped = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = dropped.clone();
+        let spawned = std::thread::Builder::new()
+            .name("krustd-access-log".to_owned())
+            .spawn(move || write_lines(rx, sink, &counter));
+        if let Err(e) = spawned {
+            log(
+                Level::Error,
+                &format!("access log disabled: cannot start its writer thread: {e}"),
+            );
+        }
+        AccessLog { tx, dropped }
+    }
+
+    /// Queues `line`, or drops and counts it when the queue is full.
+    pub fn push(&self, line: String) {
+        if self.tx.try_send(line).is_err() {
+            self.dropped
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Lines dropped and not reported yet.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// The writer thread: takes every queued line, writes them in one go, flushes, then reports
+/// lines dropped meanwhile. Ends when every sender is gone.
+fn write_lines(
+    rx: std::sync::mpsc::Receiver<String>,
+    sink: impl Write,
+    dropped: &std::sync::atomic::AtomicU64,
+) {
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, sink);
+    while let Ok(first) = rx.recv() {
+        let _ = out.write_all(first.as_bytes());
+        while let Ok(more) = rx.try_recv() {
+            let _ = out.write_all(more.as_bytes());
+        }
+        let lost = dropped.swap(0, std::sync::atomic::Ordering::Relaxed);
+        if lost > 0 {
+            let _ = writeln!(
+                out,
+                "[KRUSTD] WARNING access log: {lost} lines dropped (the output did not keep up)"
+            );
+        }
+        let _ = out.flush();
+    }
 }
 
 /// `2006/01/02 - 15:04:05` in UTC.
@@ -171,5 +249,75 @@ mod tests {
         assert_eq!(go_duration(Duration::from_secs(2)), "2s");
         assert_eq!(go_duration(Duration::from_secs(90)), "1m30s");
         assert_eq!(go_quote("/a?b=\"c\""), "\"/a?b=\\\"c\\\"\"");
+    }
+
+    /// A sink that blocks its writer until `release` is dropped, then records what it got.
+    struct Stalled {
+        release: std::sync::mpsc::Receiver<()>,
+        got: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    }
+
+    impl Write for Stalled {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let _ = self.release.recv();
+            if let Ok(mut g) = self.got.lock() {
+                g.extend_from_slice(buf);
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_stalled_sink_drops_and_counts_lines_without_blocking() {
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = AccessLog::new(
+            Stalled {
+                release: wait,
+                got: got.clone(),
+            },
+            16,
+        );
+        let started = std::time::Instant::now();
+        // 100-byte lines: the writer's 64 KiB buffer takes ~650 of them before it blocks.
+        for i in 0..10_000 {
+            log.push(format!("{i:>99}\n"));
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "pushing must not wait for the sink: {:?}",
+            started.elapsed()
+        );
+        assert!(log.dropped() > 0, "a full queue drops and counts lines");
+        // Unblock the sink: the queued lines and the drop reports are written, and every
+        // line is either written or counted in a report.
+        drop(release);
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let text = String::from_utf8_lossy(&got.lock().map(|g| g.clone()).unwrap_or_default())
+                .into_owned();
+            let written = text
+                .lines()
+                .filter(|l| !l.contains("lines dropped"))
+                .count();
+            let reported: u64 = text
+                .lines()
+                .filter_map(|l| l.strip_prefix("[KRUSTD] WARNING access log: "))
+                .filter_map(|l| l.split(' ').next()?.parse::<u64>().ok())
+                .sum();
+            if written as u64 + reported == 10_000 {
+                assert!(reported > 0);
+                assert!(text.starts_with(&format!("{:>99}\n", 0)), "{text}");
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "written {written} + reported {reported} != 10000"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 }

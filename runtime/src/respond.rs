@@ -51,17 +51,21 @@ pub fn merge<const N: usize>(results: [BackendResult; N]) -> Merged {
 impl Merged {
     /// Adds one more backend result (parallel merge or the next step of a sequence).
     pub fn push(&mut self, r: BackendResult) {
-        if let Some(e) = r.error {
-            self.complete = false;
-            self.errors.push(e);
-            return;
-        }
-        self.complete &= r.complete;
-        if let Some(data) = r.data {
-            match self.data.as_mut() {
-                Some(Value::Object(m)) => m.extend(data),
-                _ => self.data = Some(Value::Object(data)),
+        let data = match r {
+            BackendResult::Ok(d) => d,
+            BackendResult::Details(d) => {
+                self.complete = false;
+                d
             }
+            BackendResult::Failed(e) => {
+                self.complete = false;
+                self.errors.push(e);
+                return;
+            }
+        };
+        match self.data.as_mut() {
+            Some(Value::Object(m)) => m.extend(data),
+            _ => self.data = Some(Value::Object(data)),
         }
     }
 }
@@ -248,7 +252,10 @@ pub fn error_response(ctx: &EndpointCtx, err: BackendError) -> Response {
 }
 
 /// `no-op`: the backend's status, headers and body, streamed without buffering
-/// (responses.md §7).
+/// (responses.md §7). The endpoint deadline covers the whole answer: a body still arriving
+/// when it passes is cut off. Compressed bytes pass through untouched when the client's own
+/// `Accept-Encoding` was forwarded; a gzip answer to the gateway's own `Accept-Encoding` is
+/// decoded, as Go's transport does.
 pub async fn no_op(ctx: &EndpointCtx, spec: &'static BackendSpec) -> Response {
     let sent = tokio::time::timeout_at(ctx.deadline, backend::send(ctx, spec, &[])).await;
     let upstream = match sent {
@@ -258,16 +265,16 @@ pub async fn no_op(ctx: &EndpointCtx, spec: &'static BackendSpec) -> Response {
             return error_response(ctx, BackendError::plain("context deadline exceeded"));
         }
     };
-    let status = upstream.status();
-    let mut headers = http::HeaderMap::with_capacity(upstream.headers().len() + 2);
+    let (status, upstream_headers, body) = upstream.into_stream(ctx.deadline);
+    let mut headers = http::HeaderMap::with_capacity(upstream_headers.len() + 2);
     headers.insert(X_KRAKEND, HeaderValue::from_static(ctx.version_header()));
     headers.insert(X_KRAKEND_COMPLETED, HeaderValue::from_static("false"));
-    for (name, value) in upstream.headers() {
+    for (name, value) in &upstream_headers {
         if !is_hop_by_hop(name) {
             headers.append(name.clone(), value.clone());
         }
     }
-    let mut resp = Response::new(Body::from_stream(upstream.bytes_stream()));
+    let mut resp = Response::new(Body::from_stream(body));
     *resp.status_mut() = status;
     *resp.headers_mut() = headers;
     resp

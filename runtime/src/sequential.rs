@@ -42,8 +42,8 @@ impl Sequence {
 
     /// Records the next step's result. A failure or an incomplete result stops the chain.
     pub fn push(&mut self, r: BackendResult) {
-        self.running = r.error.is_none() && r.complete;
-        self.steps.push(r.data.clone());
+        self.running = r.is_ok();
+        self.steps.push(r.data().cloned());
         self.merged.push(r);
     }
 
@@ -96,19 +96,11 @@ mod tests {
     use crate::backend::BackendError;
 
     fn ok(v: Value) -> BackendResult {
-        BackendResult {
-            data: v.as_object().cloned(),
-            complete: true,
-            error: None,
-        }
+        BackendResult::Ok(v.as_object().cloned().unwrap_or_default())
     }
 
     fn failed() -> BackendResult {
-        BackendResult {
-            data: None,
-            complete: false,
-            error: Some(BackendError::plain("boom")),
-        }
+        BackendResult::Failed(BackendError::plain("boom"))
     }
 
     #[test]

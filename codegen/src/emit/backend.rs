@@ -131,12 +131,16 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
     let projected = crate::projection::emit(b);
     // One call; a step of a sequence passes the values it takes from earlier steps.
     let sequenced = !b.seq_refs.is_empty();
-    let one_call = match (sequenced, &projected.decoder) {
-        (true, None) => quote! { __rt::backend::call_seq(__ctx, &#spec, __seq) },
-        (false, None) => quote! { __rt::backend::call(__ctx, &#spec) },
-        (true, Some(d)) => quote! { __rt::backend::call_seq_with(__ctx, &#spec, __seq, #d) },
-        (false, Some(d)) => quote! { __rt::backend::call_with(__ctx, &#spec, #d) },
+    let seq = if sequenced {
+        quote! { __seq }
+    } else {
+        quote! { &[] }
     };
+    let decoder = match &projected.decoder {
+        Some(d) => quote! { ::core::option::Option::Some(#d) },
+        None => quote! { ::core::option::Option::None },
+    };
+    let one_call = quote! { __rt::backend::call(__ctx, &#spec, #seq, #decoder) };
     let calls = if e.concurrent_calls > 1 {
         let n = e.concurrent_calls;
         quote! { __rt::backend::concurrent(#n, || #one_call).await }

@@ -1,0 +1,407 @@
+//! The backend HTTP client: hyper-util's pooled client behind one small API, behaving on the
+//! wire as KrakenD's Go `net/http` client (spec: routing-and-forwarding.md §3, §8).
+//!
+//! - Hosts are parsed once ([`Base`]); a call joins a parsed base with the path and query the
+//!   URL template rendered, without parsing a whole URL.
+//! - Headers are the caller's, plus what Go's transport adds: `User-Agent: Go-http-client/1.1`
+//!   when none is given, `Accept-Encoding: gzip` when no `Accept-Encoding` or `Range` is given
+//!   and the method is not HEAD (a gzip answer is then decoded and loses its
+//!   `Content-Encoding`/`Content-Length`), `Content-Length` or chunked framing as Go writes
+//!   them. Header names go out in canonical case (`X-User-Id`).
+//! - Redirects are followed as Go's client does: at most 10, 301/302/303 turn other methods
+//!   into a GET without body, 307/308 keep method and body (only when the body may be resent),
+//!   `Referer` is added, credentials are dropped when the host changes.
+
+mod body;
+mod connect;
+pub mod tls;
+
+pub use body::OutBody;
+
+use bytes::Bytes;
+use http::header::{
+    HeaderName, HeaderValue, ACCEPT_ENCODING, AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH,
+    COOKIE, LOCATION, RANGE, REFERER, TRANSFER_ENCODING, USER_AGENT, WWW_AUTHENTICATE,
+};
+use http::uri::{Authority, PathAndQuery, Scheme};
+use http::{HeaderMap, Method, StatusCode, Uri};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::Client as Pool;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+
+/// Requests sent (the first and the redirected ones) before Go's client gives up.
+const MAX_REDIRECTS: usize = 10;
+const GO_USER_AGENT: HeaderValue = HeaderValue::from_static("Go-http-client/1.1");
+const GZIP: HeaderValue = HeaderValue::from_static("gzip");
+const COOKIE2: HeaderName = HeaderName::from_static("cookie2");
+
+/// Why a backend request failed, in Go's wording where it matters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientError {
+    pub message: String,
+}
+
+impl ClientError {
+    pub fn new(message: impl Into<String>) -> Self {
+        ClientError {
+            message: message.into(),
+        }
+    }
+
+    fn too_large(limit: usize) -> Self {
+        ClientError::new(format!("backend response body larger than {limit} bytes"))
+    }
+
+    fn from_hyper(e: &(dyn std::error::Error + 'static)) -> Self {
+        ClientError::new(error_chain(e))
+    }
+}
+
+impl std::fmt::Display for ClientError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// An error and its sources, `: `-joined, without hyper-util's bare wrapper texts.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        let text = err.to_string();
+        if !text.starts_with("client error (") && !parts.contains(&text) {
+            parts.push(text);
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
+}
+
+/// A backend host (`http://users:8080`, `https://api/v1`), parsed once: scheme, authority and
+/// a base path (no trailing `/`) that the url_pattern path is appended to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Base {
+    pub scheme: Scheme,
+    pub authority: Authority,
+    pub path: String,
+}
+
+impl Base {
+    /// Parses a contract host. A host without a scheme is `http://`, as KrakenD's host
+    /// sanitising makes it.
+    pub fn parse(host: &str) -> Result<Base, ClientError> {
+        let with_scheme = if host.contains("://") {
+            host.to_owned()
+        } else {
+            format!("http://{host}")
+        };
+        let uri: Uri = with_scheme
+            .parse()
+            .map_err(|e| ClientError::new(format!("invalid backend host {host:?}: {e}")))?;
+        let parts = uri.into_parts();
+        let (Some(scheme), Some(authority)) = (parts.scheme, parts.authority) else {
+            return Err(ClientError::new(format!(
+                "invalid backend host {host:?}: no scheme or authority"
+            )));
+        };
+        if scheme != Scheme::HTTP && scheme != Scheme::HTTPS {
+            return Err(ClientError::new(format!(
+                "unsupported protocol scheme {:?}",
+                scheme.as_str()
+            )));
+        }
+        let path = parts
+            .path_and_query
+            .map(|p| p.path().trim_end_matches('/').to_owned())
+            .unwrap_or_default();
+        Ok(Base {
+            scheme,
+            authority,
+            path,
+        })
+    }
+
+    /// This base with `path_and_query` (rendered after [`Base::path`]).
+    pub fn uri(&self, path_and_query: String) -> Result<Uri, ClientError> {
+        let pq = PathAndQuery::from_maybe_shared(Bytes::from(path_and_query))
+            .map_err(|e| ClientError::new(format!("invalid backend URL: {e}")))?;
+        Uri::builder()
+            .scheme(self.scheme.clone())
+            .authority(self.authority.clone())
+            .path_and_query(pq)
+            .build()
+            .map_err(|e| ClientError::new(format!("invalid backend URL: {e}")))
+    }
+}
+
+/// One backend request.
+#[derive(Debug)]
+pub struct Request<'a> {
+    pub method: Method,
+    pub uri: Uri,
+    /// The headers the gateway forwards (the client adds Go's transport headers).
+    pub headers: &'a HeaderMap,
+    pub body: Bytes,
+    /// The client's `Content-Length` was forwarded: the body goes with a `Content-Length`
+    /// (else chunked, as Go sends a body of unknown size).
+    pub known_length: bool,
+    /// `send_body_on_redirect`: the body is buffered for a resend, so its length is known
+    /// (Content-Length) and a 307/308 is followed with it.
+    pub replayable: bool,
+}
+
+/// A backend answer whose body has not been read yet.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    /// The URL that gave this answer (after redirects).
+    pub url: Uri,
+    body: Incoming,
+    /// The client asked for gzip and got it: the body is decoded on reading.
+    gzip: bool,
+}
+
+impl Answer {
+    /// The whole body, at most `limit` bytes after decoding.
+    pub async fn bytes(self, limit: usize) -> Result<Bytes, ClientError> {
+        body::read(self.body, self.gzip, limit).await
+    }
+
+    /// Status, headers and the body as a stream that fails past `deadline`.
+    pub fn into_stream(
+        self,
+        deadline: tokio::time::Instant,
+    ) -> (
+        StatusCode,
+        HeaderMap,
+        impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send,
+    ) {
+        (
+            self.status,
+            self.headers,
+            body::stream(self.body, self.gzip, deadline),
+        )
+    }
+}
+
+/// The pooled backend client of one core.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pool: Pool<connect::Connector, OutBody>,
+}
+
+impl Default for Client {
+    fn default() -> Self {
+        Client::new()
+    }
+}
+
+impl Client {
+    /// Keep-alive pool (250 idle connections per host, 90 s idle, as KrakenD's transport),
+    /// HTTP/1.1, canonical header case on the wire.
+    pub fn new() -> Self {
+        let pool = Pool::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(250)
+            .pool_idle_timeout(std::time::Duration::from_secs(90))
+            .pool_timer(TokioTimer::new())
+            .http1_title_case_headers(true)
+            .build(connect::Connector::new());
+        Client { pool }
+    }
+
+    /// Sends `req`, following redirects as Go does.
+    pub async fn send(&self, req: Request<'_>) -> Result<Answer, ClientError> {
+        let mut method = req.method;
+        // Go names the original method in every error of the call.
+        let first_method = method.clone();
+        let mut uri = req.uri;
+        let mut body = req.body;
+        let mut referer: Option<HeaderValue> = None;
+        let mut strip_credentials = false;
+        let first_host = uri.host().map(str::to_ascii_lowercase).unwrap_or_default();
+        let mut redirects = 0;
+        loop {
+            let mut headers = HeaderMap::with_capacity(req.headers.len() + 3);
+            for (name, value) in req.headers {
+                // Go writes Content-Length/Transfer-Encoding from the body, not the map.
+                if name == CONTENT_LENGTH || name == TRANSFER_ENCODING {
+                    continue;
+                }
+                if strip_credentials && is_credential(name) {
+                    continue;
+                }
+                headers.append(name.clone(), value.clone());
+            }
+            if !headers.contains_key(USER_AGENT) {
+                headers.insert(USER_AGENT, GO_USER_AGENT);
+            }
+            if let Some(r) = &referer {
+                if !headers.contains_key(REFERER) {
+                    headers.insert(REFERER, r.clone());
+                }
+            }
+            let exact = req.replayable || req.known_length;
+            if body.is_empty() {
+                if matches!(method.as_str(), "POST" | "PUT" | "PATCH") {
+                    headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+                }
+            } else if exact {
+                headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+            }
+            let gzip = method != Method::HEAD
+                && headers
+                    .get(ACCEPT_ENCODING)
+                    .is_none_or(|v| v.as_bytes().is_empty())
+                && !headers.contains_key(RANGE);
+            if gzip {
+                headers.insert(ACCEPT_ENCODING, GZIP);
+            }
+
+            let mut out = http::Request::new(OutBody::new(body.clone(), exact));
+            *out.method_mut() = method.clone();
+            *out.uri_mut() = uri.clone();
+            *out.headers_mut() = headers;
+            let resp =
+                self.pool.request(out).await.map_err(|e| {
+                    ClientError::new(url_error(&first_method, &uri, &error_chain(&e)))
+                })?;
+
+            let status = resp.status();
+            let follow = match status.as_u16() {
+                301..=303 => {
+                    if method != Method::GET && method != Method::HEAD {
+                        method = Method::GET;
+                    }
+                    body = Bytes::new();
+                    true
+                }
+                307 | 308 => body.is_empty() || req.replayable,
+                _ => false,
+            };
+            let location = resp.headers().get(LOCATION).cloned();
+            let (Some(location), true) = (location, follow) else {
+                let (parts, incoming) = resp.into_parts();
+                let mut headers = parts.headers;
+                let decoded = gzip
+                    && headers
+                        .get(CONTENT_ENCODING)
+                        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
+                if decoded {
+                    headers.remove(CONTENT_ENCODING);
+                    headers.remove(CONTENT_LENGTH);
+                }
+                return Ok(Answer {
+                    status,
+                    headers,
+                    url: uri,
+                    body: incoming,
+                    gzip: decoded,
+                });
+            };
+            let next = resolve(&uri, &location).map_err(|e| {
+                ClientError::new(url_error(
+                    &first_method,
+                    &uri,
+                    &format!(
+                        "failed to parse Location header {:?}: {e}",
+                        String::from_utf8_lossy(location.as_bytes())
+                    ),
+                ))
+            })?;
+            // Go checks before each follow-up request that fewer than 10 were sent.
+            redirects += 1;
+            if redirects >= MAX_REDIRECTS {
+                return Err(ClientError::new(url_error(
+                    &first_method,
+                    &next,
+                    "stopped after 10 redirects",
+                )));
+            }
+            // Referer: the previous URL, unless going from https to http.
+            referer =
+                if uri.scheme() == Some(&Scheme::HTTPS) && next.scheme() != Some(&Scheme::HTTPS) {
+                    None
+                } else {
+                    HeaderValue::from_str(&uri.to_string()).ok()
+                };
+            let next_host = next.host().map(str::to_ascii_lowercase).unwrap_or_default();
+            strip_credentials = !same_or_subdomain(&next_host, &first_host);
+            uri = next;
+        }
+    }
+}
+
+/// Go's `url.Error` text: `Get "http://host/path": <cause>`.
+fn url_error(method: &Method, uri: &Uri, cause: &str) -> String {
+    let m = method.as_str();
+    let op = match m.split_at_checked(1) {
+        Some((first, rest)) => format!("{first}{}", rest.to_ascii_lowercase()),
+        None => m.to_owned(),
+    };
+    format!("{op} {:?}: {cause}", uri.to_string())
+}
+
+fn is_credential(name: &HeaderName) -> bool {
+    name == AUTHORIZATION || name == WWW_AUTHENTICATE || name == COOKIE || name == COOKIE2
+}
+
+/// Go's rule for keeping credentials on a redirect: the same host or one of its subdomains.
+fn same_or_subdomain(dest: &str, initial: &str) -> bool {
+    dest == initial
+        || dest
+            .strip_suffix(initial)
+            .is_some_and(|prefix| prefix.ends_with('.'))
+}
+
+/// A Location resolved against the URL that answered it.
+fn resolve(base: &Uri, location: &HeaderValue) -> Result<Uri, String> {
+    let text = location.to_str().map_err(|e| e.to_string())?;
+    let base = url::Url::parse(&base.to_string()).map_err(|e| e.to_string())?;
+    let next = base.join(text).map_err(|e| e.to_string())?;
+    match next.scheme() {
+        "http" | "https" => {}
+        other => return Err(format!("unsupported protocol scheme {other:?}")),
+    }
+    let mut s: String = next.into();
+    if let Some(i) = s.find('#') {
+        s.truncate(i);
+    }
+    s.parse::<Uri>().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn bases_parse_once() {
+        let b = Base::parse("http://users:8080/").unwrap();
+        assert_eq!(b.authority.as_str(), "users:8080");
+        assert_eq!(b.path, "");
+        let b = Base::parse("https://api.example.com/v1/").unwrap();
+        assert_eq!(b.scheme, Scheme::HTTPS);
+        assert_eq!(b.path, "/v1");
+        assert_eq!(
+            b.uri("/v1/x?a=1".to_owned()).unwrap().to_string(),
+            "https://api.example.com/v1/x?a=1"
+        );
+        assert_eq!(Base::parse("plain:81").unwrap().scheme, Scheme::HTTP);
+        assert!(Base::parse("ftp://x").is_err());
+    }
+
+    #[test]
+    fn go_texts_and_rules() {
+        let u: Uri = "http://a/b".parse().unwrap();
+        assert_eq!(
+            url_error(&Method::GET, &u, "boom"),
+            "Get \"http://a/b\": boom"
+        );
+        assert!(same_or_subdomain("api.a.com", "a.com"));
+        assert!(same_or_subdomain("a.com", "a.com"));
+        assert!(!same_or_subdomain("bada.com", "a.com"));
+        let next = resolve(&u, &HeaderValue::from_static("../c?x=1#f")).unwrap();
+        assert_eq!(next.to_string(), "http://a/c?x=1");
+    }
+}

@@ -1,0 +1,62 @@
+//! Assembling a generated gateway into an axum `Router`: its endpoints, the router's own
+//! routes (health, debug, echo), the fallback and the middleware layers.
+
+use super::{middleware, routes, Gateway, Options};
+use crate::ctx::{GatewayState, SharedState};
+use axum::routing::{any, get};
+use axum::Router;
+use std::sync::Arc;
+
+/// The gateway `G` as an axum router, with default options.
+pub fn router<G: Gateway>() -> Router {
+    router_with::<G>(Options::default())
+}
+
+/// The gateway `G` as an axum router.
+pub fn router_with<G: Gateway>(options: Options) -> Router {
+    if let Err(e) = crate::client::tls::config() {
+        crate::log::error(&format!("https backends cannot be called: {e}"));
+    }
+    let state = Arc::new(GatewayState::new(
+        G::SERVICE,
+        G::IDENTITY,
+        options.host_override.as_deref(),
+        &options.host_map,
+    ));
+    let mut inner: Router<SharedState> = G::endpoints(Router::new());
+    if let Some(path) = G::SERVICE.health_path {
+        inner = inner.route(
+            path,
+            get(crate::builtin_routes::health)
+                .head(routes::not_matched::<G>)
+                .fallback(routes::not_matched::<G>),
+        );
+    }
+    let (debug, echo) = (
+        G::SERVICE.debug_endpoint || options.debug,
+        G::SERVICE.echo_endpoint,
+    );
+    if debug {
+        inner = inner
+            .route("/__debug/", any(crate::builtin_routes::debug))
+            .route("/__debug/{*rest}", any(crate::builtin_routes::debug));
+    }
+    if echo {
+        inner = inner
+            .route("/__echo/", any(crate::builtin_routes::echo))
+            .route("/__echo/{*rest}", any(crate::builtin_routes::echo));
+    }
+    let builtin = crate::builtin_routes::enabled(debug, echo);
+    let inner = inner
+        .fallback(move |req: axum::extract::Request| async move {
+            routes::not_matched_with::<G>(builtin, req)
+        })
+        .with_state(state);
+    let outer = Router::new()
+        .fallback_service(inner)
+        .layer(axum::middleware::from_fn(middleware::canonicalize::<G>));
+    match G::SERVICE.access_log {
+        Some(_) => outer.layer(axum::middleware::from_fn(middleware::access_log::<G>)),
+        None => outer,
+    }
+}

@@ -1,0 +1,36 @@
+//! A generated gateway as an axum `Router`: what codegen emits ([`Gateway`]), the run-time
+//! [`Options`], and the parts: [`assembly`] (routes and layers), [`middleware`] (path
+//! canonicalisation, access log) and [`routes`] (handlers of the router's own answers).
+
+mod assembly;
+mod middleware;
+mod routes;
+
+pub use assembly::{router, router_with};
+pub use routes::{auto_options, not_matched};
+
+use crate::ctx::{BuildIdentity, SharedState};
+use crate::router::RouteTable;
+use crate::spec::ServiceSpec;
+use axum::Router;
+
+/// What codegen emits for a contract: its static facts and its routes.
+pub trait Gateway: 'static {
+    const SERVICE: &'static ServiceSpec;
+    const IDENTITY: &'static BuildIdentity;
+    const ROUTES: &'static RouteTable;
+    /// Adds the contract's endpoints to `router`.
+    fn endpoints(router: Router<SharedState>) -> Router<SharedState>;
+}
+
+/// Run-time choices that are not part of the contract.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Serve `/__debug/` even if the contract does not enable it (`krustd -d`).
+    pub debug: bool,
+    /// Send every backend call to this host instead (tests generated from the contract).
+    pub host_override: Option<String>,
+    /// Replace these contract hosts (`http://users`) by others (`http://127.0.0.1:4321`):
+    /// for tests that point a contract at mock backends.
+    pub host_map: Vec<(String, String)>,
+}
