@@ -3,6 +3,7 @@
 
 use crate::diag::{Diagnostics, Report, Source};
 use crate::emit::{self, EmitOptions};
+use crate::plan::PlanOptions;
 use crate::{check, model, plan};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -194,6 +195,13 @@ impl Builder {
 
     /// Contract text → pretty-printed gateway code. Pure: no files, no environment.
     pub fn generate(&self, source: Source) -> Result<Generated, Report> {
+        self.run(source).map_err(|f| match f {
+            Failure::Contract(r) => r,
+            Failure::Internal { report, .. } => report,
+        })
+    }
+
+    fn run(&self, source: Source) -> Result<Generated, Failure> {
         let sha = hex_sha256(source.text.as_bytes());
         let source = Arc::new(source);
         let mut d = Diagnostics::new(source.clone());
@@ -213,15 +221,15 @@ impl Builder {
         if let Some(s) = &service {
             check::run(&mut d, s);
         }
-        let warnings = d.finish()?;
+        let warnings = d.finish().map_err(Failure::Contract)?;
         let Some(service) = service else {
-            return Err(warnings);
+            return Err(Failure::Contract(warnings));
         };
         let release = self.release.as_deref().unwrap_or("unknown");
-        let mut plan = plan::lower(&service, &sha, VERSION, release);
-        if !self.compiled_shaping {
-            crate::projection::disable(&mut plan);
-        }
+        let options = PlanOptions {
+            compiled_shaping: self.compiled_shaping,
+        };
+        let plan = plan::lower(&service, &sha, VERSION, release, options);
         let tokens = emit::gateway(
             &plan,
             EmitOptions {
@@ -232,7 +240,12 @@ impl Builder {
             Ok(file) => prettyplease::unparse(&file),
             Err(e) => {
                 // A Krustd bug, not a contract error: keep the raw tokens to debug it.
-                return Err(internal_report(&source, &e.to_string(), tokens.to_string()));
+                let message = format!("generated code does not parse: {e}");
+                return Err(Failure::Internal {
+                    report: internal_report(&source, &message),
+                    message,
+                    tokens: tokens.to_string(),
+                });
             }
         };
         let header = format!(
@@ -269,18 +282,15 @@ impl Builder {
             .clone()
             .or_else(|| std::env::var_os("OUT_DIR").map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("."));
-        let generated = match self.generate(source) {
+        let generated = match self.run(source) {
             Ok(g) => g,
-            Err(report) => {
-                if report
-                    .items
-                    .iter()
-                    .any(|d| d.message.starts_with("internal error"))
-                {
-                    let dump = out_dir.join("gateway.tokens.txt");
-                    let _ = std::fs::write(&dump, report.to_string());
-                }
-                return Err(CompileError::Contract(report));
+            Err(Failure::Contract(report)) => return Err(CompileError::Contract(report)),
+            Err(Failure::Internal {
+                message, tokens, ..
+            }) => {
+                let dump = out_dir.join("gateway.tokens.txt");
+                let dump = std::fs::write(&dump, tokens).is_ok().then_some(dump);
+                return Err(CompileError::Internal { message, dump });
             }
         };
         let target = out_dir.join("gateway.rs");
@@ -310,12 +320,26 @@ impl Builder {
     }
 }
 
-fn internal_report(source: &Arc<Source>, message: &str, tokens: String) -> Report {
+/// Why `run` failed.
+enum Failure {
+    Contract(Report),
+    /// Generated tokens did not parse: a Krustd bug. `report` says so for `generate`'s callers.
+    Internal {
+        report: Report,
+        message: String,
+        tokens: String,
+    },
+}
+
+fn internal_report(source: &Arc<Source>, message: &str) -> Report {
     let mut d = Diagnostics::new(source.clone());
     d.error(
         "",
-        format!("internal error: generated code does not parse: {message}"),
-        Some(format!("please report this Krustd bug; tokens: {tokens}")),
+        format!("internal error: {message}"),
+        Some(
+            "please report this Krustd bug (`krustd-contract generate` shows the contract's code)"
+                .to_owned(),
+        ),
     );
     match d.finish() {
         Ok(r) | Err(r) => r,

@@ -1,7 +1,8 @@
 //! One backend: its spec and the function that calls it and shapes its data.
 
-use super::{endpoint::allow_lists, ident, method};
-use crate::path::UrlPiece;
+use super::{endpoint::allow_lists, method};
+use crate::naming as ident;
+use crate::plan::UrlPiece;
 use crate::plan::{Backend, Decode, Endpoint, ErrorHandling, FlatOp, ShapeStep};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -128,7 +129,7 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
         return spec_item;
     }
     // Shaping compiled into the parse where the projection can express it (`projection`).
-    let projected = crate::projection::emit(b);
+    let projected = super::projection::emit(b);
     // One call; a step of a sequence passes the values it takes from earlier steps.
     let sequenced = !b.seq_refs.is_empty();
     let one_call = match (sequenced, &projected.decoder) {

@@ -1,6 +1,7 @@
 //! One endpoint: its spec and its handler.
 
-use super::{backend, duration, ident};
+use super::{backend, duration};
+use crate::naming as ident;
 use crate::plan::{AllowList, Endpoint, Output};
 use proc_macro2::TokenStream;
 use quote::quote;

@@ -6,7 +6,7 @@
 
 pub(crate) mod backend;
 mod endpoint;
-pub mod ident;
+mod projection;
 mod service;
 mod tests;
 
@@ -76,6 +76,6 @@ pub(crate) fn method(m: &str) -> TokenStream {
         "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "CONNECT", "TRACE",
     ];
     let m = if known.contains(&m) { m } else { "GET" };
-    let id = ident::fn_ident(m);
+    let id = crate::naming::fn_ident(m);
     quote! { __rt::Method::#id }
 }

@@ -1,6 +1,7 @@
 //! The service: its settings, build identity, route table and the `Gateway` impl.
 
-use super::{ident, opt_duration, opt_str};
+use super::{opt_duration, opt_str};
+use crate::naming as ident;
 use crate::plan::Plan;
 use proc_macro2::TokenStream;
 use quote::quote;
