@@ -309,7 +309,7 @@ static GET_SEQ_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/users/"), __rt::UrlPart::Param(0usize)],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -346,7 +346,7 @@ static GET_SEQ_ID_B1: __rt::BackendSpec = __rt::BackendSpec {
             ],
         ),
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -402,7 +402,7 @@ static GET_SEQ_FIRST_FAILS_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/status/418")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -421,7 +421,7 @@ static GET_SEQ_FIRST_FAILS_B1: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/a")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -474,7 +474,7 @@ static GET_SEQ_LATER_FAILS_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/a")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -497,7 +497,7 @@ static GET_SEQ_LATER_FAILS_B1: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/status/500")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -520,7 +520,7 @@ static GET_SEQ_LATER_FAILS_B2: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/count/seq")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -571,7 +571,7 @@ static GET_SEQ_MISSING_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/a")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -600,7 +600,7 @@ static GET_SEQ_MISSING_B1: __rt::BackendSpec = __rt::BackendSpec {
         ],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -619,10 +619,13 @@ async fn get_seq_missing_b1(
         .await
         .shape(|__d| { __rt::shape::group(__d, "second") })
 }
-static GET_STATIC_ERRORED_STATIC: __rt::StaticData = __rt::StaticData::new(
-    __rt::StaticStrategy::Errored,
-    "{\"fallback\":true,\"n\":1}",
-);
+static GET_STATIC_ERRORED_STATIC: __rt::StaticData = __rt::StaticData {
+    strategy: __rt::StaticStrategy::Errored,
+    data: &[
+        ("fallback", __rt::respond::StaticValue::Bool(true)),
+        ("n", __rt::respond::StaticValue::Number("1")),
+    ],
+};
 /// GET /static/errored (contract /endpoints/4)
 static GET_STATIC_ERRORED: __rt::EndpointSpec = __rt::EndpointSpec {
     name: "GET /static/errored",
@@ -657,7 +660,7 @@ static GET_STATIC_ERRORED_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/status/500")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -669,10 +672,13 @@ static GET_STATIC_ERRORED_B0: __rt::BackendSpec = __rt::BackendSpec {
 async fn get_static_errored_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
     __rt::backend::call(__ctx, &GET_STATIC_ERRORED_B0).await
 }
-static GET_STATIC_ALWAYS_STATIC: __rt::StaticData = __rt::StaticData::new(
-    __rt::StaticStrategy::Always,
-    "{\"a\":\"overwritten\",\"extra\":\"x\"}",
-);
+static GET_STATIC_ALWAYS_STATIC: __rt::StaticData = __rt::StaticData {
+    strategy: __rt::StaticStrategy::Always,
+    data: &[
+        ("a", __rt::respond::StaticValue::String("overwritten")),
+        ("extra", __rt::respond::StaticValue::String("x")),
+    ],
+};
 /// GET /static/always (contract /endpoints/5)
 static GET_STATIC_ALWAYS: __rt::EndpointSpec = __rt::EndpointSpec {
     name: "GET /static/always",
@@ -706,7 +712,7 @@ static GET_STATIC_ALWAYS_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/a")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -718,10 +724,10 @@ static GET_STATIC_ALWAYS_B0: __rt::BackendSpec = __rt::BackendSpec {
 async fn get_static_always_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
     __rt::backend::call(__ctx, &GET_STATIC_ALWAYS_B0).await
 }
-static GET_STATIC_SUCCESS_ON_FAILURE_STATIC: __rt::StaticData = __rt::StaticData::new(
-    __rt::StaticStrategy::Success,
-    "{\"extra\":\"x\"}",
-);
+static GET_STATIC_SUCCESS_ON_FAILURE_STATIC: __rt::StaticData = __rt::StaticData {
+    strategy: __rt::StaticStrategy::Success,
+    data: &[("extra", __rt::respond::StaticValue::String("x"))],
+};
 /// GET /static/success-on-failure (contract /endpoints/6)
 static GET_STATIC_SUCCESS_ON_FAILURE: __rt::EndpointSpec = __rt::EndpointSpec {
     name: "GET /static/success-on-failure",
@@ -760,7 +766,7 @@ static GET_STATIC_SUCCESS_ON_FAILURE_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/status/500")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -774,10 +780,10 @@ async fn get_static_success_on_failure_b0(
 ) -> __rt::BackendResult {
     __rt::backend::call(__ctx, &GET_STATIC_SUCCESS_ON_FAILURE_B0).await
 }
-static GET_STATIC_INCOMPLETE_STATIC: __rt::StaticData = __rt::StaticData::new(
-    __rt::StaticStrategy::Incomplete,
-    "{\"extra\":\"x\"}",
-);
+static GET_STATIC_INCOMPLETE_STATIC: __rt::StaticData = __rt::StaticData {
+    strategy: __rt::StaticStrategy::Incomplete,
+    data: &[("extra", __rt::respond::StaticValue::String("x"))],
+};
 /// GET /static/incomplete (contract /endpoints/7)
 static GET_STATIC_INCOMPLETE: __rt::EndpointSpec = __rt::EndpointSpec {
     name: "GET /static/incomplete",
@@ -814,7 +820,7 @@ static GET_STATIC_INCOMPLETE_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/a")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -837,7 +843,7 @@ static GET_STATIC_INCOMPLETE_B1: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/status/500")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -883,7 +889,7 @@ static GET_CONCURRENT_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/count/concurrent")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -928,7 +934,7 @@ static GET_FLATMAP_BACKEND_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/collection")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -1008,7 +1014,7 @@ static GET_FLATMAP_ENDPOINT_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/a")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -1031,7 +1037,7 @@ static GET_FLATMAP_ENDPOINT_B1: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/b")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -1078,7 +1084,7 @@ static GET_REDIRECT_GET_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/redirect/301")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -1122,7 +1128,7 @@ static POST_REDIRECT_POST_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/redirect/307")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::POST,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -1170,7 +1176,7 @@ static POST_REDIRECT_POST_REPLAYED_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/redirect/307")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::POST,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -1216,7 +1222,7 @@ static POST_LIMITS_UPLOAD_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/echo/upload")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::POST,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -1258,7 +1264,7 @@ static GET_LIMITS_HUGE_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/huge")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -1270,10 +1276,10 @@ static GET_LIMITS_HUGE_B0: __rt::BackendSpec = __rt::BackendSpec {
 async fn get_limits_huge_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
     __rt::backend::call(__ctx, &GET_LIMITS_HUGE_B0).await
 }
-static GET_STATIC_COMPLETE_STATIC: __rt::StaticData = __rt::StaticData::new(
-    __rt::StaticStrategy::Complete,
-    "{\"extra\":\"x\"}",
-);
+static GET_STATIC_COMPLETE_STATIC: __rt::StaticData = __rt::StaticData {
+    strategy: __rt::StaticStrategy::Complete,
+    data: &[("extra", __rt::respond::StaticValue::String("x"))],
+};
 /// GET /static/complete (contract /endpoints/16)
 static GET_STATIC_COMPLETE: __rt::EndpointSpec = __rt::EndpointSpec {
     name: "GET /static/complete",
@@ -1310,7 +1316,7 @@ static GET_STATIC_COMPLETE_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/a")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -1333,7 +1339,7 @@ static GET_STATIC_COMPLETE_B1: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/status/500")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -1380,7 +1386,7 @@ static GET_REDIRECT_LOOP_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/redirect/loop")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,

@@ -109,13 +109,27 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
     let (lists, headers, query_allow) =
         allow_lists(&b.ident, b.input_headers.as_ref(), b.input_query.as_ref());
     let send_body_on_redirect = b.send_body_on_redirect;
+    // The round-robin cursor is the spec's one mutable part: a `static` of its own, and only
+    // when there is something to rotate.
+    let (cursor_item, cursor) = if b.hosts.len() > 1 {
+        let id = ident::static_ident(&b.ident, "_NEXT_HOST");
+        (
+            quote! {
+                static #id: ::std::sync::atomic::AtomicUsize = ::std::sync::atomic::AtomicUsize::new(0);
+            },
+            quote! { ::core::option::Option::Some(&#id) },
+        )
+    } else {
+        (TokenStream::new(), quote! { ::core::option::Option::None })
+    };
     let spec_item = quote! {
         #lists
+        #cursor_item
         #[doc = #doc]
         static #spec: __rt::BackendSpec = __rt::BackendSpec {
             url_pattern: #display,
             url: __rt::UrlTemplate { path: #path, query: #query },
-            hosts: __rt::Hosts::new(&[#(#hosts),*]),
+            hosts: __rt::Hosts::new(&[#(#hosts),*], #cursor),
             method: #m,
             decode: #decode,
             input_headers: #headers,

@@ -130,8 +130,8 @@ pub struct Endpoint {
     pub concurrent_calls: usize,
     /// Endpoint `proxy.flatmap_filter` (only kept with two or more backends).
     pub flatmap: Option<Vec<FlatOp>>,
-    /// `proxy.static`: strategy and the data as normalised JSON text.
-    pub static_data: Option<(StaticStrategy, String)>,
+    /// `proxy.static`: the strategy and the members of the data object.
+    pub static_data: Option<(StaticStrategy, Vec<(String, StaticValue)>)>,
 }
 
 /// `proxy.static.strategy`.
@@ -142,6 +142,17 @@ pub enum StaticStrategy {
     Complete,
     Errored,
     Incomplete,
+}
+
+/// A JSON value of the contract, numbers as KrakenD writes them back (Go's float64 text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaticValue {
+    Null,
+    Bool(bool),
+    Number(String),
+    String(String),
+    Array(Vec<StaticValue>),
+    Object(Vec<(String, StaticValue)>),
 }
 
 /// One `flatmap_filter` operation, paths split on `.`.

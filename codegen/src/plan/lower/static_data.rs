@@ -1,11 +1,13 @@
 //! Lowering `proxy.static`.
 
-use super::super::ir::StaticStrategy;
+use super::super::ir::{StaticStrategy, StaticValue};
 use crate::model::namespaces::proxy::StaticOptions;
 use serde_json::Value;
 
 /// The strategy and the data; `None` when `data` is not an object (`check` rejects that).
-pub(super) fn lower_static(st: &StaticOptions) -> Option<(StaticStrategy, String)> {
+pub(super) fn lower_static(
+    st: &StaticOptions,
+) -> Option<(StaticStrategy, Vec<(String, StaticValue)>)> {
     let data = st.data.as_ref()?;
     let strategy = match st.strategy.as_ref().map(|s| s.value.as_str()) {
         Some("success") => StaticStrategy::Success,
@@ -14,42 +16,31 @@ pub(super) fn lower_static(st: &StaticOptions) -> Option<(StaticStrategy, String
         Some("incomplete") => StaticStrategy::Incomplete,
         _ => StaticStrategy::Always,
     };
-    let mut text = String::new();
-    go_json(&Value::Object(data.clone()), &mut text);
-    Some((strategy, text))
+    let members = data
+        .iter()
+        .map(|(k, v)| (k.clone(), static_value(v)))
+        .collect();
+    Some((strategy, members))
 }
 
-/// JSON text of a contract value with numbers as Go re-serialises a float64 (`1.0` → `1`,
-/// `1e3` → `1000`, `1e21` → `1e+21`): KrakenD decodes contract numbers into float64.
-pub fn go_json(v: &Value, out: &mut String) {
+/// A contract value with numbers as Go re-serialises a float64 (`1.0` → `1`, `1e3` → `1000`,
+/// `1e21` → `1e+21`): KrakenD decodes contract numbers into float64. Object members come in
+/// key order, as KrakenD writes them.
+pub fn static_value(v: &Value) -> StaticValue {
     match v {
-        Value::Number(n) => match n.as_f64() {
-            Some(f) => out.push_str(&go_float(f)),
-            None => out.push_str(&n.to_string()),
-        },
-        Value::Array(a) => {
-            out.push('[');
-            for (i, item) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                go_json(item, out);
-            }
-            out.push(']');
-        }
-        Value::Object(m) => {
-            out.push('{');
-            for (i, (k, item)) in m.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                go_json(item, out);
-            }
-            out.push('}');
-        }
-        other => out.push_str(&other.to_string()),
+        Value::Null => StaticValue::Null,
+        Value::Bool(b) => StaticValue::Bool(*b),
+        Value::Number(n) => StaticValue::Number(match n.as_f64() {
+            Some(f) => go_float(f),
+            None => n.to_string(),
+        }),
+        Value::String(s) => StaticValue::String(s.clone()),
+        Value::Array(a) => StaticValue::Array(a.iter().map(static_value).collect()),
+        Value::Object(m) => StaticValue::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), static_value(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -66,5 +57,28 @@ fn go_float(f: f64) -> String {
         }
     } else {
         format!("{f}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn number(text: &str) -> String {
+        match static_value(&serde_json::from_str(text).unwrap_or_default()) {
+            StaticValue::Number(n) => n,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn numbers_are_written_as_go_writes_a_float64() {
+        assert_eq!(number("1.0"), "1");
+        assert_eq!(number("1e3"), "1000");
+        assert_eq!(number("1e21"), "1e+21");
+        assert_eq!(number("1e-7"), "1e-7");
+        assert_eq!(number("0.000001"), "0.000001");
+        assert_eq!(number("-2.50"), "-2.5");
+        assert_eq!(number("12345678901234567890"), "12345678901234567000");
     }
 }
