@@ -82,5 +82,28 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
         }
     }
     routes::check_duplicate_routes(d, s);
-    routes::check_route_conflicts(d, s);
+    let reported = routes::check_route_conflicts(d, s);
+    routes::check_router_accepts(d, s, &reported);
+}
+
+/// The diagnostics of a contract as `message @pointer` lines (rule unit tests).
+#[cfg(test)]
+pub(crate) fn diagnostics_of(contract: &str) -> Vec<String> {
+    let source = std::sync::Arc::new(crate::diag::Source {
+        name: "krakend.json".to_owned(),
+        text: contract.to_owned(),
+    });
+    let mut d = Diagnostics::new(source);
+    let root: serde_json::Value = serde_json::from_str(contract).unwrap_or_default();
+    if let Some(s) = crate::model::read(&mut d, &root) {
+        run(&mut d, &s);
+    }
+    let report = match d.finish() {
+        Ok(r) | Err(r) => r,
+    };
+    report
+        .items
+        .iter()
+        .map(|i| format!("{} @{}", i.message, i.pointer))
+        .collect()
 }
