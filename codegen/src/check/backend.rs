@@ -151,3 +151,47 @@ pub(super) fn check_url_pattern(d: &mut Diagnostics, e: &Endpoint, i: usize, b: 
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check::{diagnostics_of, one_endpoint};
+
+    fn errors(backend: &str) -> Vec<String> {
+        diagnostics_of(&one_endpoint("", "", backend))
+    }
+
+    #[test]
+    fn backend_method() {
+        assert_eq!(
+            errors(r#""method": "FETCH""#),
+            ["backend method `FETCH` is not supported @/endpoints/0/backend/0/method"]
+        );
+        assert!(errors(r#""method": "head""#).is_empty());
+    }
+
+    #[test]
+    fn sd() {
+        assert_eq!(errors(r#""sd": "dns""#).len(), 1);
+        assert!(errors(r#""sd": "static""#).is_empty());
+    }
+
+    #[test]
+    fn manipulation_paths() {
+        assert_eq!(
+            errors(r#""deny": ["a."]"#),
+            ["`a.` is not a dot path @/endpoints/0/backend/0/deny/0"]
+        );
+        assert_eq!(
+            errors(r#""target": ".a""#),
+            ["`.a` is not a dot path @/endpoints/0/backend/0/target"]
+        );
+        assert!(errors(r#""allow": ["a.b", "c"], "target": "d""#).is_empty());
+    }
+
+    #[test]
+    fn url_pattern_params() {
+        let d = errors(r#""url_pattern": "/x/{id}""#);
+        assert!(d[0].starts_with("undefined output param 'id'!"), "{d:#?}");
+        assert_eq!(errors(r#""url_pattern": "/x/{JWT.sub}""#).len(), 1);
+    }
+}

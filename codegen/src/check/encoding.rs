@@ -83,3 +83,28 @@ pub(super) fn check_encoding(d: &mut Diagnostics, b: &Backend) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check::{diagnostics_of, one_endpoint};
+
+    #[test]
+    fn output_encodings() {
+        let d = diagnostics_of(&one_endpoint("", r#""output_encoding": "csv""#, ""));
+        assert_eq!(
+            d,
+            ["unknown output encoding `csv` @/endpoints/0/output_encoding"]
+        );
+        assert!(diagnostics_of(&one_endpoint(r#""output_encoding": "yaml""#, "", "")).is_empty());
+    }
+
+    #[test]
+    fn backend_encodings() {
+        let d = diagnostics_of(&one_endpoint("", "", r#""encoding": "protobuf""#));
+        assert_eq!(
+            d,
+            ["unknown backend encoding `protobuf` @/endpoints/0/backend/0/encoding"]
+        );
+        assert!(diagnostics_of(&one_endpoint("", "", r#""encoding": "RSS""#)).is_empty());
+    }
+}

@@ -101,3 +101,48 @@ pub(super) fn check_no_op(d: &mut Diagnostics, s: &Service, e: &Endpoint) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check::{diagnostics_of, one_endpoint};
+
+    fn errors(endpoint: &str) -> Vec<String> {
+        diagnostics_of(&one_endpoint("", endpoint, ""))
+    }
+
+    #[test]
+    fn method() {
+        assert_eq!(
+            errors(r#""method": "OPTIONS""#),
+            ["method `OPTIONS` cannot be routed @/endpoints/0/method"]
+        );
+        assert!(errors(r#""method": "patch""#).is_empty());
+    }
+
+    #[test]
+    fn concurrent_calls() {
+        assert_eq!(errors(r#""concurrent_calls": 65"#).len(), 1);
+        assert_eq!(errors(r#""concurrent_calls": -1"#).len(), 1);
+        assert!(errors(r#""concurrent_calls": 64"#).is_empty());
+    }
+
+    #[test]
+    fn backends_present() {
+        let d =
+            diagnostics_of(r#"{"version": 3, "endpoints": [{"endpoint": "/a", "backend": []}]}"#);
+        assert_eq!(
+            d,
+            ["the endpoint `/a` has 0 backends defined @/endpoints/0"]
+        );
+    }
+
+    #[test]
+    fn no_op() {
+        let d = diagnostics_of(&one_endpoint(
+            "",
+            r#""output_encoding": "no-op""#,
+            r#""group": "g""#,
+        ));
+        assert_eq!(d, ["response manipulation has no effect on a no-op endpoint @/endpoints/0/backend/0/group"]);
+    }
+}

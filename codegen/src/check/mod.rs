@@ -107,3 +107,23 @@ pub(crate) fn diagnostics_of(contract: &str) -> Vec<String> {
         .map(|i| format!("{} @{}", i.message, i.pointer))
         .collect()
 }
+
+/// A contract with `root` members (JSON text, may be empty) and one endpoint `/a` written as
+/// `endpoint` members plus `backend` (the backend's members), for rule unit tests. The given
+/// members come last, so they win over the defaults (the last of duplicate keys counts).
+#[cfg(test)]
+pub(crate) fn one_endpoint(root: &str, endpoint: &str, backend: &str) -> String {
+    let sep = |s: &str| {
+        if s.is_empty() {
+            String::new()
+        } else {
+            format!(", {s}")
+        }
+    };
+    format!(
+        r#"{{"version": 3, "host": ["http://b:8080"], "endpoints": [{{"endpoint": "/a", "backend": [{{"url_pattern": "/a"{}}}]{}}}]{}}}"#,
+        sep(backend),
+        sep(endpoint),
+        sep(root)
+    )
+}

@@ -108,3 +108,23 @@ pub(super) fn check_unknown_keys(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check::{diagnostics_of, one_endpoint};
+
+    #[test]
+    fn namespaces_per_level() {
+        let d = diagnostics_of(&one_endpoint(r#""extra_config": {"proxy": {}}"#, "", ""));
+        assert_eq!(d.len(), 1);
+        assert!(
+            d[0].contains("`proxy` is not supported by Krustd yet (at service level)"),
+            "{d:#?}"
+        );
+        let d = diagnostics_of(&one_endpoint("", r#""extra_config": {"my/own": {}}"#, ""));
+        assert_eq!(
+            d,
+            ["unknown namespace `my/own`; KrakenD ignores it @/endpoints/0/extra_config/my~1own"]
+        );
+    }
+}

@@ -130,3 +130,70 @@ fn check_propagated_params(
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check::{diagnostics_of, one_endpoint};
+
+    fn at_endpoint(proxy: &str) -> Vec<String> {
+        diagnostics_of(&one_endpoint(
+            "",
+            &format!(r#""extra_config": {{"proxy": {{{proxy}}}}}"#),
+            "",
+        ))
+    }
+
+    fn at_backend(proxy: &str) -> Vec<String> {
+        diagnostics_of(&one_endpoint(
+            "",
+            "",
+            &format!(r#""extra_config": {{"proxy": {{{proxy}}}}}"#),
+        ))
+    }
+
+    #[test]
+    fn flatmap_operations() {
+        let d = at_backend(
+            r#""flatmap_filter": [{"type": "del", "args": []}, {"type": "copy", "args": ["a", "b"]}, {"args": ["a"]}]"#,
+        );
+        assert_eq!(d.len(), 3, "{d:#?}");
+        assert!(
+            at_backend(r#""flatmap_filter": [{"type": "move", "args": ["a", "b"]}]"#).is_empty()
+        );
+        // At endpoint level it only runs with two or more backends: a warning here.
+        assert_eq!(
+            at_endpoint(r#""flatmap_filter": [{"type": "del", "args": ["a"]}]"#).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn static_data() {
+        assert_eq!(
+            at_endpoint(r#""static": {"data": 1}"#),
+            ["`proxy.static.data` must be a JSON object @/endpoints/0/extra_config/proxy/static"]
+        );
+        assert_eq!(
+            at_endpoint(r#""static": {"data": {}, "strategy": "sometimes"}"#).len(),
+            1
+        );
+        assert!(at_endpoint(r#""static": {"data": {"a": 1}, "strategy": "errored"}"#).is_empty());
+    }
+
+    #[test]
+    fn propagated_params() {
+        let d = at_endpoint(r#""sequential_propagated_params": ["resp0_a", "x", "resp3"]"#);
+        // Two bad references and the "no effect" warning.
+        assert_eq!(d.len(), 3, "{d:#?}");
+    }
+
+    #[test]
+    fn keys_per_level() {
+        assert!(at_endpoint(r#""sequential": true"#).is_empty());
+        assert_eq!(
+            at_endpoint(r#""sequential": 1"#),
+            ["`proxy.sequential` must be a boolean @/endpoints/0/extra_config/proxy/sequential"]
+        );
+        assert_eq!(at_backend(r#""sequential": true"#), ["`proxy.sequential` is not supported by Krustd yet @/endpoints/0/backend/0/extra_config/proxy/sequential"]);
+    }
+}

@@ -19,3 +19,41 @@ fn check_trusted_proxies(d: &mut Diagnostics, r: &RouterOptions) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check::{diagnostics_of, one_endpoint};
+
+    fn errors(router: &str) -> Vec<String> {
+        diagnostics_of(&one_endpoint(
+            &format!(r#""extra_config": {{"router": {{{router}}}}}"#),
+            "",
+            "",
+        ))
+    }
+
+    #[test]
+    fn unknown_and_ignored_keys() {
+        assert_eq!(
+            errors(r#""nope": 1"#),
+            ["`router.nope` is not supported by Krustd yet @/extra_config/router/nope"]
+        );
+        assert_eq!(errors(r#""max_payload": 1"#), ["`router.max_payload` has no effect in KrakenD CE @/extra_config/router/max_payload"]);
+    }
+
+    #[test]
+    fn trusted_proxies() {
+        assert_eq!(
+            errors(r#""trusted_proxies": ["10.0.0.0/8", "1.2.3.4/40", "::1"]"#),
+            ["invalid trusted proxy: KrakenD drops it and every entry after it @/extra_config/router/trusted_proxies/1"]
+        );
+        assert!(errors(r#""trusted_proxies": ["10.0.0.0/8", "::1"]"#).is_empty());
+    }
+
+    #[test]
+    fn types_are_the_model_s_job() {
+        assert_eq!(errors(r#""auto_options": "yes""#), ["router option `auto_options` has the wrong type @/extra_config/router/auto_options"]);
+        assert_eq!(errors(r#""health_path": "x""#).len(), 1);
+        assert_eq!(errors(r#""remote_ip_headers": ["X Forwarded"]"#).len(), 1);
+    }
+}

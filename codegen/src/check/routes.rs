@@ -8,7 +8,8 @@ use crate::path;
 
 /// The same method and path twice.
 pub(super) fn check_duplicate_routes(d: &mut Diagnostics, s: &Service) {
-    let mut seen: Vec<(String, String, &str)> = Vec::new();
+    let mut seen: std::collections::HashMap<(String, String), &str> =
+        std::collections::HashMap::new();
     for e in &s.endpoints {
         let Some(p) = &e.endpoint else { continue };
         let method = e
@@ -17,7 +18,7 @@ pub(super) fn check_duplicate_routes(d: &mut Diagnostics, s: &Service) {
             .map(|m| m.value.to_ascii_uppercase())
             .unwrap_or_else(|| "GET".into());
         let path = path::normalise(&p.value);
-        if let Some((_, _, first)) = seen.iter().find(|(m, q, _)| *m == method && *q == path) {
+        if let Some(first) = seen.get(&(method.clone(), path.clone())) {
             d.error(
                 &p.pointer,
                 format!("handlers are already registered for path '{path}' ({method})"),
@@ -26,7 +27,7 @@ pub(super) fn check_duplicate_routes(d: &mut Diagnostics, s: &Service) {
                 )),
             );
         } else {
-            seen.push((method, path, &e.pointer));
+            seen.insert((method, path), &e.pointer);
         }
     }
 }
@@ -43,8 +44,28 @@ pub(super) fn check_route_conflicts(d: &mut Diagnostics, s: &Service) -> Vec<Str
             parsed.push((ep, &p.pointer));
         }
     }
+    // Two paths can only clash when their first segments are the same literal or both
+    // parameters: compare within those groups, in contract order.
+    let mut groups: std::collections::HashMap<Option<&str>, Vec<usize>> =
+        std::collections::HashMap::new();
+    for (i, (a, _)) in parsed.iter().enumerate() {
+        let key = match a.segments.first() {
+            Some(path::Segment::Literal(l)) => Some(l.as_str()),
+            _ => None,
+        };
+        groups.entry(key).or_default().push(i);
+    }
     for (i, (a, pointer)) in parsed.iter().enumerate() {
-        for (b, _) in parsed.iter().take(i) {
+        let key = match a.segments.first() {
+            Some(path::Segment::Literal(l)) => Some(l.as_str()),
+            _ => None,
+        };
+        let earlier = groups
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .take_while(|j| **j < i);
+        for (b, _) in earlier.map(|j| &parsed[*j]) {
             if let Some((x, y)) = path::param_name_conflict(a, b) {
                 reported.push((*pointer).to_owned());
                 d.error(

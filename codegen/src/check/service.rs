@@ -116,3 +116,55 @@ pub(super) fn check_hosts(d: &mut Diagnostics, s: &Service) {
 fn url_scheme_ok(h: &str) -> bool {
     h.starts_with("http://") || h.starts_with("https://")
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check::{diagnostics_of, one_endpoint};
+
+    fn errors(root: &str) -> Vec<String> {
+        diagnostics_of(&one_endpoint(root, "", ""))
+    }
+
+    #[test]
+    fn version() {
+        assert_eq!(
+            errors(r#""version": 2"#)[0],
+            "unsupported version: 2 (want: 3) @/version"
+        );
+    }
+
+    #[test]
+    fn listen_ip() {
+        assert_eq!(
+            errors(r#""listen_ip": "x""#),
+            ["invalid ip address x @/listen_ip"]
+        );
+        assert!(errors(r#""listen_ip": "::1""#).is_empty());
+    }
+
+    #[test]
+    fn port() {
+        assert_eq!(errors(r#""port": -1"#), ["port -1 is out of range @/port"]);
+        assert!(errors(r#""port": 0"#).is_empty());
+    }
+
+    #[test]
+    fn unsupported_root_keys() {
+        assert_eq!(
+            errors(r#""use_h2c": true"#),
+            ["`use_h2c` is not supported by Krustd yet @/use_h2c"]
+        );
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(errors(r#""timeout": "2 s""#).len(), 1);
+        assert!(errors(r#""timeout": "1m30s""#).is_empty());
+    }
+
+    #[test]
+    fn hosts() {
+        assert_eq!(errors(r#""host": ["http://a/b"]"#).len(), 1);
+        assert!(errors(r#""host": ["a:8080", "https://b"]"#).is_empty());
+    }
+}

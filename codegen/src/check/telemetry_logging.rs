@@ -23,3 +23,36 @@ pub(super) fn check_logging(d: &mut Diagnostics, l: &LoggingOptions) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::check::{diagnostics_of, one_endpoint};
+
+    fn diags(logging: &str) -> Vec<String> {
+        diagnostics_of(&one_endpoint(
+            &format!(r#""extra_config": {{"telemetry/logging": {{{logging}}}}}"#),
+            "",
+            "",
+        ))
+    }
+
+    #[test]
+    fn level() {
+        assert_eq!(
+            diags(r#""level": "LOUD""#),
+            ["invalid log level @/extra_config/telemetry~1logging/level"]
+        );
+        assert_eq!(
+            diags(r#""level": 3"#),
+            ["invalid log level @/extra_config/telemetry~1logging/level"]
+        );
+        assert!(diags(r#""level": "debug", "stdout": true"#).is_empty());
+    }
+
+    #[test]
+    fn keys_not_implemented_yet_are_warnings() {
+        let d = diags(r#""format": "custom""#);
+        assert_eq!(d.len(), 1);
+        assert!(d[0].contains("is not implemented by Krustd yet"), "{d:#?}");
+    }
+}
