@@ -1,9 +1,13 @@
 //! krustd-codegen: compiles a KrakenD v3 contract (`krakend.json`) into Rust gateway code.
 //!
-//! Stages, each in its own module: `model` reads the contract faithfully, `check` runs every
-//! validity rule, `plan` applies defaults and inheritance, `emit` writes tokens from the plan
-//! only, and `Builder` strings them together for `build.rs`, the `gateway!` macro and the CLI.
-//! The API is exempt from semver: it serves Krustd's own front ends.
+//! The stages run one way, each in its own folder: `model` reads the contract faithfully into
+//! typed structs (every namespace Krustd implements included), `check` runs every validity
+//! rule on the model, `plan` lowers the model into the IR (defaults, inheritance, names and
+//! shaping decided once), `emit` writes tokens from the plan only. `Builder` strings them
+//! together for `build.rs`, the `gateway!` macro and the CLI. Leaf helpers (`diag`,
+//! `json_pointer`, `naming`, `path`, `duration`, `host`) sit below the stages.
+//! `codegen/README.md` says how to add a namespace. The API is exempt from semver: it serves
+//! Krustd's own front ends.
 
 pub mod builder;
 pub mod check;
@@ -11,11 +15,19 @@ pub mod diag;
 pub mod duration;
 pub mod emit;
 pub mod host;
+mod json_pointer;
 pub mod macro_support;
 pub mod model;
+pub mod naming;
 pub mod path;
 pub mod plan;
-pub mod projection;
+
+/// The shaping decision and its trees, under the name tools and tests used before `plan/`
+/// held them.
+pub mod projection {
+    pub use crate::plan::lower::shaping::{allow_tree, deny_tree, shaping};
+    pub use crate::plan::{Field, Projection, Select, Shaping};
+}
 
 pub use builder::{Builder, CompileError, Generated};
 pub use diag::{Diagnostic, Diagnostics, Report, Severity, Source};

@@ -113,7 +113,7 @@ static GET_JSON_1KB_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/1kb")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://127.0.0.1:9100"]),
+    hosts: __rt::Hosts::new(&["http://127.0.0.1:9100"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,

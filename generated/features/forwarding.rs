@@ -191,7 +191,7 @@ static GET_FWD_DEFAULT_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/echo/default/"), __rt::UrlPart::Param(0usize)],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -246,7 +246,7 @@ static GET_FWD_LISTED_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/echo/listed")],
         query: ::core::option::Option::Some(&[__rt::UrlPart::Lit("fixed=1")]),
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -298,7 +298,7 @@ static GET_FWD_ALL_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/echo/all")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -362,7 +362,7 @@ static GET_FWD_BACKEND_FILTER_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/echo/filtered")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::Some(&GET_FWD_BACKEND_FILTER_B0_HEADERS),
@@ -417,7 +417,7 @@ static POST_FWD_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/echo/body")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::PUT,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -468,7 +468,7 @@ static GET_FWD_HOSTILE_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
             &[__rt::UrlPart::Lit("x="), __rt::UrlPart::Param(0usize)],
         ),
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -504,6 +504,9 @@ async fn get_fwd_rr(
     let __b0 = get_fwd_rr_b0(&__ctx).await;
     __rt::respond::respond(&__ctx, [__b0])
 }
+static GET_FWD_RR_B0_NEXT_HOST: ::std::sync::atomic::AtomicUsize = ::std::sync::atomic::AtomicUsize::new(
+    0,
+);
 /// Backend 0 of GET /fwd/rr: GET /who (contract /endpoints/6/backend/0)
 static GET_FWD_RR_B0: __rt::BackendSpec = __rt::BackendSpec {
     url_pattern: "/who",
@@ -511,7 +514,10 @@ static GET_FWD_RR_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/who")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://rr-a", "http://rr-b"]),
+    hosts: __rt::Hosts::new(
+        &["http://rr-a", "http://rr-b"],
+        ::core::option::Option::Some(&GET_FWD_RR_B0_NEXT_HOST),
+    ),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -562,7 +568,7 @@ static GET_FWD_TWO_PARAMS_A_B_B0: __rt::BackendSpec = __rt::BackendSpec {
         ],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,

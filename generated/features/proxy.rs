@@ -309,7 +309,7 @@ static GET_SEQ_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/users/"), __rt::UrlPart::Param(0usize)],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -346,7 +346,7 @@ static GET_SEQ_ID_B1: __rt::BackendSpec = __rt::BackendSpec {
             ],
         ),
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -402,7 +402,7 @@ static GET_SEQ_FIRST_FAILS_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/status/418")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -427,7 +427,7 @@ static GET_SEQ_FIRST_FAILS_B1: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/a")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -486,7 +486,7 @@ static GET_SEQ_LATER_FAILS_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/a")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -514,7 +514,7 @@ static GET_SEQ_LATER_FAILS_B1: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/status/500")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -542,7 +542,7 @@ static GET_SEQ_LATER_FAILS_B2: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/count/seq")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -598,7 +598,7 @@ static GET_SEQ_MISSING_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/a")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -627,7 +627,7 @@ static GET_SEQ_MISSING_B1: __rt::BackendSpec = __rt::BackendSpec {
         ],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -646,10 +646,13 @@ async fn get_seq_missing_b1(
         .await
         .shape(|__d| { __rt::shape::group(__d, "second") })
 }
-static GET_STATIC_ERRORED_STATIC: __rt::StaticData = __rt::StaticData::new(
-    __rt::StaticStrategy::Errored,
-    "{\"fallback\":true,\"n\":1}",
-);
+static GET_STATIC_ERRORED_STATIC: __rt::StaticData = __rt::StaticData {
+    strategy: __rt::StaticStrategy::Errored,
+    data: &[
+        ("fallback", __rt::respond::StaticValue::Bool(true)),
+        ("n", __rt::respond::StaticValue::Number("1")),
+    ],
+};
 /// GET /static/errored (contract /endpoints/4)
 static GET_STATIC_ERRORED: __rt::EndpointSpec = __rt::EndpointSpec {
     name: "GET /static/errored",
@@ -684,7 +687,7 @@ static GET_STATIC_ERRORED_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/status/500")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -697,10 +700,13 @@ async fn get_static_errored_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult
     __rt::backend::call(__ctx, &GET_STATIC_ERRORED_B0, &[], ::core::option::Option::None)
         .await
 }
-static GET_STATIC_ALWAYS_STATIC: __rt::StaticData = __rt::StaticData::new(
-    __rt::StaticStrategy::Always,
-    "{\"a\":\"overwritten\",\"extra\":\"x\"}",
-);
+static GET_STATIC_ALWAYS_STATIC: __rt::StaticData = __rt::StaticData {
+    strategy: __rt::StaticStrategy::Always,
+    data: &[
+        ("a", __rt::respond::StaticValue::String("overwritten")),
+        ("extra", __rt::respond::StaticValue::String("x")),
+    ],
+};
 /// GET /static/always (contract /endpoints/5)
 static GET_STATIC_ALWAYS: __rt::EndpointSpec = __rt::EndpointSpec {
     name: "GET /static/always",
@@ -734,7 +740,7 @@ static GET_STATIC_ALWAYS_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/a")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -747,10 +753,10 @@ async fn get_static_always_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult 
     __rt::backend::call(__ctx, &GET_STATIC_ALWAYS_B0, &[], ::core::option::Option::None)
         .await
 }
-static GET_STATIC_SUCCESS_ON_FAILURE_STATIC: __rt::StaticData = __rt::StaticData::new(
-    __rt::StaticStrategy::Success,
-    "{\"extra\":\"x\"}",
-);
+static GET_STATIC_SUCCESS_ON_FAILURE_STATIC: __rt::StaticData = __rt::StaticData {
+    strategy: __rt::StaticStrategy::Success,
+    data: &[("extra", __rt::respond::StaticValue::String("x"))],
+};
 /// GET /static/success-on-failure (contract /endpoints/6)
 static GET_STATIC_SUCCESS_ON_FAILURE: __rt::EndpointSpec = __rt::EndpointSpec {
     name: "GET /static/success-on-failure",
@@ -789,7 +795,7 @@ static GET_STATIC_SUCCESS_ON_FAILURE_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/status/500")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -809,10 +815,10 @@ async fn get_static_success_on_failure_b0(
         )
         .await
 }
-static GET_STATIC_INCOMPLETE_STATIC: __rt::StaticData = __rt::StaticData::new(
-    __rt::StaticStrategy::Incomplete,
-    "{\"extra\":\"x\"}",
-);
+static GET_STATIC_INCOMPLETE_STATIC: __rt::StaticData = __rt::StaticData {
+    strategy: __rt::StaticStrategy::Incomplete,
+    data: &[("extra", __rt::respond::StaticValue::String("x"))],
+};
 /// GET /static/incomplete (contract /endpoints/7)
 static GET_STATIC_INCOMPLETE: __rt::EndpointSpec = __rt::EndpointSpec {
     name: "GET /static/incomplete",
@@ -849,7 +855,7 @@ static GET_STATIC_INCOMPLETE_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/a")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -877,7 +883,7 @@ static GET_STATIC_INCOMPLETE_B1: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/status/500")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -928,7 +934,7 @@ static GET_CONCURRENT_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/count/concurrent")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -981,7 +987,7 @@ static GET_FLATMAP_BACKEND_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/collection")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -1066,7 +1072,7 @@ static GET_FLATMAP_ENDPOINT_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/a")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -1094,7 +1100,7 @@ static GET_FLATMAP_ENDPOINT_B1: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/b")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -1146,7 +1152,7 @@ static GET_REDIRECT_GET_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/redirect/301")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -1191,7 +1197,7 @@ static POST_REDIRECT_POST_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/redirect/307")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::POST,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -1240,7 +1246,7 @@ static POST_REDIRECT_POST_REPLAYED_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/redirect/307")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::POST,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -1292,7 +1298,7 @@ static POST_LIMITS_UPLOAD_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/echo/upload")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::POST,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -1335,7 +1341,7 @@ static GET_LIMITS_HUGE_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/huge")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -1348,10 +1354,10 @@ async fn get_limits_huge_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
     __rt::backend::call(__ctx, &GET_LIMITS_HUGE_B0, &[], ::core::option::Option::None)
         .await
 }
-static GET_STATIC_COMPLETE_STATIC: __rt::StaticData = __rt::StaticData::new(
-    __rt::StaticStrategy::Complete,
-    "{\"extra\":\"x\"}",
-);
+static GET_STATIC_COMPLETE_STATIC: __rt::StaticData = __rt::StaticData {
+    strategy: __rt::StaticStrategy::Complete,
+    data: &[("extra", __rt::respond::StaticValue::String("x"))],
+};
 /// GET /static/complete (contract /endpoints/16)
 static GET_STATIC_COMPLETE: __rt::EndpointSpec = __rt::EndpointSpec {
     name: "GET /static/complete",
@@ -1388,7 +1394,7 @@ static GET_STATIC_COMPLETE_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/a")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -1416,7 +1422,7 @@ static GET_STATIC_COMPLETE_B1: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/status/500")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -1468,7 +1474,7 @@ static GET_REDIRECT_LOOP_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/redirect/loop")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://mock"]),
+    hosts: __rt::Hosts::new(&["http://mock"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,

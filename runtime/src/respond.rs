@@ -90,30 +90,46 @@ pub enum StaticStrategy {
     Incomplete,
 }
 
-/// `proxy.static`: the strategy and the data (JSON text of an object, numbers already written
-/// as KrakenD re-serialises them), parsed once.
+/// `proxy.static`: the strategy and the data, written by codegen as constant Rust data.
 #[derive(Debug)]
 pub struct StaticData {
     pub strategy: StaticStrategy,
-    pub json: &'static str,
-    parsed: std::sync::OnceLock<Data>,
+    /// The members of the `data` object.
+    pub data: &'static [(&'static str, StaticValue)],
 }
 
-impl StaticData {
-    pub const fn new(strategy: StaticStrategy, json: &'static str) -> Self {
-        StaticData {
-            strategy,
-            json,
-            parsed: std::sync::OnceLock::new(),
+/// A JSON value as constant data. Numbers keep the text KrakenD writes for them (Go's float64
+/// re-serialisation: `1.0` → `1`, `1e21` → `1e+21`), which `arbitrary_precision` keeps as is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StaticValue {
+    Null,
+    Bool(bool),
+    Number(&'static str),
+    String(&'static str),
+    Array(&'static [StaticValue]),
+    Object(&'static [(&'static str, StaticValue)]),
+}
+
+impl StaticValue {
+    /// The value as JSON.
+    pub fn to_value(&self) -> Value {
+        match *self {
+            StaticValue::Null => Value::Null,
+            StaticValue::Bool(b) => Value::Bool(b),
+            // Codegen writes valid JSON numbers; null is the safe fallback.
+            StaticValue::Number(n) => n.parse().map(Value::Number).unwrap_or(Value::Null),
+            StaticValue::String(s) => Value::String(s.to_owned()),
+            StaticValue::Array(items) => Value::Array(items.iter().map(Self::to_value).collect()),
+            StaticValue::Object(members) => Value::Object(object(members)),
         }
     }
+}
 
-    fn data(&self) -> &Data {
-        self.parsed.get_or_init(|| {
-            // Codegen validated the text as a JSON object; an empty map is the safe fallback.
-            serde_json::from_str(self.json).unwrap_or_default()
-        })
-    }
+fn object(members: &[(&'static str, StaticValue)]) -> Data {
+    members
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.to_value()))
+        .collect()
 }
 
 /// Injects static data when its strategy says so; overwrites same-named top-level keys.
@@ -127,7 +143,7 @@ pub fn static_data(mut m: Merged, s: &StaticData) -> Merged {
         StaticStrategy::Incomplete => m.data.is_none() || !m.complete,
     };
     if inject {
-        let extra = s.data().clone();
+        let extra = object(s.data);
         match m.data.as_mut() {
             Some(Value::Object(d)) => d.extend(extra),
             _ => m.data = Some(Value::Object(extra)),

@@ -94,19 +94,19 @@ pub struct EndpointSpec {
     pub output: Output,
 }
 
-/// The backend hosts, with the round-robin cursor.
+/// The backend hosts. The list is plain constant data; the round-robin cursor, the one
+/// mutable part, is a `static` of its own that the generated code keeps apart (only emitted
+/// for two or more hosts).
 #[derive(Debug)]
 pub struct Hosts {
     pub list: &'static [&'static str],
-    pub next: AtomicUsize,
+    /// The round-robin cursor; `None` when there is nothing to rotate.
+    pub next: Option<&'static AtomicUsize>,
 }
 
 impl Hosts {
-    pub const fn new(list: &'static [&'static str]) -> Self {
-        Hosts {
-            list,
-            next: AtomicUsize::new(0),
-        }
+    pub const fn new(list: &'static [&'static str], next: Option<&'static AtomicUsize>) -> Self {
+        Hosts { list, next }
     }
 
     /// The host for the next call (round-robin); `None` when the list is empty.
@@ -115,7 +115,10 @@ impl Hosts {
             0 => None,
             1 => self.list.first().copied(),
             n => {
-                let i = self.next.fetch_add(1, Ordering::Relaxed) % n;
+                let i = self
+                    .next
+                    .map_or(0, |next| next.fetch_add(1, Ordering::Relaxed))
+                    % n;
                 self.list.get(i).copied()
             }
         }

@@ -1,7 +1,8 @@
 //! One backend: its spec and the function that calls it and shapes its data.
 
-use super::{endpoint::allow_lists, ident, method};
-use crate::path::UrlPiece;
+use super::{endpoint::allow_lists, method};
+use crate::naming as ident;
+use crate::plan::UrlPiece;
 use crate::plan::{Backend, Decode, Endpoint, ErrorHandling, FlatOp, ShapeStep};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -108,13 +109,27 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
     let (lists, headers, query_allow) =
         allow_lists(&b.ident, b.input_headers.as_ref(), b.input_query.as_ref());
     let send_body_on_redirect = b.send_body_on_redirect;
+    // The round-robin cursor is the spec's one mutable part: a `static` of its own, and only
+    // when there is something to rotate.
+    let (cursor_item, cursor) = if b.hosts.len() > 1 {
+        let id = ident::static_ident(&b.ident, "_NEXT_HOST");
+        (
+            quote! {
+                static #id: ::std::sync::atomic::AtomicUsize = ::std::sync::atomic::AtomicUsize::new(0);
+            },
+            quote! { ::core::option::Option::Some(&#id) },
+        )
+    } else {
+        (TokenStream::new(), quote! { ::core::option::Option::None })
+    };
     let spec_item = quote! {
         #lists
+        #cursor_item
         #[doc = #doc]
         static #spec: __rt::BackendSpec = __rt::BackendSpec {
             url_pattern: #display,
             url: __rt::UrlTemplate { path: #path, query: #query },
-            hosts: __rt::Hosts::new(&[#(#hosts),*]),
+            hosts: __rt::Hosts::new(&[#(#hosts),*], #cursor),
             method: #m,
             decode: #decode,
             input_headers: #headers,
@@ -128,7 +143,7 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
         return spec_item;
     }
     // Shaping compiled into the parse where the projection can express it (`projection`).
-    let projected = crate::projection::emit(b);
+    let projected = super::projection::emit(b);
     // One call; a step of a sequence passes the values it takes from earlier steps.
     let sequenced = !b.seq_refs.is_empty();
     let seq = if sequenced {

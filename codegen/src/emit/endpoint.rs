@@ -1,7 +1,8 @@
 //! One endpoint: its spec and its handler.
 
-use super::{backend, duration, ident};
-use crate::plan::{AllowList, Endpoint, Output};
+use super::{backend, duration};
+use crate::naming as ident;
+use crate::plan::{AllowList, Endpoint, Output, StaticValue};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -43,6 +44,32 @@ pub(crate) fn allow_lists(
     (items, headers_ref, query_ref)
 }
 
+/// `&[("key", value), ...]` of constant `StaticValue`s.
+fn static_members(members: &[(String, StaticValue)]) -> TokenStream {
+    let items = members.iter().map(|(k, v)| {
+        let v = static_value(v);
+        quote! { (#k, #v) }
+    });
+    quote! { &[#(#items),*] }
+}
+
+fn static_value(v: &StaticValue) -> TokenStream {
+    match v {
+        StaticValue::Null => quote! { __rt::respond::StaticValue::Null },
+        StaticValue::Bool(b) => quote! { __rt::respond::StaticValue::Bool(#b) },
+        StaticValue::Number(n) => quote! { __rt::respond::StaticValue::Number(#n) },
+        StaticValue::String(s) => quote! { __rt::respond::StaticValue::String(#s) },
+        StaticValue::Array(items) => {
+            let items = items.iter().map(static_value);
+            quote! { __rt::respond::StaticValue::Array(&[#(#items),*]) }
+        }
+        StaticValue::Object(members) => {
+            let members = static_members(members);
+            quote! { __rt::respond::StaticValue::Object(#members) }
+        }
+    }
+}
+
 pub fn emit(e: &Endpoint) -> TokenStream {
     let spec = ident::static_ident(&e.ident, "");
     let handler = ident::fn_ident(&e.ident);
@@ -81,12 +108,15 @@ pub fn emit(e: &Endpoint) -> TokenStream {
             let ops = backend::flat_ops(ops);
             stages.extend(quote! { let __m = __rt::respond::endpoint_flatmap(__m, #ops); });
         }
-        if let Some((strategy, json)) = &e.static_data {
+        if let Some((strategy, data)) = &e.static_data {
             let id = ident::static_ident(&e.ident, "_STATIC");
             let strategy = ident::fn_ident(&format!("{strategy:?}"));
+            let data = static_members(data);
             stage_items.extend(quote! {
-                static #id: __rt::StaticData =
-                    __rt::StaticData::new(__rt::StaticStrategy::#strategy, #json);
+                static #id: __rt::StaticData = __rt::StaticData {
+                    strategy: __rt::StaticStrategy::#strategy,
+                    data: #data,
+                };
             });
             stages.extend(quote! { let __m = __rt::respond::static_data(__m, &#id); });
         }

@@ -6,7 +6,7 @@
 
 pub(crate) mod backend;
 mod endpoint;
-pub mod ident;
+mod projection;
 mod service;
 mod tests;
 
@@ -23,14 +23,17 @@ pub struct EmitOptions {
 
 /// The items of a generated gateway module.
 pub fn gateway(plan: &Plan, options: EmitOptions) -> TokenStream {
-    let service = service::emit(plan);
-    let endpoints = plan.endpoints.iter().map(endpoint::emit);
-    let tests = if options.contract_tests {
-        tests::emit(plan)
-    } else {
-        TokenStream::new()
-    };
-    quote! {
+    gateway_chunks(plan, options).collect()
+}
+
+/// The items of a generated gateway module in chunks (the service, then one per endpoint,
+/// then the tests), each a sequence of whole items, made as they are asked for: `Builder`
+/// parses and pretty-prints them one by one, which keeps the working set small on large
+/// contracts.
+pub fn gateway_chunks(plan: &Plan, options: EmitOptions) -> impl Iterator<Item = TokenStream> + '_ {
+    let prelude = std::iter::once_with(move || {
+        let service = service::emit(plan);
+        quote! {
         use ::krustd_runtime::__codegen as __rt;
 
         const _: () = ::core::assert!(
@@ -38,10 +41,15 @@ pub fn gateway(plan: &Plan, options: EmitOptions) -> TokenStream {
             "this gateway was generated for another version of krustd-runtime; regenerate it"
         );
 
-        #service
-        #(#endpoints)*
-        #tests
-    }
+            #service
+        }
+    });
+    let tests = options
+        .contract_tests
+        .then(|| std::iter::once_with(move || tests::emit(plan)));
+    prelude
+        .chain(plan.endpoints.iter().map(endpoint::emit))
+        .chain(tests.into_iter().flatten())
 }
 
 /// Tokens for a `Duration` constant.
@@ -76,6 +84,6 @@ pub(crate) fn method(m: &str) -> TokenStream {
         "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "CONNECT", "TRACE",
     ];
     let m = if known.contains(&m) { m } else { "GET" };
-    let id = ident::fn_ident(m);
+    let id = crate::naming::fn_ident(m);
     quote! { __rt::Method::#id }
 }

@@ -1,6 +1,7 @@
 //! The service: its settings, build identity, route table and the `Gateway` impl.
 
-use super::{ident, opt_duration, opt_str};
+use super::{opt_duration, opt_str};
+use crate::naming as ident;
 use crate::plan::Plan;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -64,12 +65,13 @@ pub fn emit(plan: &Plan) -> TokenStream {
     let method_order = &plan.method_order;
 
     // One `.route(path, method router)` per distinct path, methods in contract order.
+    let mut by_path: std::collections::HashMap<&str, Vec<&crate::plan::Endpoint>> =
+        std::collections::HashMap::new();
+    for e in &plan.endpoints {
+        by_path.entry(e.path.as_str()).or_default().push(e);
+    }
     let registrations = plan.routes.iter().filter_map(|r| {
-        let eps: Vec<_> = plan
-            .endpoints
-            .iter()
-            .filter(|e| e.path == r.pattern)
-            .collect();
+        let eps = by_path.get(r.pattern.as_str()).cloned().unwrap_or_default();
         if eps.is_empty() {
             return None;
         }

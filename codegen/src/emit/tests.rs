@@ -1,7 +1,7 @@
 //! Tests generated from the contract: every endpoint is called through real HTTP against a mock
 //! backend on 127.0.0.1 that expects the backend requests the contract describes.
 
-use crate::path::UrlPiece;
+use crate::plan::UrlPiece;
 use crate::plan::{Decode, Plan};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -13,7 +13,7 @@ fn sample(i: usize) -> String {
 
 pub fn emit(plan: &Plan) -> TokenStream {
     let tests = plan.endpoints.iter().map(|e| {
-        let name = super::ident::fn_ident(&format!("contract_{}", e.ident));
+        let name = crate::naming::fn_ident(&format!("contract_{}", e.ident));
         let method = &e.method;
         let mut i = 0;
         let path: String = e

@@ -1,4 +1,5 @@
-//! Where contract names become Rust identifiers: the one place for naming rules.
+//! Where contract names become Rust identifiers: the one place for naming rules. Below both
+//! `plan` (which chooses the names) and `emit` (which writes them).
 
 /// `GET /users/{id}` → `get_users_id`; `/` → `get_root`. ASCII alphanumerics are kept (lower-
 /// cased), everything else separates words; collisions get a suffix in `plan`.
@@ -22,6 +23,11 @@ pub fn endpoint_ident(method: &str, path: &str) -> String {
         out.push_str("_root");
     }
     out
+}
+
+/// A backend's function name: `get_users_id_b0`.
+pub fn backend_ident(endpoint_ident: &str, index: usize) -> String {
+    format!("{endpoint_ident}_b{index}")
 }
 
 /// The `static` name for a function name: `get_users_id` → `GET_USERS_ID`.

@@ -1,5 +1,5 @@
-//! Response shaping compiled into the parse: which backends get it, and the `'static`
-//! projection they get (runtime: `krustd_runtime::projection`).
+//! The shaping decision: which backends get their response shaping compiled into the parse,
+//! and the `'static` projection tree they get (runtime: `krustd_runtime::projection`).
 //!
 //! A backend whose `target`, `allow` or `deny` is known at build time only needs part of its
 //! body: its steps become a [`Projection`] that the runtime follows while reading, skipping what
@@ -7,56 +7,7 @@
 //! reference; a backend stays on it when nothing can be skipped (no `target`/`allow`/`deny`),
 //! when its body is not JSON, or, from a `flatmap_filter` on, for the steps that follow.
 
-use crate::emit::ident;
-use crate::plan::{Backend, Decode, ShapeStep};
-use proc_macro2::{Ident, TokenStream};
-use quote::quote;
-
-/// How a backend's data gets shaped.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Shaping {
-    /// No manipulation steps at all.
-    Unshaped,
-    /// Every step on the generic path, for the reason given (said in the generated code).
-    Generic(&'static str),
-    /// The first `covers` steps compiled into the parse; the others, if any, on the generic
-    /// path for the reason given.
-    Projected {
-        projection: Projection,
-        covers: usize,
-        rest: Option<&'static str>,
-    },
-}
-
-/// What the runtime's `projection::Projection` holds, in plan form.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Projection {
-    /// `JsonObject`, `JsonCollection` or `SafeJson`.
-    pub decode: Decode,
-    pub target: Vec<String>,
-    pub select: Select,
-    pub mapping: Vec<(String, String)>,
-    pub group: Option<String>,
-}
-
-/// Which keys of the targeted object survive.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Select {
-    All,
-    /// The effective `allow` paths as a tree (see [`allow_tree`]).
-    Allow(Vec<Field>),
-    /// The `deny` paths as a tree (see [`deny_tree`]).
-    Deny(Vec<Field>),
-}
-
-/// One key of a tree; siblings are unique and sorted by key (byte order), as the runtime
-/// searches them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Field {
-    pub key: String,
-    /// Empty: a path ends here.
-    pub below: Vec<Field>,
-}
+use crate::plan::ir::{Decode, Field, Projection, Select, ShapeStep, Shaping};
 
 const FLATMAP: &str = "`flatmap_filter` rewrites the whole tree, arrays included";
 
@@ -194,136 +145,6 @@ fn sort(fields: &mut [Field]) {
     fields.sort_by(|a, b| a.key.cmp(&b.key));
     for f in fields {
         sort(&mut f.below);
-    }
-}
-
-/// What `emit::backend` adds for a backend's shaping.
-pub(crate) struct Emitted<'a> {
-    /// The projection `static`, if any.
-    pub items: TokenStream,
-    /// The body decoder to call the backend with; `None`: the generic decoder.
-    pub decoder: Option<TokenStream>,
-    /// The steps left to the generic path (`BackendResult::shape`).
-    pub rest: &'a [ShapeStep],
-    /// A doc line for the backend's function saying which path its shaping takes.
-    pub doc: Option<String>,
-}
-
-pub(crate) fn emit(b: &Backend) -> Emitted<'_> {
-    match &b.shaping {
-        Shaping::Unshaped => Emitted {
-            items: TokenStream::new(),
-            decoder: None,
-            rest: &b.steps,
-            doc: None,
-        },
-        Shaping::Generic(why) => Emitted {
-            items: TokenStream::new(),
-            decoder: None,
-            rest: &b.steps,
-            doc: Some(format!(" Shaping on the generic path: {why}.")),
-        },
-        Shaping::Projected {
-            projection,
-            covers,
-            rest,
-        } => {
-            let name = ident::static_ident(&b.ident, "_PROJECTION");
-            let item_doc = format!(
-                " Backend {}: the response shaping compiled into the parse of its body.",
-                b.index
-            );
-            let names =
-                |steps: &[ShapeStep]| steps.iter().map(step_name).collect::<Vec<_>>().join(", ");
-            let (done, left) = b.steps.split_at((*covers).min(b.steps.len()));
-            let doc = match rest {
-                Some(why) => format!(
-                    " Shaping: {} compiled into the parse (`{name}`); {} on the generic path: {why}.",
-                    names(done),
-                    names(left)
-                ),
-                None => format!(" Shaping compiled into the parse (`{name}`)."),
-            };
-            Emitted {
-                items: emit_static(&name, projection, &item_doc),
-                decoder: Some(quote! {
-                    |__body| __rt::projection::decode(__body, &#name)
-                }),
-                rest: left,
-                doc: Some(doc),
-            }
-        }
-    }
-}
-
-/// A step's name in the contract, for comments.
-fn step_name(step: &ShapeStep) -> &'static str {
-    match step {
-        ShapeStep::Target(_) => "`target`",
-        ShapeStep::Allow(_) => "`allow`",
-        ShapeStep::Deny(_) => "`deny`",
-        ShapeStep::Mapping(_) => "`mapping`",
-        ShapeStep::Group(_) => "`group`",
-        ShapeStep::Flatmap(_) => "`flatmap_filter`",
-    }
-}
-
-/// The `static` of a projected backend, named `name`.
-fn emit_static(name: &Ident, p: &Projection, doc: &str) -> TokenStream {
-    let decode = match p.decode {
-        Decode::JsonCollection => quote! { __rt::Decode::JsonCollection },
-        Decode::SafeJson => quote! { __rt::Decode::SafeJson },
-        _ => quote! { __rt::Decode::JsonObject },
-    };
-    let target = &p.target;
-    let select = match &p.select {
-        Select::All => quote! { __rt::projection::Select::All },
-        Select::Allow(fields) => {
-            let f = fields_tokens(fields);
-            quote! { __rt::projection::Select::Allow(#f) }
-        }
-        Select::Deny(fields) => {
-            let f = fields_tokens(fields);
-            quote! { __rt::projection::Select::Deny(#f) }
-        }
-    };
-    let mapping = p.mapping.iter().map(|(a, b)| quote! { (#a, #b) });
-    let group = match &p.group {
-        Some(g) => quote! { ::core::option::Option::Some(#g) },
-        None => quote! { ::core::option::Option::None },
-    };
-    quote! {
-        #[doc = #doc]
-        static #name: __rt::projection::Projection = __rt::projection::Projection {
-            decode: #decode,
-            target: &[#(#target),*],
-            select: #select,
-            mapping: &[#(#mapping),*],
-            group: #group,
-        };
-    }
-}
-
-fn fields_tokens(fields: &[Field]) -> TokenStream {
-    let items = fields.iter().map(|f| {
-        let key = &f.key;
-        let below = fields_tokens(&f.below);
-        quote! { __rt::projection::Field { key: #key, below: #below } }
-    });
-    quote! { &[#(#items),*] }
-}
-
-/// Puts every shaped backend of `plan` on the generic path: a build with the compiled shaping
-/// switched off, for measuring what it buys end to end (BENCHMARKS.md).
-pub fn disable(plan: &mut crate::plan::Plan) {
-    for backend in plan
-        .endpoints
-        .iter_mut()
-        .flat_map(|e| e.backends.iter_mut())
-    {
-        if !backend.steps.is_empty() {
-            backend.shaping = Shaping::Generic("compiled shaping is switched off in this build");
-        }
     }
 }
 

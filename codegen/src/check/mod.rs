@@ -1,0 +1,129 @@
+//! Every rule that makes a contract invalid, one function per rule (serde_derive's `check.rs`),
+//! grouped by what they look at: one file for the service, endpoints, backends, encodings and
+//! the route set, and one file per namespace. Rules read the model and report into
+//! `Diagnostics`; checking goes on past the first problem. Type errors are the model's job.
+
+mod backend;
+mod backend_http;
+mod backend_http_client;
+mod encoding;
+mod endpoint;
+mod namespaces;
+mod proxy;
+mod router;
+mod routes;
+mod service;
+mod telemetry_logging;
+
+pub use encoding::{BACKEND_ENCODINGS, OUTPUT_ENCODINGS};
+pub use endpoint::METHODS;
+pub use proxy::STATIC_STRATEGIES;
+
+use crate::diag::Diagnostics;
+use crate::model::{BackendNamespaces, EndpointNamespaces, Service, ServiceNamespaces};
+
+/// Runs every rule, in contract order.
+pub fn run(d: &mut Diagnostics, s: &Service) {
+    service::check_version(d, s);
+    service::check_listen_ip(d, s);
+    service::check_port(d, s);
+    service::check_unsupported_root_keys(d, s);
+    service::check_durations(d, s);
+    service::check_hosts(d, s);
+    encoding::check_output_encodings(d, s);
+    namespaces::check_namespaces(
+        d,
+        &s.extra_config,
+        ServiceNamespaces::IMPLEMENTED,
+        "service",
+    );
+    if let Some(r) = &s.ns.router {
+        router::check_router(d, r);
+    }
+    if let Some(l) = &s.ns.logging {
+        telemetry_logging::check_logging(d, l);
+    }
+    for e in &s.endpoints {
+        endpoint::check_endpoint_path(d, e);
+        endpoint::check_method(d, e);
+        endpoint::check_backends_present(d, e);
+        endpoint::check_concurrent_calls(d, e);
+        namespaces::check_namespaces(
+            d,
+            &e.extra_config,
+            EndpointNamespaces::IMPLEMENTED,
+            "endpoint",
+        );
+        if let Some(p) = &e.ns.proxy {
+            proxy::check_endpoint_proxy(d, e, p);
+        }
+        endpoint::check_no_op(d, s, e);
+        for (i, b) in e.backend.iter().enumerate() {
+            backend::check_url_pattern(d, e, i, b);
+            backend::check_backend_method(d, b);
+            encoding::check_encoding(d, b);
+            backend::check_sd(d, b);
+            backend::check_manipulation(d, b);
+            namespaces::check_namespaces(
+                d,
+                &b.extra_config,
+                BackendNamespaces::IMPLEMENTED,
+                "backend",
+            );
+            if let Some(p) = &b.ns.proxy {
+                proxy::check_backend_proxy(d, b, p);
+            }
+            if let Some(h) = &b.ns.http {
+                backend_http::check_backend_http(d, h);
+            }
+            if let Some(c) = &b.ns.http_client {
+                backend_http_client::check_backend_http_client(d, c);
+            }
+        }
+    }
+    routes::check_duplicate_routes(d, s);
+    let reported = routes::check_route_conflicts(d, s);
+    routes::check_router_accepts(d, s, &reported);
+}
+
+/// The diagnostics of a contract as `message @pointer` lines (rule unit tests).
+#[cfg(test)]
+pub(crate) fn diagnostics_of(contract: &str) -> Vec<String> {
+    let source = std::sync::Arc::new(crate::diag::Source {
+        name: "krakend.json".to_owned(),
+        text: contract.to_owned(),
+    });
+    let mut d = Diagnostics::new(source);
+    let root: serde_json::Value = serde_json::from_str(contract).unwrap_or_default();
+    if let Some(s) = crate::model::read(&mut d, &root) {
+        run(&mut d, &s);
+    }
+    let report = match d.finish() {
+        Ok(r) | Err(r) => r,
+    };
+    report
+        .items
+        .iter()
+        .map(|i| format!("{} @{}", i.message, i.pointer))
+        .collect()
+}
+
+/// A contract with `root` members (JSON text, may be empty) and one endpoint `/a` written as
+/// `endpoint` members plus `backend` (the backend's members), for rule unit tests. The given
+/// members come last, so they win over the defaults (the last of duplicate keys counts).
+#[cfg(test)]
+pub(crate) fn one_endpoint(root: &str, endpoint: &str, backend: &str) -> String {
+    let sep = |s: &str| {
+        if s.is_empty() {
+            String::new()
+        } else {
+            format!(", {s}")
+        }
+    };
+    format!(
+        r#"{{"version": 3, "host": ["http://b:8080"], "endpoints": [{{"endpoint": "/a", "backend": [{{"url_pattern": "/a"{}}}]{}}}]{}}}"#,
+        sep(backend),
+        sep(endpoint),
+        sep(root)
+    )
+}

@@ -1,0 +1,248 @@
+//! The lowered contract (the IR): every default and inheritance rule applied, paths split,
+//! names chosen, shaping decided. Emitters read only these types (never the model), so each
+//! rule is applied once, in `lower`.
+
+pub use crate::path::UrlPiece;
+use std::time::Duration;
+
+/// The whole gateway.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub service: ServicePlan,
+    pub identity: Identity,
+    pub endpoints: Vec<Endpoint>,
+    /// Every registered path with its methods, in first-registration order.
+    pub routes: Vec<Route>,
+    /// Methods in the order they were first registered.
+    pub method_order: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub name: String,
+    pub contract_sha256: String,
+    pub version: String,
+    pub release: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServicePlan {
+    pub port: u16,
+    pub listen_ip: String,
+    pub read_timeout: Option<Duration>,
+    pub write_timeout: Option<Duration>,
+    pub idle_timeout: Option<Duration>,
+    pub read_header_timeout: Option<Duration>,
+    pub max_header_bytes: usize,
+    pub max_shutdown_wait: Option<Duration>,
+    pub debug_endpoint: bool,
+    pub echo_endpoint: bool,
+    pub health_path: Option<String>,
+    pub return_error_msg: bool,
+    pub version_header: String,
+    pub log_level: Option<String>,
+    pub error_body_404: Option<String>,
+    pub error_body_405: Option<String>,
+    pub disable_redirect_trailing_slash: bool,
+    pub disable_redirect_fixed_path: bool,
+    pub disable_handle_method_not_allowed: bool,
+    pub remove_extra_slash: bool,
+    pub auto_options: bool,
+    pub disable_path_decoding: bool,
+    pub forwarded_by_client_ip: bool,
+    /// Lower-case header names.
+    pub remote_ip_headers: Vec<String>,
+    /// `None` trusts every address.
+    pub trusted_proxies: Option<Vec<(std::net::IpAddr, u8)>>,
+    pub app_engine: bool,
+    /// `None` when `disable_access_log`, else `logger_skip_paths`.
+    pub access_log: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub pattern: String,
+    pub methods: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    Json,
+    JsonCollection,
+    String,
+    Xml,
+    Yaml,
+    Negotiate,
+    NoOp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decode {
+    JsonObject,
+    JsonCollection,
+    SafeJson,
+    String,
+    Xml {
+        collection: bool,
+    },
+    Rss,
+    Discard,
+    /// `no-op` endpoint: the answer is streamed, never decoded.
+    Stream,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorHandling {
+    Plain,
+    ReturnCode,
+    Details(String),
+}
+
+/// One zero-trust allow-list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowList {
+    pub all: bool,
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// Position in the contract's `endpoints`.
+    pub index: usize,
+    pub pointer: String,
+    pub method: String,
+    pub path: String,
+    /// Function name (`get_users_id`), unique in the gateway.
+    pub ident: String,
+    pub params: Vec<String>,
+    pub param_segments: Vec<usize>,
+    pub timeout: Duration,
+    pub backend_timeout: Duration,
+    pub cache_max_age: Option<u64>,
+    /// Lower-case names; `None` when absent or empty.
+    pub input_headers: Option<AllowList>,
+    pub input_query: Option<AllowList>,
+    pub output: Output,
+    pub backends: Vec<Backend>,
+    /// `proxy.sequential` with at least two backends.
+    pub sequential: bool,
+    /// `concurrent_calls` (1 = a single call per backend).
+    pub concurrent_calls: usize,
+    /// Endpoint `proxy.flatmap_filter` (only kept with two or more backends).
+    pub flatmap: Option<Vec<FlatOp>>,
+    /// `proxy.static`: the strategy and the members of the data object.
+    pub static_data: Option<(StaticStrategy, Vec<(String, StaticValue)>)>,
+}
+
+/// `proxy.static.strategy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaticStrategy {
+    Always,
+    Success,
+    Complete,
+    Errored,
+    Incomplete,
+}
+
+/// A JSON value of the contract, numbers as KrakenD writes them back (Go's float64 text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaticValue {
+    Null,
+    Bool(bool),
+    Number(String),
+    String(String),
+    Array(Vec<StaticValue>),
+    Object(Vec<(String, StaticValue)>),
+}
+
+/// One `flatmap_filter` operation, paths split on `.`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlatOp {
+    Move { from: Vec<String>, to: Vec<String> },
+    Del(Vec<Vec<String>>),
+    Append { from: Vec<String>, to: Vec<String> },
+}
+
+/// One manipulation step, in execution order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShapeStep {
+    Target(Vec<String>),
+    Allow(Vec<Vec<String>>),
+    Deny(Vec<Vec<String>>),
+    Mapping(Vec<(String, String)>),
+    /// Backend `proxy.flatmap_filter` (replaces allow, deny and mapping).
+    Flatmap(Vec<FlatOp>),
+    Group(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Backend {
+    pub index: usize,
+    pub pointer: String,
+    /// Function name (`get_users_id_b0`).
+    pub ident: String,
+    pub url_pattern: String,
+    pub url_display: String,
+    pub path: Vec<UrlPiece>,
+    pub query: Option<Vec<UrlPiece>>,
+    pub hosts: Vec<String>,
+    pub method: String,
+    pub decode: Decode,
+    pub input_headers: Option<AllowList>,
+    pub input_query: Option<AllowList>,
+    pub errors: ErrorHandling,
+    pub steps: Vec<ShapeStep>,
+    /// Whether the steps are compiled into the parse or run on the generic path.
+    pub shaping: Shaping,
+    /// Sequential references this step's url_pattern resolves: (step, dot path), in the
+    /// order of `UrlPiece::Seq` indexes.
+    pub seq_refs: Vec<(usize, Vec<String>)>,
+    /// `backend/http/client.send_body_on_redirect`.
+    pub send_body_on_redirect: bool,
+}
+
+/// How a backend's data gets shaped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shaping {
+    /// No manipulation steps at all.
+    Unshaped,
+    /// Every step on the generic path, for the reason given (said in the generated code).
+    Generic(&'static str),
+    /// The first `covers` steps compiled into the parse; the others, if any, on the generic
+    /// path for the reason given.
+    Projected {
+        projection: Projection,
+        covers: usize,
+        rest: Option<&'static str>,
+    },
+}
+
+/// What the runtime's `projection::Projection` holds, in plan form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Projection {
+    /// `JsonObject`, `JsonCollection` or `SafeJson`.
+    pub decode: Decode,
+    pub target: Vec<String>,
+    pub select: Select,
+    pub mapping: Vec<(String, String)>,
+    pub group: Option<String>,
+}
+
+/// Which keys of the targeted object survive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Select {
+    All,
+    /// The effective `allow` paths as a tree (see [`allow_tree`]).
+    Allow(Vec<Field>),
+    /// The `deny` paths as a tree (see [`deny_tree`]).
+    Deny(Vec<Field>),
+}
+
+/// One key of a tree; siblings are unique and sorted by key (byte order), as the runtime
+/// searches them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub key: String,
+    /// Empty: a path ends here.
+    pub below: Vec<Field>,
+}

@@ -1,0 +1,9 @@
+//! `plan`: the lowered contract. [`ir`] holds the types emitters read (shaping and projection
+//! trees included); [`lower`] builds them from the checked model, applying every default and
+//! inheritance rule once and taking every decision (names, shaping) the emitters then follow.
+
+pub mod ir;
+pub mod lower;
+
+pub use ir::*;
+pub use lower::{lower, PlanOptions, DEFAULT_TIMEOUT};
