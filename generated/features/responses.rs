@@ -1659,464 +1659,829 @@ async fn get_html_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
 #[cfg(test)]
 mod __contract_tests {
     use ::krustd_runtime::__codegen as __rt;
-    /// GET /merge answers 200 and calls its backends as the contract says
+    /// GET /merge answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_merge() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/merge",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/merge?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/a",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b0\":\"noise b0\"}",
                 },
-                __rt::test_support::MockCall {
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/b",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b1\":\"noise b1\"}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some(
+                "{\"krustd_b0\":\"noise b0\",\"krustd_b1\":\"noise b1\"}",
+            ),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<super::Gateway>("contract_get_merge", &X);
     }
-    /// GET /group answers 200 and calls its backends as the contract says
+    /// GET /group answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_group() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/group",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/group?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/a",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b0\":\"noise b0\"}",
                 },
-                __rt::test_support::MockCall {
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/b",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b1\":\"noise b1\"}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some(
+                "{\"first\":{\"krustd_b0\":\"noise b0\"},\"second\":{\"krustd_b1\":\"noise b1\"}}",
+            ),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<super::Gateway>("contract_get_group", &X);
     }
-    /// GET /shape answers 200 and calls its backends as the contract says
+    /// GET /shape answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_shape() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/shape",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/shape?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/doc",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"data\":{\"count\":\"v:count\",\"krustd_b0\":\"noise b0\",\"user\":\"v:user\"},\"krustd_outer_b0\":\"noise\"}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"total\":\"v:count\"}"),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<super::Gateway>("contract_get_shape", &X);
     }
-    /// GET /deny answers 200 and calls its backends as the contract says
+    /// GET /deny answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_deny() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/deny",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/deny?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/doc",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"data\":{\"count\":\"v:count\",\"krustd_b0\":\"noise b0\",\"user\":{\"krustd_b0\":\"noise\",\"secret\":\"v:user.secret\"}},\"krustd_outer_b0\":\"noise\"}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some(
+                "{\"krustd_b0\":\"noise b0\",\"user\":{\"krustd_b0\":\"noise\"}}",
+            ),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<super::Gateway>("contract_get_deny", &X);
     }
-    /// GET /collection answers 200 and calls its backends as the contract says
+    /// GET /collection answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_collection() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/collection",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/collection?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/list",
-                    body: "[{\"krustd\":\"mock\"}]",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "[{\"collection\":\"v:collection\",\"krustd_b0\":\"noise b0\"}]",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some(
+                "{\"items\":[{\"collection\":\"v:collection\",\"krustd_b0\":\"noise b0\"}]}",
+            ),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_collection", &X);
     }
-    /// GET /collection-out answers 200 and calls its backends as the contract says
+    /// GET /collection-out answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is not checked: the output encoding is not JSON.
     #[test]
     fn contract_get_collection_out() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/collection-out",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/collection-out?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/list",
-                    body: "[{\"krustd\":\"mock\"}]",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "[{\"krustd_b0\":\"noise b0\"}]",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::None,
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_collection_out", &X);
     }
-    /// GET /safejson answers 200 and calls its backends as the contract says
+    /// GET /safejson answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_safejson() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/safejson",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/safejson?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/scalar",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b0\":\"noise b0\"}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_safejson", &X);
     }
-    /// GET /string answers 200 and calls its backends as the contract says
+    /// GET /string answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is not checked: the output encoding is not JSON.
     #[test]
     fn contract_get_string() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/string",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/string?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/text",
-                    body: "krustd mock",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "text/plain",
+                    body: "krustd text b0",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::None,
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<super::Gateway>("contract_get_string", &X);
     }
-    /// GET /fail/500 answers 200 and calls its backends as the contract says
+    /// GET /fail/500 answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_fail_500() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/fail/500",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/fail/500?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/status/500",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b0\":\"noise b0\"}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_fail_500", &X);
     }
-    /// GET /fail/404 answers 200 and calls its backends as the contract says
+    /// GET /fail/404 answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_fail_404() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/fail/404",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/fail/404?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/status/404",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b0\":\"noise b0\"}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_fail_404", &X);
     }
-    /// GET /fail/204 answers 200 and calls its backends as the contract says
+    /// GET /fail/204 answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_fail_204() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/fail/204",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/fail/204?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/status/204",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b0\":\"noise b0\"}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_fail_204", &X);
     }
-    /// GET /fail/refused answers 200 and calls its backends as the contract says
+    /// GET /fail/refused answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_fail_refused() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/fail/refused",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/fail/refused?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/a",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b0\":\"noise b0\"}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_fail_refused", &X);
     }
-    /// GET /fail/invalid-json answers 200 and calls its backends as the contract says
+    /// GET /fail/invalid-json answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_fail_invalid_json() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/fail/invalid-json",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/fail/invalid-json?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/invalid",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b0\":\"noise b0\"}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_fail_invalid_json", &X);
     }
-    /// GET /fail/array answers 200 and calls its backends as the contract says
+    /// GET /fail/array answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_fail_array() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/fail/array",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/fail/array?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/list",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b0\":\"noise b0\"}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_fail_array", &X);
     }
-    /// GET /fail/timeout answers 200 and calls its backends as the contract says
+    /// GET /fail/timeout answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_fail_timeout() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/fail/timeout",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/fail/timeout?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/slow",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b0\":\"noise b0\"}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_fail_timeout", &X);
     }
-    /// GET /partial answers 200 and calls its backends as the contract says
+    /// GET /partial answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_partial() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/partial",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/partial?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/a",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b0\":\"noise b0\"}",
                 },
-                __rt::test_support::MockCall {
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/status/500",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b1\":\"noise b1\"}",
                 },
-                __rt::test_support::MockCall {
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/b",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b2\":\"noise b2\"}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some(
+                "{\"a\":{\"krustd_b0\":\"noise b0\"},\"b\":{\"krustd_b2\":\"noise b2\"},\"broken\":{\"krustd_b1\":\"noise b1\"}}",
+            ),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_partial", &X);
     }
-    /// GET /partial-timeout answers 200 and calls its backends as the contract says
+    /// GET /partial-timeout answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_partial_timeout() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/partial-timeout",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/partial-timeout?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/a",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b0\":\"noise b0\"}",
                 },
-                __rt::test_support::MockCall {
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/slow",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b1\":\"noise b1\"}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some(
+                "{\"krustd_b0\":\"noise b0\",\"krustd_b1\":\"noise b1\"}",
+            ),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_partial_timeout", &X);
     }
-    /// GET /all-fail answers 200 and calls its backends as the contract says
+    /// GET /all-fail answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_all_fail() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/all-fail",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/all-fail?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/status/500",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b0\":\"noise b0\"}",
                 },
-                __rt::test_support::MockCall {
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/invalid",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b1\":\"noise b1\"}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some(
+                "{\"krustd_b0\":\"noise b0\",\"krustd_b1\":\"noise b1\"}",
+            ),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_all_fail", &X);
     }
-    /// GET /error-code answers 200 and calls its backends as the contract says
+    /// GET /error-code answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_error_code() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/error-code",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/error-code?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/status/418",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b0\":\"noise b0\"}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_error_code", &X);
     }
-    /// GET /error-details answers 200 and calls its backends as the contract says
+    /// GET /error-details answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_error_details() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/error-details",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/error-details?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/a",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b0\":\"noise b0\"}",
                 },
-                __rt::test_support::MockCall {
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/status/418",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b1\":\"noise b1\"}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some(
+                "{\"ignored\":{\"krustd_b1\":\"noise b1\"},\"krustd_b0\":\"noise b0\"}",
+            ),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_error_details", &X);
     }
-    /// GET /cache answers 200 and calls its backends as the contract says
+    /// GET /cache answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_cache() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/cache",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/cache?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/a",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b0\":\"noise b0\"}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<super::Gateway>("contract_get_cache", &X);
     }
-    /// GET /empty answers 200 and calls its backends as the contract says
+    /// GET /empty answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_empty() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/empty",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/empty?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/a",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_outer_b0\":\"noise\",\"missing\":{\"krustd_b0\":\"noise b0\"}}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<super::Gateway>("contract_get_empty", &X);
     }
-    /// GET /noop answers 200 and calls its backends as the contract says
+    /// GET /noop answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_noop() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/noop",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/noop?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/status/201",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b0\":\"noise b0\"}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("false"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<super::Gateway>("contract_get_noop", &X);
     }
-    /// GET /noop-backend answers 200 and calls its backends as the contract says
+    /// GET /noop-backend answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_noop_backend() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/noop-backend",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/noop-backend?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/text",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b0\":\"noise b0\"}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("false"),
+            response: ::core::option::Option::Some("{}"),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_noop_backend", &X);
     }
-    /// GET /html answers 200 and calls its backends as the contract says
+    /// GET /html answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_html() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/html",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/html?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/html",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b0\":\"noise b0\"}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<super::Gateway>("contract_get_html", &X);
     }
 }

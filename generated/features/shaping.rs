@@ -965,172 +965,321 @@ async fn get_merge_body_b2(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
 #[cfg(test)]
 mod __contract_tests {
     use ::krustd_runtime::__codegen as __rt;
-    /// GET /allow/{body} answers 200 and calls its backends as the contract says
+    /// GET /allow/{body} answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_allow_body() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/allow/krustd0",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/allow/krustd0?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/body/krustd0",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b0\":\"noise b0\",\"meta\":{\"krustd_b0\":\"noise\",\"page\":\"v:meta.page\"},\"user\":{\"address\":{\"city\":\"v:user.address.city\",\"krustd_b0\":\"noise\"},\"krustd_b0\":\"noise\",\"name\":{\"first\":\"v:user.name.first\",\"krustd_b0\":\"noise\"}}}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some(
+                "{\"meta\":{\"page\":\"v:meta.page\"},\"user\":{\"address\":{\"city\":\"v:user.address.city\"},\"name\":{\"first\":\"v:user.name.first\",\"krustd_b0\":\"noise\"}}}",
+            ),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_allow_body", &X);
     }
-    /// GET /target/{body} answers 200 and calls its backends as the contract says
+    /// GET /target/{body} answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_target_body() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/target/krustd0",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/target/krustd0?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/body/krustd0",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_outer_b0\":\"noise\",\"user\":{\"email\":\"v:email\",\"krustd_b0\":\"noise b0\",\"name\":\"v:name\"}}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some(
+                "{\"person\":{\"contact\":\"v:email\",\"full_name\":\"v:name\",\"krustd_b0\":\"noise b0\"}}",
+            ),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_target_body", &X);
     }
-    /// GET /deny/{body} answers 200 and calls its backends as the contract says
+    /// GET /deny/{body} answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_deny_body() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/deny/krustd0",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/deny/krustd0?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/body/krustd0",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"items\":\"v:items\",\"krustd_b0\":\"noise b0\",\"user\":{\"address\":\"v:user.address\",\"krustd_b0\":\"noise\"}}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some(
+                "{\"krustd_b0\":\"noise b0\",\"user\":{\"krustd_b0\":\"noise\"}}",
+            ),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_deny_body", &X);
     }
-    /// GET /collection/{body} answers 200 and calls its backends as the contract says
+    /// GET /collection/{body} answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_collection_body() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/collection/krustd0",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/collection/krustd0?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/body/krustd0",
-                    body: "[{\"krustd\":\"mock\"}]",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "[{\"collection\":\"v:collection\",\"krustd_b0\":\"noise b0\"}]",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some(
+                "{\"list\":[{\"collection\":\"v:collection\",\"krustd_b0\":\"noise b0\"}]}",
+            ),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_collection_body", &X);
     }
-    /// GET /safejson/{body} answers 200 and calls its backends as the contract says
+    /// GET /safejson/{body} answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_safejson_body() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/safejson/krustd0",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/safejson/krustd0?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/body/krustd0",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"items\":\"v:items\",\"krustd_b0\":\"noise b0\"}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_safejson_body", &X);
     }
-    /// GET /flatmap/{body} answers 200 and calls its backends as the contract says
+    /// GET /flatmap/{body} answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is not checked: a backend's encoding or shaping (flatmap, rss, an ambiguous merge) is not modelled at build time.
     #[test]
     fn contract_get_flatmap_body() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/flatmap/krustd0",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/flatmap/krustd0?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/body/krustd0",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_outer_b0\":\"noise\",\"user\":{\"krustd_b0\":\"noise b0\"}}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::None,
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_flatmap_body", &X);
     }
-    /// GET /concurrent/{body} answers 200 and calls its backends as the contract says
+    /// GET /concurrent/{body} answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_concurrent_body() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/concurrent/krustd0",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/concurrent/krustd0?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/body/krustd0",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"count\":\"v:count\",\"krustd_b0\":\"noise b0\",\"user\":{\"krustd_b0\":\"noise\",\"name\":\"v:user.name\"}}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some(
+                "{\"count\":\"v:count\",\"user\":{\"name\":\"v:user.name\"}}",
+            ),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_concurrent_body", &X);
     }
-    /// GET /sequential answers 200 and calls its backends as the contract says
+    /// GET /sequential answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_sequential() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/sequential",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/sequential?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/body/doc",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_b0\":\"noise b0\",\"meta\":{\"krustd_b0\":\"noise\",\"page\":\"v:meta.page\"},\"user\":{\"krustd_b0\":\"noise\",\"name\":\"seq0x0\"}}",
                 },
-                __rt::test_support::MockCall {
+                __rt::test_support::Mock {
                     method: "GET",
-                    path: "/body/%7B%7B.Resp0_first.user.name%7D%7D",
-                    body: "{\"krustd\":\"mock\"}",
+                    path: "/body/seq0x0",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_outer_b1\":\"noise\",\"user\":{\"id\":\"v:id\",\"krustd_b1\":\"noise b1\"}}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some(
+                "{\"first\":{\"meta\":{\"page\":\"v:meta.page\"},\"user\":{\"name\":\"seq0x0\"}},\"second\":{\"id\":\"v:id\"}}",
+            ),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_sequential", &X);
     }
-    /// GET /merge/{body} answers 200 and calls its backends as the contract says
+    /// GET /merge/{body} answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_merge_body() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/merge/krustd0",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "GET",
+            path: "/merge/krustd0?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            body: "",
+            backends: &[
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/body/krustd0",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_outer_b0\":\"noise\",\"user\":{\"address\":{\"city\":\"v:address.city\",\"krustd_b0\":\"noise\"},\"krustd_b0\":\"noise b0\",\"name\":\"v:name\"}}",
                 },
-                __rt::test_support::MockCall {
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/body/krustd0",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_outer_b0\":\"noise\",\"user\":{\"address\":{\"city\":\"v:address.city\",\"krustd_b0\":\"noise\"},\"krustd_b0\":\"noise b0\",\"name\":\"v:name\"}}",
                 },
-                __rt::test_support::MockCall {
+                __rt::test_support::Mock {
                     method: "GET",
                     path: "/body/krustd0",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    status: 200u16,
+                    content_type: "application/json",
+                    body: "{\"krustd_outer_b0\":\"noise\",\"user\":{\"address\":{\"city\":\"v:address.city\",\"krustd_b0\":\"noise\"},\"krustd_b0\":\"noise b0\",\"name\":\"v:name\"}}",
                 },
             ],
-        );
+            status: 200u16,
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some(
+                "{\"meta\":{},\"summary\":{\"krustd_outer_b0\":\"noise\"},\"user\":{\"address\":{\"city\":\"v:address.city\"},\"name\":\"v:name\"}}",
+            ),
+            response_headers: &[],
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_merge_body", &X);
     }
 }

@@ -167,6 +167,38 @@ pub struct Mock {
     pub body: &'static str,
 }
 
+impl Exchange {
+    /// `GET /`, no header, no body, no backend; expects a 200 and checks nothing else.
+    /// Generated tests spell only the fields that differ (`..Exchange::DEFAULT`).
+    pub const DEFAULT: Exchange = Exchange {
+        method: "GET",
+        path: "/",
+        headers: &[],
+        body: "",
+        backends: &[],
+        status: 200,
+        completed: None,
+        response: None,
+        response_headers: &[],
+    };
+}
+
+impl Mock {
+    /// `GET /` answered `200 {}` (JSON), nothing checked about the request but its method
+    /// and path.
+    pub const DEFAULT: Mock = Mock {
+        method: "GET",
+        path: "/",
+        query: None,
+        headers: &[],
+        absent: &[],
+        only_these_headers: false,
+        status: 200,
+        content_type: "application/json",
+        body: "{}",
+    };
+}
+
 /// Headers the gateway or its HTTP client set on every backend request by themselves.
 /// (`accept: */*` is reqwest's default; Go's client, hence KrakenD, sends none.)
 pub const GATEWAY_HEADERS: &[&str] = &[

@@ -102,30 +102,48 @@ pub fn endpoint_case(e: &Endpoint) -> Case {
             needs.entry(*s).or_default().push((p.clone(), v));
         }
     }
+    // Each backend's own mock data, and what its shaping leaves of it (which the URLs of
+    // later sequential steps read).
     let mut shaped: Vec<Option<Value>> = Vec::new();
+    let mut raws: Vec<Map<String, Value>> = Vec::new();
+    let mut paths: Vec<String> = Vec::new();
+    for b in &e.backends {
+        paths.push(backend_path(&b.path, &params_samples(e), b, &shaped));
+        let raw = mock_raw(b, needs.get(&b.index).map_or(&[][..], Vec::as_slice));
+        let (body, _) = encode(&raw, b);
+        shaped.push(decoded(&body, b.decode).and_then(|d| shape(d, &b.steps)));
+        raws.push(raw);
+    }
+    // The mock cannot tell two calls to one path apart: they share one answer holding what
+    // each of them needs.
+    let leader = |i: usize| {
+        let b = &e.backends[i];
+        (0..=i)
+            .find(|&j| {
+                let o = &e.backends[j];
+                o.method == b.method && paths[j] == paths[i] && o.decode == b.decode
+            })
+            .unwrap_or(i)
+    };
+    for i in 0..raws.len() {
+        let j = leader(i);
+        if j != i {
+            let extra = raws[i].clone();
+            deep_merge(&mut raws[j], extra);
+        }
+    }
     let mut mocks: Vec<MockData> = Vec::new();
     let mut contributions: Vec<Option<Value>> = Vec::new();
-    for b in &e.backends {
-        let bpath = backend_path(&b.path, &params_samples(e), b, &shaped);
-        let (body, content_type, data) = match mocks
-            .iter()
-            .zip(&e.backends)
-            .find(|(m, ob)| m.method == b.method && m.path == bpath && ob.decode == b.decode)
-        {
-            // The mock cannot tell two calls to the same path apart: both get one answer.
-            Some((m, _)) => {
-                let data = decoded(&m.body, b.decode);
-                (m.body.clone(), m.content_type.clone(), data)
-            }
-            None => mock_body(b, needs.get(&b.index).map_or(&[][..], Vec::as_slice)),
-        };
-        let out = data.and_then(|d| shape(d, &b.steps));
-        shaped.push(out.clone());
+    for (i, b) in e.backends.iter().enumerate() {
+        let j = leader(i);
+        let (body, content_type) = encode(&raws[j], &e.backends[j]);
+        let out = decoded(&body, b.decode).and_then(|d| shape(d, &b.steps));
         contributions.push(if b.decode == Decode::Discard {
             Some(Value::Object(Map::new()))
         } else {
             out
         });
+        let bpath = paths[i].clone();
         let bquery = b
             .query
             .as_ref()
@@ -366,7 +384,22 @@ fn unshape_path(path: &[String], steps: &[ShapeStep]) -> Option<Vec<String>> {
 }
 
 /// The mock answer of a backend (body, content type) and the data KrakenD decodes from it.
-fn mock_body(b: &Backend, needs: &[(Vec<String>, String)]) -> (String, String, Option<Value>) {
+/// Merges `extra` into `into`; objects win over leaves, the first leaf wins over a later one.
+fn deep_merge(into: &mut Map<String, Value>, extra: Map<String, Value>) {
+    for (k, v) in extra {
+        match (into.get_mut(&k), v) {
+            (Some(Value::Object(a)), Value::Object(b)) => deep_merge(a, b),
+            (Some(slot), Value::Object(b)) => *slot = Value::Object(b),
+            (Some(_), _) => {}
+            (None, v) => {
+                into.insert(k, v);
+            }
+        }
+    }
+}
+
+/// The data a backend's mock answer is written from (before encoding).
+fn mock_raw(b: &Backend, needs: &[(Vec<String>, String)]) -> Map<String, Value> {
     let (inner, target) = mock_data(b, needs);
     let mut raw = inner;
     if !target.is_empty() {
@@ -378,6 +411,12 @@ fn mock_body(b: &Backend, needs: &[(Vec<String>, String)]) -> (String, String, O
         set_path(&mut outer, &target, Value::Object(raw));
         raw = outer;
     }
+    raw
+}
+
+/// The mock answer written from `raw` in the backend's encoding, and its content type.
+fn encode(raw: &Map<String, Value>, b: &Backend) -> (String, String) {
+    let raw = raw.clone();
     let (body, ct) = match b.decode {
         Decode::JsonCollection => (
             Value::Array(vec![Value::Object(raw)]).to_string(),
@@ -388,8 +427,7 @@ fn mock_body(b: &Backend, needs: &[(Vec<String>, String)]) -> (String, String, O
         Decode::Rss => (rss_doc(b.index), "application/rss+xml"),
         _ => (Value::Object(raw).to_string(), "application/json"),
     };
-    let data = decoded(&body, b.decode);
-    (body, ct.to_owned(), data)
+    (body, ct.to_owned())
 }
 
 /// What KrakenD's decoder makes of a mock body (responses.md §5); `None` when not modelled.

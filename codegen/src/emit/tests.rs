@@ -53,68 +53,68 @@ fn opt_str(s: &Option<String>) -> TokenStream {
     super::opt_str(s.as_deref())
 }
 
+/// `field: value` unless the value is the runtime's default for it.
+fn field(name: &str, value: TokenStream, is_default: bool) -> Option<TokenStream> {
+    let ident = crate::naming::fn_ident(name);
+    (!is_default).then(|| quote! { #ident: #value })
+}
+
+fn str_field(name: &str, value: &str, default: &str) -> Option<TokenStream> {
+    field(name, quote! { #value }, value == default)
+}
+
+fn pairs_field(name: &str, value: &[(String, String)]) -> Option<TokenStream> {
+    field(name, pairs(value), value.is_empty())
+}
+
 fn mock(m: &MockData) -> TokenStream {
-    let MockData {
-        method,
-        path,
-        status,
-        content_type,
-        body,
-        only_these_headers,
-        ..
-    } = m;
-    let query = match &m.query {
-        Some(q) => {
-            let q = pairs(q);
-            quote! { ::core::option::Option::Some(#q) }
-        }
-        None => quote! { ::core::option::Option::None },
-    };
-    let headers = pairs(&m.headers);
+    let query = m.query.as_ref().map(|q| {
+        let q = pairs(q);
+        quote! { ::core::option::Option::Some(#q) }
+    });
     let absent = &m.absent;
+    let status = m.status;
+    let only = m.only_these_headers;
+    let fields = [
+        str_field("method", &m.method, "GET"),
+        str_field("path", &m.path, "/"),
+        query.and_then(|q| field("query", q, false)),
+        pairs_field("headers", &m.headers),
+        field("absent", quote! { &[#(#absent),*] }, absent.is_empty()),
+        field("only_these_headers", quote! { #only }, !only),
+        field("status", quote! { #status }, status == 200),
+        str_field("content_type", &m.content_type, "application/json"),
+        str_field("body", &m.body, "{}"),
+    ];
+    let fields = fields.into_iter().flatten();
     quote! {
-        __rt::test_support::Mock {
-            method: #method,
-            path: #path,
-            query: #query,
-            headers: #headers,
-            absent: &[#(#absent),*],
-            only_these_headers: #only_these_headers,
-            status: #status,
-            content_type: #content_type,
-            body: #body,
-        }
+        __rt::test_support::Mock { #(#fields,)* ..__rt::test_support::Mock::DEFAULT }
     }
 }
 
 fn test_fn(name: &str, doc: &str, c: &Case) -> TokenStream {
     let ident = crate::naming::fn_ident(name);
-    let Case {
-        method,
-        path,
-        body,
-        status,
-        ..
-    } = c;
-    let headers = pairs(&c.headers);
     let mocks = c.mocks.iter().map(mock);
-    let completed = opt_str(&c.completed);
-    let response = opt_str(&c.response);
-    let response_headers = pairs(&c.response_headers);
+    let status = c.status;
+    let fields = [
+        str_field("method", &c.method, "GET"),
+        str_field("path", &c.path, "/"),
+        pairs_field("headers", &c.headers),
+        str_field("body", &c.body, ""),
+        field("backends", quote! { &[#(#mocks),*] }, c.mocks.is_empty()),
+        field("status", quote! { #status }, status == 200),
+        field("completed", opt_str(&c.completed), c.completed.is_none()),
+        field("response", opt_str(&c.response), c.response.is_none()),
+        pairs_field("response_headers", &c.response_headers),
+    ];
+    let fields = fields.into_iter().flatten();
     quote! {
         #[doc = #doc]
         #[test]
         fn #ident() {
             static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
-                method: #method,
-                path: #path,
-                headers: #headers,
-                body: #body,
-                backends: &[#(#mocks),*],
-                status: #status,
-                completed: #completed,
-                response: #response,
-                response_headers: #response_headers,
+                #(#fields,)*
+                ..__rt::test_support::Exchange::DEFAULT
             };
             __rt::test_support::assert_exchange::<super::Gateway>(#name, &X);
         }
