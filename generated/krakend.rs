@@ -473,27 +473,21 @@ mod __contract_tests {
     #[test]
     fn contract_get_ping() {
         static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
-            method: "GET",
             path: "/ping?krustd_denied=1",
             headers: &[("x-krustd-denied", "1")],
-            body: "",
             backends: &[
                 __rt::test_support::Mock {
-                    method: "GET",
                     path: "/__debug/ping",
                     query: ::core::option::Option::Some(&[]),
-                    headers: &[],
                     absent: &["x-krustd-denied"],
                     only_these_headers: true,
-                    status: 200u16,
-                    content_type: "application/json",
                     body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-            status: 200u16,
             completed: ::core::option::Option::Some("true"),
             response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
-            response_headers: &[],
+            ..__rt::test_support::Exchange::DEFAULT
         };
         __rt::test_support::assert_exchange::<super::Gateway>("contract_get_ping", &X);
     }
@@ -501,29 +495,24 @@ mod __contract_tests {
     #[test]
     fn contract_get_users_id() {
         static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
-            method: "GET",
             path: "/users/krustd0?fields=q0&krustd_denied=1",
             headers: &[("x-request-id", "h0"), ("x-krustd-denied", "1")],
-            body: "",
             backends: &[
                 __rt::test_support::Mock {
-                    method: "GET",
                     path: "/__echo/users/krustd0",
                     query: ::core::option::Option::Some(&[("fields", "q0")]),
                     headers: &[("x-request-id", "h0")],
                     absent: &["x-krustd-denied"],
                     only_these_headers: true,
-                    status: 200u16,
-                    content_type: "application/json",
                     body: "{\"krustd_b0\":\"noise b0\",\"req_headers\":\"v:req_headers\",\"req_method\":\"v:req_method\",\"req_querystring\":\"v:req_querystring\",\"req_uri\":\"v:req_uri\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-            status: 200u16,
             completed: ::core::option::Option::Some("true"),
             response: ::core::option::Option::Some(
                 "{\"backend_uri\":\"v:req_uri\",\"req_headers\":\"v:req_headers\",\"req_method\":\"v:req_method\",\"req_querystring\":\"v:req_querystring\"}",
             ),
-            response_headers: &[],
+            ..__rt::test_support::Exchange::DEFAULT
         };
         __rt::test_support::assert_exchange::<
             super::Gateway,
@@ -533,40 +522,31 @@ mod __contract_tests {
     #[test]
     fn contract_get_dashboard_id() {
         static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
-            method: "GET",
             path: "/dashboard/krustd0?krustd_denied=1",
             headers: &[("x-krustd-denied", "1")],
-            body: "",
             backends: &[
                 __rt::test_support::Mock {
-                    method: "GET",
                     path: "/__debug/status",
                     query: ::core::option::Option::Some(&[]),
-                    headers: &[],
                     absent: &["x-krustd-denied"],
                     only_these_headers: true,
-                    status: 200u16,
-                    content_type: "application/json",
                     body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
                 __rt::test_support::Mock {
-                    method: "GET",
                     path: "/__echo/profiles/krustd0",
                     query: ::core::option::Option::Some(&[]),
-                    headers: &[],
                     absent: &["x-krustd-denied"],
                     only_these_headers: true,
-                    status: 200u16,
-                    content_type: "application/json",
                     body: "{\"krustd_outer_b1\":\"noise\",\"req_uri_details\":{\"fragment\":\"v:fragment\",\"host\":\"v:host\",\"krustd_b1\":\"noise b1\",\"user\":\"v:user\"}}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-            status: 200u16,
             completed: ::core::option::Option::Some("true"),
             response: ::core::option::Option::Some(
                 "{\"profile\":{\"krustd_b1\":\"noise b1\"},\"status\":{\"krustd_b0\":\"noise b0\"}}",
             ),
-            response_headers: &[],
+            ..__rt::test_support::Exchange::DEFAULT
         };
         __rt::test_support::assert_exchange::<
             super::Gateway,
@@ -579,7 +559,6 @@ mod __contract_tests {
             method: "POST",
             path: "/orders?krustd_denied=1",
             headers: &[("content-type", "h0"), ("x-krustd-denied", "1")],
-            body: "",
             backends: &[
                 __rt::test_support::Mock {
                     method: "POST",
@@ -588,17 +567,15 @@ mod __contract_tests {
                     headers: &[("content-type", "h0")],
                     absent: &["x-krustd-denied"],
                     only_these_headers: true,
-                    status: 200u16,
-                    content_type: "application/json",
                     body: "{\"krustd_b0\":\"noise b0\",\"req_body\":\"v:req_body\",\"req_method\":\"v:req_method\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-            status: 200u16,
             completed: ::core::option::Option::Some("true"),
             response: ::core::option::Option::Some(
                 "{\"req_body\":\"v:req_body\",\"req_method\":\"v:req_method\"}",
             ),
-            response_headers: &[],
+            ..__rt::test_support::Exchange::DEFAULT
         };
         __rt::test_support::assert_exchange::<
             super::Gateway,
@@ -608,27 +585,21 @@ mod __contract_tests {
     #[test]
     fn contract_get_raw_path() {
         static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
-            method: "GET",
             path: "/raw/krustd0?krustd_denied=1",
             headers: &[("x-krustd-denied", "1")],
-            body: "",
             backends: &[
                 __rt::test_support::Mock {
-                    method: "GET",
                     path: "/__echo/raw/krustd0",
                     query: ::core::option::Option::Some(&[]),
-                    headers: &[],
                     absent: &["x-krustd-denied"],
                     only_these_headers: true,
-                    status: 200u16,
-                    content_type: "application/json",
                     body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-            status: 200u16,
             completed: ::core::option::Option::Some("false"),
             response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
-            response_headers: &[],
+            ..__rt::test_support::Exchange::DEFAULT
         };
         __rt::test_support::assert_exchange::<
             super::Gateway,

@@ -275,51 +275,39 @@ mod __contract_tests {
     #[test]
     fn contract_get_aggregate() {
         static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
-            method: "GET",
             path: "/aggregate?krustd_denied=1",
             headers: &[("x-krustd-denied", "1")],
-            body: "",
             backends: &[
                 __rt::test_support::Mock {
-                    method: "GET",
                     path: "/a",
                     query: ::core::option::Option::Some(&[]),
-                    headers: &[],
                     absent: &["x-krustd-denied"],
                     only_these_headers: true,
-                    status: 200u16,
-                    content_type: "application/json",
                     body: "{\"address\":{\"city\":\"v:address.city\",\"krustd_b0\":\"noise\"},\"email\":\"v:email\",\"id\":\"v:id\",\"krustd_b0\":\"noise b0\",\"name\":\"v:name\",\"roles\":\"v:roles\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
                 __rt::test_support::Mock {
-                    method: "GET",
                     path: "/b",
                     query: ::core::option::Option::Some(&[]),
-                    headers: &[],
                     absent: &["x-krustd-denied"],
                     only_these_headers: true,
-                    status: 200u16,
-                    content_type: "application/json",
                     body: "{\"currency\":\"v:currency\",\"krustd_b1\":\"noise b1\",\"orders\":\"v:orders\",\"total\":\"v:total\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
                 __rt::test_support::Mock {
-                    method: "GET",
                     path: "/c",
                     query: ::core::option::Option::Some(&[]),
-                    headers: &[],
                     absent: &["x-krustd-denied"],
                     only_these_headers: true,
-                    status: 200u16,
-                    content_type: "application/json",
                     body: "{\"krustd_b2\":\"noise b2\",\"language\":\"v:language\",\"notifications\":\"v:notifications\",\"theme\":\"v:theme\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-            status: 200u16,
             completed: ::core::option::Option::Some("true"),
             response: ::core::option::Option::Some(
                 "{\"currency\":\"v:currency\",\"orders\":\"v:orders\",\"orders_total_cents\":\"v:total\",\"preferences\":{\"language\":\"v:language\",\"notifications\":\"v:notifications\",\"ui_theme\":\"v:theme\"},\"user\":{\"address\":{\"city\":\"v:address.city\"},\"email\":\"v:email\",\"id\":\"v:id\",\"name\":\"v:name\",\"roles\":\"v:roles\"}}",
             ),
-            response_headers: &[],
+            ..__rt::test_support::Exchange::DEFAULT
         };
         __rt::test_support::assert_exchange::<
             super::Gateway,

@@ -421,27 +421,20 @@ mod __contract_tests {
     #[test]
     fn contract_get_out_xml() {
         static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
-            method: "GET",
             path: "/out/xml?krustd_denied=1",
             headers: &[("x-krustd-denied", "1")],
-            body: "",
             backends: &[
                 __rt::test_support::Mock {
-                    method: "GET",
                     path: "/a",
                     query: ::core::option::Option::Some(&[]),
-                    headers: &[],
                     absent: &["x-krustd-denied"],
                     only_these_headers: true,
-                    status: 200u16,
-                    content_type: "application/json",
                     body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-            status: 200u16,
             completed: ::core::option::Option::Some("true"),
-            response: ::core::option::Option::None,
-            response_headers: &[],
+            ..__rt::test_support::Exchange::DEFAULT
         };
         __rt::test_support::assert_exchange::<
             super::Gateway,
@@ -451,27 +444,20 @@ mod __contract_tests {
     #[test]
     fn contract_get_out_yaml() {
         static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
-            method: "GET",
             path: "/out/yaml?krustd_denied=1",
             headers: &[("x-krustd-denied", "1")],
-            body: "",
             backends: &[
                 __rt::test_support::Mock {
-                    method: "GET",
                     path: "/doc",
                     query: ::core::option::Option::Some(&[]),
-                    headers: &[],
                     absent: &["x-krustd-denied"],
                     only_these_headers: true,
-                    status: 200u16,
-                    content_type: "application/json",
                     body: "{\"data\":{\"krustd_b0\":\"noise b0\"},\"krustd_outer_b0\":\"noise\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-            status: 200u16,
             completed: ::core::option::Option::Some("true"),
-            response: ::core::option::Option::None,
-            response_headers: &[],
+            ..__rt::test_support::Exchange::DEFAULT
         };
         __rt::test_support::assert_exchange::<
             super::Gateway,
@@ -481,27 +467,21 @@ mod __contract_tests {
     #[test]
     fn contract_get_out_negotiate() {
         static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
-            method: "GET",
             path: "/out/negotiate?krustd_denied=1",
             headers: &[("x-krustd-denied", "1")],
-            body: "",
             backends: &[
                 __rt::test_support::Mock {
-                    method: "GET",
                     path: "/a",
                     query: ::core::option::Option::Some(&[]),
-                    headers: &[],
                     absent: &["x-krustd-denied"],
                     only_these_headers: true,
-                    status: 200u16,
-                    content_type: "application/json",
                     body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-            status: 200u16,
             completed: ::core::option::Option::Some("true"),
             response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
-            response_headers: &[],
+            ..__rt::test_support::Exchange::DEFAULT
         };
         __rt::test_support::assert_exchange::<
             super::Gateway,
@@ -511,29 +491,24 @@ mod __contract_tests {
     #[test]
     fn contract_get_in_xml() {
         static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
-            method: "GET",
             path: "/in/xml?krustd_denied=1",
             headers: &[("x-krustd-denied", "1")],
-            body: "",
             backends: &[
                 __rt::test_support::Mock {
-                    method: "GET",
                     path: "/xml",
                     query: ::core::option::Option::Some(&[]),
-                    headers: &[],
                     absent: &["x-krustd-denied"],
                     only_these_headers: true,
-                    status: 200u16,
                     content_type: "application/xml",
                     body: "<doc><krustd_b0>noise b0</krustd_b0></doc>",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-            status: 200u16,
             completed: ::core::option::Option::Some("true"),
             response: ::core::option::Option::Some(
                 "{\"doc\":{\"krustd_b0\":\"noise b0\"}}",
             ),
-            response_headers: &[],
+            ..__rt::test_support::Exchange::DEFAULT
         };
         __rt::test_support::assert_exchange::<super::Gateway>("contract_get_in_xml", &X);
     }
@@ -541,29 +516,24 @@ mod __contract_tests {
     #[test]
     fn contract_get_in_xml_bad() {
         static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
-            method: "GET",
             path: "/in/xml-bad?krustd_denied=1",
             headers: &[("x-krustd-denied", "1")],
-            body: "",
             backends: &[
                 __rt::test_support::Mock {
-                    method: "GET",
                     path: "/xml-bad",
                     query: ::core::option::Option::Some(&[]),
-                    headers: &[],
                     absent: &["x-krustd-denied"],
                     only_these_headers: true,
-                    status: 200u16,
                     content_type: "application/xml",
                     body: "<doc><krustd_b0>noise b0</krustd_b0></doc>",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-            status: 200u16,
             completed: ::core::option::Option::Some("true"),
             response: ::core::option::Option::Some(
                 "{\"doc\":{\"krustd_b0\":\"noise b0\"}}",
             ),
-            response_headers: &[],
+            ..__rt::test_support::Exchange::DEFAULT
         };
         __rt::test_support::assert_exchange::<
             super::Gateway,
@@ -573,27 +543,21 @@ mod __contract_tests {
     #[test]
     fn contract_get_in_rss() {
         static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
-            method: "GET",
             path: "/in/rss?krustd_denied=1",
             headers: &[("x-krustd-denied", "1")],
-            body: "",
             backends: &[
                 __rt::test_support::Mock {
-                    method: "GET",
                     path: "/feed",
                     query: ::core::option::Option::Some(&[]),
-                    headers: &[],
                     absent: &["x-krustd-denied"],
                     only_these_headers: true,
-                    status: 200u16,
                     content_type: "application/rss+xml",
                     body: "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>krustd b0</title><link>http://127.0.0.1/</link><description>mock feed</description><item><title>item b0</title><link>http://127.0.0.1/item</link></item></channel></rss>",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-            status: 200u16,
             completed: ::core::option::Option::Some("true"),
-            response: ::core::option::Option::None,
-            response_headers: &[],
+            ..__rt::test_support::Exchange::DEFAULT
         };
         __rt::test_support::assert_exchange::<super::Gateway>("contract_get_in_rss", &X);
     }

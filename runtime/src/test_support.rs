@@ -142,8 +142,10 @@ pub struct Exchange {
     pub status: u16,
     /// Expected `X-Krakend-Completed` value, when checked.
     pub completed: Option<&'static str>,
-    /// The expected body, as JSON text (compared as JSON values), when checked.
+    /// The expected body, when checked: JSON text compared as JSON values, or (with
+    /// `response_is_text`) the exact text.
     pub response: Option<&'static str>,
+    pub response_is_text: bool,
     /// Answer headers that must have these values (names lower-case).
     pub response_headers: &'static [(&'static str, &'static str)],
 }
@@ -179,6 +181,7 @@ impl Exchange {
         status: 200,
         completed: None,
         response: None,
+        response_is_text: false,
         response_headers: &[],
     };
 }
@@ -352,7 +355,11 @@ fn check(
             ));
         }
     }
-    if let Some(expected) = x.response {
+    if let (Some(expected), true) = (x.response, x.response_is_text) {
+        if body != expected {
+            return Err(format!("body {body:?}, expected {expected:?}"));
+        }
+    } else if let Some(expected) = x.response {
         let want: serde_json::Value =
             serde_json::from_str(expected).map_err(|e| format!("expected body: {e}"))?;
         let got: serde_json::Value = serde_json::from_str(body)

@@ -20,6 +20,7 @@ pub struct Case {
     pub status: u16,
     pub completed: Option<String>,
     pub response: Option<String>,
+    pub response_is_text: bool,
     pub response_headers: Vec<(String, String)>,
     /// Why the body is not checked, when it is not (said in the test's doc comment).
     pub unchecked: Option<&'static str>,

@@ -43,6 +43,7 @@ pub fn example_case(e: &Endpoint, x: &Example) -> Case {
         status: x.response.status,
         completed: None,
         response: x.response.body.clone(),
+        response_is_text: x.response.body_is_text,
         response_headers: x.response.headers.clone(),
         unchecked: None,
     }

@@ -105,6 +105,7 @@ fn test_fn(name: &str, doc: &str, c: &Case) -> TokenStream {
         field("status", quote! { #status }, status == 200),
         field("completed", opt_str(&c.completed), c.completed.is_none()),
         field("response", opt_str(&c.response), c.response.is_none()),
+        field("response_is_text", quote! { true }, !c.response_is_text),
         pairs_field("response_headers", &c.response_headers),
     ];
     let fields = fields.into_iter().flatten();

@@ -208,3 +208,81 @@ fn read_answer(
         headers,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::diag::Source;
+    use crate::Builder;
+
+    fn errors(contract: &str) -> String {
+        let source = Source {
+            name: "c.json".to_owned(),
+            text: contract.to_owned(),
+        };
+        match Builder::new().generate(source) {
+            Ok(_) => String::new(),
+            Err(r) => r.to_string(),
+        }
+    }
+
+    #[test]
+    fn malformed_examples_are_reported_where_they_are() {
+        let text = r#"{
+  "version": 3,
+  "host": ["http://b"],
+  "endpoints": [{
+    "endpoint": "/a",
+    "backend": [{ "url_pattern": "/a" }],
+    "@test": [
+      { "request": { "path": "a?x=1" }, "response": { "status": 200 } },
+      { "request": { "path": "/a" }, "backends": [{}, {}], "response": {} },
+      { "response": { "status": 700 } },
+      7
+    ]
+  }]
+}"#;
+        let r = errors(text);
+        for want in [
+            "c.json:8:",
+            "`a?x=1` is not a request path",
+            "c.json:9:",
+            "2 backend answers, but the endpoint has 1 backend(s)",
+            "the expected `response` has no `status`",
+            "this `@test` example has no `request`",
+            "status 700 is not an HTTP status",
+            "c.json:11:",
+        ] {
+            assert!(r.contains(want), "missing {want:?} in:\n{r}");
+        }
+    }
+
+    #[test]
+    fn a_valid_example_becomes_a_test() {
+        let text = r#"{
+  "version": 3,
+  "host": ["http://b"],
+  "endpoints": [{
+    "endpoint": "/a/{id}",
+    "backend": [{ "url_pattern": "/b/{id}" }],
+    "@test": { "name": "one", "request": { "path": "/a/7", "query": { "q": "a b" } },
+               "backends": [{ "body": { "x": 1 } }],
+               "response": { "status": 200, "body": { "x": 1 } } }
+  }]
+}"#;
+        let source = Source {
+            name: "c.json".to_owned(),
+            text: text.to_owned(),
+        };
+        let g = Builder::new()
+            .emit_contract_tests(true)
+            .generate(source)
+            .expect("valid contract");
+        assert!(
+            g.code.contains("fn contract_get_a_id_example_0()"),
+            "{}",
+            g.code
+        );
+        assert!(g.code.contains(r#"path: "/a/7?q=a%20b""#), "{}", g.code);
+        assert!(g.code.contains(r#"path: "/b/7""#), "{}", g.code);
+    }
+}

@@ -273,6 +273,8 @@ pub struct ExampleAnswer {
     pub content_type: String,
     /// The body as sent (backends) or as JSON text (expected answer); `None`: not checked.
     pub body: Option<String>,
+    /// The expected body was a JSON string: compared as exact text.
+    pub body_is_text: bool,
     /// Lower-case names.
     pub headers: Vec<(String, String)>,
 }

@@ -76,7 +76,7 @@ fn answer(a: &ModelAnswer, default_body: Option<&str>) -> ExampleAnswer {
     let body = match (&a.body, default_body) {
         // Backend answers are sent as written; expected answers are compared as JSON.
         (Some(v), Some(_)) => Some(text(v)),
-        (Some(v), None) => Some(v.to_string()),
+        (Some(v), None) => Some(if is_text { text(v) } else { v.to_string() }),
         (None, d) => d.map(str::to_owned),
     };
     ExampleAnswer {
@@ -87,6 +87,7 @@ fn answer(a: &ModelAnswer, default_body: Option<&str>) -> ExampleAnswer {
             .unwrap_or(200),
         content_type,
         body,
+        body_is_text: is_text,
         headers,
     }
 }
