@@ -201,7 +201,7 @@ pub fn endpoint_case(e: &Endpoint) -> Case {
         None
     };
     // Unmodelled answers still hold the mock's noise, so they are non-empty.
-    case.completed = Some(merged.as_ref().map_or(true, |m| !m.is_empty()).to_string());
+    case.completed = Some(merged.as_ref().is_none_or(|m| !m.is_empty()).to_string());
     if json_out {
         case.response = merged.map(|m| Value::Object(m).to_string());
     }
@@ -242,7 +242,7 @@ fn probes(
 /// the backend list (where present) names it (`*` matches nothing there).
 fn passes(endpoint: Option<&AllowList>, backend: Option<&AllowList>, name: &str) -> bool {
     let ep = endpoint.is_some_and(|l| l.all || l.names.iter().any(|n| n == name));
-    ep && backend.map_or(true, |l| l.names.iter().any(|n| n == name))
+    ep && backend.is_none_or(|l| l.names.iter().any(|n| n == name))
 }
 
 /// The URL text a backend receives for `pieces`, with samples for parameters and the values
