@@ -670,3 +670,79 @@ fn static_value(v: &StaticValue) -> Value {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn p(s: &str) -> Vec<String> {
+        s.split('.').map(str::to_owned).collect()
+    }
+
+    fn run(data: Value, steps: &[ShapeStep]) -> Value {
+        shape(data, steps).expect("modelled")
+    }
+
+    // The examples of manipulation.md §2.
+    #[test]
+    fn allow_keeps_listed_paths_and_never_looks_into_arrays() {
+        let data = json!({"a":{"b":1,"c":2},"d":[{"b":1}],"e":3});
+        let allow = ShapeStep::Allow(vec![p("a.b"), p("d.b")]);
+        assert_eq!(run(data, &[allow]), json!({"a":{"b":1}}));
+    }
+
+    #[test]
+    fn the_later_of_a_prefix_and_a_longer_allow_path_decides() {
+        let data = json!({"a":{"b":1,"c":2}});
+        let longer_last = ShapeStep::Allow(vec![p("a"), p("a.b")]);
+        assert_eq!(run(data.clone(), &[longer_last]), json!({"a":{"b":1}}));
+        let prefix_last = ShapeStep::Allow(vec![p("a.b"), p("a")]);
+        assert_eq!(run(data, &[prefix_last]), json!({"a":{"b":1,"c":2}}));
+    }
+
+    #[test]
+    fn deny_removes_paths_and_keeps_parents() {
+        let data = json!({"a":{"b":1,"c":2},"d":[{"b":1}],"e":3});
+        let deny = ShapeStep::Deny(vec![p("a.b"), p("d.b"), p("x.y")]);
+        assert_eq!(run(data, &[deny]), json!({"a":{"c":2},"d":[{"b":1}],"e":3}));
+    }
+
+    #[test]
+    fn target_mapping_group_in_order() {
+        let data = json!({"user":{"name":"Ada","email":"e"},"x":1});
+        let steps = [
+            ShapeStep::Target(p("user")),
+            ShapeStep::Mapping(vec![("name".into(), "full.name".into())]),
+            ShapeStep::Group("g".into()),
+        ];
+        assert_eq!(run(data, &steps), json!({"g":{"full":"Ada","email":"e"}}));
+        let missing = [ShapeStep::Target(p("nope.x")), ShapeStep::Group("g".into())];
+        assert_eq!(run(json!({"a":1}), &missing), json!({"g":{}}));
+    }
+
+    #[test]
+    fn a_merge_that_depends_on_answer_order_is_not_modelled() {
+        let a = Some(json!({"k":1,"same":true}));
+        let b = Some(json!({"k":2}));
+        assert!(merge(&[a.clone(), b]).is_none());
+        let c = Some(json!({"same":true,"other":0}));
+        assert_eq!(
+            merge(&[a, c]).map(Value::Object),
+            Some(json!({"k":1,"same":true,"other":0}))
+        );
+    }
+
+    #[test]
+    fn mock_xml_decodes_to_its_root_element() {
+        let mut m = Map::new();
+        set_path(&mut m, &p("a.b"), json!("x"));
+        set_path(&mut m, &p("c"), json!("y"));
+        let xml = xml_doc(&m);
+        assert_eq!(xml, "<doc><a><b>x</b></a><c>y</c></doc>");
+        assert_eq!(
+            decoded(&xml, Decode::Xml { collection: false }),
+            Some(json!({"doc":{"a":{"b":"x"},"c":"y"}}))
+        );
+    }
+}
