@@ -481,94 +481,140 @@ static GET_RAW_PATH_B0: __rt::BackendSpec = __rt::BackendSpec {
 #[cfg(test)]
 mod __contract_tests {
     use ::krustd_runtime::__codegen as __rt;
-    /// GET /ping answers 200 and calls its backends as the contract says
+    /// GET /ping answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_ping() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/ping",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/ping?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/__debug/ping",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<super::Gateway>("contract_get_ping", &X);
     }
-    /// GET /users/{id} answers 200 and calls its backends as the contract says
+    /// GET /users/{id} answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_users_id() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/users/krustd0",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/users/krustd0?fields=q0&krustd_denied=1",
+            headers: &[("x-request-id", "h0"), ("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/__echo/users/krustd0",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[("fields", "q0")]),
+                    headers: &[("x-request-id", "h0")],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\",\"req_headers\":\"v:req_headers\",\"req_method\":\"v:req_method\",\"req_querystring\":\"v:req_querystring\",\"req_uri\":\"v:req_uri\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some(
+                "{\"backend_uri\":\"v:req_uri\",\"req_headers\":\"v:req_headers\",\"req_method\":\"v:req_method\",\"req_querystring\":\"v:req_querystring\"}",
+            ),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_users_id", &X);
     }
-    /// GET /dashboard/{id} answers 200 and calls its backends as the contract says
+    /// GET /dashboard/{id} answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_dashboard_id() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/dashboard/krustd0",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/dashboard/krustd0?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/__debug/status",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
-                __rt::test_support::MockCall {
-                    method: "GET",
+                __rt::test_support::Mock {
                     path: "/__echo/profiles/krustd0",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_outer_b1\":\"noise\",\"req_uri_details\":{\"fragment\":\"v:fragment\",\"host\":\"v:host\",\"krustd_b1\":\"noise b1\",\"user\":\"v:user\"}}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some(
+                "{\"profile\":{\"krustd_b1\":\"noise b1\"},\"status\":{\"krustd_b0\":\"noise b0\"}}",
+            ),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_dashboard_id", &X);
     }
-    /// POST /orders answers 200 and calls its backends as the contract says
+    /// POST /orders answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_post_orders() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "POST",
-            "/orders",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "POST",
+            path: "/orders?krustd_denied=1",
+            headers: &[("content-type", "h0"), ("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     method: "POST",
                     path: "/__echo/orders",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[("content-type", "h0")],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\",\"req_body\":\"v:req_body\",\"req_method\":\"v:req_method\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some(
+                "{\"req_body\":\"v:req_body\",\"req_method\":\"v:req_method\"}",
+            ),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_post_orders", &X);
     }
-    /// GET /raw/{path} answers 200 and calls its backends as the contract says
+    /// GET /raw/{path} answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_raw_path() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/raw/krustd0",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/raw/krustd0?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/__echo/raw/krustd0",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("false"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_raw_path", &X);
     }
 }

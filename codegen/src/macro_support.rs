@@ -18,6 +18,39 @@ pub fn expand_gateway(lit: &syn::LitStr, options: Option<&syn::Expr>) -> TokenSt
     }
 }
 
+/// Expands `gateway!(lit, contract_tests)` (an item): a module named after the contract path
+/// (`contracts/features/shaping.json` → `contracts_features_shaping`) holding the gateway and
+/// its generated contract tests, one `#[test]` per endpoint and per `@test` example.
+pub fn expand_contract_tests(lit: &syn::LitStr) -> TokenStream {
+    let result = load(lit, true).map(|(items, abs)| {
+        let rel = lit.value();
+        let stem = rel.strip_suffix(".json").unwrap_or(&rel);
+        let name: String = stem
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let name = syn::Ident::new(&format!("contract_{name}"), lit.span());
+        quote! {
+            #[allow(dead_code)]
+            mod #name {
+                // Recompile when the contract changes.
+                const _: &[u8] = ::core::include_bytes!(#abs);
+                #(#items)*
+            }
+        }
+    });
+    match result {
+        Ok(t) => t,
+        Err(msg) => syn::Error::new(lit.span(), msg).to_compile_error(),
+    }
+}
+
 /// The directory the contract path is relative to: the crate root, or the nearest ancestor of
 /// it that holds the file (trybuild compiles its cases in a project under `target/`).
 fn resolve_root(manifest_dir: &Path, rel: &str) -> PathBuf {
@@ -30,30 +63,7 @@ fn resolve_root(manifest_dir: &Path, rel: &str) -> PathBuf {
 }
 
 fn expand(lit: &syn::LitStr, options: Option<&syn::Expr>) -> Result<TokenStream, String> {
-    let rel = lit.value();
-    if Path::new(&rel).is_absolute() {
-        return Err(format!(
-            "gateway!: `{rel}` is absolute; give a path relative to the crate root"
-        ));
-    }
-    let root = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .ok_or("gateway!: CARGO_MANIFEST_DIR is not set; build with cargo")?;
-    let mut builder = Builder::new();
-    builder.root(resolve_root(&root, &rel)).contract(&rel);
-    let source = builder.read_source().map_err(|e| e.to_string())?;
-    let generated = builder.generate(source).map_err(|r| {
-        // rustc already prints `error: ` before a compile_error's text.
-        let text = r.to_string();
-        text.strip_prefix("error: ")
-            .map(str::to_owned)
-            .unwrap_or(text)
-    })?;
-    let file: syn::File = syn::parse_str(&generated.code)
-        .map_err(|e| format!("gateway!: internal error, generated code does not parse: {e}"))?;
-    let abs = builder.contract_path();
-    let abs = abs.to_string_lossy();
-    let items = file.items;
+    let (items, abs) = load(lit, false)?;
     let router = match options {
         Some(o) => quote! { ::krustd_runtime::router_with::<__krustd_gateway::Gateway>(#o) },
         None => quote! { ::krustd_runtime::router::<__krustd_gateway::Gateway>() },
@@ -69,4 +79,34 @@ fn expand(lit: &syn::LitStr, options: Option<&syn::Expr>) -> Result<TokenStream,
             #router
         }
     })
+}
+
+/// The generated items of the contract at `lit`, and the contract's absolute path.
+fn load(lit: &syn::LitStr, contract_tests: bool) -> Result<(Vec<syn::Item>, String), String> {
+    let rel = lit.value();
+    if Path::new(&rel).is_absolute() {
+        return Err(format!(
+            "gateway!: `{rel}` is absolute; give a path relative to the crate root"
+        ));
+    }
+    let root = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .ok_or("gateway!: CARGO_MANIFEST_DIR is not set; build with cargo")?;
+    let mut builder = Builder::new();
+    builder
+        .root(resolve_root(&root, &rel))
+        .contract(&rel)
+        .emit_contract_tests(contract_tests);
+    let source = builder.read_source().map_err(|e| e.to_string())?;
+    let generated = builder.generate(source).map_err(|r| {
+        // rustc already prints `error: ` before a compile_error's text.
+        let text = r.to_string();
+        text.strip_prefix("error: ")
+            .map(str::to_owned)
+            .unwrap_or(text)
+    })?;
+    let file: syn::File = syn::parse_str(&generated.code)
+        .map_err(|e| format!("gateway!: internal error, generated code does not parse: {e}"))?;
+    let abs = builder.contract_path().to_string_lossy().into_owned();
+    Ok((file.items, abs))
 }

@@ -283,31 +283,46 @@ async fn get_aggregate_b2(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
 #[cfg(test)]
 mod __contract_tests {
     use ::krustd_runtime::__codegen as __rt;
-    /// GET /aggregate answers 200 and calls its backends as the contract says
+    /// GET /aggregate answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_aggregate() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/aggregate",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/aggregate?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/a",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"address\":{\"city\":\"v:address.city\",\"krustd_b0\":\"noise\"},\"email\":\"v:email\",\"id\":\"v:id\",\"krustd_b0\":\"noise b0\",\"name\":\"v:name\",\"roles\":\"v:roles\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
-                __rt::test_support::MockCall {
-                    method: "GET",
+                __rt::test_support::Mock {
                     path: "/b",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"currency\":\"v:currency\",\"krustd_b1\":\"noise b1\",\"orders\":\"v:orders\",\"total\":\"v:total\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
-                __rt::test_support::MockCall {
-                    method: "GET",
+                __rt::test_support::Mock {
                     path: "/c",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b2\":\"noise b2\",\"language\":\"v:language\",\"notifications\":\"v:notifications\",\"theme\":\"v:theme\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some(
+                "{\"currency\":\"v:currency\",\"orders\":\"v:orders\",\"orders_total_cents\":\"v:total\",\"preferences\":{\"language\":\"v:language\",\"notifications\":\"v:notifications\",\"ui_theme\":\"v:theme\"},\"user\":{\"address\":{\"city\":\"v:address.city\"},\"email\":\"v:email\",\"id\":\"v:id\",\"name\":\"v:name\",\"roles\":\"v:roles\"}}",
+            ),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_aggregate", &X);
     }
 }

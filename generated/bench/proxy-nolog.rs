@@ -128,21 +128,28 @@ async fn get_json_1kb_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
 #[cfg(test)]
 mod __contract_tests {
     use ::krustd_runtime::__codegen as __rt;
-    /// GET /json/1kb answers 200 and calls its backends as the contract says
+    /// GET /json/1kb answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_json_1kb() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/json/1kb",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/json/1kb?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/1kb",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_json_1kb", &X);
     }
 }

@@ -423,106 +423,148 @@ async fn get_in_rss_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
 #[cfg(test)]
 mod __contract_tests {
     use ::krustd_runtime::__codegen as __rt;
-    /// GET /out/xml answers 200 and calls its backends as the contract says
+    /// GET /out/xml answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is not checked: the output encoding is not JSON.
     #[test]
     fn contract_get_out_xml() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/out/xml",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/out/xml?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/a",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_out_xml", &X);
     }
-    /// GET /out/yaml answers 200 and calls its backends as the contract says
+    /// GET /out/yaml answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is not checked: the output encoding is not JSON.
     #[test]
     fn contract_get_out_yaml() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/out/yaml",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/out/yaml?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/doc",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"data\":{\"krustd_b0\":\"noise b0\"},\"krustd_outer_b0\":\"noise\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_out_yaml", &X);
     }
-    /// GET /out/negotiate answers 200 and calls its backends as the contract says
+    /// GET /out/negotiate answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_out_negotiate() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/out/negotiate",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/out/negotiate?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/a",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_out_negotiate", &X);
     }
-    /// GET /in/xml answers 200 and calls its backends as the contract says
+    /// GET /in/xml answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_in_xml() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/in/xml",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/in/xml?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/xml",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    content_type: "application/xml",
+                    body: "<doc><krustd_b0>noise b0</krustd_b0></doc>",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some(
+                "{\"doc\":{\"krustd_b0\":\"noise b0\"}}",
+            ),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<super::Gateway>("contract_get_in_xml", &X);
     }
-    /// GET /in/xml-bad answers 200 and calls its backends as the contract says
+    /// GET /in/xml-bad answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_in_xml_bad() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/in/xml-bad",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/in/xml-bad?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/xml-bad",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    content_type: "application/xml",
+                    body: "<doc><krustd_b0>noise b0</krustd_b0></doc>",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some(
+                "{\"doc\":{\"krustd_b0\":\"noise b0\"}}",
+            ),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_in_xml_bad", &X);
     }
-    /// GET /in/rss answers 200 and calls its backends as the contract says
+    /// GET /in/rss answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is not checked: a backend's encoding or shaping (flatmap, rss, an ambiguous merge) is not modelled at build time.
     #[test]
     fn contract_get_in_rss() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/in/rss",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/in/rss?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/feed",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    content_type: "application/rss+xml",
+                    body: "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>krustd b0</title><link>http://127.0.0.1/</link><description>mock feed</description><item><title>item b0</title><link>http://127.0.0.1/item</link></item></channel></rss>",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<super::Gateway>("contract_get_in_rss", &X);
     }
 }

@@ -589,140 +589,202 @@ async fn get_fwd_two_params_a_b_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendRe
 #[cfg(test)]
 mod __contract_tests {
     use ::krustd_runtime::__codegen as __rt;
-    /// GET /fwd/default/{id} answers 200 and calls its backends as the contract says
+    /// GET /fwd/default/{id} answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_fwd_default_id() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/fwd/default/krustd0",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/fwd/default/krustd0?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/echo/default/krustd0",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_fwd_default_id", &X);
     }
-    /// GET /fwd/listed answers 200 and calls its backends as the contract says
+    /// GET /fwd/listed answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_fwd_listed() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/fwd/listed",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/fwd/listed?page=q0&Sort=q1&krustd_denied=1",
+            headers: &[("x-allowed", "h0"), ("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/echo/listed",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(
+                        &[("fixed", "1"), ("page", "q0"), ("Sort", "q1")],
+                    ),
+                    headers: &[("x-allowed", "h0")],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_fwd_listed", &X);
     }
-    /// GET /fwd/all answers 200 and calls its backends as the contract says
+    /// GET /fwd/all answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_fwd_all() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/fwd/all",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/fwd/all?krustd_any=1&krustd_denied=1",
+            headers: &[("x-krustd-any", "1"), ("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/echo/all",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(
+                        &[("krustd_any", "1"), ("krustd_denied", "1")],
+                    ),
+                    headers: &[("x-krustd-any", "1"), ("x-krustd-denied", "1")],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_fwd_all", &X);
     }
-    /// GET /fwd/backend-filter answers 200 and calls its backends as the contract says
+    /// GET /fwd/backend-filter answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_fwd_backend_filter() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/fwd/backend-filter",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/fwd/backend-filter?a=q0&b=q1&krustd_denied=1",
+            headers: &[("x-krustd-any", "1"), ("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/echo/filtered",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[("a", "q0")]),
+                    absent: &["x-krustd-any", "x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_fwd_backend_filter", &X);
     }
-    /// POST /fwd/body answers 200 and calls its backends as the contract says
+    /// POST /fwd/body answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_post_fwd_body() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "POST",
-            "/fwd/body",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "POST",
+            path: "/fwd/body?krustd_denied=1",
+            headers: &[("content-type", "h0"), ("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     method: "PUT",
                     path: "/echo/body",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[("content-type", "h0")],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_post_fwd_body", &X);
     }
-    /// GET /fwd/hostile/{id} answers 200 and calls its backends as the contract says
+    /// GET /fwd/hostile/{id} answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_fwd_hostile_id() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/fwd/hostile/krustd0",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/fwd/hostile/krustd0?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/echo/users/krustd0/profile",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[("x", "krustd0")]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_fwd_hostile_id", &X);
     }
-    /// GET /fwd/rr answers 200 and calls its backends as the contract says
+    /// GET /fwd/rr answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_fwd_rr() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/fwd/rr",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/fwd/rr?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/who",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<super::Gateway>("contract_get_fwd_rr", &X);
     }
-    /// GET /fwd/two-params/{a}/{b} answers 200 and calls its backends as the contract says
+    /// GET /fwd/two-params/{a}/{b} answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_fwd_two_params_a_b() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/fwd/two-params/krustd0/krustd1",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/fwd/two-params/krustd0/krustd1?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/echo/krustd1/krustd0/krustd1",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_fwd_two_params_a_b", &X);
     }
 }

@@ -4,28 +4,57 @@
 use proc_macro::TokenStream;
 use syn::parse::{Parse, ParseStream};
 
+enum Second {
+    None,
+    Options(syn::Expr),
+    ContractTests,
+}
+
 struct Input {
     path: syn::LitStr,
-    options: Option<syn::Expr>,
+    second: Second,
 }
 
 impl Parse for Input {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let path = input.parse()?;
-        let options = if input.parse::<Option<syn::Token![,]>>()?.is_some() && !input.is_empty() {
-            Some(input.parse()?)
+        let second = if input.parse::<Option<syn::Token![,]>>()?.is_some() && !input.is_empty() {
+            let expr: syn::Expr = input.parse()?;
+            match &expr {
+                syn::Expr::Path(p) if p.qself.is_none() && p.path.is_ident("contract_tests") => {
+                    Second::ContractTests
+                }
+                _ => Second::Options(expr),
+            }
         } else {
-            None
+            Second::None
         };
-        Ok(Input { path, options })
+        let _ = input.parse::<Option<syn::Token![,]>>()?;
+        Ok(Input { path, second })
     }
 }
 
 /// `gateway!("path/krakend.json")` compiles the contract (path relative to the crate root)
 /// into a gateway and evaluates to its `axum::Router`; `gateway!("…", options)` passes
 /// `krustd_runtime::Options`. An invalid contract is a compile error.
+///
+/// `gateway!("path/krakend.json", contract_tests)` is an item instead (write it at module
+/// level, e.g. in `tests/contract_tests.rs`): a module named after the path
+/// (`contracts/features/shaping.json` → `contract_contracts_features_shaping`) with the gateway
+/// and the contract tests codegen derives from the contract — one `#[test]` per endpoint
+/// (mock backends answering in their encoding, the exact status, body where it can be computed
+/// at build time, `X-Krakend-Completed`, and what each backend receives) and one per `@test`
+/// example. The tests need `krustd_runtime::__codegen::test_support`.
 #[proc_macro]
 pub fn gateway(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as Input);
-    krustd_codegen::macro_support::expand_gateway(&input.path, input.options.as_ref()).into()
+    match &input.second {
+        Second::ContractTests => {
+            krustd_codegen::macro_support::expand_contract_tests(&input.path).into()
+        }
+        Second::Options(o) => {
+            krustd_codegen::macro_support::expand_gateway(&input.path, Some(o)).into()
+        }
+        Second::None => krustd_codegen::macro_support::expand_gateway(&input.path, None).into(),
+    }
 }

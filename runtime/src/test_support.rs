@@ -126,3 +126,311 @@ async fn exercise<G: crate::Gateway>(
     }
     Ok(())
 }
+
+/// One exchange a generated contract test plays: the client request, what each backend mock
+/// expects and answers, and the gateway's expected answer. All `'static` data, so a generated
+/// test is this data plus one call to [`assert_exchange`].
+#[derive(Debug)]
+pub struct Exchange {
+    pub method: &'static str,
+    /// Path and query string as sent by the client.
+    pub path: &'static str,
+    pub headers: &'static [(&'static str, &'static str)],
+    pub body: &'static str,
+    pub backends: &'static [Mock],
+    /// The gateway's expected status.
+    pub status: u16,
+    /// Expected `X-Krakend-Completed` value, when checked.
+    pub completed: Option<&'static str>,
+    /// The expected body, when checked: JSON text compared as JSON values, or (with
+    /// `response_is_text`) the exact text.
+    pub response: Option<&'static str>,
+    pub response_is_text: bool,
+    /// Answer headers that must have these values (names lower-case).
+    pub response_headers: &'static [(&'static str, &'static str)],
+}
+
+/// One backend request the gateway must make, and the mock's answer to it.
+#[derive(Debug)]
+pub struct Mock {
+    pub method: &'static str,
+    /// The request path as the backend receives it (escaped, no query).
+    pub path: &'static str,
+    /// The exact query pairs the backend must receive (any order), when checked.
+    pub query: Option<&'static [(&'static str, &'static str)]>,
+    /// Headers that must arrive with these values (names lower-case).
+    pub headers: &'static [(&'static str, &'static str)],
+    /// Headers that must not arrive (names lower-case).
+    pub absent: &'static [&'static str],
+    /// Whether headers other than `headers` and [`GATEWAY_HEADERS`] are refused.
+    pub only_these_headers: bool,
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: &'static str,
+}
+
+impl Exchange {
+    /// `GET /`, no header, no body, no backend; expects a 200 and checks nothing else.
+    /// Generated tests spell only the fields that differ (`..Exchange::DEFAULT`).
+    pub const DEFAULT: Exchange = Exchange {
+        method: "GET",
+        path: "/",
+        headers: &[],
+        body: "",
+        backends: &[],
+        status: 200,
+        completed: None,
+        response: None,
+        response_is_text: false,
+        response_headers: &[],
+    };
+}
+
+impl Mock {
+    /// `GET /` answered `200 {}` (JSON), nothing checked about the request but its method
+    /// and path.
+    pub const DEFAULT: Mock = Mock {
+        method: "GET",
+        path: "/",
+        query: None,
+        headers: &[],
+        absent: &[],
+        only_these_headers: false,
+        status: 200,
+        content_type: "application/json",
+        body: "{}",
+    };
+}
+
+/// Headers the gateway or its HTTP client set on every backend request by themselves.
+/// (`accept: */*` is reqwest's default; Go's client, hence KrakenD, sends none.)
+pub const GATEWAY_HEADERS: &[&str] = &[
+    "host",
+    "accept",
+    "user-agent",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-via",
+    "accept-encoding",
+    "content-length",
+    "connection",
+];
+
+/// What the mock saw of one backend request.
+#[derive(Debug, Clone)]
+struct SeenCall {
+    method: String,
+    path: String,
+    query: String,
+    headers: Vec<(String, String)>,
+}
+
+/// [`exchange`] for a generated `#[test]`: panics with the reason when it fails.
+#[allow(clippy::panic)]
+pub fn assert_exchange<G: crate::Gateway>(name: &str, x: &'static Exchange) {
+    if let Err(e) = exchange::<G>(x) {
+        panic!("{name}: {e}");
+    }
+}
+
+/// Serves gateway `G` with every backend host replaced by a mock on 127.0.0.1 that answers as
+/// `x.backends` say, sends the request of `x`, and checks the answer and every backend request
+/// (method, path, query, forwarded headers; no unexpected call). Gives up after 20 s.
+pub fn exchange<G: crate::Gateway>(x: &'static Exchange) -> Result<(), String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        tokio::time::timeout(std::time::Duration::from_secs(20), play::<G>(x))
+            .await
+            .map_err(|_| format!("{} {}: no answer within 20 s", x.method, x.path))?
+    })
+}
+
+fn find_mock(x: &'static Exchange, method: &str, path: &str) -> Option<&'static Mock> {
+    x.backends
+        .iter()
+        .find(|m| m.method.eq_ignore_ascii_case(method) && m.path == path)
+}
+
+async fn play<G: crate::Gateway>(x: &'static Exchange) -> Result<(), String> {
+    let seen: std::sync::Arc<std::sync::Mutex<Vec<SeenCall>>> = Default::default();
+    let recorder = seen.clone();
+    let mock = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let recorder = recorder.clone();
+        async move {
+            let call = SeenCall {
+                method: req.method().to_string(),
+                path: req.uri().path().to_owned(),
+                query: req.uri().query().unwrap_or_default().to_owned(),
+                headers: req
+                    .headers()
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            k.as_str().to_owned(),
+                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                        )
+                    })
+                    .collect(),
+            };
+            let answer = find_mock(x, &call.method, &call.path);
+            if let Ok(mut s) = recorder.lock() {
+                s.push(call);
+            }
+            match answer {
+                Some(m) => (
+                    http::StatusCode::from_u16(m.status).unwrap_or(http::StatusCode::OK),
+                    [(http::header::CONTENT_TYPE, m.content_type)],
+                    m.body,
+                ),
+                None => (
+                    http::StatusCode::NOT_FOUND,
+                    [(http::header::CONTENT_TYPE, "text/plain")],
+                    "unexpected backend call",
+                ),
+            }
+        }
+    });
+    let mock_addr = serve(mock).await.map_err(|e| e.to_string())?;
+    let gateway = crate::router_with::<G>(crate::Options {
+        debug: false,
+        host_override: Some(format!("http://{mock_addr}")),
+        host_map: Vec::new(),
+    });
+    let gw_addr = serve(gateway).await.map_err(|e| e.to_string())?;
+    let m = http::Method::from_bytes(x.method.as_bytes()).map_err(|e| e.to_string())?;
+    let mut req = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())?
+        .request(m, format!("http://{gw_addr}{}", x.path));
+    for (k, v) in x.headers {
+        req = req.header(*k, *v);
+    }
+    if !x.body.is_empty() {
+        req = req.body(x.body);
+    }
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| format!("{} {}: {e}", x.method, x.path))?;
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp.text().await.unwrap_or_default();
+    let seen = seen.lock().map(|s| s.clone()).unwrap_or_default();
+    check(x, status, &headers, &body, &seen).map_err(|e| {
+        format!(
+            "{} {}: {e}\n  answer: {status} {body:?}\n  backend calls: {seen:#?}",
+            x.method, x.path
+        )
+    })
+}
+
+fn check(
+    x: &'static Exchange,
+    status: u16,
+    headers: &http::HeaderMap,
+    body: &str,
+    seen: &[SeenCall],
+) -> Result<(), String> {
+    if status != x.status {
+        return Err(format!("status {status}, expected {}", x.status));
+    }
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(c) = x.completed {
+        if header("x-krakend-completed") != Some(c) {
+            return Err(format!(
+                "X-Krakend-Completed {:?}, expected {c:?}",
+                header("x-krakend-completed")
+            ));
+        }
+    }
+    for (k, v) in x.response_headers {
+        if header(k) != Some(*v) {
+            return Err(format!(
+                "answer header {k}: {:?}, expected {v:?}",
+                header(k)
+            ));
+        }
+    }
+    if let (Some(expected), true) = (x.response, x.response_is_text) {
+        if body != expected {
+            return Err(format!("body {body:?}, expected {expected:?}"));
+        }
+    } else if let Some(expected) = x.response {
+        let want: serde_json::Value =
+            serde_json::from_str(expected).map_err(|e| format!("expected body: {e}"))?;
+        let got: serde_json::Value = serde_json::from_str(body)
+            .map_err(|e| format!("the answer is not JSON ({e}), expected {expected}"))?;
+        if got != want {
+            return Err(format!("body {got}, expected {want}"));
+        }
+    }
+    for call in seen {
+        if find_mock(x, &call.method, &call.path).is_none() {
+            return Err(format!(
+                "unexpected backend call {} {}",
+                call.method, call.path
+            ));
+        }
+    }
+    for m in x.backends {
+        let calls: Vec<&SeenCall> = seen
+            .iter()
+            .filter(|c| c.method.eq_ignore_ascii_case(m.method) && c.path == m.path)
+            .collect();
+        if calls.is_empty() {
+            return Err(format!("no backend call {} {}", m.method, m.path));
+        }
+        for c in calls {
+            check_call(m, c)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_call(m: &Mock, c: &SeenCall) -> Result<(), String> {
+    let at = format!("backend {} {}", m.method, m.path);
+    if let Some(q) = m.query {
+        let mut want: Vec<(String, String)> = q
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let mut got = crate::forward::parse_query(&c.query);
+        want.sort();
+        got.sort();
+        if got != want {
+            return Err(format!("{at}: query {got:?}, expected {want:?}"));
+        }
+    }
+    let value = |name: &str| {
+        c.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    for (k, v) in m.headers {
+        if value(k) != Some(*v) {
+            return Err(format!("{at}: header {k}: {:?}, expected {v:?}", value(k)));
+        }
+    }
+    for k in m.absent {
+        if let Some(v) = value(k) {
+            return Err(format!("{at}: header {k}: {v:?} must not be forwarded"));
+        }
+    }
+    if m.only_these_headers {
+        for (k, _) in &c.headers {
+            let known = GATEWAY_HEADERS.contains(&k.as_str())
+                || m.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(k));
+            if !known {
+                return Err(format!(
+                    "{at}: header {k} was forwarded, the contract does not allow it"
+                ));
+            }
+        }
+    }
+    Ok(())
+}

@@ -5,6 +5,8 @@
 //! and the route registrations. Mechanisms live in `krustd_runtime`, reached through `__rt`.
 
 pub(crate) mod backend;
+mod contract_data;
+mod contract_examples;
 mod endpoint;
 mod projection;
 mod service;

@@ -1,69 +1,123 @@
-//! Tests generated from the contract: every endpoint is called through real HTTP against a mock
-//! backend on 127.0.0.1 that expects the backend requests the contract describes.
+//! Tests generated from the contract: every endpoint is called through real HTTP against mock
+//! backends on 127.0.0.1 (see [`contract_data`](super::contract_data) for what they answer and
+//! what is expected), and every `@test` example of the contract becomes one more test. Each
+//! test is `'static` data and one call to `test_support::assert_exchange`.
 
-use crate::plan::UrlPiece;
-use crate::plan::{Decode, Plan};
+use super::contract_data::{endpoint_case, Case, MockData};
+use crate::plan::{Endpoint, Plan};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-/// The sample value used for parameter `i` in generated tests.
-fn sample(i: usize) -> String {
-    format!("krustd{i}")
-}
-
 pub fn emit(plan: &Plan) -> TokenStream {
-    let tests = plan.endpoints.iter().map(|e| {
-        let name = crate::naming::fn_ident(&format!("contract_{}", e.ident));
-        let method = &e.method;
-        let mut i = 0;
-        let path: String = e
-            .path
-            .split('/')
-            .map(|seg| {
-                if seg.starts_with('{') {
-                    i += 1;
-                    sample(i - 1)
-                } else {
-                    seg.to_owned()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("/");
-        let backends = e.backends.iter().map(|b| {
-            let bmethod = &b.method;
-            let bpath: String = b
-                .path
-                .iter()
-                .map(|p| match p {
-                    UrlPiece::Lit(s) => s.clone(),
-                    UrlPiece::Param(i) => sample(*i),
-                    // The mock's answers hold no such field: the placeholder stays.
-                    UrlPiece::Seq { missing, .. } => missing.clone(),
-                })
-                .collect();
-            let body = match b.decode {
-                Decode::JsonCollection => r#"[{"krustd":"mock"}]"#,
-                Decode::String => "krustd mock",
-                _ => r#"{"krustd":"mock"}"#,
-            };
-            quote! {
-                __rt::test_support::MockCall { method: #bmethod, path: #bpath, body: #body }
-            }
-        });
-        let doc = format!(" {} {} answers 200 and calls its backends as the contract says", e.method, e.path);
-        quote! {
-            #[doc = #doc]
-            #[test]
-            fn #name() {
-                __rt::test_support::assert_endpoint::<super::Gateway>(#method, #path, &[#(#backends),*]);
-            }
+    let mut tests = Vec::new();
+    for e in &plan.endpoints {
+        let name = format!("contract_{}", e.ident);
+        let case = endpoint_case(e);
+        let mut doc = format!(
+            " {} {} answers {} through mocks of its backends, which receive exactly what the \
+             contract forwards.",
+            e.method, e.path, case.status
+        );
+        match case.unchecked {
+            Some(why) => doc.push_str(&format!(" The body is not checked: {why}.")),
+            None => doc.push_str(" The body is the one computed from the contract at build time."),
         }
-    });
+        tests.push(test_fn(&name, &doc, &case));
+        for (i, x) in examples(e).into_iter().enumerate() {
+            let name = format!("{name}_example_{i}");
+            tests.push(test_fn(&name, &format!(" `@test` example: {}", x.0), &x.1));
+        }
+    }
     quote! {
         #[cfg(test)]
         mod __contract_tests {
             use ::krustd_runtime::__codegen as __rt;
             #(#tests)*
+        }
+    }
+}
+
+fn examples(e: &Endpoint) -> Vec<(String, Case)> {
+    e.examples
+        .iter()
+        .map(|x| (x.name.clone(), super::contract_examples::example_case(e, x)))
+        .collect()
+}
+
+fn pairs(p: &[(String, String)]) -> TokenStream {
+    let items = p.iter().map(|(k, v)| quote! { (#k, #v) });
+    quote! { &[#(#items),*] }
+}
+
+fn opt_str(s: &Option<String>) -> TokenStream {
+    super::opt_str(s.as_deref())
+}
+
+/// `field: value` unless the value is the runtime's default for it.
+fn field(name: &str, value: TokenStream, is_default: bool) -> Option<TokenStream> {
+    let ident = crate::naming::fn_ident(name);
+    (!is_default).then(|| quote! { #ident: #value })
+}
+
+fn str_field(name: &str, value: &str, default: &str) -> Option<TokenStream> {
+    field(name, quote! { #value }, value == default)
+}
+
+fn pairs_field(name: &str, value: &[(String, String)]) -> Option<TokenStream> {
+    field(name, pairs(value), value.is_empty())
+}
+
+fn mock(m: &MockData) -> TokenStream {
+    let query = m.query.as_ref().map(|q| {
+        let q = pairs(q);
+        quote! { ::core::option::Option::Some(#q) }
+    });
+    let absent = &m.absent;
+    let status = m.status;
+    let only = m.only_these_headers;
+    let fields = [
+        str_field("method", &m.method, "GET"),
+        str_field("path", &m.path, "/"),
+        query.and_then(|q| field("query", q, false)),
+        pairs_field("headers", &m.headers),
+        field("absent", quote! { &[#(#absent),*] }, absent.is_empty()),
+        field("only_these_headers", quote! { #only }, !only),
+        field("status", quote! { #status }, status == 200),
+        str_field("content_type", &m.content_type, "application/json"),
+        str_field("body", &m.body, "{}"),
+    ];
+    let fields = fields.into_iter().flatten();
+    quote! {
+        __rt::test_support::Mock { #(#fields,)* ..__rt::test_support::Mock::DEFAULT }
+    }
+}
+
+fn test_fn(name: &str, doc: &str, c: &Case) -> TokenStream {
+    let ident = crate::naming::fn_ident(name);
+    let mocks = c.mocks.iter().map(mock);
+    let status = c.status;
+    let fields = [
+        str_field("method", &c.method, "GET"),
+        str_field("path", &c.path, "/"),
+        pairs_field("headers", &c.headers),
+        str_field("body", &c.body, ""),
+        field("backends", quote! { &[#(#mocks),*] }, c.mocks.is_empty()),
+        field("status", quote! { #status }, status == 200),
+        field("completed", opt_str(&c.completed), c.completed.is_none()),
+        field("response", opt_str(&c.response), c.response.is_none()),
+        field("response_is_text", quote! { true }, !c.response_is_text),
+        pairs_field("response_headers", &c.response_headers),
+    ];
+    let fields = fields.into_iter().flatten();
+    quote! {
+        #[doc = #doc]
+        #[test]
+        fn #ident() {
+            static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+                #(#fields,)*
+                ..__rt::test_support::Exchange::DEFAULT
+            };
+            __rt::test_support::assert_exchange::<super::Gateway>(#name, &X);
         }
     }
 }

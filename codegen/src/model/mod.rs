@@ -6,6 +6,7 @@
 //! Like KrakenD, values are read leniently where it is lenient: `"8080"` for an integer,
 //! `"true"` for a bool, a single string for a list, and keys match case-insensitively.
 
+pub mod examples;
 pub mod namespaces;
 mod reader;
 
@@ -66,6 +67,8 @@ pub struct Endpoint {
     pub output_encoding: Option<At<String>>,
     pub extra_config: ExtraConfig,
     pub ns: EndpointNamespaces,
+    /// `@test` examples (a Krustd extension).
+    pub examples: Vec<examples::Example>,
 }
 
 /// One object of an endpoint's `backend`.
@@ -234,6 +237,9 @@ fn read_endpoint(d: &mut Diagnostics, map: &Map<String, Value>, pointer: String)
             Value::Null => {}
             other => type_error(d, &p, "backend", "a list of backends", other),
         }
+    }
+    if let Some((v, p)) = r.raw("@test") {
+        e.examples = examples::read(d, v, &p, e.backend.len());
     }
     r.warn_unknown(d, "an endpoint");
     e

@@ -132,6 +132,8 @@ pub struct Endpoint {
     pub flatmap: Option<Vec<FlatOp>>,
     /// `proxy.static`: the strategy and the members of the data object.
     pub static_data: Option<(StaticStrategy, Vec<(String, StaticValue)>)>,
+    /// `@test` examples, each one more generated test.
+    pub examples: Vec<Example>,
 }
 
 /// `proxy.static.strategy`.
@@ -245,4 +247,34 @@ pub struct Field {
     pub key: String,
     /// Empty: a path ends here.
     pub below: Vec<Field>,
+}
+
+/// One `@test` example of an endpoint, ready to emit (a Krustd extension).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Example {
+    /// What the example shows (its `name`, else its position).
+    pub name: String,
+    pub method: String,
+    /// The request path, without the query.
+    pub path: String,
+    /// The encoded query string (empty: none).
+    pub query: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    /// One answer per backend, in backend order.
+    pub backends: Vec<ExampleAnswer>,
+    pub response: ExampleAnswer,
+}
+
+/// A backend's answer, or the expected gateway answer of an example.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExampleAnswer {
+    pub status: u16,
+    pub content_type: String,
+    /// The body as sent (backends) or as JSON text (expected answer); `None`: not checked.
+    pub body: Option<String>,
+    /// The expected body was a JSON string: compared as exact text.
+    pub body_is_text: bool,
+    /// Lower-case names.
+    pub headers: Vec<(String, String)>,
 }

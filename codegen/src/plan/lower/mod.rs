@@ -1,6 +1,7 @@
 //! Lowering: the checked model → the plan. Each default and inheritance rule lives here, once.
 
 mod backend;
+mod examples;
 mod service;
 pub mod shaping;
 mod static_data;
@@ -157,6 +158,7 @@ pub fn lower(
         let static_data = proxy
             .and_then(|p| p.static_data.as_ref())
             .and_then(static_data::lower_static);
+        let ex = examples::lower_examples(&e.examples, &method, e.backend.len(), &e.pointer);
         endpoints.push(Endpoint {
             index,
             pointer: e.pointer.clone(),
@@ -176,6 +178,7 @@ pub fn lower(
             concurrent_calls,
             flatmap,
             static_data,
+            examples: ex,
         });
     }
 

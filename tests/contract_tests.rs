@@ -1,0 +1,55 @@
+//! The contract tests codegen emits, compiled and run for every contract in `contracts/`
+//! (not `contracts/invalid`): one module per contract, each with one `#[test]` per endpoint
+//! and per `@test` example (see `gateway!`'s `contract_tests` option).
+
+use krustd_macros::gateway;
+
+gateway!("contracts/krakend.json", contract_tests);
+
+gateway!("contracts/features/encodings.json", contract_tests);
+gateway!("contracts/features/forwarding.json", contract_tests);
+gateway!("contracts/features/plain_errors.json", contract_tests);
+gateway!("contracts/features/proxy.json", contract_tests);
+gateway!("contracts/features/responses.json", contract_tests);
+gateway!("contracts/features/router.json", contract_tests);
+gateway!("contracts/features/router_options.json", contract_tests);
+gateway!("contracts/features/shaping.json", contract_tests);
+
+gateway!("contracts/bench/aggregate.json", contract_tests);
+gateway!("contracts/bench/large.json", contract_tests);
+gateway!("contracts/bench/noop.json", contract_tests);
+gateway!("contracts/bench/proxy-nolog.json", contract_tests);
+gateway!("contracts/bench/proxy.json", contract_tests);
+
+/// Every contract outside `contracts/invalid` is listed above.
+#[test]
+fn every_contract_is_tested() {
+    let this = include_str!("contract_tests.rs");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut missing = Vec::new();
+    for dir in ["contracts", "contracts/features", "contracts/bench"] {
+        let entries = std::fs::read_dir(root.join(dir)).expect("contracts directory");
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let rel = format!("{dir}/{name}");
+            if name.ends_with(".json") && !this.contains(&format!("\"{rel}\", contract_tests")) {
+                missing.push(rel);
+            }
+        }
+    }
+    let subdirs: Vec<String> = std::fs::read_dir(root.join("contracts"))
+        .expect("contracts directory")
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !["features", "bench", "invalid"].contains(&n.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "contracts without contract tests: {missing:?}"
+    );
+    assert!(
+        subdirs.is_empty(),
+        "contract folders not covered: {subdirs:?}"
+    );
+}
