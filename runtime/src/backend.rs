@@ -220,6 +220,10 @@ pub async fn send(
         Some(allow) => std::borrow::Cow::Owned(forward::backend_query(&ctx.query, allow)),
         None => std::borrow::Cow::Borrowed(ctx.query.as_str()),
     };
+    // Hardening (url.rs): a value from an earlier step may not make a dot segment.
+    spec.url
+        .check_seq(&ctx.params, seq)
+        .map_err(BackendError::plain)?;
     let url = spec.url.render_seq(host, &ctx.params, seq, &query);
     let headers = match spec.input_headers {
         Some(allow) => forward::backend_headers(&ctx.headers, allow),
