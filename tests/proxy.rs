@@ -300,3 +300,48 @@ async fn concurrent_calls_all_failing_answer_the_error() {
     assert_eq!(header(&headers, "x-krakend-completed"), Some("false"));
     assert_eq!(seen(&log).len(), 2);
 }
+
+/// A mock answering `/zeros` with 16 MiB of `[0,0,…]` (8 M values, ~400 MiB once decoded) and
+/// `/strings` with 16 MiB in two long strings.
+fn adversarial() -> axum::Router {
+    use axum::response::IntoResponse;
+    axum::Router::new()
+        .route(
+            "/zeros",
+            axum::routing::get(|| async {
+                let mut body = Vec::with_capacity(16 << 20);
+                body.push(b'[');
+                while body.len() < (16 << 20) - 2 {
+                    body.extend_from_slice(b"0,");
+                }
+                body.extend_from_slice(b"0]");
+                ([("content-type", "application/json")], body).into_response()
+            }),
+        )
+        .route(
+            "/strings",
+            axum::routing::get(|| async {
+                let s = "x".repeat(8 << 20);
+                let body = format!(r#"["{s}","{s}"]"#);
+                ([("content-type", "application/json")], body).into_response()
+            }),
+        )
+}
+
+#[tokio::test]
+async fn adversarial_bodies_are_bounded_by_decoded_size() {
+    let mock_url = start(adversarial()).await;
+    let gw = start(krustd_macros::gateway!(
+        "tests/contracts/proxy_hardening.json",
+        hosts(&[("http://mock", mock_url.as_str())])
+    ))
+    .await;
+    let (status, _, body) = get(&format!("{gw}/adversarial")).await;
+    assert_eq!(status, 500, "refused, not decoded into ~400 MiB of values");
+    assert!(body.contains("too large to decode"), "{body}");
+
+    // The same byte count in few values decodes (on the blocking pool: it is large).
+    let (status, _, body) = get(&format!("{gw}/large-strings")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body.len(), (16 << 20) + r#"{"collection":["",""]}"#.len());
+}

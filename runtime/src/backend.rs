@@ -88,7 +88,7 @@ pub async fn call_with<F>(
     decode_body: F,
 ) -> BackendResult
 where
-    F: FnOnce(&[u8]) -> Result<Data, String>,
+    F: FnOnce(&[u8]) -> Result<Data, String> + Send + 'static,
 {
     call_seq_with(ctx, spec, &[], decode_body).await
 }
@@ -111,7 +111,7 @@ pub async fn call_seq_with<F>(
     decode_body: F,
 ) -> BackendResult
 where
-    F: FnOnce(&[u8]) -> Result<Data, String>,
+    F: FnOnce(&[u8]) -> Result<Data, String> + Send + 'static,
 {
     match tokio::time::timeout_at(ctx.deadline, fetch(ctx, spec, seq, decode_body)).await {
         Ok(r) => r,
@@ -151,7 +151,7 @@ async fn fetch<F>(
     decode_body: F,
 ) -> BackendResult
 where
-    F: FnOnce(&[u8]) -> Result<Data, String>,
+    F: FnOnce(&[u8]) -> Result<Data, String> + Send + 'static,
 {
     let resp = match send(ctx, spec, seq).await {
         Ok(r) => r,
@@ -196,7 +196,8 @@ where
             },
         };
     }
-    match decode_body(&body) {
+    // Hardening (decode_guard.rs): bounded decoded size, large bodies off the runtime thread.
+    match crate::decode_guard::decode(spec.decode, body, decode_body).await {
         Ok(d) => BackendResult::success(d),
         Err(msg) => BackendResult::failure(BackendError::plain(msg)),
     }

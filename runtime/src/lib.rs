@@ -8,6 +8,7 @@
 
 pub mod backend;
 pub mod ctx;
+pub mod decode_guard;
 pub mod encoding;
 pub mod flatmap;
 pub mod forward;
