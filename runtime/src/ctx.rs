@@ -114,7 +114,8 @@ impl EndpointCtx {
             crate::spec::Output::Negotiate => parts.headers.get(http::header::ACCEPT).cloned(),
             _ => None,
         };
-        let body = read_body(body, state.service.read_timeout).await?;
+        // Hardening (body_budget.rs): a default deadline and the process-wide body budget.
+        let body = crate::body_budget::read(body, state.service.read_timeout).await?;
         Ok(EndpointCtx {
             state: state.clone(),
             spec,

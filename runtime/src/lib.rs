@@ -7,12 +7,14 @@
 #![allow(clippy::result_large_err)]
 
 pub mod backend;
+pub mod body_budget;
 pub mod ctx;
 pub mod decode_guard;
 pub mod encoding;
 pub mod flatmap;
 pub mod forward;
 pub mod gateway;
+pub mod limits;
 pub mod log;
 pub mod projection;
 pub mod respond;

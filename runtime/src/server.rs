@@ -130,17 +130,20 @@ fn listen_addr<G: Gateway>(cli_port: Option<u16>) -> Result<SocketAddr, String> 
 /// main thread waits for SIGINT/SIGTERM and tells every worker to drain.
 fn serve_threads<G: Gateway>(cli: Cli) -> Result<(), String> {
     let addr = listen_addr::<G>(cli.port)?;
+    let limits = crate::limits::ServerLimits::from_env()?;
+    crate::body_budget::check_env()?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let listeners = (0..threads)
         .map(|_| reuse_port_listener(addr))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     log::info(&format!(
-        "Krustd gateway for contract {:?} (sha256 {}) listening on {} ({} threads)",
+        "Krustd gateway for contract {:?} (sha256 {}) listening on {} ({} threads, at most {} connections)",
         G::IDENTITY.name,
         G::IDENTITY.contract_sha256,
         addr,
-        threads
+        threads,
+        limits.connections.available_permits()
     ));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let (exits, exited) = tokio::sync::mpsc::unbounded_channel();
@@ -148,6 +151,7 @@ fn serve_threads<G: Gateway>(cli: Cli) -> Result<(), String> {
     for (i, listener) in listeners.into_iter().enumerate() {
         let mut stopped = stopped.clone();
         let debug = cli.debug;
+        let limits = limits.clone();
         let worker = spawn_worker(i, exits.clone(), move || -> Result<(), String> {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -164,7 +168,7 @@ fn serve_threads<G: Gateway>(cli: Cli) -> Result<(), String> {
                 let shutdown = async move {
                     let _ = stopped.changed().await;
                 };
-                serve_router(listener, app, G::SERVICE, shutdown).await;
+                serve_router_with(listener, app, G::SERVICE, &limits, shutdown).await;
                 Ok(())
             })
         })?;
@@ -280,25 +284,38 @@ fn reuse_port_listener(addr: SocketAddr) -> std::io::Result<std::net::TcpListene
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then drains in-flight requests (for at
-/// most `max_shutdown_wait_time` when set).
+/// most `max_shutdown_wait_time` when set). Default [`ServerLimits`](crate::limits::ServerLimits).
 pub async fn serve_router(
     listener: tokio::net::TcpListener,
     app: axum::Router,
     service: &'static crate::spec::ServiceSpec,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
+    let limits = crate::limits::ServerLimits::default();
+    serve_router_with(listener, app, service, &limits, shutdown).await;
+}
+
+/// [`serve_router`] under `limits`: a header-read timeout even without contract timeouts, and
+/// a connection cap shared with the other workers: at the cap, accepting pauses until a
+/// connection closes (back-pressure: new connections wait in the kernel's backlog).
+pub async fn serve_router_with(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    service: &'static crate::spec::ServiceSpec,
+    limits: &crate::limits::ServerLimits,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let header_timeout = match (
-        service.read_header_timeout.or(service.read_timeout),
-        service.idle_timeout,
-    ) {
-        // hyper's header timer also runs while a keep-alive connection waits for its next
-        // request, so it bounds idle time too.
-        (Some(h), Some(i)) => Some(h + i),
-        (h, i) => h.or(i),
-    };
+    let header_timeout = crate::limits::header_read_timeout(service, limits.header_read_timeout);
     tokio::pin!(shutdown);
     loop {
+        let permit = tokio::select! {
+            p = limits.connections.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
@@ -320,13 +337,14 @@ pub async fn serve_router(
             });
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder.timer(TokioTimer::new());
-        builder.header_read_timeout(header_timeout);
+        builder.header_read_timeout(Some(header_timeout));
         // hyper's read buffer bounds the request head; past it hyper answers 431.
         builder.max_buf_size(service.max_header_bytes.max(8192));
         let conn = builder.serve_connection(TokioIo::new(stream), svc);
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
             let _ = conn.await;
+            drop(permit);
         });
     }
     drop(listener);
