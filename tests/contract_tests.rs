@@ -6,8 +6,10 @@ use krustd_macros::gateway;
 
 gateway!("contracts/krakend.json", contract_tests);
 
+gateway!("contracts/features/backend_headers.json", contract_tests);
 gateway!("contracts/features/encodings.json", contract_tests);
 gateway!("contracts/features/forwarding.json", contract_tests);
+gateway!("contracts/features/krakend_specs.json", contract_tests);
 gateway!("contracts/features/plain_errors.json", contract_tests);
 gateway!("contracts/features/proxy.json", contract_tests);
 gateway!("contracts/features/responses.json", contract_tests);
@@ -20,6 +22,8 @@ gateway!("contracts/bench/large.json", contract_tests);
 gateway!("contracts/bench/noop.json", contract_tests);
 gateway!("contracts/bench/proxy-nolog.json", contract_tests);
 gateway!("contracts/bench/proxy.json", contract_tests);
+gateway!("contracts/bench/reference-log.json", contract_tests);
+gateway!("contracts/bench/reference.json", contract_tests);
 
 /// Every contract outside `contracts/invalid` is listed above.
 #[test]

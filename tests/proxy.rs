@@ -176,3 +176,172 @@ async fn static_complete_needs_a_complete_result() {
         "partial result: no static data: {body}"
     );
 }
+
+// ---- Hardening: sequential values, concurrent_calls ---------------------------------------
+
+/// One scripted answer: wait `delay_ms`, then answer `status` with a JSON `body`.
+type Answer = (u64, u16, &'static str);
+
+/// A mock whose `n`-th call (any path) gets `answers[n]` (the last one repeats); every path it
+/// receives is logged in order.
+fn scripted(
+    answers: &'static [Answer],
+) -> (axum::Router, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use axum::response::IntoResponse;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let app = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let log = log.clone();
+        async move {
+            let n = {
+                let mut l = log.lock().expect("log");
+                l.push(req.uri().path().to_owned());
+                l.len() - 1
+            };
+            let (delay, status, body) = answers[n.min(answers.len() - 1)];
+            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+            (
+                http::StatusCode::from_u16(status).expect("status"),
+                [("content-type", "application/json")],
+                body,
+            )
+                .into_response()
+        }
+    });
+    (app, seen)
+}
+
+async fn hardening_gateway(
+    answers: &'static [Answer],
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let (app, seen) = scripted(answers);
+    let mock_url = start(app).await;
+    let gw = krustd_macros::gateway!(
+        "tests/contracts/proxy_hardening.json",
+        hosts(&[("http://mock", mock_url.as_str())])
+    );
+    (start(gw).await, seen)
+}
+
+fn seen(log: &std::sync::Mutex<Vec<String>>) -> Vec<String> {
+    log.lock().expect("log").clone()
+}
+
+#[tokio::test]
+async fn sequential_dot_dot_value_cannot_climb_the_backend_path() {
+    let (gw, log) = hardening_gateway(&[(0, 200, r#"{"id":".."}"#)]).await;
+    let (status, headers, body) = get(&format!("{gw}/seq-dots")).await;
+    assert_eq!(seen(&log), ["/first"], "/posts must not be called");
+    assert_eq!(status, 200, "a failed later step answers the data so far");
+    assert_eq!(header(&headers, "x-krakend-completed"), Some("false"));
+    assert_eq!(json(&body), serde_json::json!({"id": ".."}));
+}
+
+#[tokio::test]
+async fn sequential_dot_value_fails_the_step_and_stops_the_chain() {
+    let (gw, log) = hardening_gateway(&[(0, 200, r#"{"id":"."}"#)]).await;
+    let (status, headers, _) = get(&format!("{gw}/seq-dots-then-more")).await;
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "x-krakend-completed"), Some("false"));
+    assert_eq!(
+        seen(&log),
+        ["/first"],
+        "neither step 1 nor step 2 is called"
+    );
+
+    // A harmless value still goes through.
+    let (gw, log) = hardening_gateway(&[(0, 200, r#"{"id":"..."}"#)]).await;
+    let (status, headers, _) = get(&format!("{gw}/seq-dots-then-more")).await;
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "x-krakend-completed"), Some("true"));
+    assert_eq!(seen(&log), ["/first", "/users/.../posts", "/third"]);
+}
+
+#[tokio::test]
+async fn concurrent_calls_fast_answer_wins_over_a_slow_first() {
+    let (gw, log) = hardening_gateway(&[
+        (2000, 200, r#"{"who":"slow"}"#),
+        (0, 200, r#"{"who":"fast"}"#),
+    ])
+    .await;
+    let started = std::time::Instant::now();
+    let (status, headers, body) = get(&format!("{gw}/concurrent")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, r#"{"who":"fast"}"#);
+    assert_eq!(header(&headers, "x-krakend-completed"), Some("true"));
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(1500),
+        "the slow call is not awaited: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(seen(&log).len(), 2);
+}
+
+#[tokio::test]
+async fn concurrent_calls_success_wins_over_an_earlier_failure() {
+    let (gw, log) = hardening_gateway(&[
+        (0, 500, r#"{"who":"failed"}"#),
+        (150, 200, r#"{"who":"ok"}"#),
+    ])
+    .await;
+    let (status, headers, body) = get(&format!("{gw}/concurrent")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, r#"{"who":"ok"}"#);
+    assert_eq!(header(&headers, "x-krakend-completed"), Some("true"));
+    assert_eq!(seen(&log).len(), 2);
+}
+
+#[tokio::test]
+async fn concurrent_calls_all_failing_answer_the_error() {
+    let (gw, log) = hardening_gateway(&[(0, 500, r#"{"who":"failed"}"#)]).await;
+    let (status, headers, body) = get(&format!("{gw}/concurrent")).await;
+    assert_eq!(status, 500);
+    assert!(body.contains("invalid status code 500"), "{body}");
+    assert_eq!(header(&headers, "x-krakend-completed"), Some("false"));
+    assert_eq!(seen(&log).len(), 2);
+}
+
+/// A mock answering `/zeros` with 16 MiB of `[0,0,…]` (8 M values, ~400 MiB once decoded) and
+/// `/strings` with 16 MiB in two long strings.
+fn adversarial() -> axum::Router {
+    use axum::response::IntoResponse;
+    axum::Router::new()
+        .route(
+            "/zeros",
+            axum::routing::get(|| async {
+                let mut body = Vec::with_capacity(16 << 20);
+                body.push(b'[');
+                while body.len() < (16 << 20) - 2 {
+                    body.extend_from_slice(b"0,");
+                }
+                body.extend_from_slice(b"0]");
+                ([("content-type", "application/json")], body).into_response()
+            }),
+        )
+        .route(
+            "/strings",
+            axum::routing::get(|| async {
+                let s = "x".repeat(8 << 20);
+                let body = format!(r#"["{s}","{s}"]"#);
+                ([("content-type", "application/json")], body).into_response()
+            }),
+        )
+}
+
+#[tokio::test]
+async fn adversarial_bodies_are_bounded_by_decoded_size() {
+    let mock_url = start(adversarial()).await;
+    let gw = start(krustd_macros::gateway!(
+        "tests/contracts/proxy_hardening.json",
+        hosts(&[("http://mock", mock_url.as_str())])
+    ))
+    .await;
+    let (status, _, body) = get(&format!("{gw}/adversarial")).await;
+    assert_eq!(status, 500, "refused, not decoded into ~400 MiB of values");
+    assert!(body.contains("too large to decode"), "{body}");
+
+    // The same byte count in few values decodes (on the blocking pool: it is large).
+    let (status, _, body) = get(&format!("{gw}/large-strings")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body.len(), (16 << 20) + r#"{"collection":["",""]}"#.len());
+}

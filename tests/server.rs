@@ -218,3 +218,99 @@ async fn debug_option_enables_the_debug_endpoint() {
     assert_eq!(status, 200);
     assert_eq!(body, r#"{"message":"pong"}"#);
 }
+
+/// Serves the responses contract on 127.0.0.1 under `limits` (no contract timeouts).
+async fn serve_limited(limits: krustd_runtime::limits::ServerLimits) -> std::net::SocketAddr {
+    let mock_url = start(mock()).await;
+    let app = krustd_macros::gateway!(
+        "contracts/features/responses.json",
+        hosts(&[("http://mock", mock_url.as_str())])
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        krustd_runtime::server::serve_router_with(
+            listener,
+            app,
+            &SERVICE,
+            &limits,
+            std::future::pending(),
+        )
+        .await;
+    });
+    addr
+}
+
+/// Reads from `s` for at most `wait`: `Some(bytes)` (empty when the server closed), `None` when
+/// nothing came.
+async fn read_some(s: &mut tokio::net::TcpStream, wait: Duration) -> Option<Vec<u8>> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = vec![0u8; 4096];
+    match tokio::time::timeout(wait, s.read(&mut buf)).await {
+        Ok(Ok(n)) => Some(buf[..n].to_vec()),
+        Ok(Err(_)) => Some(Vec::new()),
+        Err(_) => None,
+    }
+}
+
+const HEALTH: &[u8] = b"GET /__health HTTP/1.1\r\nHost: gw\r\n\r\n";
+
+#[tokio::test]
+async fn a_stalled_request_head_is_dropped_without_contract_timeouts() {
+    use tokio::io::AsyncWriteExt;
+    let limits = krustd_runtime::limits::ServerLimits::new(Duration::from_millis(300), 100);
+    let addr = serve_limited(limits).await;
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    s.write_all(b"GET /__health HTTP/1.1\r\nHost: gw\r\n")
+        .await
+        .expect("write");
+    let started = std::time::Instant::now();
+    let got = read_some(&mut s, Duration::from_secs(3)).await;
+    assert!(
+        got.as_ref()
+            .is_some_and(|b| b.is_empty() || b.starts_with(b"HTTP/1.1 408")),
+        "the server gives up on the head: {got:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(
+        krustd_runtime::limits::DEFAULT_HEADER_READ_TIMEOUT,
+        Duration::from_secs(30),
+        "the default without contract timeouts"
+    );
+}
+
+#[tokio::test]
+async fn the_connection_cap_pauses_accepting_instead_of_failing() {
+    use tokio::io::AsyncWriteExt;
+    let limits = krustd_runtime::limits::ServerLimits::new(Duration::from_secs(10), 2);
+    let addr = serve_limited(limits).await;
+    let mut open = Vec::new();
+    for _ in 0..2 {
+        let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        s.write_all(HEALTH).await.expect("write");
+        let got = read_some(&mut s, Duration::from_secs(3)).await;
+        assert!(
+            got.as_ref().is_some_and(|b| b.starts_with(b"HTTP/1.1 200")),
+            "{got:?}"
+        );
+        open.push(s);
+    }
+    // The third connection waits in the backlog: no answer, but no refusal either.
+    let mut third = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("the kernel still accepts the TCP connection");
+    third.write_all(HEALTH).await.expect("write");
+    assert_eq!(
+        read_some(&mut third, Duration::from_millis(300)).await,
+        None,
+        "not served while two connections are open"
+    );
+    drop(open.pop());
+    let got = read_some(&mut third, Duration::from_secs(3)).await;
+    assert!(
+        got.as_ref().is_some_and(|b| b.starts_with(b"HTTP/1.1 200")),
+        "served once a connection closed: {got:?}"
+    );
+}

@@ -2,7 +2,7 @@
 
 use ::krustd_runtime::__codegen as __rt;
 const _: () = ::core::assert!(
-    __rt::CODEGEN_FORMAT == 1u32,
+    __rt::CODEGEN_FORMAT == 2u32,
     "this gateway was generated for another version of krustd-runtime; regenerate it"
 );
 /// Service settings of the contract.
@@ -219,7 +219,7 @@ static GET_WIRE_GET_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/plain")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://wire"]),
+    hosts: __rt::Hosts::new(&["http://wire"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -261,7 +261,7 @@ static POST_WIRE_POST_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/plain")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://wire"]),
+    hosts: __rt::Hosts::new(&["http://wire"], ::core::option::Option::None),
     method: __rt::Method::POST,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -314,7 +314,7 @@ static POST_WIRE_POST_LENGTH_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/plain")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://wire"]),
+    hosts: __rt::Hosts::new(&["http://wire"], ::core::option::Option::None),
     method: __rt::Method::POST,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -364,7 +364,7 @@ static POST_WIRE_POST_EMPTY_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/plain")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://wire"]),
+    hosts: __rt::Hosts::new(&["http://wire"], ::core::option::Option::None),
     method: __rt::Method::POST,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -422,7 +422,7 @@ static POST_WIRE_REDIRECT_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/see-other")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://wire"]),
+    hosts: __rt::Hosts::new(&["http://wire"], ::core::option::Option::None),
     method: __rt::Method::POST,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -478,7 +478,7 @@ static GET_WIRE_ACCEPT_ENCODING_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/gzip")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://wire"]),
+    hosts: __rt::Hosts::new(&["http://wire"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::String,
     input_headers: ::core::option::Option::None,
@@ -526,7 +526,7 @@ static GET_WIRE_GZIP_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/gzip")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://wire"]),
+    hosts: __rt::Hosts::new(&["http://wire"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::String,
     input_headers: ::core::option::Option::None,
@@ -577,7 +577,7 @@ static GET_WIRE_NO_OP_GZIP_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/gzip")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://wire"]),
+    hosts: __rt::Hosts::new(&["http://wire"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::Discard,
     input_headers: ::core::option::Option::None,
@@ -620,7 +620,7 @@ static GET_WIRE_NO_OP_GZIP_DECODED_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/gzip")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://wire"]),
+    hosts: __rt::Hosts::new(&["http://wire"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::Discard,
     input_headers: ::core::option::Option::None,
@@ -658,7 +658,7 @@ static GET_WIRE_LOOP_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/loop")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://wire"]),
+    hosts: __rt::Hosts::new(&["http://wire"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -702,7 +702,7 @@ static GET_WIRE_NO_OP_STALL_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/stall")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://wire"]),
+    hosts: __rt::Hosts::new(&["http://wire"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::Discard,
     input_headers: ::core::option::Option::None,
@@ -713,191 +713,284 @@ static GET_WIRE_NO_OP_STALL_B0: __rt::BackendSpec = __rt::BackendSpec {
 #[cfg(test)]
 mod __contract_tests {
     use ::krustd_runtime::__codegen as __rt;
-    /// GET /wire/get answers 200 and calls its backends as the contract says
+    /// GET /wire/get answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_wire_get() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/wire/get",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/wire/get?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/plain",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_wire_get", &X);
     }
-    /// POST /wire/post answers 200 and calls its backends as the contract says
+    /// POST /wire/post answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_post_wire_post() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "POST",
-            "/wire/post",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "POST",
+            path: "/wire/post?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     method: "POST",
                     path: "/plain",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_post_wire_post", &X);
     }
-    /// POST /wire/post-length answers 200 and calls its backends as the contract says
+    /// POST /wire/post-length answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_post_wire_post_length() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "POST",
-            "/wire/post-length",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "POST",
+            path: "/wire/post-length?krustd_denied=1",
+            headers: &[("content-type", "h0"), ("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     method: "POST",
                     path: "/plain",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[("content-type", "h0")],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_post_wire_post_length", &X);
     }
-    /// POST /wire/post-empty answers 200 and calls its backends as the contract says
+    /// POST /wire/post-empty answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_post_wire_post_empty() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "POST",
-            "/wire/post-empty",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "POST",
+            path: "/wire/post-empty?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     method: "POST",
                     path: "/plain",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_post_wire_post_empty", &X);
     }
-    /// POST /wire/redirect answers 200 and calls its backends as the contract says
+    /// POST /wire/redirect answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_post_wire_redirect() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "POST",
-            "/wire/redirect",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "POST",
+            path: "/wire/redirect?krustd_denied=1",
+            headers: &[
+                ("content-type", "h0"),
+                ("authorization", "h1"),
+                ("x-krustd-denied", "1"),
+            ],
+            backends: &[
+                __rt::test_support::Mock {
                     method: "POST",
                     path: "/see-other",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    headers: &[("content-type", "h0"), ("authorization", "h1")],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_post_wire_redirect", &X);
     }
-    /// GET /wire/accept-encoding answers 200 and calls its backends as the contract says
+    /// GET /wire/accept-encoding answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_wire_accept_encoding() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/wire/accept-encoding",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/wire/accept-encoding?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/gzip",
-                    body: "krustd mock",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    content_type: "text/plain",
+                    body: "krustd text b0",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"content\":\"krustd text b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_wire_accept_encoding", &X);
     }
-    /// GET /wire/gzip answers 200 and calls its backends as the contract says
+    /// GET /wire/gzip answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_wire_gzip() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/wire/gzip",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/wire/gzip?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/gzip",
-                    body: "krustd mock",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    content_type: "text/plain",
+                    body: "krustd text b0",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"content\":\"krustd text b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_wire_gzip", &X);
     }
-    /// GET /wire/no-op-gzip answers 200 and calls its backends as the contract says
+    /// GET /wire/no-op-gzip answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_wire_no_op_gzip() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/wire/no-op-gzip",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/wire/no-op-gzip?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/gzip",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("false"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_wire_no_op_gzip", &X);
     }
-    /// GET /wire/no-op-gzip-decoded answers 200 and calls its backends as the contract says
+    /// GET /wire/no-op-gzip-decoded answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_wire_no_op_gzip_decoded() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/wire/no-op-gzip-decoded",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/wire/no-op-gzip-decoded?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/gzip",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("false"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_wire_no_op_gzip_decoded", &X);
     }
-    /// GET /wire/loop answers 200 and calls its backends as the contract says
+    /// GET /wire/loop answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_wire_loop() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/wire/loop",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/wire/loop?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/loop",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_wire_loop", &X);
     }
-    /// GET /wire/no-op-stall answers 200 and calls its backends as the contract says
+    /// GET /wire/no-op-stall answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_wire_no_op_stall() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/wire/no-op-stall",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/wire/no-op-stall?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/stall",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("false"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_wire_no_op_stall", &X);
     }
 }

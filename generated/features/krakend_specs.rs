@@ -2,7 +2,7 @@
 
 use ::krustd_runtime::__codegen as __rt;
 const _: () = ::core::assert!(
-    __rt::CODEGEN_FORMAT == 1u32,
+    __rt::CODEGEN_FORMAT == 2u32,
     "this gateway was generated for another version of krustd-runtime; regenerate it"
 );
 /// Service settings of the contract.
@@ -224,7 +224,7 @@ static GET_FWD_LISTED_A_B_B0: __rt::BackendSpec = __rt::BackendSpec {
             &[__rt::UrlPart::Lit("a="), __rt::UrlPart::Param(0usize)],
         ),
     },
-    hosts: __rt::Hosts::new(&["http://echo"]),
+    hosts: __rt::Hosts::new(&["http://echo"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -283,7 +283,7 @@ static POST_FWD_LISTED_A_B_B0: __rt::BackendSpec = __rt::BackendSpec {
             ],
         ),
     },
-    hosts: __rt::Hosts::new(&["http://echo"]),
+    hosts: __rt::Hosts::new(&["http://echo"], ::core::option::Option::None),
     method: __rt::Method::POST,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -339,7 +339,7 @@ static GET_FWD_EVERY_A_B_B0: __rt::BackendSpec = __rt::BackendSpec {
             &[__rt::UrlPart::Lit("a="), __rt::UrlPart::Param(0usize)],
         ),
     },
-    hosts: __rt::Hosts::new(&["http://echo"]),
+    hosts: __rt::Hosts::new(&["http://echo"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -387,7 +387,7 @@ static GET_QS_EVERY_NAME_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/param_forwarding/"), __rt::UrlPart::Param(0usize)],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://echo"]),
+    hosts: __rt::Hosts::new(&["http://echo"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -434,7 +434,7 @@ static GET_QS_ONE_NAME_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/param_forwarding/"), __rt::UrlPart::Param(0usize)],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://echo"]),
+    hosts: __rt::Hosts::new(&["http://echo"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -479,7 +479,7 @@ static GET_MOVED_CODE_B0: __rt::BackendSpec = __rt::BackendSpec {
             &[__rt::UrlPart::Lit("status="), __rt::UrlPart::Param(0usize)],
         ),
     },
-    hosts: __rt::Hosts::new(&["http://echo"]),
+    hosts: __rt::Hosts::new(&["http://echo"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -522,7 +522,7 @@ static POST_PASSTHROUGH_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/param_forwarding/")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://echo"]),
+    hosts: __rt::Hosts::new(&["http://echo"], ::core::option::Option::None),
     method: __rt::Method::POST,
     decode: __rt::Decode::Discard,
     input_headers: ::core::option::Option::None,
@@ -565,7 +565,7 @@ static GET_CHAIN_P_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/param_forwarding/"), __rt::UrlPart::Param(0usize)],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://echo"]),
+    hosts: __rt::Hosts::new(&["http://echo"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -616,7 +616,7 @@ static GET_CHAIN_P_B1: __rt::BackendSpec = __rt::BackendSpec {
         ],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://echo"]),
+    hosts: __rt::Hosts::new(&["http://echo"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -662,7 +662,7 @@ static GET_SLOW_HALF_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/param_forwarding/7")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://echo"]),
+    hosts: __rt::Hosts::new(&["http://echo"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -685,7 +685,7 @@ static GET_SLOW_HALF_B1: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/delayed/")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://echo"]),
+    hosts: __rt::Hosts::new(&["http://echo"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -731,7 +731,7 @@ static GET_AS_XML_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/param_forwarding")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://echo"]),
+    hosts: __rt::Hosts::new(&["http://echo"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -776,7 +776,7 @@ static GET_WITH_DETAILS_B0: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/param_forwarding/")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://echo"]),
+    hosts: __rt::Hosts::new(&["http://echo"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -796,7 +796,7 @@ static GET_WITH_DETAILS_B1: __rt::BackendSpec = __rt::BackendSpec {
         path: &[__rt::UrlPart::Lit("/")],
         query: ::core::option::Option::None,
     },
-    hosts: __rt::Hosts::new(&["http://echo"]),
+    hosts: __rt::Hosts::new(&["http://echo"], ::core::option::Option::None),
     method: __rt::Method::GET,
     decode: __rt::Decode::JsonObject,
     input_headers: ::core::option::Option::None,
@@ -812,206 +812,312 @@ async fn get_with_details_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
 #[cfg(test)]
 mod __contract_tests {
     use ::krustd_runtime::__codegen as __rt;
-    /// GET /fwd/listed/{a}/{b} answers 200 and calls its backends as the contract says
+    /// GET /fwd/listed/{a}/{b} answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_fwd_listed_a_b() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/fwd/listed/krustd0/krustd1",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/fwd/listed/krustd0/krustd1?krustd_denied=1",
+            headers: &[
+                ("authorization", "h0"),
+                ("x-y-z", "h1"),
+                ("x-krustd-denied", "1"),
+            ],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/param_forwarding/krustd1",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[("a", "krustd0")]),
+                    headers: &[("authorization", "h0"), ("x-y-z", "h1")],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_fwd_listed_a_b", &X);
     }
-    /// POST /fwd/listed/{a}/{b} answers 200 and calls its backends as the contract says
+    /// POST /fwd/listed/{a}/{b} answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_post_fwd_listed_a_b() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "POST",
-            "/fwd/listed/krustd0/krustd1",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "POST",
+            path: "/fwd/listed/krustd0/krustd1?krustd_denied=1",
+            headers: &[
+                ("authorization", "h0"),
+                ("x-y-z", "h1"),
+                ("x-krustd-denied", "1"),
+            ],
+            backends: &[
+                __rt::test_support::Mock {
                     method: "POST",
                     path: "/param_forwarding/krustd1",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(
+                        &[("a", "krustd0"), ("dump_body", "1")],
+                    ),
+                    headers: &[("authorization", "h0"), ("x-y-z", "h1")],
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_post_fwd_listed_a_b", &X);
     }
-    /// GET /fwd/every/{a}/{b} answers 200 and calls its backends as the contract says
+    /// GET /fwd/every/{a}/{b} answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_fwd_every_a_b() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/fwd/every/krustd0/krustd1",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/fwd/every/krustd0/krustd1?krustd_denied=1",
+            headers: &[("x-krustd-any", "1"), ("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/param_forwarding/krustd1",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[("a", "krustd0")]),
+                    headers: &[("x-krustd-any", "1"), ("x-krustd-denied", "1")],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_fwd_every_a_b", &X);
     }
-    /// GET /qs/every/{name} answers 200 and calls its backends as the contract says
+    /// GET /qs/every/{name} answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_qs_every_name() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/qs/every/krustd0",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/qs/every/krustd0?krustd_any=1&krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/param_forwarding/krustd0",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(
+                        &[("krustd_any", "1"), ("krustd_denied", "1")],
+                    ),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_qs_every_name", &X);
     }
-    /// GET /qs/one/{name} answers 200 and calls its backends as the contract says
+    /// GET /qs/one/{name} answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_qs_one_name() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/qs/one/krustd0",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/qs/one/krustd0?x=q0&krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/param_forwarding/krustd0",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[("x", "q0")]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_qs_one_name", &X);
     }
-    /// GET /moved/{code} answers 200 and calls its backends as the contract says
+    /// GET /moved/{code} answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_moved_code() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/moved/krustd0",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/moved/krustd0?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/redirect/",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[("status", "krustd0")]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_moved_code", &X);
     }
-    /// POST /passthrough answers 200 and calls its backends as the contract says
+    /// POST /passthrough answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_post_passthrough() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "POST",
-            "/passthrough",
-            &[
-                __rt::test_support::MockCall {
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            method: "POST",
+            path: "/passthrough?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     method: "POST",
                     path: "/param_forwarding/",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("false"),
+            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_post_passthrough", &X);
     }
-    /// GET /chain/{p} answers 200 and calls its backends as the contract says
+    /// GET /chain/{p} answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_chain_p() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/chain/krustd0",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/chain/krustd0?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/param_forwarding/krustd0",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"foo\":\"seq0x0\",\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
-                __rt::test_support::MockCall {
-                    method: "GET",
-                    path: "/param_forwarding/%7B%7B.Resp0_foo%7D%7D",
-                    body: "{\"krustd\":\"mock\"}",
+                __rt::test_support::Mock {
+                    path: "/param_forwarding/seq0x0",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b1\":\"noise b1\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some(
+                "{\"foo\":\"seq0x0\",\"krustd_b1\":\"noise b1\"}",
+            ),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_chain_p", &X);
     }
-    /// GET /slow-half answers 200 and calls its backends as the contract says
+    /// GET /slow-half answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_slow_half() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/slow-half",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/slow-half?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/param_forwarding/7",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
-                __rt::test_support::MockCall {
-                    method: "GET",
+                __rt::test_support::Mock {
                     path: "/delayed/",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b1\":\"noise b1\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some(
+                "{\"fast\":{\"krustd_b0\":\"noise b0\"},\"slow\":{\"krustd_b1\":\"noise b1\"}}",
+            ),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_slow_half", &X);
     }
-    /// GET /as-xml answers 200 and calls its backends as the contract says
+    /// GET /as-xml answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is not checked: the output encoding is not JSON.
     #[test]
     fn contract_get_as_xml() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/as-xml",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/as-xml?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/param_forwarding",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<super::Gateway>("contract_get_as_xml", &X);
     }
-    /// GET /with-details answers 200 and calls its backends as the contract says
+    /// GET /with-details answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_with_details() {
-        __rt::test_support::assert_endpoint::<
-            super::Gateway,
-        >(
-            "GET",
-            "/with-details",
-            &[
-                __rt::test_support::MockCall {
-                    method: "GET",
+        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
+            path: "/with-details?krustd_denied=1",
+            headers: &[("x-krustd-denied", "1")],
+            backends: &[
+                __rt::test_support::Mock {
                     path: "/param_forwarding/",
-                    body: "{\"krustd\":\"mock\"}",
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b0\":\"noise b0\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
-                __rt::test_support::MockCall {
-                    method: "GET",
-                    path: "/",
-                    body: "{\"krustd\":\"mock\"}",
+                __rt::test_support::Mock {
+                    query: ::core::option::Option::Some(&[]),
+                    absent: &["x-krustd-denied"],
+                    only_these_headers: true,
+                    body: "{\"krustd_b1\":\"noise b1\"}",
+                    ..__rt::test_support::Mock::DEFAULT
                 },
             ],
-        );
+            completed: ::core::option::Option::Some("true"),
+            response: ::core::option::Option::Some(
+                "{\"krustd_b0\":\"noise b0\",\"krustd_b1\":\"noise b1\"}",
+            ),
+            ..__rt::test_support::Exchange::DEFAULT
+        };
+        __rt::test_support::assert_exchange::<
+            super::Gateway,
+        >("contract_get_with_details", &X);
     }
 }

@@ -165,10 +165,13 @@ async fn fetch(
             }
         };
     }
-    let decoded = match decoder {
-        Some(d) => d(&body),
-        None => decode(spec.decode, &body),
-    };
+    let how = spec.decode;
+    // Hardening (decode_guard.rs): bounded decoded size, large bodies off the runtime thread.
+    let decoded = crate::decode_guard::decode(how, body, move |b| match decoder {
+        Some(d) => d(b),
+        None => decode(how, b),
+    })
+    .await;
     match decoded {
         Ok(d) => BackendResult::Ok(d),
         Err(msg) => BackendResult::Failed(BackendError::plain(msg)),
@@ -194,6 +197,10 @@ pub async fn send(
         Some(allow) => std::borrow::Cow::Owned(forward::backend_query(&ctx.query, allow)),
         None => std::borrow::Cow::Borrowed(ctx.query.as_str()),
     };
+    // Hardening (url.rs): a value from an earlier step may not make a dot segment.
+    spec.url
+        .check_seq(&ctx.params, seq)
+        .map_err(BackendError::plain)?;
     let uri = base
         .uri(spec.url.render_seq(&base.path, &ctx.params, seq, &query))
         .map_err(plain)?;

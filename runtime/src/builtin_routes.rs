@@ -1,7 +1,8 @@
 //! The gateway's own routes: `/__health`, `/__debug/*`, `/__echo/*`
 //! (spec: proxy-behaviours.md §6–§8).
 
-use crate::ctx::{read_body, RawTarget, SharedState};
+use crate::body_budget::read as read_body;
+use crate::ctx::{RawTarget, SharedState};
 use crate::forward;
 use crate::render::json;
 use crate::router::Route;

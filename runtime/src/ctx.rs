@@ -4,12 +4,10 @@ use crate::client::{Base, ClientError};
 use crate::forward;
 use crate::router;
 use crate::spec::{EndpointSpec, ServiceSpec};
-use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use bytes::Bytes;
-use http::{HeaderMap, StatusCode};
-use http_body_util::BodyExt;
+use http::HeaderMap;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -180,7 +178,8 @@ impl EndpointCtx {
             && spec
                 .input_headers
                 .is_some_and(|a| a.all || a.names.contains(&http::header::CONTENT_LENGTH));
-        let body = read_body(body, state.service.read_timeout).await?;
+        // Hardening (body_budget.rs): a default deadline and the process-wide body budget.
+        let body = crate::body_budget::read(body, state.service.read_timeout).await?;
         Ok(EndpointCtx {
             state: state.clone(),
             spec,
@@ -226,33 +225,3 @@ fn extract_params(
     Ok(params)
 }
 
-/// Buffers a request body up to [`MAX_REQUEST_BODY`], within `read_timeout` when set.
-pub async fn read_body(
-    body: Body,
-    read_timeout: Option<std::time::Duration>,
-) -> Result<Bytes, Response> {
-    let limited = http_body_util::Limited::new(body, MAX_REQUEST_BODY);
-    let collect = limited.collect();
-    let collected = match read_timeout {
-        Some(d) => match tokio::time::timeout(d, collect).await {
-            Ok(r) => r,
-            Err(_) => return Err(StatusCode::REQUEST_TIMEOUT.into_response()),
-        },
-        None => collect.await,
-    };
-    match collected {
-        Ok(c) => Ok(c.to_bytes()),
-        Err(e) => {
-            if e.is::<http_body_util::LengthLimitError>() {
-                Err((
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-                    format!("request body larger than {MAX_REQUEST_BODY} bytes"),
-                )
-                    .into_response())
-            } else {
-                Err(StatusCode::BAD_REQUEST.into_response())
-            }
-        }
-    }
-}

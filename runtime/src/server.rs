@@ -130,64 +130,139 @@ fn listen_addr<G: Gateway>(cli_port: Option<u16>) -> Result<SocketAddr, String> 
 /// main thread waits for SIGINT/SIGTERM and tells every worker to drain.
 fn serve_threads<G: Gateway>(cli: Cli) -> Result<(), String> {
     let addr = listen_addr::<G>(cli.port)?;
+    let limits = crate::limits::ServerLimits::from_env()?;
+    crate::body_budget::check_env()?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let listeners = (0..threads)
         .map(|_| reuse_port_listener(addr))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     log::info(&format!(
-        "Krustd gateway for contract {:?} (sha256 {}) listening on {} ({} threads)",
+        "Krustd gateway for contract {:?} (sha256 {}) listening on {} ({} threads, at most {} connections)",
         G::IDENTITY.name,
         G::IDENTITY.contract_sha256,
         addr,
-        threads
+        threads,
+        limits.connections.available_permits()
     ));
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let (exits, exited) = tokio::sync::mpsc::unbounded_channel();
     let mut workers = Vec::with_capacity(threads);
     for (i, listener) in listeners.into_iter().enumerate() {
         let mut stopped = stopped.clone();
         let debug = cli.debug;
-        let worker = std::thread::Builder::new()
-            .name(format!("krustd-{i}"))
-            .spawn(move || -> Result<(), String> {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-                rt.block_on(async move {
-                    let listener = tokio::net::TcpListener::from_std(listener)
-                        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-                    let app = router_with::<G>(Options {
-                        debug,
-                        host_override: None,
-                        host_map: Vec::new(),
-                    });
-                    let shutdown = async move {
-                        let _ = stopped.changed().await;
-                    };
-                    serve_router(listener, app, G::SERVICE, shutdown).await;
-                    Ok(())
-                })
+        let limits = limits.clone();
+        let worker = spawn_worker(i, exits.clone(), move || -> Result<(), String> {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener)
+                    .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+                let app = router_with::<G>(Options {
+                    debug,
+                    host_override: None,
+                    host_map: Vec::new(),
+                });
+                let shutdown = async move {
+                    let _ = stopped.changed().await;
+                };
+                serve_router_with(listener, app, G::SERVICE, &limits, shutdown).await;
+                Ok(())
             })
-            .map_err(|e| format!("cannot start a worker thread: {e}"))?;
+        })?;
         workers.push(worker);
     }
     drop(stopped);
-    let signals = tokio::runtime::Builder::new_current_thread()
+    drop(exits);
+    let result = supervise(workers, exited, stop, shutdown_signal());
+    log::info("gateway stopped");
+    result
+}
+
+/// How a worker thread ended: its index and its outcome (a panic is an `Err` with its message).
+type WorkerExit = (usize, Result<(), String>);
+
+/// Starts worker `i` (thread `krustd-<i>`) running `body`; however it ends (return, error or
+/// panic), its outcome is sent on `exits`.
+fn spawn_worker(
+    i: usize,
+    exits: tokio::sync::mpsc::UnboundedSender<WorkerExit>,
+    body: impl FnOnce() -> Result<(), String> + Send + 'static,
+) -> Result<std::thread::JoinHandle<()>, String> {
+    std::thread::Builder::new()
+        .name(format!("krustd-{i}"))
+        .spawn(move || {
+            let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+                Ok(r) => r,
+                Err(panic) => Err(format!("panicked: {}", panic_text(panic.as_ref()))),
+            };
+            let _ = exits.send((i, outcome));
+        })
+        .map_err(|e| format!("cannot start a worker thread: {e}"))
+}
+
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(no message)".to_owned()
+    }
+}
+
+/// Waits for `signal` or for a worker to end, whichever comes first, then stops every worker
+/// and joins them. A worker that ends before the signal (panic, runtime that cannot start,
+/// listener error, or a server that returned) is fatal: the gateway never keeps serving on
+/// fewer cores. The error names the worker and its reason.
+fn supervise(
+    workers: Vec<std::thread::JoinHandle<()>>,
+    mut exited: tokio::sync::mpsc::UnboundedReceiver<WorkerExit>,
+    stop: tokio::sync::watch::Sender<bool>,
+    signal: impl std::future::Future<Output = ()>,
+) -> Result<(), String> {
+    let early = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    signals.block_on(shutdown_signal());
-    let _ = stop.send(true);
+    {
+        Ok(rt) => rt.block_on(async {
+            tokio::select! {
+                () = signal => None,
+                exit = exited.recv() => exit,
+            }
+        }),
+        Err(e) => Some((
+            usize::MAX,
+            Err(format!("cannot start the async runtime: {e}")),
+        )),
+    };
     let mut result = Ok(());
+    if let Some((i, outcome)) = early {
+        let reason = match outcome {
+            Ok(()) => "stopped serving".to_owned(),
+            Err(e) => e,
+        };
+        let who = if i == usize::MAX {
+            "the signal handler".to_owned()
+        } else {
+            format!("worker krustd-{i}")
+        };
+        let message = format!("{who} died ({reason}): stopping the gateway");
+        log::error(&message);
+        result = Err(message);
+    }
+    let _ = stop.send(true);
     for w in workers {
-        match w.join() {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => result = Err(e),
-            Err(_) => result = Err("a worker thread panicked".to_owned()),
+        let _ = w.join();
+    }
+    // Failures while draining are reported too (the first one wins).
+    while let Ok((i, outcome)) = exited.try_recv() {
+        if let (Err(e), Ok(())) = (outcome, &result) {
+            result = Err(format!("worker krustd-{i} failed: {e}"));
         }
     }
-    log::info("gateway stopped");
     result
 }
 
@@ -209,25 +284,38 @@ fn reuse_port_listener(addr: SocketAddr) -> std::io::Result<std::net::TcpListene
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then drains in-flight requests (for at
-/// most `max_shutdown_wait_time` when set).
+/// most `max_shutdown_wait_time` when set). Default [`ServerLimits`](crate::limits::ServerLimits).
 pub async fn serve_router(
     listener: tokio::net::TcpListener,
     app: axum::Router,
     service: &'static crate::spec::ServiceSpec,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
+    let limits = crate::limits::ServerLimits::default();
+    serve_router_with(listener, app, service, &limits, shutdown).await;
+}
+
+/// [`serve_router`] under `limits`: a header-read timeout even without contract timeouts, and
+/// a connection cap shared with the other workers: at the cap, accepting pauses until a
+/// connection closes (back-pressure: new connections wait in the kernel's backlog).
+pub async fn serve_router_with(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    service: &'static crate::spec::ServiceSpec,
+    limits: &crate::limits::ServerLimits,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let header_timeout = match (
-        service.read_header_timeout.or(service.read_timeout),
-        service.idle_timeout,
-    ) {
-        // hyper's header timer also runs while a keep-alive connection waits for its next
-        // request, so it bounds idle time too.
-        (Some(h), Some(i)) => Some(h + i),
-        (h, i) => h.or(i),
-    };
+    let header_timeout = crate::limits::header_read_timeout(service, limits.header_read_timeout);
     tokio::pin!(shutdown);
     loop {
+        let permit = tokio::select! {
+            p = limits.connections.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
@@ -249,13 +337,14 @@ pub async fn serve_router(
             });
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder.timer(TokioTimer::new());
-        builder.header_read_timeout(header_timeout);
+        builder.header_read_timeout(Some(header_timeout));
         // hyper's read buffer bounds the request head; past it hyper answers 431.
         builder.max_buf_size(service.max_header_bytes.max(8192));
         let conn = builder.serve_connection(TokioIo::new(stream), svc);
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
             let _ = conn.await;
+            drop(permit);
         });
     }
     drop(listener);
@@ -315,4 +404,85 @@ pub async fn shutdown_signal() {
         () = terminate => {},
     }
     log::info("shutdown signal received: draining in-flight requests");
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::sync::mpsc;
+
+    /// A worker that serves until told to stop (as `serve_router` does).
+    fn healthy(
+        i: usize,
+        exits: &tokio::sync::mpsc::UnboundedSender<WorkerExit>,
+        mut stopped: tokio::sync::watch::Receiver<bool>,
+    ) -> std::thread::JoinHandle<()> {
+        spawn_worker(i, exits.clone(), move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            rt.block_on(async move {
+                let _ = stopped.changed().await;
+            });
+            Ok(())
+        })
+        .unwrap()
+    }
+
+    /// Runs `supervise` on its own thread with a signal that never comes; its result within 10 s.
+    fn supervised(
+        dying: impl FnOnce() -> Result<(), String> + Send + 'static,
+    ) -> Result<(), String> {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let (exits, exited) = tokio::sync::mpsc::unbounded_channel();
+        let workers = vec![
+            healthy(0, &exits, stopped.clone()),
+            spawn_worker(1, exits.clone(), dying).unwrap(),
+            healthy(2, &exits, stopped),
+        ];
+        drop(exits);
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(supervise(workers, exited, stop, std::future::pending()));
+        });
+        rx.recv_timeout(Duration::from_secs(10))
+            .expect("a dead worker stops the gateway")
+    }
+
+    #[test]
+    fn a_panicking_worker_stops_the_gateway() {
+        let e = supervised(|| panic!("boom at start")).unwrap_err();
+        assert!(e.contains("worker krustd-1"), "{e}");
+        assert!(e.contains("panicked: boom at start"), "{e}");
+    }
+
+    #[test]
+    fn a_worker_without_a_runtime_stops_the_gateway() {
+        let e =
+            supervised(|| Err("cannot start the async runtime: no fds".to_owned())).unwrap_err();
+        assert!(
+            e.contains("worker krustd-1 died (cannot start the async runtime"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_worker_that_returns_early_stops_the_gateway() {
+        let e = supervised(|| Ok(())).unwrap_err();
+        assert!(e.contains("worker krustd-1 died (stopped serving)"), "{e}");
+    }
+
+    #[test]
+    fn the_signal_stops_healthy_workers_cleanly() {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let (exits, exited) = tokio::sync::mpsc::unbounded_channel();
+        let workers = vec![
+            healthy(0, &exits, stopped.clone()),
+            healthy(1, &exits, stopped),
+        ];
+        drop(exits);
+        assert_eq!(supervise(workers, exited, stop, async {}), Ok(()));
+    }
 }

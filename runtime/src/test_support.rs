@@ -202,8 +202,10 @@ impl Mock {
     };
 }
 
-/// Headers the gateway or its HTTP client set on every backend request by themselves.
-/// (`accept: */*` is reqwest's default; Go's client, hence KrakenD, sends none.)
+/// Headers the gateway or its HTTP client set on backend requests by themselves, and `accept`:
+/// the test's own client (reqwest) always sends `Accept: */*`, which a `"*"` allow-list forwards.
+/// (That the gateway itself adds no `Accept`, as KrakenD's Go client, is pinned by
+/// tests/backend_headers.rs, which checks the whole header set.)
 pub const GATEWAY_HEADERS: &[&str] = &[
     "host",
     "accept",
@@ -213,7 +215,7 @@ pub const GATEWAY_HEADERS: &[&str] = &[
     "x-forwarded-via",
     "accept-encoding",
     "content-length",
-    "connection",
+    "transfer-encoding",
 ];
 
 /// What the mock saw of one backend request.

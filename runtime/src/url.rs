@@ -46,6 +46,52 @@ impl UrlTemplate {
         self.render_with(host, Values { params, seq }, forwarded_query)
     }
 
+    /// Refuses a sequential step whose path would hold a dot segment made (at least partly) of
+    /// a value taken from an earlier backend (`{resp0_id}` = `..`). URL parsers resolve `.`,
+    /// `..` and their `%2E` spellings, so `/users/{resp0_id}/posts` would call `/posts`:
+    /// backends are not trusted to shape URLs, so the step fails instead of being sent
+    /// (endpoint parameters get the same check, as a 400, in the router).
+    pub fn check_seq(&self, params: &[String], seq: &[Option<String>]) -> Result<(), String> {
+        if seq.is_empty() || !self.path.iter().any(|p| matches!(p, UrlPart::Seq { .. })) {
+            return Ok(());
+        }
+        let values = Values { params, seq };
+        let mut segment = String::new();
+        let mut from_seq = false;
+        for part in self.path {
+            match part {
+                UrlPart::Lit(lit) => {
+                    let mut pieces = lit.split('/');
+                    segment.push_str(pieces.next().unwrap_or_default());
+                    for piece in pieces {
+                        refuse_dot_segment(&segment, from_seq)?;
+                        segment.clear();
+                        from_seq = false;
+                        segment.push_str(piece);
+                    }
+                }
+                UrlPart::Param(_) => push_parts(
+                    &mut segment,
+                    std::slice::from_ref(part),
+                    values,
+                    PATH_SET,
+                    true,
+                ),
+                UrlPart::Seq { .. } => {
+                    from_seq |= value(values, part).is_ok();
+                    push_parts(
+                        &mut segment,
+                        std::slice::from_ref(part),
+                        values,
+                        PATH_SET,
+                        true,
+                    );
+                }
+            }
+        }
+        refuse_dot_segment(&segment, from_seq)
+    }
+
     fn render_with(&self, host: &str, params: Values<'_>, forwarded_query: &str) -> String {
         // Exact output length, so the single allocation below never grows (params are scanned
         // twice; that is cheaper than a reallocation + copy).
@@ -146,6 +192,25 @@ fn dot_segment(v: &str) -> Option<&'static str> {
         ".." => Some("%2E%2E"),
         _ => None,
     }
+}
+
+/// Whether a rendered path segment is one the WHATWG URL parser (the backend client's, and
+/// many servers') treats as `.` or `..`.
+fn is_dot_segment(segment: &str) -> bool {
+    let lower = segment.to_ascii_lowercase();
+    matches!(
+        lower.as_str(),
+        "." | "%2e" | ".." | ".%2e" | "%2e." | "%2e%2e"
+    )
+}
+
+fn refuse_dot_segment(segment: &str, from_seq: bool) -> Result<(), String> {
+    if from_seq && is_dot_segment(segment) {
+        return Err(format!(
+            "error: encoded url params: a value from an earlier backend makes the dot segment {segment:?} of the backend path"
+        ));
+    }
+    Ok(())
 }
 
 fn escaped_len(v: &str, set: &'static AsciiSet) -> usize {
@@ -330,7 +395,8 @@ mod tests {
     /// What the backend client (reqwest, i.e. the WHATWG `url` parser) makes of the rendered URL:
     /// host and segments unchanged. NOTE: WHATWG treats `%2E`/`%2E%2E` segments as dot segments
     /// and resolves them, so `.`/`..` values (which this module writes `%2E`/`%2E%2E` as its
-    /// contract says) are left out here; see the module report.
+    /// contract says) are left out here: endpoint parameters `.`/`..` are refused by the router
+    /// (400) and sequential values by [`UrlTemplate::check_seq`].
     #[test]
     fn hostile_values_survive_the_http_client_parser() {
         let hostile = [
@@ -367,6 +433,66 @@ mod tests {
             assert_eq!(url.query_pairs().next().unwrap().1, v, "{v:?}");
             assert_eq!(url.fragment(), None, "{v:?}");
         }
+    }
+
+    static SEQ_POSTS: UrlTemplate = UrlTemplate {
+        path: &[
+            UrlPart::Lit("/users/"),
+            UrlPart::Seq {
+                index: 0,
+                missing: "%7B%7B.Resp0_id%7D%7D",
+            },
+            UrlPart::Lit("/posts"),
+        ],
+        query: Some(&[
+            UrlPart::Lit("q="),
+            UrlPart::Seq {
+                index: 0,
+                missing: "",
+            },
+        ]),
+    };
+
+    static SEQ_GLUED: UrlTemplate = UrlTemplate {
+        path: &[
+            UrlPart::Lit("/a/."),
+            UrlPart::Seq {
+                index: 0,
+                missing: "x",
+            },
+            UrlPart::Lit("/b"),
+        ],
+        query: None,
+    };
+
+    fn seq(v: &str) -> Vec<Option<String>> {
+        vec![Some(v.to_owned())]
+    }
+
+    #[test]
+    fn sequential_dot_segments_are_refused() {
+        for v in [".", ".."] {
+            assert!(SEQ_POSTS.check_seq(&[], &seq(v)).is_err(), "{v:?}");
+        }
+        // A literal `.` next to the value makes `..` too.
+        assert!(SEQ_GLUED.check_seq(&[], &seq(".")).is_err());
+        for v in ["...", ".a", "%2e%2e", "../", "a", ""] {
+            assert!(SEQ_POSTS.check_seq(&[], &seq(v)).is_ok(), "{v:?}");
+            let url = reqwest::Url::parse(&SEQ_POSTS.render_seq(HOST, &[], &seq(v), "")).unwrap();
+            assert!(url.path().starts_with("/users/"), "{v:?} -> {url}");
+            assert!(url.path().ends_with("/posts"), "{v:?} -> {url}");
+        }
+        assert!(SEQ_GLUED.check_seq(&[], &seq("a")).is_ok());
+        // Unresolved values keep their placeholder; only path segments are checked.
+        assert!(SEQ_POSTS.check_seq(&[], &[None]).is_ok());
+        assert!(USERS.check_seq(&p(&["."]), &[]).is_ok());
+    }
+
+    /// What the refusal prevents: the client parser resolves the `%2E%2E` spelling.
+    #[test]
+    fn dot_values_would_climb_without_the_check() {
+        let url = reqwest::Url::parse(&SEQ_POSTS.render_seq(HOST, &[], &seq(".."), "")).unwrap();
+        assert_eq!(url.path(), "/posts");
     }
 
     #[test]
