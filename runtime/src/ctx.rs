@@ -224,4 +224,3 @@ fn extract_params(
     }
     Ok(params)
 }
-
