@@ -126,8 +126,9 @@ fn listen_addr<G: Gateway>(cli_port: Option<u16>) -> Result<SocketAddr, String> 
 
 /// Thread per core: one current-thread runtime per core, each with its own `SO_REUSEPORT`
 /// listener, router and backend connection pool, so a request never crosses threads (measured
-/// faster than one multi-thread runtime on this kind of machine: see shared/design.md). The
-/// main thread waits for SIGINT/SIGTERM and tells every worker to drain.
+/// faster than one multi-thread runtime on this kind of machine: see docs/design.md, "What
+/// specialisation buys"). The main thread waits for SIGINT/SIGTERM and tells every worker to
+/// drain.
 fn serve_threads<G: Gateway>(cli: Cli) -> Result<(), String> {
     let addr = listen_addr::<G>(cli.port)?;
     let limits = crate::limits::ServerLimits::from_env()?;

@@ -1,4 +1,4 @@
-//! Response manipulation of one backend's data (spec: shared/spec/manipulation.md §1–§2).
+//! Response manipulation of one backend's data (spec: docs/spec/manipulation.md §1–§2).
 //!
 //! Each function is one step; generated code calls the steps a backend uses, in KrakenD's order
 //! (`target`, then `allow` or else `deny`, then `mapping`, then `group`). Dot paths are split at

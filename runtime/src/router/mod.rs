@@ -1,4 +1,4 @@
-//! What KrakenD's router does around a match (spec: shared/spec/routing-and-forwarding.md §2):
+//! What KrakenD's router does around a match (spec: docs/spec/routing-and-forwarding.md §2):
 //! matching on the percent-decoded path, trailing-slash and fixed-path redirects, 405 with
 //! `Allow`, 404, and the 400 for parameters that still look encoded.
 //!
