@@ -21,7 +21,7 @@
 //! unquoted attribute values, invalid names, invalid UTF-8, an unsupported `version` or
 //! `encoding` in the XML declaration, an unexpected end of input; an input without any element
 //! fails with `EOF`. Nesting deeper than [`MAX_DEPTH`] elements is rejected. The tokenizer is
-//! quick-xml's reader with Go's checks and wording added ([`tokenizer`]); one known difference:
+//! quick-xml's reader with Go's checks and wording added (`tokenizer.rs`); one known difference:
 //! a `<!` directive other than `<!DOCTYPE`, a comment or CDATA (say `<!ENTITY x>` outside a
 //! doctype) is an error here, while Go skips it.
 //!
