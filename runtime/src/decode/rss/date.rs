@@ -42,31 +42,27 @@ impl GoTime {
 /// (UTC), or a zone name, which counts as UTC as Go does for abbreviations it does not know.
 const ZONES: [&str; 4] = [" %#z", "", " GMT%#z", " %Z"];
 
-const ISO_DATES: [&str; 3] = ["%Y-%m-%dT", "%Y-%m-%dt", "%Y-%m-%d "];
-const TIMES: [&str; 2] = ["%H:%M:%S%.f", "%H:%M"];
-/// Day, month (abbreviated or full name) and 2- or 4-digit year, by spaces or dashes.
-const RFC822_DATES: [&str; 4] = ["%d %B %y", "%d-%B-%y", "%d %B %Y", "%d-%B-%Y"];
-
 /// gofeed's `shared.ParseDate`, for the common RFC 3339 / ISO 8601 and RFC 822/1123 forms.
+/// The layout family is picked from the shape of the text (separators, digits of the year,
+/// seconds or not); only the zone forms are tried in turn.
 pub(super) fn parse_date(s: &str) -> Option<GoTime> {
     let s = s.trim();
     if s.is_empty() {
         return None;
     }
-    if s.as_bytes().get(4) == Some(&b'-') {
-        if let Some(t) = try_layout(s, "%Y-%m-%d") {
-            return Some(t);
-        }
-        for date in ISO_DATES {
-            for time in TIMES {
-                for zone in ZONES {
-                    if let Some(t) = try_layout(s, &format!("{date}{time}{zone}")) {
-                        return Some(t);
-                    }
-                }
-            }
-        }
-        return None;
+    let b = s.as_bytes();
+    if b.get(4) == Some(&b'-') {
+        let date = match b.get(10) {
+            None => return try_layout(s, "%Y-%m-%d", ""),
+            Some(b'T') => "%Y-%m-%dT",
+            Some(b't') => "%Y-%m-%dt",
+            Some(b' ') => "%Y-%m-%d ",
+            Some(_) => return None,
+        };
+        let time = s.get(11..).map_or("", |rest| times(rest));
+        return ZONES
+            .iter()
+            .find_map(|zone| try_layout(s, date, &format!("{time}{zone}")));
     }
     // An optional weekday, with or without a comma: Go checks its spelling only.
     let rest = s.trim_start_matches(|c: char| c.is_ascii_alphabetic());
@@ -75,23 +71,45 @@ pub(super) fn parse_date(s: &str) -> Option<GoTime> {
     } else {
         s
     };
-    for date in RFC822_DATES {
-        if let Some(t) = try_layout(rest, date) {
-            return Some(t);
-        }
-        for time in TIMES {
-            for zone in ZONES {
-                if let Some(t) = try_layout(rest, &format!("{date} {time}{zone}")) {
-                    return Some(t);
-                }
-            }
-        }
+    // Day, month (abbreviated or full name) and 2- or 4-digit year, by spaces or dashes.
+    let dashed = rest
+        .trim_start_matches(|c: char| c.is_ascii_digit())
+        .starts_with('-');
+    let mut fields = rest.split([' ', '-']).filter(|f| !f.is_empty());
+    let year = fields.nth(2).unwrap_or_default();
+    let date = match (dashed, year.len()) {
+        (false, 2) => "%d %B %y",
+        (true, 2) => "%d-%B-%y",
+        (false, _) => "%d %B %Y",
+        (true, _) => "%d-%B-%Y",
+    };
+    if let Some(t) = try_layout(rest, date, "") {
+        return Some(t);
     }
-    None
+    let time = match fields.next() {
+        Some(time) => times(time),
+        None => return None,
+    };
+    ZONES
+        .iter()
+        .find_map(|zone| try_layout(rest, date, &format!(" {time}{zone}")))
 }
 
-fn try_layout(s: &str, layout: &str) -> Option<GoTime> {
-    if layout.ends_with("%Z") {
+/// The time layout for text starting with a time: with seconds (and a fraction) or without.
+fn times(time: &str) -> &'static str {
+    let clock = time
+        .split([' ', '+', '-', 'Z', 'z'])
+        .next()
+        .unwrap_or_default();
+    if clock.matches(':').count() >= 2 {
+        "%H:%M:%S%.f"
+    } else {
+        "%H:%M"
+    }
+}
+
+fn try_layout(s: &str, date: &str, rest: &str) -> Option<GoTime> {
+    if rest.ends_with("%Z") {
         // Zone names are letters, at most five of them.
         let name = s.rsplit(' ').next().unwrap_or_default();
         if name.len() > 5 || !name.bytes().all(|c| c.is_ascii_alphabetic()) {
@@ -99,7 +117,8 @@ fn try_layout(s: &str, layout: &str) -> Option<GoTime> {
         }
     }
     let mut parsed = Parsed::new();
-    parse(&mut parsed, s, StrftimeItems::new(layout)).ok()?;
+    let layout = StrftimeItems::new(date).chain(StrftimeItems::new(rest));
+    parse(&mut parsed, s, layout).ok()?;
     if parsed.offset().is_none() {
         parsed.set_offset(0).ok()?;
     }
