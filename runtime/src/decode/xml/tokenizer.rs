@@ -12,6 +12,7 @@ use quick_xml::errors::{Error as QxError, IllFormedError, SyntaxError};
 use quick_xml::events::attributes::AttrError;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
+use std::borrow::Cow;
 
 /// One token of the document.
 #[derive(Debug)]
@@ -26,7 +27,7 @@ pub(crate) enum Token<'a> {
     /// An end tag; `at` is the byte offset of its `<` (of the start tag's end when self-closing).
     End { at: usize },
     /// Character data: text (entities decoded) or a CDATA section, line ends normalised.
-    Text(String),
+    Text(Cow<'a, str>),
     /// A comment, processing instruction or directive.
     Other,
     /// End of input with no element open.
@@ -151,9 +152,15 @@ impl<'a> Tokenizer<'a> {
                 Event::Start(start) => self.start_tag(at, &start),
                 Event::End(_) => self.end_tag(at),
                 Event::Text(_) | Event::GeneralRef(_) => self.text(at),
-                Event::CData(cdata) => {
-                    let raw = std::str::from_utf8(&cdata).unwrap_or_default();
-                    let text = normalize_newlines(raw);
+                Event::CData(_) => {
+                    // `<![CDATA[` ... `]]>`, borrowed from the document.
+                    let end = self.pos().saturating_sub(3);
+                    let raw = self.s.get(at + 9..end).unwrap_or_default();
+                    let text = if raw.contains('\r') {
+                        Cow::Owned(normalize_newlines(raw))
+                    } else {
+                        Cow::Borrowed(raw)
+                    };
                     if let Some(bad) = text.chars().find(|&c| !is_xml_char(c)) {
                         return Err(
                             self.syntax_at(at, format!("illegal character code {}", go_u(bad)))
@@ -268,7 +275,7 @@ impl<'a> Tokenizer<'a> {
             }
             let raw = std::str::from_utf8(&attr.value).unwrap_or_default();
             let value = match char_data(raw, Some(()), self.strict, false) {
-                Ok(value) => value,
+                Ok(value) => value.into_owned(),
                 Err((_, CharDataError::Eof)) => return Err(self.eof()),
                 Err((_, CharDataError::Msg(msg))) => return Err(self.syntax(msg)),
             };
@@ -344,9 +351,10 @@ fn char_data(
     quote: Option<()>,
     strict: bool,
     eof_after: bool,
-) -> Result<String, (usize, CharDataError)> {
+) -> Result<Cow<'_, str>, (usize, CharDataError)> {
     let b = raw.as_bytes();
-    let mut out = String::with_capacity(raw.len());
+    // Allocated at the first reference only: most text is borrowed as it is.
+    let mut out: Option<String> = None;
     let mut run = 0;
     let mut pos = 0;
     // The last two bytes of raw text seen, for the "]]>" check.
@@ -366,8 +374,9 @@ fn char_data(
                 ))
             }
             b'&' => {
-                out.push_str(raw.get(run..pos).unwrap_or_default());
-                pos = entity(raw, pos, strict, eof_after, &mut out)?;
+                let buf = out.get_or_insert_with(|| String::with_capacity(raw.len()));
+                buf.push_str(raw.get(run..pos).unwrap_or_default());
+                pos = entity(raw, pos, strict, eof_after, buf)?;
                 run = pos;
                 (b0, b1) = (0, 0);
                 continue;
@@ -377,8 +386,18 @@ fn char_data(
         (b0, b1) = (b1, c);
         pos += 1;
     }
-    out.push_str(raw.get(run..).unwrap_or_default());
-    let out = normalize_newlines(&out);
+    let out = match out {
+        None => Cow::Borrowed(raw),
+        Some(mut buf) => {
+            buf.push_str(raw.get(run..).unwrap_or_default());
+            Cow::Owned(buf)
+        }
+    };
+    let out = if out.contains('\r') {
+        Cow::Owned(normalize_newlines(&out))
+    } else {
+        out
+    };
     if let Some(bad) = out.chars().find(|&c| !is_xml_char(c)) {
         return Err((
             raw.len(),
