@@ -1,319 +1,132 @@
-//! Feed dates: RFC 3339 / ISO 8601 and RFC 822/1123 forms, as gofeed parses them.
+//! Feed dates: the RFC 3339 / ISO 8601 and RFC 822/1123 layouts gofeed's `shared.ParseDate`
+//! tries, parsed with chrono (the layouts written as chrono format strings).
 
-use crate::go::{civil_from_days, days_from_civil};
+use chrono::format::{parse, Parsed, StrftimeItems};
+use chrono::{DateTime, Datelike, FixedOffset, Timelike};
 
-/// A parsed instant: Unix seconds, nanoseconds and the zone offset it was written with.
+/// A parsed instant with the zone offset it was written with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct GoTime {
-    pub(super) unix: i64,
-    pub(super) nanos: u32,
-    pub(super) offset: i32,
-}
+pub(super) struct GoTime(DateTime<FixedOffset>);
 
 impl GoTime {
     pub(super) fn utc(self) -> GoTime {
-        GoTime { offset: 0, ..self }
+        GoTime(
+            self.0
+                .with_timezone(&FixedOffset::east_opt(0).unwrap_or(*self.0.offset())),
+        )
     }
 
-    /// Go's `time.Time.MarshalJSON` (RFC 3339 with nanoseconds); `None` outside years 0–9999,
-    /// where Go fails.
+    /// Go's `time.Time.MarshalJSON` (RFC 3339, nanoseconds without trailing zeros); `None`
+    /// outside years 0–9999, where Go fails.
     pub(super) fn rfc3339(self) -> Option<String> {
-        let local = self.unix.checked_add(i64::from(self.offset))?;
-        let days = local.div_euclid(86_400);
-        let secs = local.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
-        if !(0..=9999).contains(&y) {
+        let t = self.0;
+        if !(0..=9999).contains(&t.year()) {
             return None;
         }
-        let mut out = format!(
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
-            secs / 3600,
-            secs / 60 % 60,
-            secs % 60
-        );
-        if self.nanos > 0 {
-            let frac = format!("{:09}", self.nanos);
+        let mut out = t.format("%Y-%m-%dT%H:%M:%S").to_string();
+        if t.nanosecond() > 0 {
+            let frac = format!("{:09}", t.nanosecond());
             out.push('.');
             out.push_str(frac.trim_end_matches('0'));
         }
-        if self.offset == 0 {
+        if t.offset().local_minus_utc() == 0 {
             out.push('Z');
         } else {
-            let sign = if self.offset < 0 { '-' } else { '+' };
-            let abs = self.offset.unsigned_abs();
-            out.push_str(&format!("{sign}{:02}:{:02}", abs / 3600, abs / 60 % 60));
+            out.push_str(&t.format("%:z").to_string());
         }
         Some(out)
     }
 }
 
-pub(super) fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-pub(super) struct Civil {
-    pub(super) year: i64,
-    pub(super) month: u32,
-    pub(super) day: u32,
-    pub(super) hour: u32,
-    pub(super) min: u32,
-    pub(super) sec: u32,
-    pub(super) nanos: u32,
-    pub(super) offset: i32,
-}
-
-impl Civil {
-    pub(super) fn to_time(&self) -> Option<GoTime> {
-        if !(1..=12).contains(&self.month)
-            || self.day == 0
-            || self.day > days_in_month(self.year, self.month)
-            || self.hour > 23
-            || self.min > 59
-            || self.sec > 59
-        {
-            return None;
-        }
-        let days = days_from_civil(self.year, self.month, self.day);
-        let local = days * 86_400
-            + i64::from(self.hour) * 3600
-            + i64::from(self.min) * 60
-            + i64::from(self.sec);
-        Some(GoTime {
-            unix: local - i64::from(self.offset),
-            nanos: self.nanos,
-            offset: self.offset,
-        })
-    }
-}
+/// Zones: a numeric offset (`Z`, `±hh:mm`, `±hhmm`, `±hh`; spaces before it allowed), none
+/// (UTC), or a zone name, which counts as UTC as Go does for abbreviations it does not know.
+const ZONES: [&str; 4] = [" %#z", "", " GMT%#z", " %Z"];
 
 /// gofeed's `shared.ParseDate`, for the common RFC 3339 / ISO 8601 and RFC 822/1123 forms.
+/// The layout family is picked from the shape of the text (separators, digits of the year,
+/// seconds or not); only the zone forms are tried in turn.
 pub(super) fn parse_date(s: &str) -> Option<GoTime> {
     let s = s.trim();
     if s.is_empty() {
         return None;
     }
-    parse_iso(s).or_else(|| parse_rfc822(s))
-}
-
-pub(super) struct Cursor<'a> {
-    pub(super) b: &'a [u8],
-    pub(super) i: usize,
-}
-
-impl Cursor<'_> {
-    pub(super) fn digits(&mut self, min: usize, max: usize) -> Option<u32> {
-        let start = self.i;
-        let mut v: u32 = 0;
-        while self.i - start < max {
-            match self.b.get(self.i) {
-                Some(&c @ b'0'..=b'9') => {
-                    v = v * 10 + u32::from(c - b'0');
-                    self.i += 1;
-                }
-                _ => break,
-            }
-        }
-        (self.i - start >= min).then_some(v)
+    let b = s.as_bytes();
+    if b.get(4) == Some(&b'-') {
+        let date = match b.get(10) {
+            None => return try_layout(s, "%Y-%m-%d", ""),
+            Some(b'T') => "%Y-%m-%dT",
+            Some(b't') => "%Y-%m-%dt",
+            Some(b' ') => "%Y-%m-%d ",
+            Some(_) => return None,
+        };
+        let time = s.get(11..).map_or("", |rest| times(rest));
+        return ZONES
+            .iter()
+            .find_map(|zone| try_layout(s, date, &format!("{time}{zone}")));
     }
-
-    pub(super) fn eat(&mut self, c: u8) -> bool {
-        if self.b.get(self.i) == Some(&c) {
-            self.i += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    pub(super) fn spaces(&mut self) -> usize {
-        let start = self.i;
-        while matches!(self.b.get(self.i), Some(b' ' | b'\t')) {
-            self.i += 1;
-        }
-        self.i - start
-    }
-
-    pub(super) fn done(&self) -> bool {
-        self.i >= self.b.len()
-    }
-
-    /// Fraction after `.`/`,`: nanoseconds.
-    pub(super) fn fraction(&mut self) -> u32 {
-        if matches!(self.b.get(self.i), Some(b'.' | b','))
-            && matches!(self.b.get(self.i + 1), Some(b'0'..=b'9'))
-        {
-            self.i += 1;
-            let mut nanos = 0u32;
-            let mut n = 0;
-            while let Some(&c @ b'0'..=b'9') = self.b.get(self.i) {
-                if n < 9 {
-                    nanos = nanos * 10 + u32::from(c - b'0');
-                    n += 1;
-                }
-                self.i += 1;
-            }
-            while n < 9 {
-                nanos *= 10;
-                n += 1;
-            }
-            return nanos;
-        }
-        0
-    }
-
-    /// `Z`, `±hh:mm`, `±hhmm`, `±hh`, or a zone name (counted as UTC).
-    pub(super) fn zone(&mut self) -> Option<i32> {
-        match self.b.get(self.i) {
-            None => Some(0),
-            Some(b'Z' | b'z') if self.i + 1 == self.b.len() => {
-                self.i += 1;
-                Some(0)
-            }
-            Some(&sign @ (b'+' | b'-')) => {
-                self.i += 1;
-                let hh = self.digits(2, 2)?;
-                self.eat(b':');
-                let mm = if self.done() { 0 } else { self.digits(2, 2)? };
-                if hh > 24 || mm > 60 {
-                    return None;
-                }
-                let off = i32::try_from(hh * 3600 + mm * 60).ok()?;
-                Some(if sign == b'-' { -off } else { off })
-            }
-            Some(c) if c.is_ascii_alphabetic() => {
-                let start = self.i;
-                while self.b.get(self.i).is_some_and(u8::is_ascii_alphabetic) {
-                    self.i += 1;
-                }
-                let name = &self.b[start..self.i];
-                // "GMT+0100"-style suffixes.
-                if matches!(self.b.get(self.i), Some(b'+' | b'-')) {
-                    return self.zone();
-                }
-                (name.len() <= 5).then_some(0)
-            }
-            Some(_) => None,
-        }
-    }
-}
-
-pub(super) fn parse_iso(s: &str) -> Option<GoTime> {
-    let mut c = Cursor {
-        b: s.as_bytes(),
-        i: 0,
+    // An optional weekday, with or without a comma: Go checks its spelling only.
+    let rest = s.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    let rest = if rest.len() < s.len() {
+        rest.strip_prefix(',').unwrap_or(rest).trim_start()
+    } else {
+        s
     };
-    let year = c.digits(4, 4)?;
-    if !c.eat(b'-') {
-        return None;
-    }
-    let month = c.digits(2, 2)?;
-    if !c.eat(b'-') {
-        return None;
-    }
-    let day = c.digits(2, 2)?;
-    let mut civil = Civil {
-        year: i64::from(year),
-        month,
-        day,
-        hour: 0,
-        min: 0,
-        sec: 0,
-        nanos: 0,
-        offset: 0,
+    // Day, month (abbreviated or full name) and 2- or 4-digit year, by spaces or dashes.
+    let dashed = rest
+        .trim_start_matches(|c: char| c.is_ascii_digit())
+        .starts_with('-');
+    let mut fields = rest.split([' ', '-']).filter(|f| !f.is_empty());
+    let year = fields.nth(2).unwrap_or_default();
+    let date = match (dashed, year.len()) {
+        (false, 2) => "%d %B %y",
+        (true, 2) => "%d-%B-%y",
+        (false, _) => "%d %B %Y",
+        (true, _) => "%d-%B-%Y",
     };
-    if !c.done() {
-        if !(c.eat(b'T') || c.eat(b't') || c.eat(b' ')) {
-            return None;
-        }
-        civil.hour = c.digits(1, 2)?;
-        if !c.eat(b':') {
-            return None;
-        }
-        civil.min = c.digits(2, 2)?;
-        if c.eat(b':') {
-            civil.sec = c.digits(2, 2)?;
-            civil.nanos = c.fraction();
-        }
-        c.spaces();
-        civil.offset = c.zone()?;
+    if let Some(t) = try_layout(rest, date, "") {
+        return Some(t);
     }
-    if !c.done() {
-        return None;
-    }
-    civil.to_time()
-}
-
-pub(super) const MONTHS: [&str; 12] = [
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-];
-
-pub(super) fn parse_rfc822(s: &str) -> Option<GoTime> {
-    let mut c = Cursor {
-        b: s.as_bytes(),
-        i: 0,
+    let time = match fields.next() {
+        Some(time) => times(time),
+        None => return None,
     };
-    // Optional weekday, with or without a comma.
-    if c.b.first().is_some_and(u8::is_ascii_alphabetic) {
-        while c.b.get(c.i).is_some_and(u8::is_ascii_alphabetic) {
-            c.i += 1;
-        }
-        c.eat(b',');
-        c.spaces();
-    }
-    let day = c.digits(1, 2)?;
-    if c.spaces() == 0 && !c.eat(b'-') {
-        return None;
-    }
-    let start = c.i;
-    while c.b.get(c.i).is_some_and(u8::is_ascii_alphabetic) {
-        c.i += 1;
-    }
-    let month_name = s.get(start..c.i)?.to_ascii_lowercase();
-    let month = MONTHS
+    ZONES
         .iter()
-        .position(|m| month_name.len() >= 3 && month_name.starts_with(m))?;
-    if c.spaces() == 0 && !c.eat(b'-') {
-        return None;
+        .find_map(|zone| try_layout(rest, date, &format!(" {time}{zone}")))
+}
+
+/// The time layout for text starting with a time: with seconds (and a fraction) or without.
+fn times(time: &str) -> &'static str {
+    let clock = time
+        .split([' ', '+', '-', 'Z', 'z'])
+        .next()
+        .unwrap_or_default();
+    if clock.matches(':').count() >= 2 {
+        "%H:%M:%S%.f"
+    } else {
+        "%H:%M"
     }
-    let ystart = c.i;
-    let year = c.digits(2, 4)?;
-    let year = match c.i - ystart {
-        2 if year >= 69 => 1900 + i64::from(year),
-        2 => 2000 + i64::from(year),
-        4 => i64::from(year),
-        _ => return None,
-    };
-    let mut civil = Civil {
-        year,
-        month: u32::try_from(month).ok()? + 1,
-        day,
-        hour: 0,
-        min: 0,
-        sec: 0,
-        nanos: 0,
-        offset: 0,
-    };
-    if c.spaces() > 0 && !c.done() {
-        civil.hour = c.digits(1, 2)?;
-        if !c.eat(b':') {
+}
+
+fn try_layout(s: &str, date: &str, rest: &str) -> Option<GoTime> {
+    if rest.ends_with("%Z") {
+        // Zone names are letters, at most five of them.
+        let name = s.rsplit(' ').next().unwrap_or_default();
+        if name.len() > 5 || !name.bytes().all(|c| c.is_ascii_alphabetic()) {
             return None;
         }
-        civil.min = c.digits(2, 2)?;
-        if c.eat(b':') {
-            civil.sec = c.digits(2, 2)?;
-            civil.nanos = c.fraction();
-        }
-        c.spaces();
-        civil.offset = c.zone()?;
     }
-    c.spaces();
-    if !c.done() {
-        return None;
+    let mut parsed = Parsed::new();
+    let layout = StrftimeItems::new(date).chain(StrftimeItems::new(rest));
+    parse(&mut parsed, s, layout).ok()?;
+    if parsed.offset().is_none() {
+        parsed.set_offset(0).ok()?;
     }
-    civil.to_time()
+    if parsed.hour_div_12().is_none() {
+        parsed.set_hour(0).ok()?;
+        parsed.set_minute(0).ok()?;
+    }
+    let t = parsed.to_datetime().ok()?;
+    // Go has no leap seconds.
+    (t.nanosecond() < 1_000_000_000).then_some(GoTime(t))
 }

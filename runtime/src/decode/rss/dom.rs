@@ -45,7 +45,7 @@ pub(super) fn parse_dom(doc: &Document) -> Result<Elem, XmlError> {
                 stack.push(Elem {
                     prefix,
                     local: local_name(name).to_ascii_lowercase(),
-                    attrs: attrs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+                    attrs,
                     children: Vec::new(),
                     inner: (content, content),
                 });

@@ -41,7 +41,10 @@ pub(crate) struct Document {
 }
 
 impl Document {
+    /// A leading UTF-8 byte-order mark is left out of the text: Go reads it as character data
+    /// before the root, which the decoders ignore.
     pub(crate) fn prepare(body: &[u8]) -> Result<Document, XmlError> {
+        let body = body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body);
         if let Some((decl_end, decl)) = xml_declaration(body) {
             if let Some(version) = pseudo_attr(decl, "version") {
                 if version != "1.0" {

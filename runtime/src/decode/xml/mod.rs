@@ -20,7 +20,10 @@
 //! unescaped `<` or `]]>`, characters outside the XML range, mismatched or unexpected end tags,
 //! unquoted attribute values, invalid names, invalid UTF-8, an unsupported `version` or
 //! `encoding` in the XML declaration, an unexpected end of input; an input without any element
-//! fails with `EOF`. Nesting deeper than [`MAX_DEPTH`] elements is rejected.
+//! fails with `EOF`. Nesting deeper than [`MAX_DEPTH`] elements is rejected. The tokenizer is
+//! quick-xml's reader with Go's checks and wording added (`tokenizer.rs`); one known difference:
+//! a `<!` directive other than `<!DOCTYPE`, a comment or CDATA (say `<!ENTITY x>` outside a
+//! doctype) is an error here, while Go skips it.
 //!
 //! Charsets: the `encoding` of a leading XML declaration is looked up as a WHATWG label
 //! (`encoding_rs`, as x/net's `htmlindex`; so `ISO-8859-1` decodes as windows-1252); what follows
@@ -63,10 +66,10 @@ struct Frame {
 }
 
 impl Frame {
-    fn new(name: &str, attrs: Vec<(&str, String)>) -> Frame {
+    fn new(name: &str, attrs: Vec<(String, String)>) -> Frame {
         let mut na = Map::new();
         for (attr, value) in attrs {
-            na.insert(format!("-{}", local_name(attr)), Value::String(value));
+            na.insert(format!("-{}", local_name(&attr)), Value::String(value));
         }
         Frame {
             key: local_name(name).to_owned(),

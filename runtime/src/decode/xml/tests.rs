@@ -210,3 +210,36 @@ fn never_panics_on_prefixes() {
         let _ = decode(&doc.as_bytes()[end..], true);
     }
 }
+
+#[test]
+fn markup_errors_are_worded_like_go() {
+    let cases: [(&[u8], &str); 8] = [
+        (
+            b"<a><!- x --></a>",
+            "line 1: invalid sequence <!- not part of <!--",
+        ),
+        (b"<a><![X[</a>", "line 1: invalid <![ sequence"),
+        (b"<a></a x>", "line 1: invalid characters between </a and >"),
+        (b"<a></>", "line 1: expected element name after </"),
+        (b"<a/ >", "line 1: expected /> in element"),
+        (b"<? x?><a/>", "line 1: expected target name after <?"),
+        (
+            b"<a>&amp b</a>",
+            "line 1: invalid character entity &amp (no semicolon)",
+        ),
+        (
+            b"<a\n b=\"&bogus;\"/>",
+            "line 2: invalid character entity &bogus;",
+        ),
+    ];
+    for (xml, want) in cases {
+        let got = err(xml);
+        assert_eq!(
+            got,
+            format!("xml.Decoder.Token() - XML syntax error on {want}")
+        );
+    }
+    assert_eq!(ok("<a><!DOCTYPE></a>"), json!({"a":""}));
+    assert_eq!(ok("<a></a >"), json!({"a":""}));
+    assert_eq!(ok("<a>&#xD800;--></a>"), json!({"a":"\u{fffd}-->"}));
+}
