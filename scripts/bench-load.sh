@@ -16,7 +16,12 @@
 #   BENCH_TIMEOUT=10         per-request timeout of the load generator, seconds
 #   BENCH_MOCK_THREADS=2     mock backend worker threads
 #   BENCH_STARTUP_RUNS=20    start-up runs per measurement (0: skip the start-up probe)
-#   BENCH_SCENARIOS="proxy-1kb proxy-1kb-nolog aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic"
+#   BENCH_SCENARIOS="ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic"
+#   BENCH_REF_DIR=../shared/bench   the yardstick: refgw/ (a hand-written hyper gateway) and www/
+#                            (its backend files). The ref-* scenarios serve www/ with nginx on
+#                            127.0.0.1:8081 and measure three columns in each round: backend
+#                            direct, the reference gateway, Krustd (contracts/bench/reference*.json).
+#                            Without that directory the ref-* scenarios are skipped.
 #   BENCH_LOADGEN=auto       wrk | oha | auto (wrk, installed with apt if missing; else oha)
 #   BENCH_GATEWAY_PORT=9200  the mock backend's port is 9100: the bench contracts name it
 #   BENCH_TARGET_DIR=target/bench   cargo target dir of the benchmark builds
@@ -35,7 +40,10 @@ THREADS=${BENCH_THREADS:-2}
 TIMEOUT=${BENCH_TIMEOUT:-10}
 MOCK_THREADS=${BENCH_MOCK_THREADS:-2}
 STARTUP_RUNS=${BENCH_STARTUP_RUNS:-20}
-SCENARIOS=${BENCH_SCENARIOS:-"proxy-1kb proxy-1kb-nolog aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic"}
+SCENARIOS=${BENCH_SCENARIOS:-"ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic"}
+REF_DIR=${BENCH_REF_DIR:-$ROOT/../shared/bench}
+NGINX_PORT=8081
+REF_PORT=8083
 LOADGEN=${BENCH_LOADGEN:-auto}
 MOCK_PORT=9100
 GATEWAY_PORT=${BENCH_GATEWAY_PORT:-9200}
@@ -50,17 +58,23 @@ mkdir -p "$RESULTS" "$GATEWAYS"
 log() { printf '[bench-load] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# scenario -> "contract gateway-path direct-path what-direct-is"
+# scenario -> "backend contract gateway-path direct-path reference-path" (reference-path "-":
+# no reference column). Backend "mock" is benches/mock_backend.rs on $MOCK_PORT; "nginx" serves
+# the yardstick's www/ on $NGINX_PORT, in front of which the reference gateway also runs.
 scenario() {
   case $1 in
-    proxy-1kb) echo "proxy /json/1kb /1kb" ;;
-    proxy-1kb-nolog) echo "proxy-nolog /json/1kb /1kb" ;;
-    aggregate-3x1kb) echo "aggregate /aggregate /a" ;;
-    noop-1kb) echo "noop /noop/1kb /1kb" ;;
-    noop-100kb) echo "noop /noop/100kb /100kb" ;;
-    large-1mb-allow3) echo "large /large/allow3 /1mb" ;;
+    ref-single) echo "nginx reference /single /a.json /single" ;;
+    ref-agg) echo "nginx reference /agg /a.json /agg-typed" ;;
+    # The same route with the access log on (the reference has none).
+    ref-single-log) echo "nginx reference-log /single /a.json /single" ;;
+    proxy-1kb) echo "mock proxy /json/1kb /1kb -" ;;
+    proxy-1kb-nolog) echo "mock proxy-nolog /json/1kb /1kb -" ;;
+    aggregate-3x1kb) echo "mock aggregate /aggregate /a -" ;;
+    noop-1kb) echo "mock noop /noop/1kb /1kb -" ;;
+    noop-100kb) echo "mock noop /noop/100kb /100kb -" ;;
+    large-1mb-allow3) echo "mock large /large/allow3 /1mb -" ;;
     # The same gateway built with KRUSTD_SHAPING=generic: shaping on the generic path.
-    large-1mb-allow3-generic) echo "large+generic /large/allow3 /1mb" ;;
+    large-1mb-allow3-generic) echo "mock large+generic /large/allow3 /1mb -" ;;
     *) die "unknown scenario $1" ;;
   esac
 }
@@ -117,13 +131,16 @@ wait_ready() {
   return 1
 }
 
-# utime+stime of a process, in clock ticks.
+# utime+stime of a process and its direct children (nginx's workers), in clock ticks.
 cpu_ticks() {
-  local stat rest
-  stat=$(<"/proc/$1/stat")
-  rest=${stat##*) }
-  read -ra f <<<"$rest"
-  echo $((f[11] + f[12]))
+  local stat rest pid total=0
+  for pid in "$1" $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+    stat=$(<"/proc/$pid/stat") || continue
+    rest=${stat##*) }
+    read -ra f <<<"$rest"
+    total=$((total + f[11] + f[12]))
+  done
+  echo "$total"
 }
 
 # Peak resident set size (VmHWM) of a process, in KiB.
@@ -217,7 +234,7 @@ needed_contracts() {
   local s
   for s in $SCENARIOS; do
     set -- $(scenario "$s")
-    echo "$1"
+    echo "$2"
   done | sort -u
 }
 
@@ -237,6 +254,39 @@ build_all() {
       >"$RESULTS/build-$contract.log" 2>&1 || die "build failed (see $RESULTS/build-$contract.log)"
     cp "$TARGET_DIR/release/krustd" "$GATEWAYS/krustd-$contract"
   done
+  if uses_nginx; then
+    log "building the reference gateway of $REF_DIR/refgw (its own release profile)"
+    cargo build --release --manifest-path "$REF_DIR/refgw/Cargo.toml" --target-dir "$TARGET_DIR/refgw" \
+      >"$RESULTS/build-refgw.log" 2>&1 || die "build failed (see $RESULTS/build-refgw.log)"
+    cp "$TARGET_DIR/refgw/release/ref-gw" "$GATEWAYS/ref-gw"
+  fi
+}
+
+uses_nginx() {
+  local s
+  for s in $SCENARIOS; do
+    set -- $(scenario "$s")
+    [[ $1 == nginx ]] && return 0
+  done
+  return 1
+}
+
+# The ref-* scenarios need the yardstick; without it they are left out (with a line saying so).
+drop_ref_scenarios_without_yardstick() {
+  [[ -d $REF_DIR/refgw && -d $REF_DIR/www ]] && return 0
+  local s keep=()
+  for s in $SCENARIOS; do
+    set -- $(scenario "$s")
+    if [[ $1 == nginx ]]; then log "skipping $s: no yardstick at $REF_DIR (set BENCH_REF_DIR)"; else keep+=("$s"); fi
+  done
+  SCENARIOS="${keep[*]}"
+}
+
+ensure_nginx() {
+  command -v nginx >/dev/null && return 0
+  log "installing nginx (apt)"
+  { as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq nginx-light; } \
+    >"$RESULTS/apt-nginx.log" 2>&1 || die "cannot install nginx (see $RESULTS/apt-nginx.log)"
 }
 
 # --- measurements ----------------------------------------------------------------------------
@@ -249,6 +299,28 @@ start_mock() {
   MOCK_PID=$!
   PIDS+=("$MOCK_PID")
   wait_ready "$MOCK_PORT" /1kb "$MOCK_PID" || die "the mock backend did not start (see $RESULTS/mock.log)"
+}
+
+# nginx serving the yardstick's www/ on $NGINX_PORT (a config of its own under $RESULTS).
+start_nginx() {
+  port_in_use "$NGINX_PORT" && die "port $NGINX_PORT is in use: stop what listens there"
+  local dir=$RESULTS/nginx
+  mkdir -p "$dir/tmp"
+  ln -sfn "$REF_DIR/www" "$dir/www"
+  sed "s#BACKEND_DIR#$dir#g" "$REF_DIR/nginx.conf.template" >"$dir/nginx.conf"
+  nginx -c "$dir/nginx.conf" -p "$dir" >"$RESULTS/nginx.log" 2>&1 &
+  MOCK_PID=$!
+  PIDS+=("$MOCK_PID")
+  wait_ready "$NGINX_PORT" /a.json "$MOCK_PID" || die "nginx did not start (see $RESULTS/nginx.log, $dir/error.log)"
+}
+
+start_reference() {
+  port_in_use "$REF_PORT" && die "port $REF_PORT is in use: stop what listens there"
+  REF_ADDR=127.0.0.1:$REF_PORT REF_MODE=tpc REF_THREADS=$(nproc) REF_BACKEND=http://127.0.0.1:$NGINX_PORT \
+    "$GATEWAYS/ref-gw" >"$RESULTS/ref-gw.log" 2>&1 &
+  REF_PID=$!
+  PIDS+=("$REF_PID")
+  wait_ready "$REF_PORT" /single "$REF_PID" || die "the reference gateway did not start (see $RESULTS/ref-gw.log)"
 }
 
 start_gateway() { # $1 contract, $2 log file
@@ -291,37 +363,63 @@ mib_of_kib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 # errors: the sum), so a burst of load from elsewhere on the machine moves one round, not the
 # result.
 run_scenario() {
-  local name=$1 contract gpath dpath status r
-  read -r contract gpath dpath <<<"$(scenario "$name")"
-  log "scenario $name: backend direct $dpath, then gateway $gpath (contracts/bench/$contract.json), $ROUNDS rounds"
-  start_mock
+  local name=$1 backend contract gpath dpath rpath status r
+  read -r backend contract gpath dpath rpath <<<"$(scenario "$name")"
+  local dport=$MOCK_PORT
+  log "scenario $name: backend direct $dpath$([[ $rpath != - ]] && echo ", reference $rpath"), then gateway $gpath (contracts/bench/$contract.json), $ROUNDS rounds"
+  if [[ $backend == nginx ]]; then
+    dport=$NGINX_PORT
+    start_nginx
+    start_reference
+  else
+    start_mock
+  fi
   start_gateway "$contract" "$RESULTS/$name.gateway.log"
   http_get "$GATEWAY_PORT" "$gpath" >"$RESULTS/$name.sample-response.txt" || true
   status=$(head -n1 "$RESULTS/$name.sample-response.txt" | tr -d '\r')
   log "  sample response: $status, $(wc -c <"$RESULTS/$name.sample-response.txt") bytes (saved)"
   local d_rps=() d_p50=() d_p99=() d_p999=() d_cpu=() d_bytes=() d_err=()
+  local f_rps=() f_p50=() f_p99=() f_p999=() f_cpu=() f_bytes=() f_err=()
   local g_rps=() g_p50=() g_p99=() g_p999=() g_cpu=() g_bytes=() g_err=()
   for ((r = 1; r <= ROUNDS; r++)); do
-    measure "$MOCK_PORT" "$dpath" "$MOCK_PID" "$name.direct.$r"
+    measure "$dport" "$dpath" "$MOCK_PID" "$name.direct.$r"
     d_rps+=("$M_RPS") d_p50+=("$M_P50") d_p99+=("$M_P99") d_p999+=("$M_P999") d_cpu+=("$M_CPU") d_bytes+=("$M_BYTES") d_err+=("$M_ERR")
     log "  round $r: direct $M_RPS req/s, $M_CPU s/10k"
+    if [[ $rpath != - ]]; then
+      measure "$REF_PORT" "$rpath" "$REF_PID" "$name.reference.$r"
+      f_rps+=("$M_RPS") f_p50+=("$M_P50") f_p99+=("$M_P99") f_p999+=("$M_P999") f_cpu+=("$M_CPU") f_bytes+=("$M_BYTES") f_err+=("$M_ERR")
+      log "  round $r: reference $M_RPS req/s, $M_CPU s/10k"
+    fi
     measure "$GATEWAY_PORT" "$gpath" "$GW_PID" "$name.gateway.$r"
     g_rps+=("$M_RPS") g_p50+=("$M_P50") g_p99+=("$M_P99") g_p999+=("$M_P999") g_cpu+=("$M_CPU") g_bytes+=("$M_BYTES") g_err+=("$M_ERR")
     log "  round $r: gateway $M_RPS req/s, $M_CPU s/10k"
   done
-  # The mock's peak RSS includes the gateway's load on it: report it as the backend's.
-  local d_rss g_rss
+  # The backend's peak RSS includes the gateways' load on it: report it as the backend's.
+  local d_rss g_rss f_rss=0
   g_rss=$(peak_rss_kib "$GW_PID")
   d_rss=$(peak_rss_kib "$MOCK_PID")
   stop "$GW_PID"
+  if [[ $rpath != - ]]; then
+    f_rss=$(peak_rss_kib "$REF_PID")
+    stop "$REF_PID"
+  fi
   stop "$MOCK_PID"
 
   local D_RPS D_P50 D_P99 D_P999 D_CPU G_RPS G_P50 G_P99 G_P999 G_CPU
   D_RPS=$(median "${d_rps[@]}") D_P50=$(median "${d_p50[@]}") D_P99=$(median "${d_p99[@]}") D_P999=$(median "${d_p999[@]}") D_CPU=$(median "${d_cpu[@]}")
   G_RPS=$(median "${g_rps[@]}") G_P50=$(median "${g_p50[@]}") G_P99=$(median "${g_p99[@]}") G_P999=$(median "${g_p999[@]}") G_CPU=$(median "${g_cpu[@]}")
   ROWS+=("| $name | backend direct \`$dpath\` | $(printf %.0f "$D_RPS") | $(fmt_ms "$D_P50") | $(fmt_ms "$D_P99") | $(fmt_ms "$D_P999") | $D_CPU (backend) | $(mib_of_kib "$d_rss") (backend) | $(median "${d_bytes[@]}") | $(sum "${d_err[@]}") |")
+  if [[ $rpath != - ]]; then
+    local F_RPS F_P50 F_P99 F_P999 F_CPU
+    F_RPS=$(median "${f_rps[@]}") F_P50=$(median "${f_p50[@]}") F_P99=$(median "${f_p99[@]}") F_P999=$(median "${f_p999[@]}") F_CPU=$(median "${f_cpu[@]}")
+    ROWS+=("| | reference \`$rpath\` | $(printf %.0f "$F_RPS") | $(fmt_ms "$F_P50") | $(fmt_ms "$F_P99") | $(fmt_ms "$F_P999") | $F_CPU | $(mib_of_kib "$f_rss") | $(median "${f_bytes[@]}") | $(sum "${f_err[@]}") |")
+  fi
   ROWS+=("| | gateway \`$gpath\` | $(printf %.0f "$G_RPS") | $(fmt_ms "$G_P50") | $(fmt_ms "$G_P99") | $(fmt_ms "$G_P999") | $G_CPU | $(mib_of_kib "$g_rss") | $(median "${g_bytes[@]}") | $(sum "${g_err[@]}") |")
   ROWS+=("| | **gateway ÷ direct** | **$(ratio "$G_RPS" "$D_RPS")** | $(ratio "$G_P50" "$D_P50") | $(ratio "$G_P99" "$D_P99") | $(ratio "$G_P999" "$D_P999") | $(ratio "$G_CPU" "$D_CPU") | $(ratio "$g_rss" "$d_rss") | | |")
+  if [[ $rpath != - ]]; then
+    ROWS+=("| | **gateway ÷ reference** | **$(ratio "$G_RPS" "$F_RPS")** | $(ratio "$G_P50" "$F_P50") | $(ratio "$G_P99" "$F_P99") | $(ratio "$G_P999" "$F_P999") | **$(ratio "$G_CPU" "$F_CPU")** | $(ratio "$g_rss" "$f_rss") | | |")
+    ROUND_LOG+=("$name reference req/s: ${f_rps[*]}; reference CPU s/10k: ${f_cpu[*]}")
+  fi
   ROUND_LOG+=("$name direct req/s: ${d_rps[*]}; gateway req/s: ${g_rps[*]}; direct CPU s/10k: ${d_cpu[*]}; gateway CPU s/10k: ${g_cpu[*]}")
 }
 
@@ -371,7 +469,9 @@ machine() {
 # --- main ------------------------------------------------------------------------------------
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for s in $SCENARIOS; do scenario "$s" >/dev/null; done
+drop_ref_scenarios_without_yardstick
 ensure_loadgen
+uses_nginx && ensure_nginx
 if [[ $SKIP_BUILD == 1 ]]; then
   log "reusing the binaries in $GATEWAYS"
 else
