@@ -2,6 +2,9 @@
 
 krustd_runtime::include_gateway!();
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     krustd_runtime::run::<gateway::Gateway>()
 }

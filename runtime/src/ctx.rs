@@ -41,6 +41,8 @@ pub struct GatewayState {
     pub client: crate::client::Client,
     pub service: &'static ServiceSpec,
     pub identity: &'static BuildIdentity,
+    /// `KrakenD Version <version>` (User-Agent / X-Forwarded-Via), made once.
+    pub agent: Option<http::HeaderValue>,
     /// Replaces every backend host (used by tests generated from the contract).
     pub host_override: Option<ParsedHost>,
     /// Contract host → replacement host (tests).
@@ -62,6 +64,7 @@ impl GatewayState {
             client: crate::client::Client::new(),
             service,
             identity,
+            agent: forward::krakend_agent(identity.version),
             host_override: host_override.map(parse),
             host_map: host_map
                 .iter()
@@ -95,9 +98,10 @@ impl GatewayState {
 pub type SharedState = Arc<GatewayState>;
 
 /// The client IP of a request (router client-IP options applied), computed once per request:
-/// by the access log when it runs, else when the endpoint call starts.
+/// by the access log when it runs, else when the endpoint call starts. Kept as the header
+/// value `X-Forwarded-For` gets (empty: unknown), so it is not copied again per request.
 #[derive(Debug, Clone)]
-pub struct ClientIp(pub Arc<str>);
+pub struct ClientIp(pub http::HeaderValue);
 
 impl ClientIp {
     /// The IP `policy` gives for `req` (its headers and TCP peer).
@@ -113,7 +117,17 @@ impl ClientIp {
         let peer = extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip());
-        ClientIp(Arc::from(forward::client_ip_with(policy, headers, peer)))
+        let ip = forward::client_ip_with(policy, headers, peer);
+        // The IP comes from a header value's visible-ASCII text or an address: always valid.
+        ClientIp(
+            http::HeaderValue::from_maybe_shared(Bytes::from(ip))
+                .unwrap_or(http::HeaderValue::from_static("")),
+        )
+    }
+
+    /// The IP as text (empty when unknown).
+    pub fn as_str(&self) -> &str {
+        self.0.to_str().unwrap_or_default()
     }
 }
 
@@ -163,11 +177,11 @@ impl EndpointCtx {
                 ClientIp::from_parts(state.service.client_ip, &parts.headers, &parts.extensions)
             }
         };
-        let headers = forward::endpoint_headers(
+        let headers = forward::endpoint_headers_with(
             &parts.headers,
             spec.input_headers,
-            &client_ip.0,
-            state.identity.version,
+            Some(&client_ip.0),
+            state.agent.as_ref(),
         );
         let query = forward::query(parts.uri.query(), spec.input_query);
         let accept = match spec.output {

@@ -64,6 +64,24 @@ pub fn endpoint_headers(
     client_ip: &str,
     version: &str,
 ) -> HeaderMap {
+    let ip = HeaderValue::from_str(client_ip).ok();
+    endpoint_headers_with(client, allow, ip.as_ref(), krakend_agent(version).as_ref())
+}
+
+/// `KrakenD Version <version>`: the gateway's `User-Agent`/`X-Forwarded-Via` value, built once
+/// per gateway (not per request). `None` if the version is not a valid header value.
+pub fn krakend_agent(version: &str) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!("KrakenD Version {version}")).ok()
+}
+
+/// [`endpoint_headers`] with the per-request values already made: the client IP as a header
+/// value (`None` or empty: unknown) and the gateway agent of [`krakend_agent`].
+pub fn endpoint_headers_with(
+    client: &HeaderMap,
+    allow: Option<&HeaderAllowList>,
+    client_ip: Option<&HeaderValue>,
+    krakend: Option<&HeaderValue>,
+) -> HeaderMap {
     // Step 1: the allow-list.
     let mut out = match allow {
         None => {
@@ -93,9 +111,9 @@ pub fn endpoint_headers(
 
     // Step 2: always set by the gateway, overwriting whatever the client sent. When a value
     // cannot be produced, the client's copy is still dropped: it is never forwarded unchecked.
-    match HeaderValue::from_str(client_ip) {
-        Ok(v) if !client_ip.is_empty() => {
-            out.insert(X_FORWARDED_FOR, v);
+    match client_ip {
+        Some(v) if !v.is_empty() => {
+            out.insert(X_FORWARDED_FOR, v.clone());
         }
         _ => {
             out.remove(X_FORWARDED_FOR);
@@ -109,16 +127,15 @@ pub fn endpoint_headers(
             out.remove(X_FORWARDED_HOST);
         }
     }
-    let krakend = HeaderValue::from_str(&format!("KrakenD Version {version}")).ok();
     if out.contains_key(header::USER_AGENT) {
         match krakend {
-            Some(v) => out.insert(X_FORWARDED_VIA, v),
+            Some(v) => out.insert(X_FORWARDED_VIA, v.clone()),
             None => out.remove(X_FORWARDED_VIA),
         };
     } else {
         out.remove(X_FORWARDED_VIA);
         if let Some(v) = krakend {
-            out.insert(header::USER_AGENT, v);
+            out.insert(header::USER_AGENT, v.clone());
         }
     }
     out

@@ -54,7 +54,7 @@ pub fn router_with<G: Gateway>(options: Options) -> Router {
         .with_state(state);
     let outer = Router::new()
         .fallback_service(inner)
-        .layer(axum::middleware::from_fn(middleware::canonicalize::<G>));
+        .layer(middleware::CanonicalizeLayer::<G>::new());
     match G::SERVICE.access_log {
         Some(_) => outer.layer(axum::middleware::from_fn(middleware::access_log::<G>)),
         None => outer,

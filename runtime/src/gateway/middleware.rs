@@ -6,6 +6,10 @@ use crate::router;
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures_util::future::{ready, Either, Ready};
+use std::convert::Infallible;
+use std::marker::PhantomData;
+use std::task::{Context, Poll};
 
 /// Writes gin's access-log line for every request not in `logger_skip_paths`.
 pub(super) async fn access_log<G: Gateway>(req: Request, next: Next) -> Response {
@@ -32,7 +36,7 @@ pub(super) async fn access_log<G: Gateway>(req: Request, next: Next) -> Response
         now,
         resp.status().as_u16(),
         started.elapsed(),
-        &ip.0,
+        ip.as_str(),
         method.as_str(),
         &target,
     );
@@ -41,7 +45,72 @@ pub(super) async fn access_log<G: Gateway>(req: Request, next: Next) -> Response
 
 /// Rewrites the request path to the decoded-then-re-encoded form the router matches on, so
 /// that `%2F` is a separator as in KrakenD; keeps the original target for `/__echo/`.
-pub(super) async fn canonicalize<G: Gateway>(mut req: Request, next: Next) -> Response {
+///
+/// A plain tower layer rather than `axum::middleware::from_fn`: the rewrite is synchronous, so
+/// the inner router's future is returned as is (no boxed future or boxed service per request).
+pub(super) struct CanonicalizeLayer<G>(PhantomData<fn() -> G>);
+
+// Not derived: a derive would require `G: Clone`.
+impl<G> Clone for CanonicalizeLayer<G> {
+    fn clone(&self) -> Self {
+        CanonicalizeLayer(PhantomData)
+    }
+}
+
+impl<G> CanonicalizeLayer<G> {
+    pub(super) fn new() -> Self {
+        CanonicalizeLayer(PhantomData)
+    }
+}
+
+impl<S, G> tower::Layer<S> for CanonicalizeLayer<G> {
+    type Service = Canonicalize<S, G>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Canonicalize {
+            inner,
+            gateway: PhantomData,
+        }
+    }
+}
+
+/// The service of [`CanonicalizeLayer`].
+pub(super) struct Canonicalize<S, G> {
+    inner: S,
+    gateway: PhantomData<fn() -> G>,
+}
+
+impl<S: Clone, G> Clone for Canonicalize<S, G> {
+    fn clone(&self) -> Self {
+        Canonicalize {
+            inner: self.inner.clone(),
+            gateway: PhantomData,
+        }
+    }
+}
+
+impl<S, G> tower::Service<Request> for Canonicalize<S, G>
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible>,
+    G: Gateway,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Either<Ready<Result<Response, Infallible>>, S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        match canonicalize::<G>(req) {
+            Ok(req) => Either::Right(self.inner.call(req)),
+            Err(resp) => Either::Left(ready(Ok(resp))),
+        }
+    }
+}
+
+fn canonicalize<G: Gateway>(mut req: Request) -> Result<Request, Response> {
     let mut canonical = match router::canonical_path(req.uri().path()) {
         std::borrow::Cow::Borrowed(_) => None,
         std::borrow::Cow::Owned(p) => Some(p),
@@ -61,12 +130,12 @@ pub(super) async fn canonicalize<G: Gateway>(mut req: Request, next: Next) -> Re
         let mut parts = original.clone().into_parts();
         match pq.parse() {
             Ok(p) => parts.path_and_query = Some(p),
-            Err(_) => return http::StatusCode::BAD_REQUEST.into_response(),
+            Err(_) => return Err(http::StatusCode::BAD_REQUEST.into_response()),
         }
         if let Ok(uri) = http::Uri::from_parts(parts) {
             *req.uri_mut() = uri;
             req.extensions_mut().insert(RawTarget(original));
         }
     }
-    next.run(req).await
+    Ok(req)
 }
