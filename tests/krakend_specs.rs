@@ -152,9 +152,19 @@ async fn go_backend(req: Request) -> Response {
 
 async fn gateway() -> (String, String) {
     let mock = start(axum::Router::new().fallback(go_backend)).await;
-    let gw = krustd_macros::gateway!(
+    // `http://self` is KrakenD calling its own `/__debug` in the specs: here another instance
+    // of the same gateway, which answers `/__debug` as this one would.
+    let this = start(krustd_macros::gateway!(
         "contracts/features/krakend_specs.json",
         hosts(&[("http://echo", mock.as_str())])
+    ))
+    .await;
+    let gw = krustd_macros::gateway!(
+        "contracts/features/krakend_specs.json",
+        hosts(&[
+            ("http://echo", mock.as_str()),
+            ("http://self", this.as_str())
+        ])
     );
     (start(gw).await, mock)
 }
@@ -394,4 +404,30 @@ async fn error_details_sit_beside_the_data_of_the_other_backend() {
         "query": {}
     });
     assert_eq!(json(&body), expected);
+}
+
+/// krakend-ce's `static`, `integration_no_body`, `integration_schema` and `router_redirect`
+/// specs: a backend `url_pattern: "/__debug"` (gin redirects it to `/__debug/`), its `message`
+/// denied, static data always added; reached by its path and by a case-insensitive redirect.
+#[tokio::test]
+async fn static_data_over_the_debug_backend_by_path_and_by_redirect() {
+    let (gw, _) = gateway().await;
+    let following = reqwest::Client::builder()
+        .no_gzip()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+    for path in ["/static", "/StAtic"] {
+        let (status, headers, body) = send(following.get(format!("{gw}{path}"))).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        assert_head(&headers, JSON_UTF8, true, "true");
+        assert_eq!(body, r#"{"bar":"foobar","foo":42}"#, "{path}");
+        // integration_schema: foo an integer, bar a string, both present.
+        let v = json(&body);
+        assert!(v["foo"].is_i64() && v["bar"].is_string(), "{path}: {v}");
+    }
+    // router_redirect: the fixed path is a 301 to `/static` (GET).
+    let (status, headers, _) = send(bare().get(format!("{gw}/StAtic"))).await;
+    assert_eq!(status, 301);
+    assert_eq!(header(&headers, "location"), Some("/static"));
 }
