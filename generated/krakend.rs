@@ -457,11 +457,15 @@ async fn get_raw_path(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
 ) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_RAW_PATH, __req).await {
-        ::core::result::Result::Ok(__ctx) => __ctx,
+    let (__ctx, __body) = match __rt::EndpointCtx::start_streaming(
+        &__state,
+        &GET_RAW_PATH,
+        __req,
+    ) {
+        ::core::result::Result::Ok(__admitted) => __admitted,
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
-    __rt::respond::no_op(&__ctx, &GET_RAW_PATH_B0).await
+    __rt::respond::no_op(&__ctx, &GET_RAW_PATH_B0, __body).await
 }
 /// Backend 0 of GET /raw/{path}: GET /__echo/raw/{path} (contract /endpoints/4/backend/0)
 static GET_RAW_PATH_B0: __rt::BackendSpec = __rt::BackendSpec {

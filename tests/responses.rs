@@ -199,6 +199,64 @@ async fn no_op_passes_status_headers_and_body() {
     assert_eq!(header(&headers, "x-krakend-completed"), Some("false"));
 }
 
+/// A no-op endpoint streams the client's body to the backend as it arrives: the backend sees
+/// the first chunk while the client still holds back the second (a buffering gateway would
+/// wait for the whole body and the exchange would time out).
+#[tokio::test]
+async fn no_op_streams_the_request_body_without_buffering_it() {
+    use std::sync::Arc;
+    use tokio::sync::{mpsc, Notify};
+    let first_seen = Arc::new(Notify::new());
+    let seen = first_seen.clone();
+    let backend = axum::Router::new().fallback(move |req: axum::extract::Request| {
+        let seen = seen.clone();
+        async move {
+            use http_body_util::BodyExt;
+            let mut body = req.into_body();
+            let mut got = Vec::new();
+            while let Some(Ok(frame)) = body.frame().await {
+                if let Ok(chunk) = frame.into_data() {
+                    if got.is_empty() {
+                        seen.notify_one();
+                    }
+                    got.extend_from_slice(&chunk);
+                }
+            }
+            format!("{} bytes: {}", got.len(), String::from_utf8_lossy(&got))
+        }
+    });
+    let backend_url = start(backend).await;
+    let mock_url = start(mock()).await;
+    let gw = start(krustd_macros::gateway!(
+        "contracts/features/responses.json",
+        hosts(&[
+            ("http://mock", mock_url.as_str()),
+            ("http://stream", backend_url.as_str())
+        ])
+    ))
+    .await;
+    let (tx, rx) = mpsc::channel::<Result<&'static str, std::io::Error>>(1);
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    let request = tokio::spawn(
+        reqwest::Client::new()
+            .post(format!("{gw}/noop-stream"))
+            .body(reqwest::Body::wrap_stream(stream))
+            .timeout(std::time::Duration::from_secs(10))
+            .send(),
+    );
+    tx.send(Ok("first,")).await.expect("first chunk");
+    tokio::time::timeout(std::time::Duration::from_secs(5), first_seen.notified())
+        .await
+        .expect("the backend got the first chunk before the body was complete");
+    tx.send(Ok("second")).await.expect("second chunk");
+    drop(tx);
+    let resp = request.await.expect("join").expect("answer");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.text().await.expect("body"), "12 bytes: first,second");
+}
+
 #[tokio::test]
 async fn without_return_error_msg_errors_have_no_body() {
     let mock_url = start(mock()).await;

@@ -110,11 +110,15 @@ async fn get_noop_1kb(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
 ) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_NOOP_1KB, __req).await {
-        ::core::result::Result::Ok(__ctx) => __ctx,
+    let (__ctx, __body) = match __rt::EndpointCtx::start_streaming(
+        &__state,
+        &GET_NOOP_1KB,
+        __req,
+    ) {
+        ::core::result::Result::Ok(__admitted) => __admitted,
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
-    __rt::respond::no_op(&__ctx, &GET_NOOP_1KB_B0).await
+    __rt::respond::no_op(&__ctx, &GET_NOOP_1KB_B0, __body).await
 }
 /// Backend 0 of GET /noop/1kb: GET /1kb (contract /endpoints/0/backend/0)
 static GET_NOOP_1KB_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -147,11 +151,15 @@ async fn get_noop_100kb(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
 ) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_NOOP_100KB, __req).await {
-        ::core::result::Result::Ok(__ctx) => __ctx,
+    let (__ctx, __body) = match __rt::EndpointCtx::start_streaming(
+        &__state,
+        &GET_NOOP_100KB,
+        __req,
+    ) {
+        ::core::result::Result::Ok(__admitted) => __admitted,
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
-    __rt::respond::no_op(&__ctx, &GET_NOOP_100KB_B0).await
+    __rt::respond::no_op(&__ctx, &GET_NOOP_100KB_B0, __body).await
 }
 /// Backend 0 of GET /noop/100kb: GET /100kb (contract /endpoints/1/backend/0)
 static GET_NOOP_100KB_B0: __rt::BackendSpec = __rt::BackendSpec {

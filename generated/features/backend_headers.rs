@@ -562,13 +562,15 @@ async fn get_wire_no_op_gzip(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
 ) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_WIRE_NO_OP_GZIP, __req)
-        .await
-    {
-        ::core::result::Result::Ok(__ctx) => __ctx,
+    let (__ctx, __body) = match __rt::EndpointCtx::start_streaming(
+        &__state,
+        &GET_WIRE_NO_OP_GZIP,
+        __req,
+    ) {
+        ::core::result::Result::Ok(__admitted) => __admitted,
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
-    __rt::respond::no_op(&__ctx, &GET_WIRE_NO_OP_GZIP_B0).await
+    __rt::respond::no_op(&__ctx, &GET_WIRE_NO_OP_GZIP_B0, __body).await
 }
 /// Backend 0 of GET /wire/no-op-gzip: GET /gzip (contract /endpoints/7/backend/0)
 static GET_WIRE_NO_OP_GZIP_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -601,17 +603,15 @@ async fn get_wire_no_op_gzip_decoded(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
 ) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(
-            &__state,
-            &GET_WIRE_NO_OP_GZIP_DECODED,
-            __req,
-        )
-        .await
-    {
-        ::core::result::Result::Ok(__ctx) => __ctx,
+    let (__ctx, __body) = match __rt::EndpointCtx::start_streaming(
+        &__state,
+        &GET_WIRE_NO_OP_GZIP_DECODED,
+        __req,
+    ) {
+        ::core::result::Result::Ok(__admitted) => __admitted,
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
-    __rt::respond::no_op(&__ctx, &GET_WIRE_NO_OP_GZIP_DECODED_B0).await
+    __rt::respond::no_op(&__ctx, &GET_WIRE_NO_OP_GZIP_DECODED_B0, __body).await
 }
 /// Backend 0 of GET /wire/no-op-gzip-decoded: GET /gzip (contract /endpoints/8/backend/0)
 static GET_WIRE_NO_OP_GZIP_DECODED_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -687,13 +687,15 @@ async fn get_wire_no_op_stall(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
 ) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_WIRE_NO_OP_STALL, __req)
-        .await
-    {
-        ::core::result::Result::Ok(__ctx) => __ctx,
+    let (__ctx, __body) = match __rt::EndpointCtx::start_streaming(
+        &__state,
+        &GET_WIRE_NO_OP_STALL,
+        __req,
+    ) {
+        ::core::result::Result::Ok(__admitted) => __admitted,
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
-    __rt::respond::no_op(&__ctx, &GET_WIRE_NO_OP_STALL_B0).await
+    __rt::respond::no_op(&__ctx, &GET_WIRE_NO_OP_STALL_B0, __body).await
 }
 /// Backend 0 of GET /wire/no-op-stall: GET /stall (contract /endpoints/10/backend/0)
 static GET_WIRE_NO_OP_STALL_B0: __rt::BackendSpec = __rt::BackendSpec {

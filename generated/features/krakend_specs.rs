@@ -519,12 +519,15 @@ async fn post_passthrough(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
 ) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &POST_PASSTHROUGH, __req).await
-    {
-        ::core::result::Result::Ok(__ctx) => __ctx,
+    let (__ctx, __body) = match __rt::EndpointCtx::start_streaming(
+        &__state,
+        &POST_PASSTHROUGH,
+        __req,
+    ) {
+        ::core::result::Result::Ok(__admitted) => __admitted,
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
-    __rt::respond::no_op(&__ctx, &POST_PASSTHROUGH_B0).await
+    __rt::respond::no_op(&__ctx, &POST_PASSTHROUGH_B0, __body).await
 }
 /// Backend 0 of POST /passthrough: POST /param_forwarding/ (contract /endpoints/6/backend/0)
 static POST_PASSTHROUGH_B0: __rt::BackendSpec = __rt::BackendSpec {

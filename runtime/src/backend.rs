@@ -178,11 +178,22 @@ async fn fetch(
     }
 }
 
-/// Builds and sends the request; the answer's body is not read yet.
+/// Builds and sends the request with the endpoint's buffered body; the answer's body is not
+/// read yet.
 pub async fn send(
     ctx: &EndpointCtx,
     spec: &'static BackendSpec,
     seq: &[Option<String>],
+) -> Result<client::Answer, BackendError> {
+    send_with(ctx, spec, seq, client::ReqBody::Buffered(ctx.body.clone())).await
+}
+
+/// [`send`] with the given request body (a `no-op` endpoint streams the client's).
+pub async fn send_with(
+    ctx: &EndpointCtx,
+    spec: &'static BackendSpec,
+    seq: &[Option<String>],
+    body: client::ReqBody,
 ) -> Result<client::Answer, BackendError> {
     let base = match &ctx.state.host_override {
         Some(b) => b.clone(),
@@ -218,7 +229,7 @@ pub async fn send(
             method: spec.method.clone(),
             uri,
             headers,
-            body: ctx.body.clone(),
+            body,
             known_length: ctx.length_forwarded
                 && spec
                     .input_headers

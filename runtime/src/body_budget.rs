@@ -7,12 +7,15 @@
 //! connections. A body with a `Content-Length` reserves its size up front and may wait for
 //! budget (within the deadline); a chunked body takes budget as chunks arrive and, when none is
 //! left, is answered 503 at once (waiting while holding part of the budget could deadlock).
+//! A `no-op` endpoint does not buffer at all: [`stream`] hands the body to the backend call.
 
+use crate::client::ReqBody;
 use crate::ctx::MAX_REQUEST_BODY;
 use crate::limits::{env_usize, DEFAULT_BODY_BUDGET, DEFAULT_BODY_READ_TIMEOUT};
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use futures_util::StreamExt;
 use http::StatusCode;
 use http_body::Body as _;
 use http_body_util::BodyExt;
@@ -48,6 +51,31 @@ pub async fn read(body: Body, read_timeout: Option<Duration>) -> Result<Bytes, R
         budget(),
     )
     .await
+}
+
+/// A body to stream to a backend without buffering it (a `no-op` endpoint): 413 up front when
+/// its `Content-Length` is over [`MAX_REQUEST_BODY`], else a stream that fails past that many
+/// bytes or once `deadline` passes. Streamed bodies hold no budget: nothing is buffered.
+pub fn stream(body: Body, deadline: tokio::time::Instant) -> Result<ReqBody, Response> {
+    let length = body.size_hint().exact();
+    if length.is_some_and(|n| n > MAX_REQUEST_BODY as u64) {
+        return Err(too_large());
+    }
+    let mut total = 0usize;
+    let chunks = body.into_data_stream().map(move |chunk| {
+        let chunk = chunk.map_err(std::io::Error::other)?;
+        total += chunk.len();
+        if total > MAX_REQUEST_BODY {
+            return Err(std::io::Error::other(format!(
+                "request body larger than {MAX_REQUEST_BODY} bytes"
+            )));
+        }
+        Ok(chunk)
+    });
+    Ok(ReqBody::Streamed {
+        stream: crate::client::with_deadline(Box::pin(chunks), deadline),
+        length,
+    })
 }
 
 /// [`read`] with an explicit deadline and budget.

@@ -164,6 +164,31 @@ impl EndpointCtx {
         spec: &'static EndpointSpec,
         req: axum::extract::Request,
     ) -> Result<Self, Response> {
+        let (mut ctx, body) = Self::admit(state, spec, req)?;
+        // Hardening (body_budget.rs): a default deadline and the process-wide body budget.
+        ctx.body = crate::body_budget::read(body, state.service.read_timeout).await?;
+        Ok(ctx)
+    }
+
+    /// [`start`](Self::start) for a `no-op` endpoint: the body is not buffered but streamed to
+    /// the backend as it arrives (at most [`MAX_REQUEST_BODY`] bytes, within the endpoint's
+    /// deadline); `ctx.body` stays empty.
+    pub fn start_streaming(
+        state: &SharedState,
+        spec: &'static EndpointSpec,
+        req: axum::extract::Request,
+    ) -> Result<(Self, crate::client::ReqBody), Response> {
+        let (ctx, body) = Self::admit(state, spec, req)?;
+        let body = crate::body_budget::stream(body, ctx.deadline)?;
+        Ok((ctx, body))
+    }
+
+    /// Everything but the body, which is handed back as it came.
+    fn admit(
+        state: &SharedState,
+        spec: &'static EndpointSpec,
+        req: axum::extract::Request,
+    ) -> Result<(Self, axum::body::Body), Response> {
         let started = Instant::now();
         let (parts, body) = req.into_parts();
         let params = extract_params(
@@ -192,19 +217,18 @@ impl EndpointCtx {
             && spec
                 .input_headers
                 .is_some_and(|a| a.all || a.names.contains(&http::header::CONTENT_LENGTH));
-        // Hardening (body_budget.rs): a default deadline and the process-wide body budget.
-        let body = crate::body_budget::read(body, state.service.read_timeout).await?;
-        Ok(EndpointCtx {
+        let ctx = EndpointCtx {
             state: state.clone(),
             spec,
             params,
             headers,
             query,
-            body,
+            body: Bytes::new(),
             deadline: started + spec.backend_timeout,
             accept,
             length_forwarded,
-        })
+        };
+        Ok((ctx, body))
     }
 
     /// `return_error_msg` of the service.

@@ -43,6 +43,7 @@ pub const CODEGEN_FORMAT: u32 = 2;
 #[doc(hidden)]
 pub mod __codegen {
     pub use crate::backend::{self, BackendResult};
+    pub use crate::client::ReqBody;
     pub use crate::ctx::{BuildIdentity, EndpointCtx, SharedState};
     pub use crate::flatmap;
     pub use crate::forward::{ClientIpPolicy, HeaderAllowList, QueryAllowList};

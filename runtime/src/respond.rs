@@ -272,8 +272,13 @@ pub fn error_response(ctx: &EndpointCtx, err: BackendError) -> Response {
 /// when it passes is cut off. Compressed bytes pass through untouched when the client's own
 /// `Accept-Encoding` was forwarded; a gzip answer to the gateway's own `Accept-Encoding` is
 /// decoded, as Go's transport does.
-pub async fn no_op(ctx: &EndpointCtx, spec: &'static BackendSpec) -> Response {
-    let sent = tokio::time::timeout_at(ctx.deadline, backend::send(ctx, spec, &[])).await;
+pub async fn no_op(
+    ctx: &EndpointCtx,
+    spec: &'static BackendSpec,
+    body: crate::client::ReqBody,
+) -> Response {
+    let sent =
+        tokio::time::timeout_at(ctx.deadline, backend::send_with(ctx, spec, &[], body)).await;
     let upstream = match sent {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => return error_response(ctx, e),

@@ -95,12 +95,23 @@ pub fn emit(e: &Endpoint) -> TokenStream {
     let backends = e.backends.iter().map(|b| backend::emit(e, b));
 
     let mut stage_items = TokenStream::new();
+    // A no-op endpoint streams the client's body to its backend instead of buffering it,
+    // unless the backend may resend it on a redirect (`send_body_on_redirect`).
+    let streams_body =
+        e.output == Output::NoOp && e.backends.first().is_some_and(|b| !b.send_body_on_redirect);
     let body = if e.output == Output::NoOp {
         let b0 = e
             .backends
             .first()
             .map(|b| ident::static_ident(&b.ident, ""));
-        quote! { __rt::respond::no_op(&__ctx, &#b0).await }
+        if streams_body {
+            quote! { __rt::respond::no_op(&__ctx, &#b0, __body).await }
+        } else {
+            quote! {
+                let __body = __rt::ReqBody::Buffered(__ctx.body.clone());
+                __rt::respond::no_op(&__ctx, &#b0, __body).await
+            }
+        }
     } else {
         // Endpoint-level stages, in KrakenD's order: merge → flatmap → static data.
         let mut stages = TokenStream::new();
@@ -176,6 +187,21 @@ pub fn emit(e: &Endpoint) -> TokenStream {
         }
     };
 
+    let start = if streams_body {
+        quote! {
+            let (__ctx, __body) = match __rt::EndpointCtx::start_streaming(&__state, &#spec, __req) {
+                ::core::result::Result::Ok(__admitted) => __admitted,
+                ::core::result::Result::Err(__rejection) => return __rejection,
+            };
+        }
+    } else {
+        quote! {
+            let __ctx = match __rt::EndpointCtx::start(&__state, &#spec, __req).await {
+                ::core::result::Result::Ok(__ctx) => __ctx,
+                ::core::result::Result::Err(__rejection) => return __rejection,
+            };
+        }
+    };
     quote! {
         #lists
         #stage_items
@@ -196,10 +222,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
             __rt::State(__state): __rt::State<__rt::SharedState>,
             __req: __rt::Request,
         ) -> __rt::Response {
-            let __ctx = match __rt::EndpointCtx::start(&__state, &#spec, __req).await {
-                ::core::result::Result::Ok(__ctx) => __ctx,
-                ::core::result::Result::Err(__rejection) => return __rejection,
-            };
+            #start
             #body
         }
 

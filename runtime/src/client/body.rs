@@ -12,46 +12,105 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 /// A request body: the buffered client body, sent with a `Content-Length` (`exact`) or
-/// chunked.
-#[derive(Debug)]
-pub struct OutBody {
-    data: Option<Bytes>,
-    exact: bool,
+/// chunked; or the client's body streamed through as it arrives (`no-op` endpoints), with the
+/// client's `Content-Length` when it was forwarded.
+pub struct OutBody(Out);
+
+enum Out {
+    Buffered {
+        data: Option<Bytes>,
+        exact: bool,
+    },
+    Streamed {
+        stream: BoxStream,
+        length: Option<u64>,
+        done: bool,
+    },
+}
+
+impl std::fmt::Debug for OutBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Out::Buffered { data, exact } => f
+                .debug_struct("Buffered")
+                .field("len", &data.as_ref().map_or(0, Bytes::len))
+                .field("exact", exact)
+                .finish(),
+            Out::Streamed { length, .. } => {
+                f.debug_struct("Streamed").field("length", length).finish()
+            }
+        }
+    }
 }
 
 impl OutBody {
     pub fn new(data: Bytes, exact: bool) -> Self {
-        OutBody {
+        OutBody(Out::Buffered {
             data: (!data.is_empty()).then_some(data),
             exact,
-        }
+        })
+    }
+
+    /// A body read from `stream` while it is sent; `length` when it is known.
+    pub fn streamed(stream: BoxStream, length: Option<u64>) -> Self {
+        OutBody(Out::Streamed {
+            stream,
+            length,
+            done: length == Some(0),
+        })
     }
 }
 
 impl Body for OutBody {
     type Data = Bytes;
-    type Error = std::convert::Infallible;
+    type Error = std::io::Error;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        Poll::Ready(self.data.take().map(|d| Ok(Frame::data(d))))
+        match &mut self.0 {
+            Out::Buffered { data, .. } => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
+            Out::Streamed { done: true, .. } => Poll::Ready(None),
+            Out::Streamed { stream, done, .. } => match stream.as_mut().poll_next(cx) {
+                Poll::Ready(None) => {
+                    *done = true;
+                    Poll::Ready(None)
+                }
+                Poll::Ready(Some(Err(e))) => {
+                    *done = true;
+                    Poll::Ready(Some(Err(e)))
+                }
+                Poll::Ready(Some(Ok(chunk))) => Poll::Ready(Some(Ok(Frame::data(chunk)))),
+                Poll::Pending => Poll::Pending,
+            },
+        }
     }
 
     fn is_end_stream(&self) -> bool {
-        self.data.is_none()
+        match &self.0 {
+            Out::Buffered { data, .. } => data.is_none(),
+            Out::Streamed { done, .. } => *done,
+        }
     }
 
     fn size_hint(&self) -> SizeHint {
-        let len = self.data.as_ref().map_or(0, |d| d.len() as u64);
-        if self.exact || self.data.is_none() {
-            SizeHint::with_exact(len)
-        } else {
-            // Unknown to hyper: chunked, as Go sends a body of unknown length.
-            let mut h = SizeHint::new();
-            h.set_lower(len);
-            h
+        match &self.0 {
+            Out::Buffered { data, exact } => {
+                let len = data.as_ref().map_or(0, |d| d.len() as u64);
+                if *exact || data.is_none() {
+                    SizeHint::with_exact(len)
+                } else {
+                    // Unknown to hyper: chunked, as Go sends a body of unknown length.
+                    let mut h = SizeHint::new();
+                    h.set_lower(len);
+                    h
+                }
+            }
+            Out::Streamed {
+                length: Some(n), ..
+            } => SizeHint::with_exact(*n),
+            Out::Streamed { .. } => SizeHint::new(),
         }
     }
 }
@@ -124,7 +183,8 @@ fn go_gzip_error(e: &std::io::Error) -> String {
     }
 }
 
-type BoxStream = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
+/// A body as a stream of chunks.
+pub type BoxStream = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>;
 
 /// The body as a stream for the client response: gzip-decoded when `gzip`, and ended with an
 /// error (the client sees a truncated answer) once `deadline` passes.
@@ -143,6 +203,11 @@ pub fn stream(body: Incoming, gzip: bool, deadline: tokio::time::Instant) -> Box
     } else {
         Box::pin(raw)
     };
+    with_deadline(inner, deadline)
+}
+
+/// `inner`, ended with a `context deadline exceeded` error once `deadline` passes.
+pub fn with_deadline(inner: BoxStream, deadline: tokio::time::Instant) -> BoxStream {
     Box::pin(Deadline {
         inner,
         sleep: Box::pin(tokio::time::sleep_until(deadline)),

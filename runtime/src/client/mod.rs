@@ -16,7 +16,7 @@ mod body;
 mod connect;
 pub mod tls;
 
-pub use body::OutBody;
+pub use body::{with_deadline, BoxStream, OutBody};
 
 use bytes::Bytes;
 use http::header::{
@@ -141,13 +141,64 @@ pub struct Request<'a> {
     pub uri: Uri,
     /// The headers the gateway forwards (the client adds Go's transport headers).
     pub headers: &'a HeaderMap,
-    pub body: Bytes,
+    pub body: ReqBody,
     /// The client's `Content-Length` was forwarded: the body goes with a `Content-Length`
     /// (else chunked, as Go sends a body of unknown size).
     pub known_length: bool,
     /// `send_body_on_redirect`: the body is buffered for a resend, so its length is known
     /// (Content-Length) and a 307/308 is followed with it.
     pub replayable: bool,
+}
+
+/// The body of a backend request.
+pub enum ReqBody {
+    /// Buffered: sent again on a followed 307/308 when `replayable`.
+    Buffered(Bytes),
+    /// The client's body as it arrives (a `no-op` endpoint), sent once; `length` is the
+    /// client's `Content-Length` when known. A 307/308 is not followed with it (Go's client
+    /// cannot rewind such a body either), unless it is empty.
+    Streamed {
+        stream: BoxStream,
+        length: Option<u64>,
+    },
+}
+
+impl std::fmt::Debug for ReqBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReqBody::Buffered(b) => f.debug_tuple("Buffered").field(&b.len()).finish(),
+            ReqBody::Streamed { length, .. } => {
+                f.debug_struct("Streamed").field("length", length).finish()
+            }
+        }
+    }
+}
+
+impl ReqBody {
+    /// Known to be empty.
+    fn is_empty(&self) -> bool {
+        match self {
+            ReqBody::Buffered(b) => b.is_empty(),
+            ReqBody::Streamed { length, .. } => *length == Some(0),
+        }
+    }
+
+    /// The body for this attempt; a streamed body is handed out once (then empty).
+    fn take(&mut self, exact: bool) -> (OutBody, Option<u64>) {
+        match self {
+            ReqBody::Buffered(b) => (OutBody::new(b.clone(), exact), Some(b.len() as u64)),
+            ReqBody::Streamed { length, .. } => {
+                let length = *length;
+                let taken = std::mem::replace(self, ReqBody::Buffered(Bytes::new()));
+                match taken {
+                    ReqBody::Streamed { stream, .. } => {
+                        (OutBody::streamed(stream, length.filter(|_| exact)), length)
+                    }
+                    ReqBody::Buffered(_) => (OutBody::new(Bytes::new(), exact), Some(0)),
+                }
+            }
+        }
+    }
 }
 
 /// A backend answer whose body has not been read yet.
@@ -242,12 +293,14 @@ impl Client {
                 }
             }
             let exact = req.replayable || req.known_length;
-            if body.is_empty() {
+            let empty = body.is_empty();
+            let (out_body, length) = body.take(exact);
+            if empty {
                 if matches!(method.as_str(), "POST" | "PUT" | "PATCH") {
                     headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
                 }
-            } else if exact {
-                headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+            } else if let (true, Some(n)) = (exact, length) {
+                headers.insert(CONTENT_LENGTH, HeaderValue::from(n));
             }
             let gzip = method != Method::HEAD
                 && headers
@@ -258,7 +311,7 @@ impl Client {
                 headers.insert(ACCEPT_ENCODING, GZIP);
             }
 
-            let mut out = http::Request::new(OutBody::new(body.clone(), exact));
+            let mut out = http::Request::new(out_body);
             *out.method_mut() = method.clone();
             *out.uri_mut() = uri.clone();
             *out.headers_mut() = headers;
@@ -273,10 +326,10 @@ impl Client {
                     if method != Method::GET && method != Method::HEAD {
                         method = Method::GET;
                     }
-                    body = Bytes::new();
+                    body = ReqBody::Buffered(Bytes::new());
                     true
                 }
-                307 | 308 => body.is_empty() || req.replayable,
+                307 | 308 => empty || (req.replayable && matches!(body, ReqBody::Buffered(_))),
                 _ => false,
             };
             let location = resp.headers().get(LOCATION).cloned();
