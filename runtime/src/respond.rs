@@ -273,13 +273,29 @@ pub fn error_response(ctx: &EndpointCtx, err: BackendError) -> Response {
 /// `Accept-Encoding` was forwarded; a gzip answer to the gateway's own `Accept-Encoding` is
 /// decoded, as Go's transport does.
 pub async fn no_op(ctx: &EndpointCtx, spec: &'static BackendSpec) -> Response {
-    let sent = tokio::time::timeout_at(ctx.deadline, backend::send(ctx, spec, &[])).await;
+    no_op_answer(ctx, no_op_send(ctx, spec).await)
+}
+
+/// The request of a `no-op` endpoint, within the deadline: the answer's head, or why the
+/// call failed (a transport error or the deadline; the status is never a failure).
+pub async fn no_op_send(
+    ctx: &EndpointCtx,
+    spec: &'static BackendSpec,
+) -> Result<crate::client::Answer, BackendError> {
+    match tokio::time::timeout_at(ctx.deadline, backend::send(ctx, spec, &[])).await {
+        Ok(r) => r,
+        Err(_) => Err(BackendError::plain("context deadline exceeded")),
+    }
+}
+
+/// The client response of a `no-op` endpoint for what [`no_op_send`] gave.
+pub fn no_op_answer(
+    ctx: &EndpointCtx,
+    sent: Result<crate::client::Answer, BackendError>,
+) -> Response {
     let upstream = match sent {
-        Ok(Ok(r)) => r,
-        Ok(Err(e)) => return error_response(ctx, e),
-        Err(_) => {
-            return error_response(ctx, BackendError::plain("context deadline exceeded"));
-        }
+        Ok(r) => r,
+        Err(e) => return error_response(ctx, e),
     };
     let (status, upstream_headers, body) = upstream.into_stream(ctx.deadline);
     let mut headers = http::HeaderMap::with_capacity(upstream_headers.len() + 2);
