@@ -96,11 +96,11 @@ pub fn emit(e: &Endpoint) -> TokenStream {
 
     let mut stage_items = TokenStream::new();
     let body = if e.output == Output::NoOp {
-        let b0 = e
-            .backends
-            .first()
-            .map(|b| ident::static_ident(&b.ident, ""));
-        quote! { __rt::respond::no_op(&__ctx, &#b0).await }
+        // qos/circuit-breaker wraps the no-op call when the backend has one.
+        match e.backends.first() {
+            Some(b) => super::qos_circuit_breaker::no_op(b, &ident::static_ident(&b.ident, "")),
+            None => quote! { __rt::respond::no_op(&__ctx, &()).await },
+        }
     } else {
         // Endpoint-level stages, in KrakenD's order: merge → flatmap → static data.
         let mut stages = TokenStream::new();

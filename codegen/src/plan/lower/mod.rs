@@ -1,6 +1,8 @@
 //! Lowering: the checked model → the plan. Each default and inheritance rule lives here, once.
 
 mod backend;
+mod qos_circuit_breaker;
+mod qos_http_cache;
 mod examples;
 mod service;
 pub mod shaping;
@@ -182,6 +184,7 @@ pub fn lower(
         });
     }
 
+    qos_http_cache::share_bounds(&mut endpoints);
     let (routes, method_order) = routes(service.health_path.as_deref(), &endpoints);
     Plan {
         service,
