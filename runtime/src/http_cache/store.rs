@@ -105,3 +105,64 @@ pub fn new_store(spec: &CacheSpec) -> Store {
         Err(_) => Cache::with_weighter(estimated, max_size, weighter),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+
+    fn answer(body_len: usize) -> Received {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(http::header::CACHE_CONTROL, HeaderValue::from_static("max-age=60"));
+        Received {
+            status: http::StatusCode::OK,
+            headers,
+            url: http::Uri::from_static("http://b/x"),
+            body: Bytes::from(vec![b'x'; body_len]),
+        }
+    }
+
+    /// A flood of distinct URLs never takes the store past its bound (run with
+    /// `--nocapture` for the figures BENCHMARKS.md records).
+    #[test]
+    fn a_flood_of_distinct_keys_stays_within_max_size() {
+        let spec = CacheSpec {
+            shared: false,
+            max_size: 4 << 20,
+            max_items: 0,
+        };
+        let store = new_store(&spec);
+        let now = SystemTime::now();
+        for i in 0..100_000 {
+            let key = format!("http://backend:8080/items/{i}?page=1");
+            let entry = Entry::new(&key, answer(1024), now, Vec::new());
+            store.insert(key, Arc::new(entry));
+            assert!(store.weight() <= spec.max_size);
+        }
+        let used = store.memory_used();
+        println!(
+            "100000 x 1 KiB answers into a {} B store: {} entries, {} B weighed, {} B of map and slots",
+            spec.max_size,
+            store.len(),
+            store.weight(),
+            used.entries + used.map
+        );
+        assert!(store.len() > 1000 && store.len() < 4096, "{}", store.len());
+    }
+
+    #[test]
+    fn max_items_caps_the_count() {
+        let spec = CacheSpec {
+            shared: false,
+            max_size: 64 << 20,
+            max_items: 100,
+        };
+        let store = new_store(&spec);
+        let now = SystemTime::now();
+        for i in 0..10_000 {
+            let key = format!("k{i}");
+            store.insert(key.clone(), Arc::new(Entry::new(&key, answer(10), now, Vec::new())));
+        }
+        assert!(store.len() <= 100, "{}", store.len());
+    }
+}
