@@ -60,7 +60,10 @@ async fn gateway() -> String {
     };
     let gw = krustd_macros::gateway!(
         "contracts/features/circuit_breaker.json",
-        hosts(&[("http://cb", backend.as_str()), ("http://down", down.as_str())])
+        hosts(&[
+            ("http://cb", backend.as_str()),
+            ("http://down", down.as_str())
+        ])
     );
     start(gw).await
 }
@@ -80,14 +83,20 @@ async fn closed_open_half_open_closed() {
     // Open: fails fast, without reaching the backend.
     for _ in 0..3 {
         let (status, _, body) = get(&url).await;
-        assert_eq!((status.as_u16(), body.as_str()), (500, "circuit breaker is open"));
+        assert_eq!(
+            (status.as_u16(), body.as_str()),
+            (500, "circuit breaker is open")
+        );
     }
     assert_eq!(hits("walk"), 2, "an open breaker makes no connection");
     // After `timeout` (1 s) it is half-open: the trial succeeds and closes it.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     set("walk", 200, 0);
     let (status, _, body) = get(&url).await;
-    assert_eq!((status.as_u16(), body.as_str()), (200, r#"{"from":"walk"}"#));
+    assert_eq!(
+        (status.as_u16(), body.as_str()),
+        (200, r#"{"from":"walk"}"#)
+    );
     assert_eq!(hits("walk"), 3);
     // Closed again: failures count from zero.
     set("walk", 500, 0);
@@ -104,10 +113,16 @@ async fn a_failed_trial_opens_it_again() {
     let (_, _, body) = get(&url).await;
     assert!(body.starts_with("invalid status code 503"), "{body}");
     let (_, _, body) = get(&url).await;
-    assert_eq!(body, "circuit breaker is open", "max_errors 0 trips on the first failure");
+    assert_eq!(
+        body, "circuit breaker is open",
+        "max_errors 0 trips on the first failure"
+    );
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let (_, _, body) = get(&url).await;
-    assert!(body.starts_with("invalid status code 503"), "the trial call: {body}");
+    assert!(
+        body.starts_with("invalid status code 503"),
+        "the trial call: {body}"
+    );
     assert_eq!(hits("reopen"), 2);
     let (_, _, body) = get(&url).await;
     assert_eq!(body, "circuit breaker is open", "half-open → open");
@@ -141,7 +156,10 @@ async fn interval_resets_the_counts() {
     for round in 0..3 {
         // One failure per interval never makes two in a row.
         let (_, _, body) = get(&url).await;
-        assert!(body.starts_with("invalid status code"), "round {round}: {body}");
+        assert!(
+            body.starts_with("invalid status code"),
+            "round {round}: {body}"
+        );
         tokio::time::sleep(Duration::from_millis(1100)).await;
     }
     assert_eq!(hits("interval"), 3);
@@ -163,7 +181,10 @@ async fn partial_results_while_one_backend_is_open() {
     let (status, headers, body) = get(&url).await;
     assert_eq!(status, 200);
     assert_eq!(header(&headers, "x-krakend-completed"), Some("false"));
-    assert_eq!(json(&body), serde_json::json!({"ok": {"from": "partial-ok"}}));
+    assert_eq!(
+        json(&body),
+        serde_json::json!({"ok": {"from": "partial-ok"}})
+    );
     assert_eq!(hits("partial"), 1, "the open backend was not called");
     assert_eq!(hits("partial-ok"), 2);
 }
@@ -187,7 +208,10 @@ async fn what_counts_as_a_failure() {
     // A timeout is one.
     set("slow", 200, 1000);
     let (status, _, body) = get(&format!("{gw}/cb/slow")).await;
-    assert_eq!((status.as_u16(), body.as_str()), (500, "context deadline exceeded"));
+    assert_eq!(
+        (status.as_u16(), body.as_str()),
+        (500, "context deadline exceeded")
+    );
     let (_, _, body) = get(&format!("{gw}/cb/slow")).await;
     assert_eq!(body, "circuit breaker is open");
     assert_eq!(hits("slow"), 1);
@@ -199,12 +223,18 @@ async fn no_op_fails_only_on_transport_errors() {
     set("noop", 500, 0);
     for _ in 0..3 {
         let (status, _, body) = get(&format!("{gw}/cb/noop")).await;
-        assert_eq!((status.as_u16(), body.as_str()), (500, r#"{"from":"noop"}"#));
+        assert_eq!(
+            (status.as_u16(), body.as_str()),
+            (500, r#"{"from":"noop"}"#)
+        );
     }
     assert_eq!(hits("noop"), 3, "a backend status is not a no-op failure");
     let (status, _, body) = get(&format!("{gw}/cb/noop-down")).await;
     assert_eq!(status, 500);
     assert_ne!(body, "circuit breaker is open", "{body}");
     let (status, _, body) = get(&format!("{gw}/cb/noop-down")).await;
-    assert_eq!((status.as_u16(), body.as_str()), (500, "circuit breaker is open"));
+    assert_eq!(
+        (status.as_u16(), body.as_str()),
+        (500, "circuit breaker is open")
+    );
 }

@@ -58,7 +58,10 @@ async fn resource(req: Request) -> Response {
         "/res/etag" => {
             if h.get("if-none-match").and_then(|v| v.to_str().ok()) == Some("\"v1\"") {
                 bump("304 /res/etag");
-                return (StatusCode::NOT_MODIFIED, [("etag", "\"v1\""), ("cache-control", "max-age=0")])
+                return (
+                    StatusCode::NOT_MODIFIED,
+                    [("etag", "\"v1\""), ("cache-control", "max-age=0")],
+                )
                     .into_response();
             }
             let mut r = json("max-age=0", format!(r#"{{"n":{n}}}"#));
@@ -68,17 +71,18 @@ async fn resource(req: Request) -> Response {
         }
         "/res/status" => (
             StatusCode::NOT_FOUND,
-            [("content-type", "application/json"), ("cache-control", "max-age=60")],
+            [
+                ("content-type", "application/json"),
+                ("cache-control", "max-age=60"),
+            ],
             format!(r#"{{"n":{n}}}"#),
         )
             .into_response(),
-        "/res/shaped" => json(
+        "/res/shaped" => json("max-age=60", format!(r#"{{"keep":{n},"drop":"x"}}"#)),
+        _ if path.starts_with("/res/flood/") => json(
             "max-age=60",
-            format!(r#"{{"keep":{n},"drop":"x"}}"#),
+            format!(r#"{{"pad":"{}","n":{n}}}"#, "x".repeat(1024)),
         ),
-        _ if path.starts_with("/res/flood/") => {
-            json("max-age=60", format!(r#"{{"pad":"{}","n":{n}}}"#, "x".repeat(1024)))
-        }
         _ => json("public, max-age=60", format!(r#"{{"n":{n}}}"#)),
     }
 }
@@ -101,7 +105,10 @@ async fn n_of(url: &str) -> (u16, serde_json::Value) {
 async fn fresh_answers_come_from_the_cache() {
     let gw = gateway().await;
     for _ in 0..5 {
-        assert_eq!(n_of(&format!("{gw}/hc/hit")).await, (200, serde_json::json!({"n": 1})));
+        assert_eq!(
+            n_of(&format!("{gw}/hc/hit")).await,
+            (200, serde_json::json!({"n": 1}))
+        );
     }
     assert_eq!(hits("/res/hit"), 1);
 }
@@ -113,7 +120,11 @@ async fn another_url_is_a_miss() {
         n_of(&format!("{gw}/hc/miss?q={q}")).await;
     }
     assert_eq!(
-        (hits("/res/miss?q=1"), hits("/res/miss?q=2"), hits("/res/miss?q=3")),
+        (
+            hits("/res/miss?q=1"),
+            hits("/res/miss?q=2"),
+            hits("/res/miss?q=3")
+        ),
         (1, 1, 1)
     );
 }
@@ -165,8 +176,16 @@ async fn stale_entries_are_revalidated() {
     for _ in 0..3 {
         assert_eq!(n_of(&url).await, (200, serde_json::json!({"n": 1})));
     }
-    assert_eq!(hits("/res/etag"), 3, "max-age=0: every request asks the backend");
-    assert_eq!(hits("304 /res/etag"), 2, "with If-None-Match, answered 304 from the second on");
+    assert_eq!(
+        hits("/res/etag"),
+        3,
+        "max-age=0: every request asks the backend"
+    );
+    assert_eq!(
+        hits("304 /res/etag"),
+        2,
+        "with If-None-Match, answered 304 from the second on"
+    );
 }
 
 #[tokio::test]
@@ -208,10 +227,18 @@ async fn client_cache_control_counts_only_when_forwarded() {
 async fn shared_store_versus_one_store_per_backend() {
     let gw = gateway().await;
     assert_eq!(n_of(&format!("{gw}/hc/shared-a")).await.1["n"], 1);
-    assert_eq!(n_of(&format!("{gw}/hc/shared-b")).await.1["n"], 1, "b answered from a's entry");
+    assert_eq!(
+        n_of(&format!("{gw}/hc/shared-b")).await.1["n"],
+        1,
+        "b answered from a's entry"
+    );
     assert_eq!(hits("/res/shared"), 1);
     assert_eq!(n_of(&format!("{gw}/hc/own-a")).await.1["n"], 1);
-    assert_eq!(n_of(&format!("{gw}/hc/own-b")).await.1["n"], 2, "b has a store of its own");
+    assert_eq!(
+        n_of(&format!("{gw}/hc/own-b")).await.1["n"],
+        2,
+        "b has a store of its own"
+    );
     assert_eq!(n_of(&format!("{gw}/hc/own-a")).await.1["n"], 1);
     assert_eq!(hits("/res/own"), 2);
 }
@@ -232,5 +259,8 @@ async fn a_flood_of_urls_stays_within_max_items() {
             again += 1;
         }
     }
-    assert!(again >= 140, "at most 10 of 150 were still cached: {again} were fetched again");
+    assert!(
+        again >= 140,
+        "at most 10 of 150 were still cached: {again} were fetched again"
+    );
 }

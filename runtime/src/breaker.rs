@@ -372,6 +372,10 @@ mod tests {
         let g = cb.before().unwrap_or_default();
         std::thread::sleep(Duration::from_millis(5));
         cb.after(g, Outcome::Failure);
-        assert_eq!(cb.state(), State::Closed, "the interval started a new generation");
+        assert_eq!(
+            cb.state(),
+            State::Closed,
+            "the interval started a new generation"
+        );
     }
 }

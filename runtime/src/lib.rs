@@ -48,9 +48,9 @@ pub mod __codegen {
     pub use crate::breaker::{self, BreakerSpec, CircuitBreaker};
     pub use crate::ctx::{BuildIdentity, EndpointCtx, SharedState};
     pub use crate::flatmap;
-    pub use crate::http_cache::{self, CacheSpec, HttpCache};
     pub use crate::forward::{ClientIpPolicy, HeaderAllowList, QueryAllowList};
     pub use crate::gateway::{auto_options, not_matched, Gateway};
+    pub use crate::http_cache::{self, CacheSpec, HttpCache};
     pub use crate::projection;
     pub use crate::respond::{self, StaticData, StaticStrategy};
     pub use crate::router::{Route, RouteTable};

@@ -44,11 +44,7 @@ pub(super) fn in_range(d: &mut Diagnostics, v: Option<&At<i64>>, key: &str, max:
             Some(format!("write a number of {unit} from 0 up")),
         );
     } else if v.value > max {
-        d.error(
-            &v.pointer,
-            format!("`{key}` must be at most {max}"),
-            None,
-        );
+        d.error(&v.pointer, format!("`{key}` must be at most {max}"), None);
     }
 }
 

@@ -119,7 +119,10 @@ fn key(method: &Method, uri: &http::Uri) -> String {
 fn vary_matches(entry: &Entry, req: &HeaderMap) -> bool {
     entry.varied.iter().all(|(name, stored)| {
         let now = req.get(name).map(HeaderValue::as_bytes).unwrap_or_default();
-        now == stored.as_ref().map(HeaderValue::as_bytes).unwrap_or_default()
+        now == stored
+            .as_ref()
+            .map(HeaderValue::as_bytes)
+            .unwrap_or_default()
     })
 }
 

@@ -209,7 +209,10 @@ mod tests {
 
     #[test]
     fn cache_control_directives() {
-        let cc = CacheControl::of(&headers(&[("cache-control", "public, Max-Age=60,no-store")]));
+        let cc = CacheControl::of(&headers(&[(
+            "cache-control",
+            "public, Max-Age=60,no-store",
+        )]));
         assert_eq!(cc.get("max-age"), Some("60"));
         assert!(cc.has("no-store") && cc.has("public") && !cc.has("no-cache"));
     }

@@ -113,7 +113,10 @@ mod tests {
 
     fn answer(body_len: usize) -> Received {
         let mut headers = http::HeaderMap::new();
-        headers.insert(http::header::CACHE_CONTROL, HeaderValue::from_static("max-age=60"));
+        headers.insert(
+            http::header::CACHE_CONTROL,
+            HeaderValue::from_static("max-age=60"),
+        );
         Received {
             status: http::StatusCode::OK,
             headers,
@@ -161,7 +164,10 @@ mod tests {
         let now = SystemTime::now();
         for i in 0..10_000 {
             let key = format!("k{i}");
-            store.insert(key.clone(), Arc::new(Entry::new(&key, answer(10), now, Vec::new())));
+            store.insert(
+                key.clone(),
+                Arc::new(Entry::new(&key, answer(10), now, Vec::new())),
+            );
         }
         assert!(store.len() <= 100, "{}", store.len());
     }

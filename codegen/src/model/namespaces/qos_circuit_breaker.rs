@@ -62,12 +62,18 @@ impl CircuitBreakerOptions {
 
 /// A JSON number without a fraction (KrakenD truncates `1.5` to 1 and ignores strings;
 /// Krustd reports both). The sign is `check`'s business.
-pub(crate) fn whole_number(d: &mut Diagnostics, r: &mut NsReader<'_>, key: &str) -> Option<At<i64>> {
+pub(crate) fn whole_number(
+    d: &mut Diagnostics,
+    r: &mut NsReader<'_>,
+    key: &str,
+) -> Option<At<i64>> {
     let (v, pointer) = r.get(key)?;
     let n = match v {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64)),
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                .map(|f| f as i64)
+        }),
         _ => None,
     };
     match n {

@@ -1,9 +1,9 @@
 //! Lowering: the checked model → the plan. Each default and inheritance rule lives here, once.
 
 mod backend;
+mod examples;
 mod qos_circuit_breaker;
 mod qos_http_cache;
-mod examples;
 mod service;
 pub mod shaping;
 mod static_data;
