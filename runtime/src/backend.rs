@@ -124,34 +124,53 @@ async fn fetch(
     seq: &[Option<String>],
     decoder: Option<Decoder>,
 ) -> BackendResult {
-    let resp = match send(ctx, spec, seq).await {
-        Ok(r) => r,
-        Err(e) => return BackendResult::Failed(e),
+    let received = match prepare(ctx, spec, seq) {
+        Ok((uri, headers)) => exchange(ctx, spec, uri, &headers).await,
+        Err(e) => Err(e),
     };
-    let status = resp.status;
-    let success = status == StatusCode::OK || status == StatusCode::CREATED;
-    // Only an error text needs the final URL: no allocation on the success path.
-    let final_url = if success {
-        String::new()
-    } else {
-        resp.url.to_string()
-    };
-    let content_type = resp.headers.get(http::header::CONTENT_TYPE).cloned();
-    let body = match resp.bytes(MAX_BACKEND_BODY).await.map_err(plain) {
-        Ok(b) => b,
-        Err(e) => return BackendResult::Failed(e),
-    };
+    match received {
+        Ok(r) => answer(spec, r, decoder).await,
+        Err(e) => BackendResult::Failed(e),
+    }
+}
+
+/// A backend answer read whole: what the status check and decoding (and `qos/http-cache`)
+/// work on.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub status: StatusCode,
+    pub headers: http::HeaderMap,
+    /// The URL that gave this answer (after redirects), for error texts.
+    pub url: http::Uri,
+    pub body: Bytes,
+}
+
+/// The status check and decoding of an answer (responses.md §1), whether it came from the
+/// backend or from `qos/http-cache`.
+pub async fn answer(
+    spec: &'static BackendSpec,
+    received: Received,
+    decoder: Option<Decoder>,
+) -> BackendResult {
+    let Received {
+        status,
+        headers,
+        url,
+        body,
+    } = received;
     if spec.decode == Decode::Discard {
         return BackendResult::Ok(Data::new());
     }
+    let success = status == StatusCode::OK || status == StatusCode::CREATED;
     if !success {
         let message = format!(
             "invalid status code {} [{} {}]: {}",
             status.as_u16(),
             spec.method,
             spec.url_pattern,
-            final_url
+            url
         );
+        let content_type = headers.get(http::header::CONTENT_TYPE).cloned();
         return match spec.errors {
             ErrorHandling::Plain => BackendResult::Failed(BackendError::plain(message)),
             ErrorHandling::ReturnCode => BackendResult::Failed(BackendError {
@@ -195,6 +214,17 @@ pub async fn send_with(
     seq: &[Option<String>],
     body: client::ReqBody,
 ) -> Result<client::Answer, BackendError> {
+    let (uri, headers) = prepare(ctx, spec, seq)?;
+    transmit_with(ctx, spec, uri, &headers, body).await
+}
+
+/// The backend URL and the headers forwarded to it (before the client adds Go's transport
+/// headers).
+pub fn prepare<'a>(
+    ctx: &'a EndpointCtx,
+    spec: &'static BackendSpec,
+    seq: &[Option<String>],
+) -> Result<(http::Uri, std::borrow::Cow<'a, http::HeaderMap>), BackendError> {
     let base = match &ctx.state.host_override {
         Some(b) => b.clone(),
         None => ctx.state.base(
@@ -215,14 +245,32 @@ pub async fn send_with(
     let uri = base
         .uri(spec.url.render_seq(&base.path, &ctx.params, seq, &query))
         .map_err(plain)?;
-    let filtered;
     let headers = match spec.input_headers {
-        Some(allow) => {
-            filtered = forward::backend_headers(&ctx.headers, allow);
-            &filtered
-        }
-        None => &ctx.headers,
+        Some(allow) => std::borrow::Cow::Owned(forward::backend_headers(&ctx.headers, allow)),
+        None => std::borrow::Cow::Borrowed(&ctx.headers),
     };
+    Ok((uri, headers))
+}
+
+/// One request on the wire with the endpoint's buffered body, the answer's body not read yet.
+pub async fn transmit(
+    ctx: &EndpointCtx,
+    spec: &'static BackendSpec,
+    uri: http::Uri,
+    headers: &http::HeaderMap,
+) -> Result<client::Answer, BackendError> {
+    let body = client::ReqBody::Buffered(ctx.body.clone());
+    transmit_with(ctx, spec, uri, headers, body).await
+}
+
+/// [`transmit`] with the given request body.
+pub async fn transmit_with(
+    ctx: &EndpointCtx,
+    spec: &'static BackendSpec,
+    uri: http::Uri,
+    headers: &http::HeaderMap,
+    body: client::ReqBody,
+) -> Result<client::Answer, BackendError> {
     ctx.state
         .client
         .send(client::Request {
@@ -238,6 +286,28 @@ pub async fn send_with(
         })
         .await
         .map_err(plain)
+}
+
+/// One request and its whole answer (at most [`MAX_BACKEND_BODY`]). `qos/http-cache` calls it
+/// for what it does not answer itself, so whatever is added here (e.g. response modifiers on
+/// the raw answer) runs before the cache judges and stores the answer.
+pub async fn exchange(
+    ctx: &EndpointCtx,
+    spec: &'static BackendSpec,
+    uri: http::Uri,
+    headers: &http::HeaderMap,
+) -> Result<Received, BackendError> {
+    let mut resp = transmit(ctx, spec, uri, headers).await?;
+    let status = resp.status;
+    let headers = std::mem::take(&mut resp.headers);
+    let url = std::mem::take(&mut resp.url);
+    let body = resp.bytes(MAX_BACKEND_BODY).await.map_err(plain)?;
+    Ok(Received {
+        status,
+        headers,
+        url,
+        body,
+    })
 }
 
 fn plain(e: client::ClientError) -> BackendError {

@@ -8,6 +8,7 @@
 
 pub mod backend;
 pub mod body_budget;
+pub mod breaker;
 pub mod builtin_routes;
 pub mod client;
 pub mod ctx;
@@ -17,6 +18,7 @@ pub mod flatmap;
 pub mod forward;
 pub mod gateway;
 pub mod go;
+pub mod http_cache;
 pub mod limits;
 pub mod log;
 pub mod projection;
@@ -43,11 +45,13 @@ pub const CODEGEN_FORMAT: u32 = 2;
 #[doc(hidden)]
 pub mod __codegen {
     pub use crate::backend::{self, BackendResult};
+    pub use crate::breaker::{self, BreakerSpec, CircuitBreaker};
     pub use crate::client::ReqBody;
     pub use crate::ctx::{BuildIdentity, EndpointCtx, SharedState};
     pub use crate::flatmap;
     pub use crate::forward::{ClientIpPolicy, HeaderAllowList, QueryAllowList};
     pub use crate::gateway::{auto_options, not_matched, Gateway};
+    pub use crate::http_cache::{self, CacheSpec, HttpCache};
     pub use crate::projection;
     pub use crate::respond::{self, StaticData, StaticStrategy};
     pub use crate::router::{Route, RouteTable};

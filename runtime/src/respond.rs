@@ -277,14 +277,30 @@ pub async fn no_op(
     spec: &'static BackendSpec,
     body: crate::client::ReqBody,
 ) -> Response {
-    let sent =
-        tokio::time::timeout_at(ctx.deadline, backend::send_with(ctx, spec, &[], body)).await;
+    no_op_answer(ctx, no_op_send(ctx, spec, body).await)
+}
+
+/// The request of a `no-op` endpoint, within the deadline: the answer's head, or why the
+/// call failed (a transport error or the deadline; the status is never a failure).
+pub async fn no_op_send(
+    ctx: &EndpointCtx,
+    spec: &'static BackendSpec,
+    body: crate::client::ReqBody,
+) -> Result<crate::client::Answer, BackendError> {
+    match tokio::time::timeout_at(ctx.deadline, backend::send_with(ctx, spec, &[], body)).await {
+        Ok(r) => r,
+        Err(_) => Err(BackendError::plain("context deadline exceeded")),
+    }
+}
+
+/// The client response of a `no-op` endpoint for what [`no_op_send`] gave.
+pub fn no_op_answer(
+    ctx: &EndpointCtx,
+    sent: Result<crate::client::Answer, BackendError>,
+) -> Response {
     let upstream = match sent {
-        Ok(Ok(r)) => r,
-        Ok(Err(e)) => return error_response(ctx, e),
-        Err(_) => {
-            return error_response(ctx, BackendError::plain("context deadline exceeded"));
-        }
+        Ok(r) => r,
+        Err(e) => return error_response(ctx, e),
     };
     let (status, upstream_headers, body) = upstream.into_stream(ctx.deadline);
     let mut headers = http::HeaderMap::with_capacity(upstream_headers.len() + 2);

@@ -10,6 +10,8 @@ mod encoding;
 mod endpoint;
 mod namespaces;
 mod proxy;
+mod qos_circuit_breaker;
+mod qos_http_cache;
 mod router;
 mod routes;
 mod service;
@@ -78,6 +80,12 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
             }
             if let Some(c) = &b.ns.http_client {
                 backend_http_client::check_backend_http_client(d, c);
+            }
+            if let Some(cb) = &b.ns.circuit_breaker {
+                qos_circuit_breaker::check_circuit_breaker(d, cb);
+            }
+            if let Some(c) = &b.ns.http_cache {
+                qos_http_cache::check_http_cache(d, s, e, b, c);
             }
         }
     }

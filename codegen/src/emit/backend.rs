@@ -122,9 +122,14 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
     } else {
         (TokenStream::new(), quote! { ::core::option::Option::None })
     };
+    // qos/circuit-breaker and qos/http-cache: their statics, only for backends that have them.
+    let breaker_item = super::qos_circuit_breaker::item(b);
+    let cache_item = super::qos_http_cache::item(b);
     let spec_item = quote! {
         #lists
         #cursor_item
+        #breaker_item
+        #cache_item
         #[doc = #doc]
         static #spec: __rt::BackendSpec = __rt::BackendSpec {
             url_pattern: #display,
@@ -155,7 +160,10 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
         Some(d) => quote! { ::core::option::Option::Some(#d) },
         None => quote! { ::core::option::Option::None },
     };
-    let one_call = quote! { __rt::backend::call(__ctx, &#spec, #seq, #decoder) };
+    let one_call = super::qos_http_cache::call(b, &spec, &seq, &decoder)
+        .unwrap_or_else(|| quote! { __rt::backend::call(__ctx, &#spec, #seq, #decoder) });
+    // qos/circuit-breaker: the outermost per-backend stage.
+    let one_call = super::qos_circuit_breaker::wrap(b, one_call);
     let calls = if e.concurrent_calls > 1 {
         let n = e.concurrent_calls;
         quote! { __rt::backend::concurrent(#n, || #one_call).await }

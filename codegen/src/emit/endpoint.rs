@@ -100,16 +100,17 @@ pub fn emit(e: &Endpoint) -> TokenStream {
     let streams_body =
         e.output == Output::NoOp && e.backends.first().is_some_and(|b| !b.send_body_on_redirect);
     let body = if e.output == Output::NoOp {
-        let b0 = e
-            .backends
-            .first()
-            .map(|b| ident::static_ident(&b.ident, ""));
+        // qos/circuit-breaker wraps the no-op call when the backend has one.
+        let call = match e.backends.first() {
+            Some(b) => super::qos_circuit_breaker::no_op(b, &ident::static_ident(&b.ident, "")),
+            None => quote! { __rt::respond::no_op(&__ctx, &(), __body).await },
+        };
         if streams_body {
-            quote! { __rt::respond::no_op(&__ctx, &#b0, __body).await }
+            call
         } else {
             quote! {
                 let __body = __rt::ReqBody::Buffered(__ctx.body.clone());
-                __rt::respond::no_op(&__ctx, &#b0, __body).await
+                #call
             }
         }
     } else {

@@ -9,6 +9,8 @@ mod contract_data;
 mod contract_examples;
 mod endpoint;
 mod projection;
+mod qos_circuit_breaker;
+mod qos_http_cache;
 mod service;
 mod tests;
 

@@ -201,6 +201,32 @@ pub struct Backend {
     pub seq_refs: Vec<(usize, Vec<String>)>,
     /// `backend/http/client.send_body_on_redirect`.
     pub send_body_on_redirect: bool,
+    /// `qos/circuit-breaker`, when it has an effect.
+    pub breaker: Option<Breaker>,
+    /// `qos/http-cache`, on a GET or HEAD backend.
+    pub http_cache: Option<HttpCache>,
+}
+
+/// `qos/circuit-breaker` with its defaults applied (timeout 0 → 60 s).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Breaker {
+    pub name: String,
+    /// Seconds; 0 = the counters never reset.
+    pub interval: u64,
+    /// Seconds the breaker stays open.
+    pub timeout: u64,
+    pub max_errors: u32,
+    pub log_status_change: bool,
+}
+
+/// `qos/http-cache`: which store, and its bounds (Krustd's default when none is given).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpCache {
+    pub shared: bool,
+    /// Bytes.
+    pub max_size: u64,
+    /// Entries; 0 = no count of its own.
+    pub max_items: u64,
 }
 
 /// How a backend's data gets shaped.

@@ -10,12 +10,16 @@
 pub mod backend_http;
 pub mod backend_http_client;
 pub mod proxy;
+pub mod qos_circuit_breaker;
+pub mod qos_http_cache;
 pub mod router;
 pub mod telemetry_logging;
 
 pub use backend_http::BackendHttpOptions;
 pub use backend_http_client::BackendHttpClientOptions;
 pub use proxy::ProxyOptions;
+pub use qos_circuit_breaker::CircuitBreakerOptions;
+pub use qos_http_cache::HttpCacheOptions;
 pub use router::RouterOptions;
 pub use telemetry_logging::LoggingOptions;
 
@@ -70,11 +74,18 @@ pub struct BackendNamespaces {
     pub http: Option<BackendHttpOptions>,
     pub http_client: Option<BackendHttpClientOptions>,
     pub proxy: Option<ProxyOptions>,
+    pub circuit_breaker: Option<CircuitBreakerOptions>,
+    pub http_cache: Option<HttpCacheOptions>,
 }
 
 impl BackendNamespaces {
-    pub const IMPLEMENTED: &'static [&'static str] =
-        &[backend_http::NAME, backend_http_client::NAME, proxy::NAME];
+    pub const IMPLEMENTED: &'static [&'static str] = &[
+        backend_http::NAME,
+        backend_http_client::NAME,
+        proxy::NAME,
+        qos_circuit_breaker::NAME,
+        qos_http_cache::NAME,
+    ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
         BackendNamespaces {
@@ -87,6 +98,12 @@ impl BackendNamespaces {
             proxy: ec
                 .get(proxy::NAME)
                 .map(|n| ProxyOptions::read(d, n.value, &n.pointer, proxy::Level::Backend)),
+            circuit_breaker: ec
+                .get(qos_circuit_breaker::NAME)
+                .map(|n| CircuitBreakerOptions::read(d, n.value, &n.pointer)),
+            http_cache: ec
+                .get(qos_http_cache::NAME)
+                .map(|n| HttpCacheOptions::read(d, n.value, &n.pointer)),
         }
     }
 }

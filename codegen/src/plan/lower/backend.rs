@@ -132,6 +132,11 @@ pub(super) fn lower_backend(b: &model::Backend, index: usize, e: &EndpointFacts<
             steps.push(ShapeStep::Group(g.value.clone()));
         }
     }
+    let method = b
+        .method
+        .as_ref()
+        .map(|m| m.value.to_ascii_uppercase())
+        .unwrap_or_else(|| e.method.to_owned());
     Backend {
         index,
         pointer: b.pointer.clone(),
@@ -141,11 +146,6 @@ pub(super) fn lower_backend(b: &model::Backend, index: usize, e: &EndpointFacts<
         path,
         query,
         hosts,
-        method: b
-            .method
-            .as_ref()
-            .map(|m| m.value.to_ascii_uppercase())
-            .unwrap_or_else(|| e.method.to_owned()),
         decode,
         input_headers: allow_list(&b.input_headers, true),
         input_query: allow_list(&b.input_query_strings, false),
@@ -162,5 +162,16 @@ pub(super) fn lower_backend(b: &model::Backend, index: usize, e: &EndpointFacts<
             .http_client
             .as_ref()
             .is_some_and(|c| c.send_body_on_redirect),
+        breaker: b
+            .ns
+            .circuit_breaker
+            .as_ref()
+            .and_then(super::qos_circuit_breaker::lower_breaker),
+        http_cache: b
+            .ns
+            .http_cache
+            .as_ref()
+            .and_then(|c| super::qos_http_cache::lower_http_cache(c, &method)),
+        method,
     }
 }

@@ -2,6 +2,8 @@
 
 mod backend;
 mod examples;
+mod qos_circuit_breaker;
+mod qos_http_cache;
 mod service;
 pub mod shaping;
 mod static_data;
@@ -182,6 +184,7 @@ pub fn lower(
         });
     }
 
+    qos_http_cache::share_bounds(&mut endpoints);
     let (routes, method_order) = routes(service.health_path.as_deref(), &endpoints);
     Plan {
         service,
