@@ -23,6 +23,7 @@ pub mod projection;
 pub mod render;
 pub mod respond;
 pub mod router;
+pub mod security;
 pub mod sequential;
 pub mod server;
 pub mod shape;
@@ -50,6 +51,11 @@ pub mod __codegen {
     pub use crate::projection;
     pub use crate::respond::{self, StaticData, StaticStrategy};
     pub use crate::router::{Route, RouteTable};
+    pub use crate::security::bot_detector::{self, BotDetectorSpec, Patterns};
+    pub use crate::security::cors::CorsSpec;
+    pub use crate::security::http_secure::{AllowedHosts, HttpSecureSpec};
+    pub use crate::security::ServiceGuard;
+    pub use http::HeaderValue;
     pub use crate::sequential::Sequence;
     pub use crate::shape;
     pub use crate::spec::{

@@ -19,6 +19,10 @@ pub trait Gateway: 'static {
     const SERVICE: &'static ServiceSpec;
     const IDENTITY: &'static BuildIdentity;
     const ROUTES: &'static RouteTable;
+    /// `security/cors`, when the contract has it (the layer wraps the whole server).
+    const CORS: Option<&'static crate::security::cors::CorsSpec> = None;
+    /// `security/http` and the service-level bot detector, when the contract has one of them.
+    const GUARD: Option<&'static crate::security::ServiceGuard> = None;
     /// Adds the contract's endpoints to `router`.
     fn endpoints(router: Router<SharedState>) -> Router<SharedState>;
 }

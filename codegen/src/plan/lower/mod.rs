@@ -2,6 +2,7 @@
 
 mod backend;
 mod examples;
+mod security;
 mod service;
 pub mod shaping;
 mod static_data;
@@ -179,6 +180,7 @@ pub fn lower(
             flatmap,
             static_data,
             examples: ex,
+            bot_detector: e.ns.bot_detector.as_ref().map(security::lower_bot_detector),
         });
     }
 
