@@ -95,6 +95,21 @@ pub fn emit(e: &Endpoint) -> TokenStream {
     let backends = e.backends.iter().map(|b| backend::emit(e, b));
 
     let mut stage_items = TokenStream::new();
+    // Pre-handler blocks, before `EndpointCtx::start`, in KrakenD's order.
+    let mut pre = TokenStream::new();
+    if let Some(b) = &e.bot_detector {
+        let id = ident::static_ident(&e.ident, "_BOTS");
+        let spec = super::security::bot_detector(b);
+        stage_items.extend(quote! {
+            static #id: __rt::BotDetectorSpec = #spec;
+        });
+        pre.extend(quote! {
+            // security/bot-detector (endpoint level): first, before JWT.
+            if let ::core::option::Option::Some(__r) = __rt::bot_detector::reject(&#id, &__req) {
+                return __r;
+            }
+        });
+    }
     let body = if e.output == Output::NoOp {
         let b0 = e
             .backends
@@ -196,6 +211,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
             __rt::State(__state): __rt::State<__rt::SharedState>,
             __req: __rt::Request,
         ) -> __rt::Response {
+            #pre
             let __ctx = match __rt::EndpointCtx::start(&__state, &#spec, __req).await {
                 ::core::result::Result::Ok(__ctx) => __ctx,
                 ::core::result::Result::Err(__rejection) => return __rejection,

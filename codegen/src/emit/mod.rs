@@ -7,8 +7,10 @@
 pub(crate) mod backend;
 mod contract_data;
 mod contract_examples;
+mod contract_security;
 mod endpoint;
 mod projection;
+mod security;
 mod service;
 mod tests;
 

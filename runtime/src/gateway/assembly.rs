@@ -46,7 +46,8 @@ pub fn router_with<G: Gateway>(options: Options) -> Router {
             .route("/__echo/", any(crate::builtin_routes::echo))
             .route("/__echo/{*rest}", any(crate::builtin_routes::echo));
     }
-    if G::GUARD.is_some() {
+    if let Some(guard) = G::guard() {
+        guard.warm();
         // security/http and the service bot detector: every route so far (health's GET is
         // let through by the layer itself).
         inner = inner.route_layer(axum::middleware::from_fn(crate::security::guard_layer::<G>));
@@ -65,7 +66,7 @@ pub fn router_with<G: Gateway>(options: Options) -> Router {
         Some(_) => outer.layer(axum::middleware::from_fn(middleware::access_log::<G>)),
         None => outer,
     };
-    match G::CORS {
+    match G::cors() {
         // Outermost: preflights on any path are answered before the router sees them.
         Some(_) => outer.layer(axum::middleware::from_fn(crate::security::cors_layer::<G>)),
         None => outer,

@@ -20,9 +20,13 @@ pub trait Gateway: 'static {
     const IDENTITY: &'static BuildIdentity;
     const ROUTES: &'static RouteTable;
     /// `security/cors`, when the contract has it (the layer wraps the whole server).
-    const CORS: Option<&'static crate::security::cors::CorsSpec> = None;
+    fn cors() -> Option<&'static crate::security::cors::CorsSpec> {
+        None
+    }
     /// `security/http` and the service-level bot detector, when the contract has one of them.
-    const GUARD: Option<&'static crate::security::ServiceGuard> = None;
+    fn guard() -> Option<&'static crate::security::ServiceGuard> {
+        None
+    }
     /// Adds the contract's endpoints to `router`.
     fn endpoints(router: Router<SharedState>) -> Router<SharedState>;
 }

@@ -13,7 +13,7 @@ use http::Method;
 
 /// URL-param check (400), `security/http`, the service bot detector, then the route.
 pub(crate) async fn guard_layer<G: Gateway>(req: Request, next: Next) -> Response {
-    let Some(guard) = G::GUARD else {
+    let Some(guard) = G::guard() else {
         return next.run(req).await;
     };
     if let Some(pattern) = req.extensions().get::<MatchedPath>() {
@@ -53,7 +53,7 @@ fn check_params<G: Gateway>(pattern: &str, path: &str) -> Result<(), Response> {
 
 /// The not-matched answer under the guard: redirects as they are, 404/405 guarded.
 pub(crate) fn guard_not_matched<G: Gateway>(req: &Request, answer: Response) -> Response {
-    let Some(guard) = G::GUARD else {
+    let Some(guard) = G::guard() else {
         return answer;
     };
     if answer.status().is_redirection() {
@@ -71,7 +71,7 @@ pub(crate) fn guard_not_matched<G: Gateway>(req: &Request, answer: Response) -> 
 
 /// `security/cors` around the whole server.
 pub(crate) async fn cors_layer<G: Gateway>(req: Request, next: Next) -> Response {
-    let Some(spec) = G::CORS else {
+    let Some(spec) = G::cors() else {
         return next.run(req).await;
     };
     run_cors(spec, req, next).await

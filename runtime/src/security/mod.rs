@@ -1,8 +1,8 @@
 //! The `security/*` namespaces of a gateway: [`cors`] (wraps the whole server),
 //! [`http_secure`] and [`bot_detector`] (service level, after the router match; the bot detector
 //! also at endpoint level, first thing in the generated handler). Generated code hands the
-//! compiled specs over through [`Gateway::CORS`](crate::Gateway::CORS) and
-//! [`Gateway::GUARD`](crate::Gateway::GUARD); a contract without these namespaces gets neither
+//! compiled specs over through [`Gateway::cors`](crate::Gateway::cors) and
+//! [`Gateway::guard`](crate::Gateway::guard); a contract without these namespaces gets neither
 //! the layers nor any per-request check.
 
 pub mod bot_detector;
@@ -32,6 +32,20 @@ pub struct Admitted {
 }
 
 impl ServiceGuard {
+    /// Compiles the regexes now rather than on the first request.
+    pub fn warm(&self) {
+        if let Some(b) = self.bots {
+            b.patterns.compiled();
+        }
+        if let Some(http_secure::HttpSecureSpec {
+            allowed_hosts: Some(http_secure::AllowedHosts::Regex(p)),
+            ..
+        }) = self.http
+        {
+            p.compiled();
+        }
+    }
+
     /// Checks `req`: `Err` is the answer (500 bad host, 301 to HTTPS, 403 bot).
     pub fn admit(&self, req: &Request) -> Result<Admitted, Response> {
         let sts = match self.http {
