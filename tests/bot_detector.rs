@@ -41,7 +41,12 @@ fn assert_rejected(answer: &(u16, HeaderMap, String), what: &str) {
 async fn botdetector_1_to_4_deny_list_and_patterns() {
     let gw = gateway().await;
     let url = format!("{gw}/param_forwarding/some/foo/bar");
-    for ua in ["a", "b", "Pingdom.com_bot_version_1.14", "facebookexternalhit/1.2.3"] {
+    for ua in [
+        "a",
+        "b",
+        "Pingdom.com_bot_version_1.14",
+        "facebookexternalhit/1.2.3",
+    ] {
         assert_rejected(&with_agent(Method::GET, &url, Some(ua)).await, ua);
     }
 }

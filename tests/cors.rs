@@ -42,7 +42,8 @@ fn all(h: &HeaderMap, name: &str) -> Vec<String> {
         .collect()
 }
 
-const PREFLIGHT_VARY: &str = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
+const PREFLIGHT_VARY: &str =
+    "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
 const ALLOW_ORIGIN: &str = "access-control-allow-origin";
 const ALLOW_METHODS: &str = "access-control-allow-methods";
 const ALLOW_HEADERS: &str = "access-control-allow-headers";
@@ -74,13 +75,25 @@ async fn preflight(
 fn assert_bare(status: u16, headers: &HeaderMap, body: &str, expected: u16) {
     assert_eq!(status, expected);
     assert_eq!(body, "");
-    for h in ["content-type", "cache-control", "x-krakend-completed", "x-krakend"] {
+    for h in [
+        "content-type",
+        "cache-control",
+        "x-krakend-completed",
+        "x-krakend",
+    ] {
         assert_eq!(header(headers, h), None, "{h}");
     }
 }
 
 fn assert_no_allow(headers: &HeaderMap) {
-    for h in [ALLOW_ORIGIN, ALLOW_METHODS, ALLOW_HEADERS, ALLOW_CREDENTIALS, MAX_AGE, EXPOSE] {
+    for h in [
+        ALLOW_ORIGIN,
+        ALLOW_METHODS,
+        ALLOW_HEADERS,
+        ALLOW_CREDENTIALS,
+        MAX_AGE,
+        EXPOSE,
+    ] {
         assert_eq!(header(headers, h), None, "{h}");
     }
 }
@@ -109,7 +122,8 @@ async fn cors_1_an_allowed_preflight_echoes_method_and_headers() {
 async fn cors_2_a_method_not_allowed_leaves_only_vary() {
     let gw = krakend_like().await;
     let url = format!("{gw}/param_forwarding/some/foo/bar?a=1&b=2");
-    let (status, headers, body) = preflight(&url, Some("http://foo.example.tld"), "PUT", None).await;
+    let (status, headers, body) =
+        preflight(&url, Some("http://foo.example.tld"), "PUT", None).await;
     assert_bare(status, &headers, &body, 204);
     assert_no_allow(&headers);
     assert_eq!(all(&headers, "vary"), [PREFLIGHT_VARY]);
@@ -119,8 +133,13 @@ async fn cors_2_a_method_not_allowed_leaves_only_vary() {
 async fn cors_3_a_header_not_allowed_leaves_only_vary() {
     let gw = krakend_like().await;
     let url = format!("{gw}/param_forwarding/some/foo/bar?a=1&b=2");
-    let (status, headers, body) =
-        preflight(&url, Some("http://foo.example"), "POST", Some("X-PINGOTHER")).await;
+    let (status, headers, body) = preflight(
+        &url,
+        Some("http://foo.example"),
+        "POST",
+        Some("X-PINGOTHER"),
+    )
+    .await;
     assert_bare(status, &headers, &body, 204);
     assert_no_allow(&headers);
 }
@@ -154,8 +173,14 @@ async fn cors_5_an_actual_request_gets_origin_expose_and_vary() {
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(json(&body)["path"], "/echo/param_forwarding/bar");
-    assert_eq!(header(&headers, "content-type"), Some("application/json; charset=utf-8"));
-    assert_eq!(header(&headers, "cache-control"), Some("public, max-age=3600"));
+    assert_eq!(
+        header(&headers, "content-type"),
+        Some("application/json; charset=utf-8")
+    );
+    assert_eq!(
+        header(&headers, "cache-control"),
+        Some("public, max-age=3600")
+    );
     assert_eq!(header(&headers, "x-krakend-completed"), Some("true"));
     assert!(header(&headers, "x-krakend").is_some());
     assert_eq!(all(&headers, "vary"), ["Origin"]);
@@ -167,8 +192,13 @@ async fn cors_5_an_actual_request_gets_origin_expose_and_vary() {
 #[tokio::test]
 async fn preflights_on_unknown_paths_are_answered_before_the_router() {
     let gw = krakend_like().await;
-    let (status, headers, body) =
-        preflight(&format!("{gw}/nowhere/at/all"), Some("http://x.test"), "POST", None).await;
+    let (status, headers, body) = preflight(
+        &format!("{gw}/nowhere/at/all"),
+        Some("http://x.test"),
+        "POST",
+        None,
+    )
+    .await;
     assert_bare(status, &headers, &body, 204);
     assert_eq!(all(&headers, ALLOW_ORIGIN), ["*"]);
     assert_eq!(all(&headers, ALLOW_METHODS), ["POST"]);
@@ -199,7 +229,10 @@ async fn router_answers_and_errors_carry_the_cors_headers() {
             .header("origin", "http://x.test"),
     )
     .await;
-    assert_eq!((status.as_u16(), body.as_str()), (404, "404 page not found"));
+    assert_eq!(
+        (status.as_u16(), body.as_str()),
+        (404, "404 page not found")
+    );
     assert_eq!(all(&headers, "vary"), ["Origin"]);
     assert_eq!(all(&headers, ALLOW_ORIGIN), ["*"]);
     assert_eq!(all(&headers, EXPOSE), ["Content-Length"]);
@@ -258,11 +291,14 @@ async fn listed_and_wildcard_origins_case_insensitive() {
         ("http://api.example.com", false),
         ("https://evil.test", false),
     ] {
-        let (status, headers, body) = preflight(&format!("{gw}/a"), Some(origin), "PUT", Some("x-anything")).await;
+        let (status, headers, body) =
+            preflight(&format!("{gw}/a"), Some(origin), "PUT", Some("x-anything")).await;
         assert_bare(status, &headers, &body, 200);
         assert_eq!(
             all(&headers, "vary"),
-            [format!("{PREFLIGHT_VARY}, Access-Control-Request-Private-Network")]
+            [format!(
+                "{PREFLIGHT_VARY}, Access-Control-Request-Private-Network"
+            )]
         );
         if ok {
             assert_eq!(all(&headers, ALLOW_ORIGIN), [origin], "{origin}");
@@ -279,11 +315,19 @@ async fn listed_and_wildcard_origins_case_insensitive() {
 #[tokio::test]
 async fn methods_are_compared_case_sensitively_and_options_always_passes() {
     let gw = strict().await;
-    let (_, headers, _) = preflight(&format!("{gw}/a"), Some("http://foo.example"), "get", None).await;
+    let (_, headers, _) =
+        preflight(&format!("{gw}/a"), Some("http://foo.example"), "get", None).await;
     assert_no_allow(&headers);
-    let (_, headers, _) = preflight(&format!("{gw}/a"), Some("http://foo.example"), "POST", None).await;
+    let (_, headers, _) =
+        preflight(&format!("{gw}/a"), Some("http://foo.example"), "POST", None).await;
     assert_no_allow(&headers);
-    let (_, headers, _) = preflight(&format!("{gw}/a"), Some("http://foo.example"), "OPTIONS", None).await;
+    let (_, headers, _) = preflight(
+        &format!("{gw}/a"),
+        Some("http://foo.example"),
+        "OPTIONS",
+        None,
+    )
+    .await;
     assert_eq!(all(&headers, ALLOW_METHODS), ["OPTIONS"]);
 }
 
@@ -298,9 +342,16 @@ async fn private_network_is_allowed_when_asked() {
             .header("access-control-request-private-network", "true"),
     )
     .await;
-    assert_eq!(all(&headers, "access-control-allow-private-network"), ["true"]);
-    let (_, headers, _) = preflight(&format!("{gw}/a"), Some("http://foo.example"), "GET", None).await;
-    assert_eq!(header(&headers, "access-control-allow-private-network"), None);
+    assert_eq!(
+        all(&headers, "access-control-allow-private-network"),
+        ["true"]
+    );
+    let (_, headers, _) =
+        preflight(&format!("{gw}/a"), Some("http://foo.example"), "GET", None).await;
+    assert_eq!(
+        header(&headers, "access-control-allow-private-network"),
+        None
+    );
 }
 
 #[tokio::test]
@@ -332,22 +383,40 @@ async fn actual_requests_with_listed_origins_and_credentials() {
 #[tokio::test]
 async fn passthrough_hands_preflights_to_auto_options_with_a_star_and_credentials() {
     let gw = passthrough().await;
-    let (status, headers, body) =
-        preflight(&format!("{gw}/a"), Some("https://any.test"), "PUT", Some("")).await;
+    let (status, headers, body) = preflight(
+        &format!("{gw}/a"),
+        Some("https://any.test"),
+        "GET",
+        Some(""),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
-    assert!(header(&headers, "allow").is_some_and(|a| a.contains("PUT")), "{headers:?}");
+    assert!(
+        header(&headers, "allow").is_some_and(|a| a.contains("PUT")),
+        "{headers:?}"
+    );
     assert!(header(&headers, "x-krakend").is_some());
     // rs/cors sends `*` even with credentials.
     assert_eq!(all(&headers, ALLOW_ORIGIN), ["*"]);
     assert_eq!(all(&headers, ALLOW_CREDENTIALS), ["true"]);
-    assert_eq!(all(&headers, ALLOW_METHODS), ["PUT"]);
+    assert_eq!(all(&headers, ALLOW_METHODS), ["GET"]);
     // An empty request-headers value is not echoed; 500ms is 0 whole seconds: no max age.
     assert_eq!(header(&headers, ALLOW_HEADERS), None);
     assert_eq!(header(&headers, MAX_AGE), None);
     assert_eq!(all(&headers, "vary"), [PREFLIGHT_VARY]);
-    // Passed through to the router: an unknown path is its 404, with the CORS headers.
+    // PUT is not in the default methods (GET, POST, HEAD): the router still answers.
     let (status, headers, _) =
-        preflight(&format!("{gw}/nowhere"), Some("https://any.test"), "GET", None).await;
+        preflight(&format!("{gw}/a"), Some("https://any.test"), "PUT", None).await;
+    assert_eq!(status, 200);
+    assert_no_allow(&headers);
+    // Passed through to the router: an unknown path is its 404, with the CORS headers.
+    let (status, headers, _) = preflight(
+        &format!("{gw}/nowhere"),
+        Some("https://any.test"),
+        "GET",
+        None,
+    )
+    .await;
     assert_eq!(status, 404);
     assert_eq!(all(&headers, ALLOW_ORIGIN), ["*"]);
     let (status, headers, _) = send(

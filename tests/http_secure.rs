@@ -53,7 +53,10 @@ fn assert_secure_headers(h: &HeaderMap) {
     assert_eq!(header(h, "x-frame-options"), Some("SAMEORIGIN"));
     assert_eq!(header(h, "x-content-type-options"), Some("nosniff"));
     assert_eq!(header(h, "x-xss-protection"), Some("1; mode=block"));
-    assert_eq!(header(h, "content-security-policy"), Some("default-src 'self'"));
+    assert_eq!(
+        header(h, "content-security-policy"),
+        Some("default-src 'self'")
+    );
     assert_eq!(header(h, "referrer-policy"), Some("same-origin"));
 }
 
@@ -68,7 +71,11 @@ async fn an_allowed_https_request_gets_every_header() {
         assert_secure_headers(&headers);
     }
     // The router's own answers are covered too.
-    let (status, headers, _) = call(&format!("{gw}/nowhere"), &[("host", "api.example.com"), HTTPS]).await;
+    let (status, headers, _) = call(
+        &format!("{gw}/nowhere"),
+        &[("host", "api.example.com"), HTTPS],
+    )
+    .await;
     assert_eq!(status, 404);
     assert_secure_headers(&headers);
 }
@@ -80,22 +87,38 @@ async fn other_hosts_get_a_plain_500() {
         let (status, headers, body) =
             call(&format!("{gw}/users/7"), &[("host", host), HTTPS]).await;
         assert_eq!((status, body.as_str()), (500, "Bad Host\n"), "{host}");
-        assert_eq!(header(&headers, "content-type"), Some("text/plain; charset=utf-8"));
+        assert_eq!(
+            header(&headers, "content-type"),
+            Some("text/plain; charset=utf-8")
+        );
         assert_eq!(header(&headers, "x-content-type-options"), Some("nosniff"));
-        for h in ["x-frame-options", "strict-transport-security", "x-krakend", "x-krakend-completed"] {
+        for h in [
+            "x-frame-options",
+            "strict-transport-security",
+            "x-krakend",
+            "x-krakend-completed",
+        ] {
             assert_eq!(header(&headers, h), None, "{h}");
         }
     }
     // The first non-empty host proxy header is the host checked.
     let (status, _, _) = call(
         &format!("{gw}/users/7"),
-        &[("host", "evil.example"), ("x-original-host", "api.example.com"), HTTPS],
+        &[
+            ("host", "evil.example"),
+            ("x-original-host", "api.example.com"),
+            HTTPS,
+        ],
     )
     .await;
     assert_eq!(status, 200);
     let (status, _, _) = call(
         &format!("{gw}/users/7"),
-        &[("host", "api.example.com"), ("x-original-host", "evil.example"), HTTPS],
+        &[
+            ("host", "api.example.com"),
+            ("x-original-host", "evil.example"),
+            HTTPS,
+        ],
     )
     .await;
     assert_eq!(status, 500);
@@ -104,13 +127,25 @@ async fn other_hosts_get_a_plain_500() {
 #[tokio::test]
 async fn plain_http_is_redirected_to_the_ssl_host() {
     let gw = plain().await;
-    let (status, headers, body) =
-        call(&format!("{gw}/users/7?x=1&y=%20"), &[("host", "api.example.com")]).await;
+    let (status, headers, body) = call(
+        &format!("{gw}/users/7?x=1&y=%20"),
+        &[("host", "api.example.com")],
+    )
+    .await;
     assert_eq!(status, 301);
     let location = "https://secure.example.com/users/7?x=1&y=%20";
     assert_eq!(header(&headers, "location"), Some(location));
-    assert_eq!(body, format!("<a href=\"{}\">Moved Permanently</a>.\n\n", location.replace('&', "&amp;")));
-    assert_eq!(header(&headers, "content-type"), Some("text/html; charset=utf-8"));
+    assert_eq!(
+        body,
+        format!(
+            "<a href=\"{}\">Moved Permanently</a>.\n\n",
+            location.replace('&', "&amp;")
+        )
+    );
+    assert_eq!(
+        header(&headers, "content-type"),
+        Some("text/html; charset=utf-8")
+    );
     assert_eq!(header(&headers, "x-frame-options"), None);
     // Only the configured value marks a request as HTTPS.
     let (status, _, _) = call(
@@ -137,7 +172,10 @@ async fn regex_hosts_are_anchored_and_sts_can_be_forced() {
         let (got, headers, body) = call(&format!("{gw}/a"), &[("host", host)]).await;
         assert_eq!(got, status, "{host}: {body}");
         if status == 200 {
-            assert_eq!(header(&headers, "strict-transport-security"), Some("max-age=60"));
+            assert_eq!(
+                header(&headers, "strict-transport-security"),
+                Some("max-age=60")
+            );
             assert_eq!(header(&headers, "x-frame-options"), Some("DENY"));
             assert_eq!(header(&headers, "x-content-type-options"), None);
         }
@@ -154,9 +192,16 @@ async fn security_http_runs_before_the_service_bot_detector() {
     assert_eq!((status, body.as_str()), (403, ""));
     // Set before the detector ran, the headers are on its 403 too.
     assert_eq!(header(&headers, "x-frame-options"), Some("DENY"));
-    assert_eq!(header(&headers, "strict-transport-security"), Some("max-age=60"));
+    assert_eq!(
+        header(&headers, "strict-transport-security"),
+        Some("max-age=60")
+    );
     assert_eq!(header(&headers, "content-type"), None);
-    let (status, _, _) = call(&format!("{gw}/a"), &[("user-agent", "evil"), ("host", "bad.host")]).await;
+    let (status, _, _) = call(
+        &format!("{gw}/a"),
+        &[("user-agent", "evil"), ("host", "bad.host")],
+    )
+    .await;
     assert_eq!(status, 500);
 }
 

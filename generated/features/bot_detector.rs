@@ -173,6 +173,7 @@ async fn get_param_forwarding_some_foo_bar_b0(
         )
         .await
 }
+/// `security/bot-detector` of this endpoint, checked first in its handler.
 static POST_GUARDED_NAME_BOTS: __rt::BotDetectorSpec = __rt::BotDetectorSpec {
     allow: &[],
     deny: &["endpoint-bot"],

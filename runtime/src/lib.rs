@@ -55,7 +55,6 @@ pub mod __codegen {
     pub use crate::security::cors::CorsSpec;
     pub use crate::security::http_secure::{AllowedHosts, HttpSecureSpec};
     pub use crate::security::ServiceGuard;
-    pub use http::HeaderValue;
     pub use crate::sequential::Sequence;
     pub use crate::shape;
     pub use crate::spec::{
@@ -72,6 +71,7 @@ pub mod __codegen {
     pub use axum::Router;
     pub use http;
     pub use http::header::HeaderName;
+    pub use http::HeaderValue;
     pub use http::Method;
     pub use std::time::Duration;
     pub use tokio::join;

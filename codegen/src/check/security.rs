@@ -28,9 +28,8 @@ fn header_name_ok(h: &str) -> bool {
 
 fn http_token(s: &str) -> bool {
     !s.is_empty()
-        && s.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-        })
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// Visible ASCII, spaces and tabs: what a header value may hold.
@@ -48,7 +47,12 @@ fn check_values(d: &mut Diagnostics, v: &Option<At<String>>, key: &str, ns: &str
     }
 }
 
-fn check_header_names(d: &mut Diagnostics, list: &Option<At<Vec<At<String>>>>, key: &str, ns: &str) {
+fn check_header_names(
+    d: &mut Diagnostics,
+    list: &Option<At<Vec<At<String>>>>,
+    key: &str,
+    ns: &str,
+) {
     for h in list.iter().flat_map(|l| &l.value) {
         if !header_name_ok(&h.value) {
             d.error(
@@ -76,7 +80,10 @@ pub(super) fn check_cors(d: &mut Diagnostics, c: &CorsOptions) {
         if !(200..=599).contains(&s.value) {
             d.error(
                 &s.pointer,
-                format!("`{}.options_success_status` must be an HTTP status between 200 and 599", cors::NAME),
+                format!(
+                    "`{}.options_success_status` must be an HTTP status between 200 and 599",
+                    cors::NAME
+                ),
                 None,
             );
         }
@@ -92,7 +99,11 @@ pub(super) fn check_cors(d: &mut Diagnostics, c: &CorsOptions) {
     }
     for m in c.allow_methods.iter().flat_map(|l| &l.value) {
         if !http_token(&m.value) {
-            d.error(&m.pointer, "an allowed method must be an HTTP method name", None);
+            d.error(
+                &m.pointer,
+                "an allowed method must be an HTTP method name",
+                None,
+            );
         }
     }
     check_header_names(d, &c.expose_headers, "expose_headers", cors::NAME);
@@ -133,15 +144,28 @@ pub(super) fn check_http_secure(d: &mut Diagnostics, h: &HttpSecureOptions) {
             if !header_name_ok(k) || !header_value_ok(v) {
                 d.error(
                     &crate::model::child(&m.pointer, k),
-                    format!("`{}.ssl_proxy_headers` needs header names and header values", secure::NAME),
+                    format!(
+                        "`{}.ssl_proxy_headers` needs header names and header values",
+                        secure::NAME
+                    ),
                     None,
                 );
             }
         }
     }
     check_values(d, &h.ssl_host, "ssl_host", secure::NAME);
-    check_values(d, &h.custom_frame_options_value, "custom_frame_options_value", secure::NAME);
-    check_values(d, &h.content_security_policy, "content_security_policy", secure::NAME);
+    check_values(
+        d,
+        &h.custom_frame_options_value,
+        "custom_frame_options_value",
+        secure::NAME,
+    );
+    check_values(
+        d,
+        &h.content_security_policy,
+        "content_security_policy",
+        secure::NAME,
+    );
     check_values(d, &h.referrer_policy, "referrer_policy", secure::NAME);
 }
 
@@ -151,7 +175,12 @@ fn first_line(e: &str) -> String {
     e.lines()
         .rev()
         .find(|l| l.trim_start().starts_with("error:"))
-        .map(|l| l.trim_start().trim_start_matches("error:").trim().to_owned())
+        .map(|l| {
+            l.trim_start()
+                .trim_start_matches("error:")
+                .trim()
+                .to_owned()
+        })
         .unwrap_or_else(|| e.lines().next().unwrap_or_default().to_owned())
 }
 
@@ -169,22 +198,35 @@ mod tests {
 
     #[test]
     fn bot_patterns_compile_at_build_time() {
-        let d = service("security/bot-detector", r#""patterns": ["ok.*", "(unclosed"]"#);
+        let d = service(
+            "security/bot-detector",
+            r#""patterns": ["ok.*", "(unclosed"]"#,
+        );
         assert_eq!(d.len(), 1, "{d:#?}");
         assert!(d[0].starts_with("invalid bot-detector pattern"), "{d:#?}");
-        assert!(d[0].ends_with("@/extra_config/security~1bot-detector/patterns/1"), "{d:#?}");
+        assert!(
+            d[0].ends_with("@/extra_config/security~1bot-detector/patterns/1"),
+            "{d:#?}"
+        );
         let d = diagnostics_of(&one_endpoint(
             "",
             r#""extra_config": {"security/bot-detector": {"patterns": ["a{2,1}"]}}"#,
             "",
         ));
         assert_eq!(d.len(), 1, "{d:#?}");
-        assert!(service("security/bot-detector", r#""patterns": ["(Pingdom.com_bot_version_).*"], "allow": ["x"], "cache_size": 10"#).is_empty());
+        assert!(service(
+            "security/bot-detector",
+            r#""patterns": ["(Pingdom.com_bot_version_).*"], "allow": ["x"], "cache_size": 10"#
+        )
+        .is_empty());
     }
 
     #[test]
     fn allowed_host_regexes_compile_when_regex() {
-        let d = service("security/http", r#""allowed_hosts": ["[a-"], "allowed_hosts_are_regex": true"#);
+        let d = service(
+            "security/http",
+            r#""allowed_hosts": ["[a-"], "allowed_hosts_are_regex": true"#,
+        );
         assert_eq!(d.len(), 1, "{d:#?}");
         assert!(d[0].starts_with("invalid allowed-host regex"), "{d:#?}");
         assert!(service("security/http", r#""allowed_hosts": ["[a-"]"#).is_empty());

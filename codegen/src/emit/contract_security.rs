@@ -44,7 +44,10 @@ pub(super) fn secure(plan: &Plan, e: &Endpoint, mut case: Case) -> Case {
     let mut rejected = false;
     if let Some(h) = &s.http_secure {
         match &h.allowed_hosts {
-            _ if case.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) => {}
+            _ if case
+                .headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("host")) => {}
             Some(AllowedHosts::Plain(list)) => {
                 if let Some(first) = list.first() {
                     case.headers.push(("host".into(), first.clone()));

@@ -101,6 +101,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
         let id = ident::static_ident(&e.ident, "_BOTS");
         let spec = super::security::bot_detector(b);
         stage_items.extend(quote! {
+            /// `security/bot-detector` of this endpoint, checked first in its handler.
             static #id: __rt::BotDetectorSpec = #spec;
         });
         pre.extend(quote! {

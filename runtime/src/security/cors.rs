@@ -47,8 +47,9 @@ pub struct CorsSpec {
 const TRUE: HeaderValue = HeaderValue::from_static("true");
 const STAR: HeaderValue = HeaderValue::from_static("*");
 const VARY_ORIGIN: HeaderValue = HeaderValue::from_static("Origin");
-const VARY_PREFLIGHT: HeaderValue =
-    HeaderValue::from_static("Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
+const VARY_PREFLIGHT: HeaderValue = HeaderValue::from_static(
+    "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
+);
 const VARY_PREFLIGHT_PN: HeaderValue = HeaderValue::from_static(
     "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network",
 );
@@ -71,7 +72,8 @@ impl CorsSpec {
 
     /// `OPTIONS` with a non-empty `Access-Control-Request-Method`.
     pub fn is_preflight(req: &Request) -> bool {
-        req.method() == Method::OPTIONS && !first(req.headers(), &ACCESS_CONTROL_REQUEST_METHOD).is_empty()
+        req.method() == Method::OPTIONS
+            && !first(req.headers(), &ACCESS_CONTROL_REQUEST_METHOD).is_empty()
     }
 
     fn origin_allowed(&self, origin: &[u8]) -> bool {
@@ -103,7 +105,11 @@ impl CorsSpec {
     pub fn preflight(&self, req: &Request) -> Headers {
         let h = req.headers();
         let mut out = Headers::with_capacity(7);
-        let vary = if self.private_network { VARY_PREFLIGHT_PN } else { VARY_PREFLIGHT };
+        let vary = if self.private_network {
+            VARY_PREFLIGHT_PN
+        } else {
+            VARY_PREFLIGHT
+        };
         out.push((VARY, vary));
         let origin = first(h, &ORIGIN);
         if origin.is_empty() {
@@ -118,7 +124,8 @@ impl CorsSpec {
             self.log("Preflight aborted: method not allowed");
             return out;
         }
-        let requested: Vec<&HeaderValue> = h.get_all(ACCESS_CONTROL_REQUEST_HEADERS).iter().collect();
+        let requested: Vec<&HeaderValue> =
+            h.get_all(ACCESS_CONTROL_REQUEST_HEADERS).iter().collect();
         if !requested.is_empty() && !self.headers_all && !accepts(self.headers, &requested) {
             self.log("Preflight aborted: headers not allowed");
             return out;
@@ -171,7 +178,8 @@ impl CorsSpec {
     /// The answer to a preflight that does not pass through: the status, the headers, no body.
     pub fn preflight_answer(&self, headers: Headers) -> Response {
         let mut resp = Response::new(Body::empty());
-        *resp.status_mut() = StatusCode::from_u16(self.success_status).unwrap_or(StatusCode::NO_CONTENT);
+        *resp.status_mut() =
+            StatusCode::from_u16(self.success_status).unwrap_or(StatusCode::NO_CONTENT);
         add(resp.headers_mut(), headers);
         resp
     }

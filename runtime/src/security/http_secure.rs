@@ -48,10 +48,7 @@ fn request_host(req: &Request) -> &[u8] {
 }
 
 fn first_value<'a>(headers: &'a HeaderMap, name: &HeaderName) -> &'a [u8] {
-    headers
-        .get(name)
-        .map(|v| v.as_bytes())
-        .unwrap_or_default()
+    headers.get(name).map(|v| v.as_bytes()).unwrap_or_default()
 }
 
 impl HttpSecureSpec {
@@ -73,7 +70,9 @@ impl HttpSecureSpec {
     }
 
     fn is_ssl(&self, req: &Request) -> bool {
-        req.uri().scheme_str().is_some_and(|s| s.eq_ignore_ascii_case("https"))
+        req.uri()
+            .scheme_str()
+            .is_some_and(|s| s.eq_ignore_ascii_case("https"))
             || self
                 .ssl_proxy_headers
                 .iter()
@@ -111,7 +110,10 @@ impl HttpSecureSpec {
             None => String::from_utf8_lossy(request_host(req)).into_owned(),
         };
         // The target as the client wrote it (before the router canonicalised it).
-        let original = req.extensions().get::<crate::ctx::RawTarget>().map(|t| &t.0);
+        let original = req
+            .extensions()
+            .get::<crate::ctx::RawTarget>()
+            .map(|t| &t.0);
         let uri = original.unwrap_or(req.uri());
         let target = uri.path_and_query().map_or("/", |p| p.as_str());
         let url = format!("https://{host}{target}");

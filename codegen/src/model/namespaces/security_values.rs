@@ -93,7 +93,11 @@ impl<'a> SecReader<'a> {
     }
 
     /// An object whose values are strings, in the object's order.
-    pub fn string_map(&mut self, d: &mut Diagnostics, key: &str) -> Option<At<Vec<(String, String)>>> {
+    pub fn string_map(
+        &mut self,
+        d: &mut Diagnostics,
+        key: &str,
+    ) -> Option<At<Vec<(String, String)>>> {
         let (v, pointer) = self.r.get(key)?;
         let map = v.as_object().and_then(|m| {
             m.iter()

@@ -149,7 +149,11 @@ pub(super) fn lower_http_secure(h: &HttpSecureOptions) -> HttpSecure {
     if h.browser_xss_filter {
         headers.push(("x-xss-protection".into(), "1; mode=block".into()));
     }
-    if let Some(v) = h.content_security_policy.as_ref().filter(|v| !v.value.is_empty()) {
+    if let Some(v) = h
+        .content_security_policy
+        .as_ref()
+        .filter(|v| !v.value.is_empty())
+    {
         headers.push(("content-security-policy".into(), v.value.clone()));
     }
     if let Some(v) = h.referrer_policy.as_ref().filter(|v| !v.value.is_empty()) {
@@ -162,7 +166,11 @@ pub(super) fn lower_http_secure(h: &HttpSecureOptions) -> HttpSecure {
             .map(|s| s.to_ascii_lowercase())
             .collect(),
         ssl_redirect: h.ssl_redirect && !dev,
-        ssl_host: h.ssl_host.as_ref().map(|s| s.value.clone()).filter(|s| !s.is_empty()),
+        ssl_host: h
+            .ssl_host
+            .as_ref()
+            .map(|s| s.value.clone())
+            .filter(|s| !s.is_empty()),
         ssl_proxy_headers: h
             .ssl_proxy_headers
             .as_ref()
