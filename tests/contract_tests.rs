@@ -7,8 +7,15 @@ use krustd_macros::gateway;
 gateway!("contracts/krakend.json", contract_tests);
 
 gateway!("contracts/features/backend_headers.json", contract_tests);
+gateway!("contracts/features/bot_detector.json", contract_tests);
+gateway!("contracts/features/cors.json", contract_tests);
+gateway!("contracts/features/cors_passthrough.json", contract_tests);
+gateway!("contracts/features/cors_strict.json", contract_tests);
 gateway!("contracts/features/encodings.json", contract_tests);
 gateway!("contracts/features/forwarding.json", contract_tests);
+gateway!("contracts/features/http_secure.json", contract_tests);
+gateway!("contracts/features/http_secure_dev.json", contract_tests);
+gateway!("contracts/features/http_secure_regex.json", contract_tests);
 gateway!("contracts/features/krakend_specs.json", contract_tests);
 gateway!("contracts/features/plain_errors.json", contract_tests);
 gateway!("contracts/features/proxy.json", contract_tests);

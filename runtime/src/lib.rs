@@ -25,6 +25,7 @@ pub mod projection;
 pub mod render;
 pub mod respond;
 pub mod router;
+pub mod security;
 pub mod sequential;
 pub mod server;
 pub mod shape;
@@ -55,6 +56,10 @@ pub mod __codegen {
     pub use crate::projection;
     pub use crate::respond::{self, StaticData, StaticStrategy};
     pub use crate::router::{Route, RouteTable};
+    pub use crate::security::bot_detector::{self, BotDetectorSpec, Patterns};
+    pub use crate::security::cors::CorsSpec;
+    pub use crate::security::http_secure::{AllowedHosts, HttpSecureSpec};
+    pub use crate::security::ServiceGuard;
     pub use crate::sequential::Sequence;
     pub use crate::shape;
     pub use crate::spec::{
@@ -71,6 +76,7 @@ pub mod __codegen {
     pub use axum::Router;
     pub use http;
     pub use http::header::HeaderName;
+    pub use http::HeaderValue;
     pub use http::Method;
     pub use std::time::Duration;
     pub use tokio::join;

@@ -14,12 +14,14 @@ mod qos_circuit_breaker;
 mod qos_http_cache;
 mod router;
 mod routes;
+mod security;
 mod service;
 mod telemetry_logging;
 
 pub use encoding::{BACKEND_ENCODINGS, OUTPUT_ENCODINGS};
 pub use endpoint::METHODS;
 pub use proxy::STATIC_STRATEGIES;
+pub use security::{anchored_host, regex_error};
 
 use crate::diag::Diagnostics;
 use crate::model::{BackendNamespaces, EndpointNamespaces, Service, ServiceNamespaces};
@@ -45,6 +47,15 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
     if let Some(l) = &s.ns.logging {
         telemetry_logging::check_logging(d, l);
     }
+    if let Some(c) = &s.ns.cors {
+        security::check_cors(d, c);
+    }
+    if let Some(h) = &s.ns.http_secure {
+        security::check_http_secure(d, h);
+    }
+    if let Some(b) = &s.ns.bot_detector {
+        security::check_bot_detector(d, b);
+    }
     for e in &s.endpoints {
         endpoint::check_endpoint_path(d, e);
         endpoint::check_method(d, e);
@@ -58,6 +69,9 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
         );
         if let Some(p) = &e.ns.proxy {
             proxy::check_endpoint_proxy(d, e, p);
+        }
+        if let Some(b) = &e.ns.bot_detector {
+            security::check_bot_detector(d, b);
         }
         endpoint::check_no_op(d, s, e);
         for (i, b) in e.backend.iter().enumerate() {

@@ -99,6 +99,22 @@ pub fn emit(e: &Endpoint) -> TokenStream {
     // unless the backend may resend it on a redirect (`send_body_on_redirect`).
     let streams_body =
         e.output == Output::NoOp && e.backends.first().is_some_and(|b| !b.send_body_on_redirect);
+    // Pre-handler blocks, before `EndpointCtx::start`, in KrakenD's order.
+    let mut pre = TokenStream::new();
+    if let Some(b) = &e.bot_detector {
+        let id = ident::static_ident(&e.ident, "_BOTS");
+        let spec = super::security::bot_detector(b);
+        stage_items.extend(quote! {
+            /// `security/bot-detector` of this endpoint, checked first in its handler.
+            static #id: __rt::BotDetectorSpec = #spec;
+        });
+        pre.extend(quote! {
+            // security/bot-detector (endpoint level): first, before JWT.
+            if let ::core::option::Option::Some(__r) = __rt::bot_detector::reject(&#id, &__req) {
+                return __r;
+            }
+        });
+    }
     let body = if e.output == Output::NoOp {
         // qos/circuit-breaker wraps the no-op call when the backend has one.
         let call = match e.backends.first() {
@@ -223,6 +239,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
             __rt::State(__state): __rt::State<__rt::SharedState>,
             __req: __rt::Request,
         ) -> __rt::Response {
+            #pre
             #start
             #body
         }

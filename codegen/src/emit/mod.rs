@@ -7,10 +7,12 @@
 pub(crate) mod backend;
 mod contract_data;
 mod contract_examples;
+mod contract_security;
 mod endpoint;
 mod projection;
 mod qos_circuit_breaker;
 mod qos_http_cache;
+mod security;
 mod service;
 mod tests;
 

@@ -95,6 +95,8 @@ pub fn emit(plan: &Plan) -> TokenStream {
         })
     });
 
+    let (security_items, security_methods) = super::security::service(s);
+
     quote! {
         /// Service settings of the contract.
         pub static SERVICE: __rt::ServiceSpec = __rt::ServiceSpec {
@@ -149,6 +151,8 @@ pub fn emit(plan: &Plan) -> TokenStream {
             remove_extra_slash: #remove_extra_slash,
         };
 
+        #security_items
+
         /// The gateway compiled from the contract.
         pub struct Gateway;
 
@@ -156,6 +160,7 @@ pub fn emit(plan: &Plan) -> TokenStream {
             const SERVICE: &'static __rt::ServiceSpec = &SERVICE;
             const IDENTITY: &'static __rt::BuildIdentity = &IDENTITY;
             const ROUTES: &'static __rt::RouteTable = &ROUTES;
+            #security_methods
 
             fn endpoints(
                 router: __rt::Router<__rt::SharedState>,

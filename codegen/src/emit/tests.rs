@@ -12,7 +12,7 @@ pub fn emit(plan: &Plan) -> TokenStream {
     let mut tests = Vec::new();
     for e in &plan.endpoints {
         let name = format!("contract_{}", e.ident);
-        let case = endpoint_case(e);
+        let case = super::contract_security::secure(plan, e, endpoint_case(e));
         let mut doc = format!(
             " {} {} answers {} through mocks of its backends, which receive exactly what the \
              contract forwards.",
@@ -25,6 +25,7 @@ pub fn emit(plan: &Plan) -> TokenStream {
         tests.push(test_fn(&name, &doc, &case));
         for (i, x) in examples(e).into_iter().enumerate() {
             let name = format!("{name}_example_{i}");
+            let x = (x.0, super::contract_security::secure(plan, e, x.1));
             tests.push(test_fn(&name, &format!(" `@test` example: {}", x.0), &x.1));
         }
     }

@@ -57,6 +57,73 @@ pub struct ServicePlan {
     pub app_engine: bool,
     /// `None` when `disable_access_log`, else `logger_skip_paths`.
     pub access_log: Option<Vec<String>>,
+    /// `security/cors`.
+    pub cors: Option<Cors>,
+    /// `security/http`.
+    pub http_secure: Option<HttpSecure>,
+    /// `security/bot-detector` at service level.
+    pub bot_detector: Option<BotDetector>,
+}
+
+/// `security/cors` with rs/cors's normalisation applied.
+#[derive(Debug, Clone)]
+pub struct Cors {
+    pub origins_all: bool,
+    /// Lower-case exact origins.
+    pub origins: Vec<String>,
+    /// Lower-case (prefix, suffix) around an origin's `*`.
+    pub wildcards: Vec<(String, String)>,
+    /// Compared case-sensitively; OPTIONS is always allowed.
+    pub methods: Vec<String>,
+    pub headers_all: bool,
+    /// Lower-case, sorted, unique.
+    pub headers: Vec<String>,
+    /// `Access-Control-Expose-Headers`: canonical names joined by `, `.
+    pub expose: Option<String>,
+    pub credentials: bool,
+    pub private_network: bool,
+    pub passthrough: bool,
+    pub success_status: u16,
+    /// `Access-Control-Max-Age` (whole seconds, only when > 0).
+    pub max_age: Option<String>,
+    pub debug: bool,
+}
+
+/// `security/bot-detector`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BotDetector {
+    /// Sorted, unique.
+    pub allow: Vec<String>,
+    /// Sorted, unique.
+    pub deny: Vec<String>,
+    /// Unanchored regexes, checked at build time.
+    pub patterns: Vec<String>,
+    pub empty_is_bot: bool,
+}
+
+/// `security/http` with `is_development` applied.
+#[derive(Debug, Clone)]
+pub struct HttpSecure {
+    pub allowed_hosts: Option<AllowedHosts>,
+    /// Lower-case names.
+    pub host_proxy_headers: Vec<String>,
+    pub ssl_redirect: bool,
+    pub ssl_host: Option<String>,
+    /// Lower-case name and the value that marks a request as HTTPS.
+    pub ssl_proxy_headers: Vec<(String, String)>,
+    /// `Strict-Transport-Security` value.
+    pub sts: Option<String>,
+    pub force_sts: bool,
+    /// Headers set on every covered answer (lower-case names).
+    pub headers: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub enum AllowedHosts {
+    /// Compared case-insensitively.
+    Plain(Vec<String>),
+    /// Anchored (`^entry$`) regexes, checked at build time.
+    Regex(Vec<String>),
 }
 
 #[derive(Debug, Clone)]
@@ -134,6 +201,8 @@ pub struct Endpoint {
     pub static_data: Option<(StaticStrategy, Vec<(String, StaticValue)>)>,
     /// `@test` examples, each one more generated test.
     pub examples: Vec<Example>,
+    /// `security/bot-detector` at endpoint level.
+    pub bot_detector: Option<BotDetector>,
 }
 
 /// `proxy.static.strategy`.

@@ -46,17 +46,29 @@ pub fn router_with<G: Gateway>(options: Options) -> Router {
             .route("/__echo/", any(crate::builtin_routes::echo))
             .route("/__echo/{*rest}", any(crate::builtin_routes::echo));
     }
+    if let Some(guard) = G::guard() {
+        guard.warm();
+        // security/http and the service bot detector: every route so far (health's GET is
+        // let through by the layer itself).
+        inner = inner.route_layer(axum::middleware::from_fn(crate::security::guard_layer::<G>));
+    }
     let builtin = crate::builtin_routes::enabled(debug, echo);
     let inner = inner
         .fallback(move |req: axum::extract::Request| async move {
-            routes::not_matched_with::<G>(builtin, req)
+            let answer = routes::not_matched_with::<G>(builtin, &req);
+            crate::security::guard_not_matched::<G>(&req, answer)
         })
         .with_state(state);
     let outer = Router::new()
         .fallback_service(inner)
         .layer(middleware::CanonicalizeLayer::<G>::new());
-    match G::SERVICE.access_log {
+    let outer = match G::SERVICE.access_log {
         Some(_) => outer.layer(axum::middleware::from_fn(middleware::access_log::<G>)),
+        None => outer,
+    };
+    match G::cors() {
+        // Outermost: preflights on any path are answered before the router sees them.
+        Some(_) => outer.layer(axum::middleware::from_fn(crate::security::cors_layer::<G>)),
         None => outer,
     }
 }

@@ -19,6 +19,14 @@ pub trait Gateway: 'static {
     const SERVICE: &'static ServiceSpec;
     const IDENTITY: &'static BuildIdentity;
     const ROUTES: &'static RouteTable;
+    /// `security/cors`, when the contract has it (the layer wraps the whole server).
+    fn cors() -> Option<&'static crate::security::cors::CorsSpec> {
+        None
+    }
+    /// `security/http` and the service-level bot detector, when the contract has one of them.
+    fn guard() -> Option<&'static crate::security::ServiceGuard> {
+        None
+    }
     /// Adds the contract's endpoints to `router`.
     fn endpoints(router: Router<SharedState>) -> Router<SharedState>;
 }

@@ -28,11 +28,11 @@ pub async fn auto_options<G: Gateway>(path: axum::extract::MatchedPath) -> Respo
 
 /// The answer when no handler matched: redirect, 405 or 404 (see [`router::not_matched`]).
 pub async fn not_matched<G: Gateway>(req: Request) -> Response {
-    not_matched_with::<G>(&[], req)
+    not_matched_with::<G>(&[], &req)
 }
 
 /// [`not_matched`] with the gateway's own catch-all routes taken into account.
-pub(super) fn not_matched_with<G: Gateway>(builtin: &[router::Route], req: Request) -> Response {
+pub(super) fn not_matched_with<G: Gateway>(builtin: &[router::Route], req: &Request) -> Response {
     router::not_matched(
         G::ROUTES,
         builtin,

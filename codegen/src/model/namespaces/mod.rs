@@ -13,6 +13,10 @@ pub mod proxy;
 pub mod qos_circuit_breaker;
 pub mod qos_http_cache;
 pub mod router;
+pub mod security_bot_detector;
+pub mod security_cors;
+pub mod security_http;
+pub(crate) mod security_values;
 pub mod telemetry_logging;
 
 pub use backend_http::BackendHttpOptions;
@@ -21,6 +25,9 @@ pub use proxy::ProxyOptions;
 pub use qos_circuit_breaker::CircuitBreakerOptions;
 pub use qos_http_cache::HttpCacheOptions;
 pub use router::RouterOptions;
+pub use security_bot_detector::BotDetectorOptions;
+pub use security_cors::CorsOptions;
+pub use security_http::HttpSecureOptions;
 pub use telemetry_logging::LoggingOptions;
 
 use super::reader::RawExtraConfig;
@@ -33,10 +40,19 @@ use serde_json::{Map, Value};
 pub struct ServiceNamespaces {
     pub router: Option<RouterOptions>,
     pub logging: Option<LoggingOptions>,
+    pub cors: Option<CorsOptions>,
+    pub http_secure: Option<HttpSecureOptions>,
+    pub bot_detector: Option<BotDetectorOptions>,
 }
 
 impl ServiceNamespaces {
-    pub const IMPLEMENTED: &'static [&'static str] = &[router::NAME, telemetry_logging::NAME];
+    pub const IMPLEMENTED: &'static [&'static str] = &[
+        router::NAME,
+        telemetry_logging::NAME,
+        security_cors::NAME,
+        security_http::NAME,
+        security_bot_detector::NAME,
+    ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
         ServiceNamespaces {
@@ -46,6 +62,15 @@ impl ServiceNamespaces {
             logging: ec
                 .get(telemetry_logging::NAME)
                 .map(|n| LoggingOptions::read(d, n.value, &n.pointer)),
+            cors: ec
+                .get(security_cors::NAME)
+                .map(|n| CorsOptions::read(d, n.value, &n.pointer)),
+            http_secure: ec
+                .get(security_http::NAME)
+                .map(|n| HttpSecureOptions::read(d, n.value, &n.pointer)),
+            bot_detector: ec
+                .get(security_bot_detector::NAME)
+                .map(|n| BotDetectorOptions::read(d, n.value, &n.pointer)),
         }
     }
 }
@@ -54,16 +79,20 @@ impl ServiceNamespaces {
 #[derive(Debug, Default)]
 pub struct EndpointNamespaces {
     pub proxy: Option<ProxyOptions>,
+    pub bot_detector: Option<BotDetectorOptions>,
 }
 
 impl EndpointNamespaces {
-    pub const IMPLEMENTED: &'static [&'static str] = &[proxy::NAME];
+    pub const IMPLEMENTED: &'static [&'static str] = &[proxy::NAME, security_bot_detector::NAME];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
         EndpointNamespaces {
             proxy: ec
                 .get(proxy::NAME)
                 .map(|n| ProxyOptions::read(d, n.value, &n.pointer, proxy::Level::Endpoint)),
+            bot_detector: ec
+                .get(security_bot_detector::NAME)
+                .map(|n| BotDetectorOptions::read(d, n.value, &n.pointer)),
         }
     }
 }

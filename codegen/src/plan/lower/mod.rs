@@ -4,6 +4,7 @@ mod backend;
 mod examples;
 mod qos_circuit_breaker;
 mod qos_http_cache;
+mod security;
 mod service;
 pub mod shaping;
 mod static_data;
@@ -181,6 +182,7 @@ pub fn lower(
             flatmap,
             static_data,
             examples: ex,
+            bot_detector: e.ns.bot_detector.as_ref().map(security::lower_bot_detector),
         });
     }
 

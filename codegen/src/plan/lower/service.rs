@@ -73,5 +73,16 @@ pub(super) fn lower_service(s: &Service, version: &str) -> ServicePlan {
         app_engine: router.app_engine,
         access_log: (!router.disable_access_log)
             .then(|| router.logger_skip_paths.clone().unwrap_or_default()),
+        cors: s.ns.cors.as_ref().map(super::security::lower_cors),
+        http_secure: s
+            .ns
+            .http_secure
+            .as_ref()
+            .map(super::security::lower_http_secure),
+        bot_detector: s
+            .ns
+            .bot_detector
+            .as_ref()
+            .map(super::security::lower_bot_detector),
     }
 }
