@@ -6,6 +6,7 @@
 
 #![allow(clippy::result_large_err)]
 
+pub mod auth;
 pub mod backend;
 pub mod body_budget;
 pub mod builtin_routes;
@@ -42,6 +43,7 @@ pub const CODEGEN_FORMAT: u32 = 2;
 /// Everything generated code names, behind one alias (`use ::krustd_runtime::__codegen as __rt;`).
 #[doc(hidden)]
 pub mod __codegen {
+    pub use crate::auth;
     pub use crate::backend::{self, BackendResult};
     pub use crate::ctx::{BuildIdentity, EndpointCtx, SharedState};
     pub use crate::flatmap;

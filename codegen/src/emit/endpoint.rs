@@ -82,7 +82,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
         Some(s) => quote! { ::core::option::Option::Some(#s) },
         None => quote! { ::core::option::Option::None },
     };
-    let (lists, headers, query) =
+    let (mut lists, headers, query) =
         allow_lists(&e.ident, e.input_headers.as_ref(), e.input_query.as_ref());
     let output = match e.output {
         Output::Json | Output::NoOp => quote! { __rt::Output::Json },
@@ -93,6 +93,13 @@ pub fn emit(e: &Endpoint) -> TokenStream {
         Output::Negotiate => quote! { __rt::Output::Negotiate },
     };
     let backends = e.backends.iter().map(|b| backend::emit(e, b));
+    // Pre-handler stages, in KrakenD's order, each emitted only when the endpoint has it.
+    let mut pre = TokenStream::new();
+    if let Some(v) = &e.auth_validator {
+        let (items, stmts) = super::auth_validator::emit(&e.ident, &name, v);
+        lists.extend(items);
+        pre.extend(stmts);
+    }
 
     let mut stage_items = TokenStream::new();
     let body = if e.output == Output::NoOp {
@@ -196,6 +203,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
             __rt::State(__state): __rt::State<__rt::SharedState>,
             __req: __rt::Request,
         ) -> __rt::Response {
+            #pre
             let __ctx = match __rt::EndpointCtx::start(&__state, &#spec, __req).await {
                 ::core::result::Result::Ok(__ctx) => __ctx,
                 ::core::result::Result::Err(__rejection) => return __rejection,

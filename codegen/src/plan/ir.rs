@@ -134,6 +134,8 @@ pub struct Endpoint {
     pub static_data: Option<(StaticStrategy, Vec<(String, StaticValue)>)>,
     /// `@test` examples, each one more generated test.
     pub examples: Vec<Example>,
+    /// `auth/validator` (ir_auth.rs).
+    pub auth_validator: Option<super::ir_auth::Validator>,
 }
 
 /// `proxy.static.strategy`.

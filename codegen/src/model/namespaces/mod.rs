@@ -7,12 +7,14 @@
 //! [`ServiceNamespaces`], [`EndpointNamespaces`] and [`BackendNamespaces`] and their
 //! `IMPLEMENTED` lists; `check` reports any other namespace present.
 
+pub mod auth_validator;
 pub mod backend_http;
 pub mod backend_http_client;
 pub mod proxy;
 pub mod router;
 pub mod telemetry_logging;
 
+pub use auth_validator::{AuthValidatorOptions, SharedCacheOptions};
 pub use backend_http::BackendHttpOptions;
 pub use backend_http_client::BackendHttpClientOptions;
 pub use proxy::ProxyOptions;
@@ -29,10 +31,12 @@ use serde_json::{Map, Value};
 pub struct ServiceNamespaces {
     pub router: Option<RouterOptions>,
     pub logging: Option<LoggingOptions>,
+    pub auth_validator: Option<SharedCacheOptions>,
 }
 
 impl ServiceNamespaces {
-    pub const IMPLEMENTED: &'static [&'static str] = &[router::NAME, telemetry_logging::NAME];
+    pub const IMPLEMENTED: &'static [&'static str] =
+        &[router::NAME, telemetry_logging::NAME, auth_validator::NAME];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
         ServiceNamespaces {
@@ -42,6 +46,9 @@ impl ServiceNamespaces {
             logging: ec
                 .get(telemetry_logging::NAME)
                 .map(|n| LoggingOptions::read(d, n.value, &n.pointer)),
+            auth_validator: ec
+                .get(auth_validator::NAME)
+                .map(|n| SharedCacheOptions::read(d, n.value, &n.pointer)),
         }
     }
 }
@@ -50,16 +57,20 @@ impl ServiceNamespaces {
 #[derive(Debug, Default)]
 pub struct EndpointNamespaces {
     pub proxy: Option<ProxyOptions>,
+    pub auth_validator: Option<AuthValidatorOptions>,
 }
 
 impl EndpointNamespaces {
-    pub const IMPLEMENTED: &'static [&'static str] = &[proxy::NAME];
+    pub const IMPLEMENTED: &'static [&'static str] = &[proxy::NAME, auth_validator::NAME];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
         EndpointNamespaces {
             proxy: ec
                 .get(proxy::NAME)
                 .map(|n| ProxyOptions::read(d, n.value, &n.pointer, proxy::Level::Endpoint)),
+            auth_validator: ec
+                .get(auth_validator::NAME)
+                .map(|n| AuthValidatorOptions::read(d, n.value, &n.pointer)),
         }
     }
 }

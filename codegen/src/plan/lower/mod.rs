@@ -1,5 +1,6 @@
 //! Lowering: the checked model → the plan. Each default and inheritance rule lives here, once.
 
+mod auth_validator;
 mod backend;
 mod examples;
 mod service;
@@ -178,6 +179,11 @@ pub fn lower(
             concurrent_calls,
             flatmap,
             static_data,
+            auth_validator: e
+                .ns
+                .auth_validator
+                .as_ref()
+                .map(|v| auth_validator::lower_validator(v, s.ns.auth_validator.as_ref())),
             examples: ex,
         });
     }
