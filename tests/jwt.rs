@@ -430,6 +430,30 @@ async fn krakend_ce_jwt_specs() {
 }
 
 #[tokio::test]
+async fn claims_fill_url_placeholders() {
+    let e = env().await;
+    let url = format!("{}/claims-in-url/7", e.gw);
+    let (s, _, b) = call(&url, Some(&hs(&claims()))).await;
+    assert_eq!(s, 200, "{b}");
+    let v = json(&b);
+    // Top-level claims only, formatted like propagated claims; a missing one stays unresolved.
+    assert_eq!(
+        v["path"],
+        "/echo/7/user-1/%7B%22level%22:3,%22roles%22:%5B%22admin%22%5D%7D/%7B%7B.JWT.missing%7D%7D"
+    );
+    assert_eq!(v["query"], "lvl=g1,g2");
+    // krakend-ce's jwt_5: the `sub` claim in the backend path.
+    let t = hs(&with(claims(), "sub", json!("1234567890qwertyuio")));
+    let (_, _, b) = call(&url, Some(&t)).await;
+    assert!(
+        json(&b)["path"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("/echo/7/1234567890qwertyuio/")),
+        "{b}"
+    );
+}
+
+#[tokio::test]
 async fn unprotected_endpoint_is_untouched() {
     let e = env().await;
     assert_eq!(call(&format!("{}/open", e.gw), None).await.0, 200);

@@ -88,8 +88,6 @@ pub(super) fn check_url_pattern(d: &mut Diagnostics, e: &Endpoint, i: usize, b: 
                     format!("placeholder `{{{p}}}` needs an `auth/validator` on the endpoint"),
                     Some("KrakenD would send it unresolved; add the validator or remove the placeholder".to_owned()),
                 );
-            } else {
-                d.error(pointer, format!("placeholder `{{{p}}}` (a JWT claim in url_pattern) is not supported by Krustd yet"), None);
             }
             continue;
         }

@@ -12,8 +12,12 @@ fn bytes(b: &[u8]) -> TokenStream {
     quote! { #lit }
 }
 
-/// (items, statements before `EndpointCtx::start`).
-pub(super) fn emit(base: &str, name: &str, v: &Validator) -> (TokenStream, TokenStream) {
+/// (items, statements before `EndpointCtx::start`, statements right after it).
+pub(super) fn emit(
+    base: &str,
+    name: &str,
+    v: &Validator,
+) -> (TokenStream, TokenStream, TokenStream) {
     let spec = ident::static_ident(base, "_JWT");
     let mut items = TokenStream::new();
     let keys = match &v.keys {
@@ -134,5 +138,21 @@ pub(super) fn emit(base: &str, name: &str, v: &Validator) -> (TokenStream, Token
             return __rejection;
         }
     };
-    (items, stmts)
+    if v.url_claims.is_empty() {
+        return (items, stmts, TokenStream::new());
+    }
+    // `{JWT.<claim>}` url placeholders: parameters after the endpoint's own.
+    let claims = &v.url_claims;
+    let stmts = quote! {
+        #stmts
+        let __jwt_params = __rt::auth::url_params(&__req, &[#(#claims),*]);
+    };
+    let after = quote! {
+        let __ctx = {
+            let mut __ctx = __ctx;
+            __ctx.params.extend(__jwt_params);
+            __ctx
+        };
+    };
+    (items, stmts, after)
 }

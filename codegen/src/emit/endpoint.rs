@@ -95,10 +95,13 @@ pub fn emit(e: &Endpoint) -> TokenStream {
     let backends = e.backends.iter().map(|b| backend::emit(e, b));
     // Pre-handler stages, in KrakenD's order, each emitted only when the endpoint has it.
     let mut pre = TokenStream::new();
+    // Statements right after `EndpointCtx::start` (JWT url parameters).
+    let mut post_start = TokenStream::new();
     if let Some(v) = &e.auth_validator {
-        let (items, stmts) = super::auth_validator::emit(&e.ident, &name, v);
+        let (items, stmts, after) = super::auth_validator::emit(&e.ident, &name, v);
         lists.extend(items);
         pre.extend(stmts);
+        post_start.extend(after);
     }
 
     let mut stage_items = TokenStream::new();
@@ -208,6 +211,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
                 ::core::result::Result::Ok(__ctx) => __ctx,
                 ::core::result::Result::Err(__rejection) => return __rejection,
             };
+            #post_start
             #body
         }
 

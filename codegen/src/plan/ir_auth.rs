@@ -26,6 +26,9 @@ pub struct Validator {
     /// (claim path, lower-case header name).
     pub propagate: Vec<(String, String)>,
     pub propagate_preserve_array: bool,
+    /// Claims of `{JWT.<claim>}` placeholders in the endpoint's url_patterns, in the order the
+    /// backends' `UrlPart::Param` indexes follow the endpoint's own parameters.
+    pub url_claims: Vec<String>,
 }
 
 /// Where the keys come from.

@@ -4,7 +4,8 @@
 //! `EndpointCtx::start`. On success the verified claims are in the request's extensions as
 //! [`Claims`] (for later stages such as CEL rules on `JWT`), `propagate_claims` headers are
 //! written into the request (so `input_headers` filtering decides whether they reach backends),
-//! and `{JWT.x}` url placeholders read [`Claims`] through [`jwt_values`]. Rejections are 401/403
+//! and `{JWT.x}` url placeholders read [`Claims`] through [`url_params`] (appended to the
+//! endpoint's parameters once the `EndpointCtx` exists). Rejections are 401/403
 //! with no body, no `Content-Type`, no `X-Krakend*`.
 
 pub mod claims;
@@ -226,11 +227,16 @@ pub async fn validate(
     Ok(())
 }
 
-/// The values of `{JWT.<claim>}` url placeholders (top-level claims), `None` when missing.
-pub fn jwt_values(req: &Request, names: &[&str]) -> Vec<Option<String>> {
+/// The values of `{JWT.<claim>}` url placeholders (top-level claims, formatted as
+/// `propagate_claims` does), in `names` order. A missing claim (or no claims) gives KrakenD's
+/// unresolved form `{{.JWT.<claim>}}`, sent escaped like any value.
+pub fn url_params(req: &Request, names: &[&str]) -> Vec<String> {
     let claims = req.extensions().get::<Claims>();
     names
         .iter()
-        .map(|n| claims.and_then(|c| c.0.get(*n)).map(claims::text))
+        .map(|n| match claims.and_then(|c| c.0.get(*n)) {
+            Some(v) => claims::text(v),
+            None => format!("{{{{.JWT.{n}}}}}"),
+        })
         .collect()
 }

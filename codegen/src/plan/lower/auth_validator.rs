@@ -10,7 +10,35 @@ use std::time::Duration;
 
 const DEFAULT_CACHE_SECS: u64 = 900;
 
+/// The `{JWT.<claim>}` placeholders of the endpoint's backends (full names, first use order).
+pub(super) fn url_placeholders(e: &crate::model::Endpoint) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for b in &e.backend {
+        let pattern = b.url_pattern.as_ref().map_or("", |u| u.value.as_str());
+        for p in crate::path::placeholders(pattern) {
+            if p.starts_with("JWT.") && !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// The endpoint path whose parameters the backends' url_patterns resolve against: the
+/// endpoint's own, then its `{JWT.<claim>}` placeholders (validator present).
+pub(super) fn backend_path(
+    ep: &crate::path::EndpointPath,
+    e: &crate::model::Endpoint,
+) -> crate::path::EndpointPath {
+    let mut path = ep.clone();
+    if e.ns.auth_validator.is_some() {
+        path.params.extend(url_placeholders(e));
+    }
+    path
+}
+
 pub(super) fn lower_validator(
+    e: &crate::model::Endpoint,
     o: &AuthValidatorOptions,
     shared: Option<&SharedCacheOptions>,
 ) -> Validator {
@@ -131,5 +159,9 @@ pub(super) fn lower_validator(
             .map(|p| (p.value.0.clone(), p.value.1.to_ascii_lowercase()))
             .collect(),
         propagate_preserve_array: o.propagate_claims_preserve_array,
+        url_claims: url_placeholders(e)
+            .iter()
+            .map(|p| p["JWT.".len()..].to_owned())
+            .collect(),
     }
 }

@@ -137,9 +137,10 @@ pub fn lower(
         } else {
             timeout
         };
+        let backend_path = auth_validator::backend_path(&ep, e);
         let ctx = backend::EndpointFacts {
             ident: &ident,
-            path: &ep,
+            path: &backend_path,
             method: &method,
             output,
             root_hosts: &root_hosts,
@@ -183,7 +184,7 @@ pub fn lower(
                 .ns
                 .auth_validator
                 .as_ref()
-                .map(|v| auth_validator::lower_validator(v, s.ns.auth_validator.as_ref())),
+                .map(|v| auth_validator::lower_validator(e, v, s.ns.auth_validator.as_ref())),
             examples: ex,
         });
     }
