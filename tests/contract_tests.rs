@@ -9,6 +9,7 @@ gateway!("contracts/krakend.json", contract_tests);
 gateway!("contracts/features/backend_headers.json", contract_tests);
 gateway!("contracts/features/encodings.json", contract_tests);
 gateway!("contracts/features/forwarding.json", contract_tests);
+gateway!("contracts/features/jwt.json", contract_tests);
 gateway!("contracts/features/krakend_specs.json", contract_tests);
 gateway!("contracts/features/plain_errors.json", contract_tests);
 gateway!("contracts/features/proxy.json", contract_tests);
@@ -18,6 +19,7 @@ gateway!("contracts/features/router_options.json", contract_tests);
 gateway!("contracts/features/shaping.json", contract_tests);
 
 gateway!("contracts/bench/aggregate.json", contract_tests);
+gateway!("contracts/bench/jwt.json", contract_tests);
 gateway!("contracts/bench/large.json", contract_tests);
 gateway!("contracts/bench/noop.json", contract_tests);
 gateway!("contracts/bench/proxy-nolog.json", contract_tests);

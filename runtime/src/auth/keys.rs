@@ -46,11 +46,10 @@ pub enum StaticMaterial {
 
 /// Key material ready to verify.
 pub enum Material {
+    /// The secret and its HMAC keys for HS256, HS384, HS512 (boxed: they are large).
     Oct {
         secret: Vec<u8>,
-        hs256: ring::hmac::Key,
-        hs384: ring::hmac::Key,
-        hs512: ring::hmac::Key,
+        hmac: Box<[ring::hmac::Key; 3]>,
     },
     Rsa {
         n: Vec<u8>,
@@ -102,14 +101,14 @@ impl Key {
     pub fn verify(&self, alg: Alg, msg: &[u8], sig: &[u8]) -> bool {
         use signature as s;
         match (&self.material, alg) {
-            (Material::Oct { hs256, .. }, Alg::HS256) => {
-                ring::hmac::verify(hs256, msg, sig).is_ok()
+            (Material::Oct { hmac, .. }, Alg::HS256) => {
+                ring::hmac::verify(&hmac[0], msg, sig).is_ok()
             }
-            (Material::Oct { hs384, .. }, Alg::HS384) => {
-                ring::hmac::verify(hs384, msg, sig).is_ok()
+            (Material::Oct { hmac, .. }, Alg::HS384) => {
+                ring::hmac::verify(&hmac[1], msg, sig).is_ok()
             }
-            (Material::Oct { hs512, .. }, Alg::HS512) => {
-                ring::hmac::verify(hs512, msg, sig).is_ok()
+            (Material::Oct { hmac, .. }, Alg::HS512) => {
+                ring::hmac::verify(&hmac[2], msg, sig).is_ok()
             }
             (Material::Rsa { n, e }, _) => {
                 let params: &s::RsaParameters = match alg {
@@ -161,9 +160,11 @@ impl Key {
 fn oct(secret: &[u8]) -> Material {
     Material::Oct {
         secret: secret.to_vec(),
-        hs256: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret),
-        hs384: ring::hmac::Key::new(ring::hmac::HMAC_SHA384, secret),
-        hs512: ring::hmac::Key::new(ring::hmac::HMAC_SHA512, secret),
+        hmac: Box::new([
+            ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret),
+            ring::hmac::Key::new(ring::hmac::HMAC_SHA384, secret),
+            ring::hmac::Key::new(ring::hmac::HMAC_SHA512, secret),
+        ]),
     }
 }
 

@@ -126,7 +126,7 @@ pub fn registered_claims_ok(spec: &ValidatorSpec, c: &Map<String, Value>, now: i
     if nbf.is_some_and(|nbf| now + leeway < nbf) {
         return false;
     }
-    !iat.is_some_and(|iat| now + leeway < iat)
+    iat.is_none_or(|iat| now + leeway >= iat)
 }
 
 #[cfg(test)]
