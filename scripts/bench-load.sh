@@ -16,7 +16,7 @@
 #   BENCH_TIMEOUT=10         per-request timeout of the load generator, seconds
 #   BENCH_MOCK_THREADS=2     mock backend worker threads
 #   BENCH_STARTUP_RUNS=20    start-up runs per measurement (0: skip the start-up probe)
-#   BENCH_SCENARIOS="ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic"
+#   BENCH_SCENARIOS="ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic jwt-hs256-1kb jwt-rs256-1kb"
 #   BENCH_REF_DIR=../shared/bench   the yardstick: refgw/ (a hand-written hyper gateway) and www/
 #                            (its backend files). The ref-* scenarios serve www/ with nginx on
 #                            127.0.0.1:8081 and measure three columns in each round: backend
@@ -40,7 +40,10 @@ THREADS=${BENCH_THREADS:-2}
 TIMEOUT=${BENCH_TIMEOUT:-10}
 MOCK_THREADS=${BENCH_MOCK_THREADS:-2}
 STARTUP_RUNS=${BENCH_STARTUP_RUNS:-20}
-SCENARIOS=${BENCH_SCENARIOS:-"ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic"}
+SCENARIOS=${BENCH_SCENARIOS:-"ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic jwt-hs256-1kb jwt-rs256-1kb"}
+# The Authorization header value of the current scenario (jwt-* only).
+AUTH=
+CRLF=$'\r\n'
 REF_DIR=${BENCH_REF_DIR:-$ROOT/../shared/bench}
 NGINX_PORT=8081
 REF_PORT=8083
@@ -75,6 +78,10 @@ scenario() {
     large-1mb-allow3) echo "mock large /large/allow3 /1mb -" ;;
     # The same gateway built with KRUSTD_SHAPING=generic: shaping on the generic path.
     large-1mb-allow3-generic) echo "mock large+generic /large/allow3 /1mb -" ;;
+    # proxy-1kb behind auth/validator (contracts/bench/jwt.json): every request carries a token
+    # (jwt_token below), verified with keys embedded at build time. Compare with proxy-1kb.
+    jwt-hs256-1kb) echo "mock jwt /jwt/hs256 /1kb -" ;;
+    jwt-rs256-1kb) echo "mock jwt /jwt/rs256 /1kb -" ;;
     *) die "unknown scenario $1" ;;
   esac
 }
@@ -111,10 +118,10 @@ http_status() (
   echo "${line%% *}"
 ) 2>/dev/null
 
-# The whole response (head and body) of GET $2 on 127.0.0.1:$1.
+# The whole response (head and body) of GET $2 on 127.0.0.1:$1 (with $AUTH when set).
 http_get() (
   exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$2" >&3
+  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%sConnection: close\r\n\r\n' "$2" "${AUTH:+Authorization: $AUTH$CRLF}" >&3
   timeout 10 cat <&3
 ) 2>/dev/null
 
@@ -173,6 +180,9 @@ ensure_loadgen() {
 
 WRK_LUA=$RESULTS/report.lua
 cat >"$WRK_LUA" <<'EOF'
+-- The jwt-* scenarios send a token (BENCH_AUTH); the others send no Authorization.
+local auth = os.getenv("BENCH_AUTH")
+if auth and auth ~= "" then wrk.headers["Authorization"] = auth end
 -- One machine-readable line with what the benchmark reports (latencies in microseconds).
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -189,10 +199,10 @@ EOF
 run_load() {
   local url=$1 secs=$2 out=$3 line
   if [[ $LOADGEN == wrk ]]; then
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --timeout "${TIMEOUT}s" -s "$WRK_LUA" "$url" >"$out" 2>&1 || die "wrk failed on $url (see $out)"
+    BENCH_AUTH=$AUTH wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --timeout "${TIMEOUT}s" -s "$WRK_LUA" "$url" >"$out" 2>&1 || die "wrk failed on $url (see $out)"
     line=$(grep '^BENCH ' "$out") || die "no result from wrk (see $out)"
   else
-    oha -z "${secs}s" -c "$CONNECTIONS" -t "${TIMEOUT}s" --no-tui --output-format json "$url" >"$out" 2>&1 || die "oha failed on $url (see $out)"
+    oha -z "${secs}s" -c "$CONNECTIONS" -t "${TIMEOUT}s" --no-tui --output-format json ${AUTH:+-H "Authorization: $AUTH"} "$url" >"$out" 2>&1 || die "oha failed on $url (see $out)"
     line=$(python3 - "$out" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -331,6 +341,29 @@ start_gateway() { # $1 contract, $2 log file
   wait_ready "$GATEWAY_PORT" /__health "$GW_PID" || die "the gateway did not start (see $2)"
 }
 
+# base64url without padding.
+b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
+
+# `Bearer <token>` for a jwt-* scenario (empty otherwise): signed with openssl by the test-only
+# keys of tests/fixtures/jwt (contracts/bench/jwt.json embeds their public halves).
+jwt_token() {
+  local alg kid header payload signed key=$RESULTS/jwt-test-key.der
+  case $1 in
+    jwt-hs256-*) alg=HS256 kid=bench-hs ;;
+    jwt-rs256-*) alg=RS256 kid=bench-rs ;;
+    *) return 0 ;;
+  esac
+  header=$(printf '{"alg":"%s","kid":"%s","typ":"JWT"}' "$alg" "$kid" | b64url)
+  payload=$(printf '{"sub":"bench","aud":"bench","roles":["user"],"exp":%d}' $(($(date +%s) + 86400)) | b64url)
+  signed=$header.$payload
+  if [[ $alg == HS256 ]]; then
+    printf 'Bearer %s.%s' "$signed" "$(printf %s "$signed" | openssl dgst -sha256 -mac HMAC -macopt key:test-only-hmac-secret-for-krustd-jwt-tests -binary | b64url)"
+  else
+    base64 -d "$ROOT/tests/fixtures/jwt/rsa2048_test_only.pk1.b64" >"$key"
+    printf 'Bearer %s.%s' "$signed" "$(printf %s "$signed" | openssl dgst -sha256 -sign "$key" -keyform DER -binary | b64url)"
+  fi
+}
+
 ROWS=()
 ROUND_LOG=()
 fmt_ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
@@ -365,6 +398,7 @@ mib_of_kib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 run_scenario() {
   local name=$1 backend contract gpath dpath rpath status r
   read -r backend contract gpath dpath rpath <<<"$(scenario "$name")"
+  AUTH=$(jwt_token "$name")
   local dport=$MOCK_PORT
   log "scenario $name: backend direct $dpath$([[ $rpath != - ]] && echo ", reference $rpath"), then gateway $gpath (contracts/bench/$contract.json), $ROUNDS rounds"
   if [[ $backend == nginx ]]; then

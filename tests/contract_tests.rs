@@ -16,6 +16,7 @@ gateway!("contracts/features/forwarding.json", contract_tests);
 gateway!("contracts/features/http_secure.json", contract_tests);
 gateway!("contracts/features/http_secure_dev.json", contract_tests);
 gateway!("contracts/features/http_secure_regex.json", contract_tests);
+gateway!("contracts/features/jwt.json", contract_tests);
 gateway!("contracts/features/krakend_specs.json", contract_tests);
 gateway!("contracts/features/plain_errors.json", contract_tests);
 gateway!("contracts/features/proxy.json", contract_tests);
@@ -25,6 +26,7 @@ gateway!("contracts/features/router_options.json", contract_tests);
 gateway!("contracts/features/shaping.json", contract_tests);
 
 gateway!("contracts/bench/aggregate.json", contract_tests);
+gateway!("contracts/bench/jwt.json", contract_tests);
 gateway!("contracts/bench/large.json", contract_tests);
 gateway!("contracts/bench/noop.json", contract_tests);
 gateway!("contracts/bench/proxy-nolog.json", contract_tests);

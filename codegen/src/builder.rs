@@ -193,7 +193,8 @@ impl Builder {
         })
     }
 
-    /// Contract text → pretty-printed gateway code. Pure: no files, no environment.
+    /// Contract text → pretty-printed gateway code. Reads no file but the side files the
+    /// contract names (`jwk_local_path`, relative to the contract's directory); no environment.
     pub fn generate(&self, source: Source) -> Result<Generated, Report> {
         self.run(source).map_err(|f| match f {
             Failure::Contract(r) => r,
@@ -205,7 +206,7 @@ impl Builder {
         let sha = hex_sha256(source.text.as_bytes());
         let source = Arc::new(source);
         let mut d = Diagnostics::new(source.clone());
-        let service = match serde_json::from_str::<serde_json::Value>(&source.text) {
+        let mut service = match serde_json::from_str::<serde_json::Value>(&source.text) {
             Ok(root) => model::read(&mut d, &root),
             Err(e) => {
                 let (line, col) = char_column(&source.text, e.line(), e.column());
@@ -218,6 +219,12 @@ impl Builder {
                 None
             }
         };
+        if let Some(s) = &mut service {
+            // The side files the contract names (`jwk_local_path`), relative to its directory.
+            let contract = self.contract_path();
+            let base = contract.parent().unwrap_or(Path::new("."));
+            model::jwk_file::load(&mut d, s, base);
+        }
         if let Some(s) = &service {
             check::run(&mut d, s);
         }

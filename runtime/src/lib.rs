@@ -6,6 +6,7 @@
 
 #![allow(clippy::result_large_err)]
 
+pub mod auth;
 pub mod backend;
 pub mod body_budget;
 pub mod breaker;
@@ -45,6 +46,7 @@ pub const CODEGEN_FORMAT: u32 = 2;
 /// Everything generated code names, behind one alias (`use ::krustd_runtime::__codegen as __rt;`).
 #[doc(hidden)]
 pub mod __codegen {
+    pub use crate::auth;
     pub use crate::backend::{self, BackendResult};
     pub use crate::breaker::{self, BreakerSpec, CircuitBreaker};
     pub use crate::client::ReqBody;

@@ -82,7 +82,13 @@ pub(super) fn check_url_pattern(d: &mut Diagnostics, e: &Endpoint, i: usize, b: 
     let sequential = e.backend.len() > 1 && e.ns.proxy.as_ref().is_some_and(|p| p.sequential);
     for p in &placeholders {
         if p.starts_with("JWT.") {
-            d.error(pointer, format!("placeholder `{{{p}}}` needs a JWT validator, which Krustd does not support yet"), None);
+            if e.ns.auth_validator.is_none() {
+                d.error(
+                    pointer,
+                    format!("placeholder `{{{p}}}` needs an `auth/validator` on the endpoint"),
+                    Some("KrakenD would send it unresolved; add the validator or remove the placeholder".to_owned()),
+                );
+            }
             continue;
         }
         if let Some((n, field)) = path::parse_sequential_ref(p) {

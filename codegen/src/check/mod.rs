@@ -3,6 +3,7 @@
 //! the route set, and one file per namespace. Rules read the model and report into
 //! `Diagnostics`; checking goes on past the first problem. Type errors are the model's job.
 
+mod auth_validator;
 mod backend;
 mod backend_http;
 mod backend_http_client;
@@ -56,6 +57,9 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
     if let Some(b) = &s.ns.bot_detector {
         security::check_bot_detector(d, b);
     }
+    if let Some(a) = &s.ns.auth_validator {
+        auth_validator::check_shared_cache(d, a);
+    }
     for e in &s.endpoints {
         endpoint::check_endpoint_path(d, e);
         endpoint::check_method(d, e);
@@ -72,6 +76,9 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
         }
         if let Some(b) = &e.ns.bot_detector {
             security::check_bot_detector(d, b);
+        }
+        if let Some(a) = &e.ns.auth_validator {
+            auth_validator::check_validator(d, a);
         }
         endpoint::check_no_op(d, s, e);
         for (i, b) in e.backend.iter().enumerate() {

@@ -82,7 +82,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
         Some(s) => quote! { ::core::option::Option::Some(#s) },
         None => quote! { ::core::option::Option::None },
     };
-    let (lists, headers, query) =
+    let (mut lists, headers, query) =
         allow_lists(&e.ident, e.input_headers.as_ref(), e.input_query.as_ref());
     let output = match e.output {
         Output::Json | Output::NoOp => quote! { __rt::Output::Json },
@@ -99,8 +99,11 @@ pub fn emit(e: &Endpoint) -> TokenStream {
     // unless the backend may resend it on a redirect (`send_body_on_redirect`).
     let streams_body =
         e.output == Output::NoOp && e.backends.first().is_some_and(|b| !b.send_body_on_redirect);
-    // Pre-handler blocks, before `EndpointCtx::start`, in KrakenD's order.
+    // Pre-handler blocks, before `EndpointCtx::start`, in KrakenD's order (bot detector →
+    // JWT validator → rate limits), each emitted only when the endpoint has it.
     let mut pre = TokenStream::new();
+    // Statements right after `EndpointCtx::start` (JWT url parameters).
+    let mut post_start = TokenStream::new();
     if let Some(b) = &e.bot_detector {
         let id = ident::static_ident(&e.ident, "_BOTS");
         let spec = super::security::bot_detector(b);
@@ -114,6 +117,13 @@ pub fn emit(e: &Endpoint) -> TokenStream {
                 return __r;
             }
         });
+    }
+    if let Some(v) = &e.auth_validator {
+        // auth/validator: after the bot detector, before the rate limits.
+        let (items, stmts, after) = super::auth_validator::emit(&e.ident, &name, v);
+        lists.extend(items);
+        pre.extend(stmts);
+        post_start.extend(after);
     }
     let body = if e.output == Output::NoOp {
         // qos/circuit-breaker wraps the no-op call when the backend has one.
@@ -241,6 +251,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
         ) -> __rt::Response {
             #pre
             #start
+            #post_start
             #body
         }
 

@@ -4,6 +4,7 @@
 //! backend, one async fn per endpoint and per backend, a fixed-arity `join!` for the fan-out,
 //! and the route registrations. Mechanisms live in `krustd_runtime`, reached through `__rt`.
 
+mod auth_validator;
 pub(crate) mod backend;
 mod contract_data;
 mod contract_examples;

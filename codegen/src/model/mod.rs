@@ -7,6 +7,7 @@
 //! `"true"` for a bool, a single string for a list, and keys match case-insensitively.
 
 pub mod examples;
+pub mod jwk_file;
 pub mod namespaces;
 mod reader;
 

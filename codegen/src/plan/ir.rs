@@ -203,6 +203,8 @@ pub struct Endpoint {
     pub examples: Vec<Example>,
     /// `security/bot-detector` at endpoint level.
     pub bot_detector: Option<BotDetector>,
+    /// `auth/validator` (ir_auth.rs).
+    pub auth_validator: Option<super::ir_auth::Validator>,
 }
 
 /// `proxy.static.strategy`.

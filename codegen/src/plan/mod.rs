@@ -3,6 +3,7 @@
 //! inheritance rule once and taking every decision (names, shaping) the emitters then follow.
 
 pub mod ir;
+pub mod ir_auth;
 pub mod lower;
 
 pub use ir::*;

@@ -7,6 +7,7 @@
 //! [`ServiceNamespaces`], [`EndpointNamespaces`] and [`BackendNamespaces`] and their
 //! `IMPLEMENTED` lists; `check` reports any other namespace present.
 
+pub mod auth_validator;
 pub mod backend_http;
 pub mod backend_http_client;
 pub mod proxy;
@@ -19,6 +20,7 @@ pub mod security_http;
 pub(crate) mod security_values;
 pub mod telemetry_logging;
 
+pub use auth_validator::{AuthValidatorOptions, SharedCacheOptions};
 pub use backend_http::BackendHttpOptions;
 pub use backend_http_client::BackendHttpClientOptions;
 pub use proxy::ProxyOptions;
@@ -43,6 +45,7 @@ pub struct ServiceNamespaces {
     pub cors: Option<CorsOptions>,
     pub http_secure: Option<HttpSecureOptions>,
     pub bot_detector: Option<BotDetectorOptions>,
+    pub auth_validator: Option<SharedCacheOptions>,
 }
 
 impl ServiceNamespaces {
@@ -52,6 +55,7 @@ impl ServiceNamespaces {
         security_cors::NAME,
         security_http::NAME,
         security_bot_detector::NAME,
+        auth_validator::NAME,
     ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
@@ -71,6 +75,9 @@ impl ServiceNamespaces {
             bot_detector: ec
                 .get(security_bot_detector::NAME)
                 .map(|n| BotDetectorOptions::read(d, n.value, &n.pointer)),
+            auth_validator: ec
+                .get(auth_validator::NAME)
+                .map(|n| SharedCacheOptions::read(d, n.value, &n.pointer)),
         }
     }
 }
@@ -80,10 +87,15 @@ impl ServiceNamespaces {
 pub struct EndpointNamespaces {
     pub proxy: Option<ProxyOptions>,
     pub bot_detector: Option<BotDetectorOptions>,
+    pub auth_validator: Option<AuthValidatorOptions>,
 }
 
 impl EndpointNamespaces {
-    pub const IMPLEMENTED: &'static [&'static str] = &[proxy::NAME, security_bot_detector::NAME];
+    pub const IMPLEMENTED: &'static [&'static str] = &[
+        proxy::NAME,
+        security_bot_detector::NAME,
+        auth_validator::NAME,
+    ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
         EndpointNamespaces {
@@ -93,6 +105,9 @@ impl EndpointNamespaces {
             bot_detector: ec
                 .get(security_bot_detector::NAME)
                 .map(|n| BotDetectorOptions::read(d, n.value, &n.pointer)),
+            auth_validator: ec
+                .get(auth_validator::NAME)
+                .map(|n| AuthValidatorOptions::read(d, n.value, &n.pointer)),
         }
     }
 }

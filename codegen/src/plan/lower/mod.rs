@@ -1,5 +1,6 @@
 //! Lowering: the checked model → the plan. Each default and inheritance rule lives here, once.
 
+mod auth_validator;
 mod backend;
 mod examples;
 mod qos_circuit_breaker;
@@ -139,9 +140,10 @@ pub fn lower(
         } else {
             timeout
         };
+        let backend_path = auth_validator::backend_path(&ep, e);
         let ctx = backend::EndpointFacts {
             ident: &ident,
-            path: &ep,
+            path: &backend_path,
             method: &method,
             output,
             root_hosts: &root_hosts,
@@ -181,6 +183,11 @@ pub fn lower(
             concurrent_calls,
             flatmap,
             static_data,
+            auth_validator: e
+                .ns
+                .auth_validator
+                .as_ref()
+                .map(|v| auth_validator::lower_validator(e, v, s.ns.auth_validator.as_ref())),
             examples: ex,
             bot_detector: e.ns.bot_detector.as_ref().map(security::lower_bot_detector),
         });
