@@ -20,6 +20,7 @@ pub mod go;
 pub mod limits;
 pub mod log;
 pub mod projection;
+pub mod ratelimit;
 pub mod render;
 pub mod respond;
 pub mod router;
@@ -48,6 +49,7 @@ pub mod __codegen {
     pub use crate::forward::{ClientIpPolicy, HeaderAllowList, QueryAllowList};
     pub use crate::gateway::{auto_options, not_matched, Gateway};
     pub use crate::projection;
+    pub use crate::ratelimit;
     pub use crate::respond::{self, StaticData, StaticStrategy};
     pub use crate::router::{Route, RouteTable};
     pub use crate::sequential::Sequence;

@@ -10,6 +10,7 @@ mod encoding;
 mod endpoint;
 mod namespaces;
 mod proxy;
+mod qos_ratelimit;
 mod router;
 mod routes;
 mod service;
@@ -57,6 +58,12 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
         if let Some(p) = &e.ns.proxy {
             proxy::check_endpoint_proxy(d, e, p);
         }
+        if let Some(r) = &e.ns.rate_limit {
+            qos_ratelimit::check_router_rate_limit(d, e, r);
+        }
+        if let Some(r) = &e.ns.redis_rate_limit {
+            qos_ratelimit::check_redis_rate_limit(d, e, r);
+        }
         endpoint::check_no_op(d, s, e);
         for (i, b) in e.backend.iter().enumerate() {
             backend::check_url_pattern(d, e, i, b);
@@ -72,6 +79,9 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
             );
             if let Some(p) = &b.ns.proxy {
                 proxy::check_backend_proxy(d, b, p);
+            }
+            if let Some(r) = &b.ns.rate_limit {
+                qos_ratelimit::check_proxy_rate_limit(d, endpoint::is_no_op(s, e), b, r);
             }
             if let Some(h) = &b.ns.http {
                 backend_http::check_backend_http(d, h);

@@ -156,6 +156,11 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
         None => quote! { ::core::option::Option::None },
     };
     let one_call = quote! { __rt::backend::call(__ctx, &#spec, #seq, #decoder) };
+    // qos/ratelimit/proxy: every call (each of `concurrent_calls`) takes a token.
+    let (rate_item, one_call) = match &b.rate_limit {
+        Some(r) => super::qos_ratelimit::backend(&b.ident, r, one_call),
+        None => (TokenStream::new(), one_call),
+    };
     let calls = if e.concurrent_calls > 1 {
         let n = e.concurrent_calls;
         quote! { __rt::backend::concurrent(#n, || #one_call).await }
@@ -178,6 +183,7 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
     quote! {
         #spec_item
         #proj_items
+        #rate_item
         #[doc = #doc]
         #shaping_doc
         async fn #f(__ctx: &__rt::EndpointCtx #seq_param) -> __rt::BackendResult {

@@ -93,6 +93,11 @@ pub fn emit(e: &Endpoint) -> TokenStream {
         Output::Negotiate => quote! { __rt::Output::Negotiate },
     };
     let backends = e.backends.iter().map(|b| backend::emit(e, b));
+    // qos/ratelimit/router (after the JWT validator, before the endpoint call).
+    let (rate_items, rate_checks) = match &e.rate_limit {
+        Some(rl) => super::qos_ratelimit::endpoint(&e.ident, rl),
+        None => (TokenStream::new(), TokenStream::new()),
+    };
 
     let mut stage_items = TokenStream::new();
     let body = if e.output == Output::NoOp {
@@ -179,6 +184,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
     quote! {
         #lists
         #stage_items
+        #rate_items
         #[doc = #doc]
         static #spec: __rt::EndpointSpec = __rt::EndpointSpec {
             name: #name,
@@ -196,6 +202,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
             __rt::State(__state): __rt::State<__rt::SharedState>,
             __req: __rt::Request,
         ) -> __rt::Response {
+            #rate_checks
             let __ctx = match __rt::EndpointCtx::start(&__state, &#spec, __req).await {
                 ::core::result::Result::Ok(__ctx) => __ctx,
                 ::core::result::Result::Err(__rejection) => return __rejection,

@@ -9,6 +9,7 @@ mod contract_data;
 mod contract_examples;
 mod endpoint;
 mod projection;
+mod qos_ratelimit;
 mod service;
 mod tests;
 

@@ -9,13 +9,19 @@
 
 pub mod backend_http;
 pub mod backend_http_client;
+pub mod krustd_ratelimit_redis;
 pub mod proxy;
+pub mod qos_ratelimit_proxy;
+pub mod qos_ratelimit_router;
 pub mod router;
 pub mod telemetry_logging;
 
 pub use backend_http::BackendHttpOptions;
 pub use backend_http_client::BackendHttpClientOptions;
+pub use krustd_ratelimit_redis::RedisRateLimitOptions;
 pub use proxy::ProxyOptions;
+pub use qos_ratelimit_proxy::ProxyRateLimitOptions;
+pub use qos_ratelimit_router::RateLimitOptions;
 pub use router::RouterOptions;
 pub use telemetry_logging::LoggingOptions;
 
@@ -50,16 +56,28 @@ impl ServiceNamespaces {
 #[derive(Debug, Default)]
 pub struct EndpointNamespaces {
     pub proxy: Option<ProxyOptions>,
+    pub rate_limit: Option<RateLimitOptions>,
+    pub redis_rate_limit: Option<RedisRateLimitOptions>,
 }
 
 impl EndpointNamespaces {
-    pub const IMPLEMENTED: &'static [&'static str] = &[proxy::NAME];
+    pub const IMPLEMENTED: &'static [&'static str] = &[
+        proxy::NAME,
+        qos_ratelimit_router::NAME,
+        krustd_ratelimit_redis::NAME,
+    ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
         EndpointNamespaces {
             proxy: ec
                 .get(proxy::NAME)
                 .map(|n| ProxyOptions::read(d, n.value, &n.pointer, proxy::Level::Endpoint)),
+            rate_limit: ec
+                .get(qos_ratelimit_router::NAME)
+                .map(|n| RateLimitOptions::read(d, n.value, &n.pointer)),
+            redis_rate_limit: ec
+                .get(krustd_ratelimit_redis::NAME)
+                .map(|n| RedisRateLimitOptions::read(d, n.value, &n.pointer)),
         }
     }
 }
@@ -70,11 +88,16 @@ pub struct BackendNamespaces {
     pub http: Option<BackendHttpOptions>,
     pub http_client: Option<BackendHttpClientOptions>,
     pub proxy: Option<ProxyOptions>,
+    pub rate_limit: Option<ProxyRateLimitOptions>,
 }
 
 impl BackendNamespaces {
-    pub const IMPLEMENTED: &'static [&'static str] =
-        &[backend_http::NAME, backend_http_client::NAME, proxy::NAME];
+    pub const IMPLEMENTED: &'static [&'static str] = &[
+        backend_http::NAME,
+        backend_http_client::NAME,
+        proxy::NAME,
+        qos_ratelimit_proxy::NAME,
+    ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
         BackendNamespaces {
@@ -87,6 +110,9 @@ impl BackendNamespaces {
             proxy: ec
                 .get(proxy::NAME)
                 .map(|n| ProxyOptions::read(d, n.value, &n.pointer, proxy::Level::Backend)),
+            rate_limit: ec
+                .get(qos_ratelimit_proxy::NAME)
+                .map(|n| ProxyRateLimitOptions::read(d, n.value, &n.pointer)),
         }
     }
 }

@@ -162,5 +162,10 @@ pub(super) fn lower_backend(b: &model::Backend, index: usize, e: &EndpointFacts<
             .http_client
             .as_ref()
             .is_some_and(|c| c.send_body_on_redirect),
+        rate_limit: b
+            .ns
+            .rate_limit
+            .as_ref()
+            .and_then(super::qos_ratelimit::lower_proxy_rate_limit),
     }
 }

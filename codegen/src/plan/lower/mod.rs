@@ -2,6 +2,7 @@
 
 mod backend;
 mod examples;
+mod qos_ratelimit;
 mod service;
 pub mod shaping;
 mod static_data;
@@ -158,6 +159,9 @@ pub fn lower(
         let static_data = proxy
             .and_then(|p| p.static_data.as_ref())
             .and_then(static_data::lower_static);
+        let rate_limit = e.ns.rate_limit.as_ref().and_then(|r| {
+            qos_ratelimit::lower_rate_limit(r, e.ns.redis_rate_limit.as_ref(), &ep, &method)
+        });
         let ex = examples::lower_examples(&e.examples, &method, e.backend.len(), &e.pointer);
         endpoints.push(Endpoint {
             index,
@@ -179,6 +183,7 @@ pub fn lower(
             flatmap,
             static_data,
             examples: ex,
+            rate_limit,
         });
     }
 
