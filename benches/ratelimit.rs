@@ -12,7 +12,8 @@
 //! 3. Memory: bytes live after 1M distinct client keys in one endpoint's buckets (a counting
 //!    allocator), and after a flood of 4M (bounded by `DEFAULT_MAX_KEYS`).
 //!
-//! Settings: RL_BENCH_REQUESTS (per arm, default 20000).
+//! Settings: RL_BENCH_REQUESTS (per arm, default 20000), RL_BENCH_OPS (micro decisions per
+//! case, default 5000000), RL_BENCH_FLOOD (keys of the flood, default 4000000).
 
 use krustd_runtime::ratelimit::{ClientBuckets, TokenBucket, DEFAULT_MAX_KEYS};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -51,20 +52,28 @@ fn ns_per_op(n: u64, mut f: impl FnMut(u64)) -> f64 {
     t.elapsed().as_nanos() as f64 / n as f64
 }
 
+fn setting(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 fn micro() {
-    println!("## micro (ns per decision)");
+    let ops = setting("RL_BENCH_OPS", 5_000_000);
+    println!("## micro (ns per decision, {ops} decisions)");
     let bucket = TokenBucket::new(1, u64::MAX / 2);
-    let ns = ns_per_op(5_000_000, |_| {
+    let ns = ns_per_op(ops, |_| {
         black_box(bucket.allow());
     });
     println!("| endpoint bucket (`TokenBucket::allow`) | {ns:.1} |");
     let clients = ClientBuckets::new(1, 1 << 30, 600, 60, 2048, DEFAULT_MAX_KEYS);
-    let ns = ns_per_op(5_000_000, |_| {
+    let ns = ns_per_op(ops, |_| {
         black_box(clients.allow_key(b"203.0.113.7"));
     });
     println!("| client bucket, one hot key | {ns:.1} |");
     let keys: Vec<[u8; 8]> = (0..1_000_000u64).map(|i| i.to_le_bytes()).collect();
-    let ns = ns_per_op(5_000_000, |i| {
+    let ns = ns_per_op(ops, |i| {
         black_box(clients.allow_key(&keys[(i as usize * 7919) % keys.len()]));
     });
     println!("| client bucket, keys rotating over 1M | {ns:.1} |");
@@ -84,12 +93,13 @@ fn memory() {
         one_m as f64 / 1e6,
         one_m as f64 / 1e6 * 1e6 / 1_000_000.0
     );
-    for i in 1_000_000..4_000_000u64 {
+    let flood = setting("RL_BENCH_FLOOD", 4_000_000).max(1_000_000);
+    for i in 1_000_000..flood {
         clients.allow_key(format!("client-{i}").as_bytes());
     }
     let four_m = LIVE.load(Relaxed) - before;
     println!(
-        "| 4M distinct keys (bound {DEFAULT_MAX_KEYS}) | {} buckets | {:.1} MB |",
+        "| {flood} distinct keys (bound {DEFAULT_MAX_KEYS}) | {} buckets | {:.1} MB |",
         clients.len(),
         four_m as f64 / 1e6
     );

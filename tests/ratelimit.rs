@@ -44,12 +44,10 @@ async fn accuracy(keys: usize, rejected: u16, make: impl Fn(usize) -> reqwest::R
         }
         i += 1;
     }
-    for k in 0..keys {
-        let t = last[k]
-            .duration_since(first[k].expect("sent"))
-            .as_secs_f64();
+    for (k, ((got, first), last)) in accepted.iter().zip(&first).zip(&last).enumerate() {
+        let t = last.duration_since(first.expect("sent")).as_secs_f64();
         let expected = CAPACITY + RATE * t;
-        let got = accepted[k] as f64;
+        let got = *got as f64;
         assert!(
             (got - expected).abs() <= expected * 0.05,
             "key {k}: {got} accepted, expected {expected:.1} ±5% ({i} requests)"
