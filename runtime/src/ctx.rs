@@ -47,6 +47,8 @@ pub struct GatewayState {
     pub host_override: Option<ParsedHost>,
     /// Contract host → replacement host (tests).
     pub host_map: Vec<(String, ParsedHost)>,
+    /// The Redis of `krustd/ratelimit/redis` (`Options::redis_url`); `None`: limits per node.
+    pub redis: Option<Arc<crate::ratelimit::redis::Cluster>>,
     /// Contract hosts parsed on first use (key: the `&'static str`'s address and length).
     bases: Mutex<HashMap<(usize, usize), ParsedHost>>,
 }
@@ -70,6 +72,7 @@ impl GatewayState {
                 .iter()
                 .map(|(from, to)| (from.clone(), parse(to)))
                 .collect(),
+            redis: None,
             bases: Mutex::new(HashMap::new()),
         }
     }

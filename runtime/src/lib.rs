@@ -23,6 +23,7 @@ pub mod http_cache;
 pub mod limits;
 pub mod log;
 pub mod projection;
+pub mod ratelimit;
 pub mod render;
 pub mod respond;
 pub mod router;
@@ -56,6 +57,7 @@ pub mod __codegen {
     pub use crate::gateway::{auto_options, not_matched, Gateway};
     pub use crate::http_cache::{self, CacheSpec, HttpCache};
     pub use crate::projection;
+    pub use crate::ratelimit;
     pub use crate::respond::{self, StaticData, StaticStrategy};
     pub use crate::router::{Route, RouteTable};
     pub use crate::security::bot_detector::{self, BotDetectorSpec, Patterns};

@@ -165,6 +165,9 @@ fn serve_threads<G: Gateway>(cli: Cli) -> Result<(), String> {
                     debug,
                     host_override: None,
                     host_map: Vec::new(),
+                    redis_url: std::env::var("KRUSTD_REDIS_URL")
+                        .ok()
+                        .filter(|u| !u.is_empty()),
                 });
                 let shutdown = async move {
                     let _ = stopped.changed().await;

@@ -190,6 +190,7 @@ async fn play<G: crate::Gateway>(x: &'static Exchange) -> Result<(), String> {
         debug: false,
         host_override: Some(format!("http://{mock_addr}")),
         host_map: Vec::new(),
+        redis_url: None,
     });
     let gw_addr = serve(gateway).await.map_err(|e| e.to_string())?;
     let m = http::Method::from_bytes(x.method.as_bytes()).map_err(|e| e.to_string())?;

@@ -68,6 +68,11 @@ pub(super) fn endpoint_output<'a>(s: &'a Service, e: &'a Endpoint) -> &'a str {
         .unwrap_or("json")
 }
 
+/// The endpoint's `output_encoding` is `no-op`.
+pub(super) fn is_no_op(s: &Service, e: &Endpoint) -> bool {
+    endpoint_output(s, e) == "no-op"
+}
+
 pub(super) fn check_no_op(d: &mut Diagnostics, s: &Service, e: &Endpoint) {
     if endpoint_output(s, e) != "no-op" {
         return;

@@ -13,6 +13,7 @@ mod namespaces;
 mod proxy;
 mod qos_circuit_breaker;
 mod qos_http_cache;
+mod qos_ratelimit;
 mod router;
 mod routes;
 mod security;
@@ -80,6 +81,12 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
         if let Some(a) = &e.ns.auth_validator {
             auth_validator::check_validator(d, a);
         }
+        if let Some(r) = &e.ns.rate_limit {
+            qos_ratelimit::check_router_rate_limit(d, e, r);
+        }
+        if let Some(r) = &e.ns.redis_rate_limit {
+            qos_ratelimit::check_redis_rate_limit(d, e, r);
+        }
         endpoint::check_no_op(d, s, e);
         for (i, b) in e.backend.iter().enumerate() {
             backend::check_url_pattern(d, e, i, b);
@@ -95,6 +102,9 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
             );
             if let Some(p) = &b.ns.proxy {
                 proxy::check_backend_proxy(d, b, p);
+            }
+            if let Some(r) = &b.ns.rate_limit {
+                qos_ratelimit::check_proxy_rate_limit(d, endpoint::is_no_op(s, e), b, r);
             }
             if let Some(h) = &b.ns.http {
                 backend_http::check_backend_http(d, h);

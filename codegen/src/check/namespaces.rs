@@ -54,6 +54,7 @@ const KNOWN_NAMESPACES: &[&str] = &[
     "server/static-filesystem",
     "documentation/openapi",
     "grpc",
+    "krustd/ratelimit/redis",
 ];
 
 /// Reports namespaces that are not implemented at this level (error) or unknown (warning).

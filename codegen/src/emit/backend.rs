@@ -162,7 +162,12 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
     };
     let one_call = super::qos_http_cache::call(b, &spec, &seq, &decoder)
         .unwrap_or_else(|| quote! { __rt::backend::call(__ctx, &#spec, #seq, #decoder) });
-    // qos/circuit-breaker: the outermost per-backend stage.
+    // qos/ratelimit/proxy: every call (each of `concurrent_calls`) takes a token.
+    let (rate_item, one_call) = match &b.rate_limit {
+        Some(r) => super::qos_ratelimit::backend(&b.ident, r, one_call),
+        None => (TokenStream::new(), one_call),
+    };
+    // qos/circuit-breaker: the outermost per-backend stage (rate-limit refusals count).
     let one_call = super::qos_circuit_breaker::wrap(b, one_call);
     let calls = if e.concurrent_calls > 1 {
         let n = e.concurrent_calls;
@@ -186,6 +191,7 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
     quote! {
         #spec_item
         #proj_items
+        #rate_item
         #[doc = #doc]
         #shaping_doc
         async fn #f(__ctx: &__rt::EndpointCtx #seq_param) -> __rt::BackendResult {

@@ -93,6 +93,11 @@ pub fn emit(e: &Endpoint) -> TokenStream {
         Output::Negotiate => quote! { __rt::Output::Negotiate },
     };
     let backends = e.backends.iter().map(|b| backend::emit(e, b));
+    // qos/ratelimit/router (after the JWT validator, before the endpoint call).
+    let (rate_items, rate_checks) = match &e.rate_limit {
+        Some(rl) => super::qos_ratelimit::endpoint(&e.ident, rl),
+        None => (TokenStream::new(), TokenStream::new()),
+    };
 
     let mut stage_items = TokenStream::new();
     // A no-op endpoint streams the client's body to its backend instead of buffering it,
@@ -232,6 +237,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
     quote! {
         #lists
         #stage_items
+        #rate_items
         #[doc = #doc]
         static #spec: __rt::EndpointSpec = __rt::EndpointSpec {
             name: #name,
@@ -250,6 +256,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
             __req: __rt::Request,
         ) -> __rt::Response {
             #pre
+            #rate_checks
             #start
             #post_start
             #body

@@ -14,6 +14,7 @@ mod projection;
 mod qos_circuit_breaker;
 mod qos_http_cache;
 mod security;
+mod qos_ratelimit;
 mod service;
 mod tests;
 

@@ -205,6 +205,53 @@ pub struct Endpoint {
     pub bot_detector: Option<BotDetector>,
     /// `auth/validator` (ir_auth.rs).
     pub auth_validator: Option<super::ir_auth::Validator>,
+    /// `qos/ratelimit/router` (+ `krustd/ratelimit/redis`), when it limits something.
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// A KrakenD token bucket: one token every `fill_ns`, `capacity` tokens when full (KrakenD's
+/// defaults and `every` conversion applied).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bucket {
+    pub fill_ns: u64,
+    pub capacity: u64,
+}
+
+/// `qos/ratelimit/router` of an endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimit {
+    /// `max_rate` (503).
+    pub endpoint: Option<Bucket>,
+    /// `client_max_rate` (429).
+    pub clients: Option<ClientRateLimit>,
+    /// `krustd/ratelimit/redis`: both budgets kept in Redis.
+    pub redis: Option<RedisRateLimit>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientRateLimit {
+    pub bucket: Bucket,
+    pub key: ClientKey,
+    /// Idle time after which a client's bucket is dropped.
+    pub ttl_s: u32,
+    pub cleanup_s: u32,
+    pub shards: usize,
+}
+
+/// What identifies a client; header names lower-case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientKey {
+    Ip,
+    IpHeader(String),
+    Header(String),
+    /// The path segment holding the parameter.
+    Param(usize),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedisRateLimit {
+    pub name: String,
+    pub timeout: Duration,
 }
 
 /// `proxy.static.strategy`.
@@ -272,6 +319,8 @@ pub struct Backend {
     pub seq_refs: Vec<(usize, Vec<String>)>,
     /// `backend/http/client.send_body_on_redirect`.
     pub send_body_on_redirect: bool,
+    /// `qos/ratelimit/proxy`, when `max_rate` > 0.
+    pub rate_limit: Option<Bucket>,
     /// `qos/circuit-breaker`, when it has an effect.
     pub breaker: Option<Breaker>,
     /// `qos/http-cache`, on a GET or HEAD backend.

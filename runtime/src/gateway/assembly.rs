@@ -17,12 +17,17 @@ pub fn router_with<G: Gateway>(options: Options) -> Router {
     if let Err(e) = crate::client::tls::config() {
         crate::log::error(&format!("https backends cannot be called: {e}"));
     }
-    let state = Arc::new(GatewayState::new(
+    let mut state = GatewayState::new(
         G::SERVICE,
         G::IDENTITY,
         options.host_override.as_deref(),
         &options.host_map,
-    ));
+    );
+    state.redis = options
+        .redis_url
+        .as_deref()
+        .map(crate::ratelimit::redis::cluster);
+    let state = Arc::new(state);
     let mut inner: Router<SharedState> = G::endpoints(Router::new());
     if let Some(path) = G::SERVICE.health_path {
         inner = inner.route(

@@ -41,4 +41,6 @@ pub struct Options {
     /// Replace these contract hosts (`http://users`) by others (`http://127.0.0.1:4321`):
     /// for tests that point a contract at mock backends.
     pub host_map: Vec<(String, String)>,
+    /// The Redis of `krustd/ratelimit/redis` (`redis://host:port`; env `KRUSTD_REDIS_URL`).
+    pub redis_url: Option<String>,
 }

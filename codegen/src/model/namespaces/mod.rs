@@ -10,9 +10,12 @@
 pub mod auth_validator;
 pub mod backend_http;
 pub mod backend_http_client;
+pub mod krustd_ratelimit_redis;
 pub mod proxy;
 pub mod qos_circuit_breaker;
 pub mod qos_http_cache;
+pub mod qos_ratelimit_proxy;
+pub mod qos_ratelimit_router;
 pub mod router;
 pub mod security_bot_detector;
 pub mod security_cors;
@@ -23,9 +26,12 @@ pub mod telemetry_logging;
 pub use auth_validator::{AuthValidatorOptions, SharedCacheOptions};
 pub use backend_http::BackendHttpOptions;
 pub use backend_http_client::BackendHttpClientOptions;
+pub use krustd_ratelimit_redis::RedisRateLimitOptions;
 pub use proxy::ProxyOptions;
 pub use qos_circuit_breaker::CircuitBreakerOptions;
 pub use qos_http_cache::HttpCacheOptions;
+pub use qos_ratelimit_proxy::ProxyRateLimitOptions;
+pub use qos_ratelimit_router::RateLimitOptions;
 pub use router::RouterOptions;
 pub use security_bot_detector::BotDetectorOptions;
 pub use security_cors::CorsOptions;
@@ -88,6 +94,8 @@ pub struct EndpointNamespaces {
     pub proxy: Option<ProxyOptions>,
     pub bot_detector: Option<BotDetectorOptions>,
     pub auth_validator: Option<AuthValidatorOptions>,
+    pub rate_limit: Option<RateLimitOptions>,
+    pub redis_rate_limit: Option<RedisRateLimitOptions>,
 }
 
 impl EndpointNamespaces {
@@ -95,6 +103,8 @@ impl EndpointNamespaces {
         proxy::NAME,
         security_bot_detector::NAME,
         auth_validator::NAME,
+        qos_ratelimit_router::NAME,
+        krustd_ratelimit_redis::NAME,
     ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
@@ -108,6 +118,12 @@ impl EndpointNamespaces {
             auth_validator: ec
                 .get(auth_validator::NAME)
                 .map(|n| AuthValidatorOptions::read(d, n.value, &n.pointer)),
+            rate_limit: ec
+                .get(qos_ratelimit_router::NAME)
+                .map(|n| RateLimitOptions::read(d, n.value, &n.pointer)),
+            redis_rate_limit: ec
+                .get(krustd_ratelimit_redis::NAME)
+                .map(|n| RedisRateLimitOptions::read(d, n.value, &n.pointer)),
         }
     }
 }
@@ -120,6 +136,7 @@ pub struct BackendNamespaces {
     pub proxy: Option<ProxyOptions>,
     pub circuit_breaker: Option<CircuitBreakerOptions>,
     pub http_cache: Option<HttpCacheOptions>,
+    pub rate_limit: Option<ProxyRateLimitOptions>,
 }
 
 impl BackendNamespaces {
@@ -129,6 +146,7 @@ impl BackendNamespaces {
         proxy::NAME,
         qos_circuit_breaker::NAME,
         qos_http_cache::NAME,
+        qos_ratelimit_proxy::NAME,
     ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
@@ -148,6 +166,9 @@ impl BackendNamespaces {
             http_cache: ec
                 .get(qos_http_cache::NAME)
                 .map(|n| HttpCacheOptions::read(d, n.value, &n.pointer)),
+            rate_limit: ec
+                .get(qos_ratelimit_proxy::NAME)
+                .map(|n| ProxyRateLimitOptions::read(d, n.value, &n.pointer)),
         }
     }
 }

@@ -173,5 +173,10 @@ pub(super) fn lower_backend(b: &model::Backend, index: usize, e: &EndpointFacts<
             .as_ref()
             .and_then(|c| super::qos_http_cache::lower_http_cache(c, &method)),
         method,
+        rate_limit: b
+            .ns
+            .rate_limit
+            .as_ref()
+            .and_then(super::qos_ratelimit::lower_proxy_rate_limit),
     }
 }

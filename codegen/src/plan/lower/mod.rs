@@ -6,6 +6,7 @@ mod examples;
 mod qos_circuit_breaker;
 mod qos_http_cache;
 mod security;
+mod qos_ratelimit;
 mod service;
 pub mod shaping;
 mod static_data;
@@ -163,6 +164,9 @@ pub fn lower(
         let static_data = proxy
             .and_then(|p| p.static_data.as_ref())
             .and_then(static_data::lower_static);
+        let rate_limit = e.ns.rate_limit.as_ref().and_then(|r| {
+            qos_ratelimit::lower_rate_limit(r, e.ns.redis_rate_limit.as_ref(), &ep, &method)
+        });
         let ex = examples::lower_examples(&e.examples, &method, e.backend.len(), &e.pointer);
         endpoints.push(Endpoint {
             index,
@@ -190,6 +194,7 @@ pub fn lower(
                 .map(|v| auth_validator::lower_validator(e, v, s.ns.auth_validator.as_ref())),
             examples: ex,
             bot_detector: e.ns.bot_detector.as_ref().map(security::lower_bot_detector),
+            rate_limit,
         });
     }
 
