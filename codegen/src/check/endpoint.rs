@@ -60,7 +60,7 @@ pub(super) fn check_concurrent_calls(d: &mut Diagnostics, e: &Endpoint) {
     }
 }
 
-fn endpoint_output<'a>(s: &'a Service, e: &'a Endpoint) -> &'a str {
+pub(super) fn endpoint_output<'a>(s: &'a Service, e: &'a Endpoint) -> &'a str {
     e.output_encoding
         .as_ref()
         .or(s.output_encoding.as_ref())

@@ -14,6 +14,7 @@ mod router;
 mod routes;
 mod service;
 mod telemetry_logging;
+mod validation;
 
 pub use encoding::{BACKEND_ENCODINGS, OUTPUT_ENCODINGS};
 pub use endpoint::METHODS;
@@ -58,6 +59,17 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
             proxy::check_endpoint_proxy(d, e, p);
         }
         endpoint::check_no_op(d, s, e);
+        if let Some(o) = &e.ns.json_schema {
+            validation::check_json_schema(d, o);
+        }
+        if let Some(o) = &e.ns.cel {
+            // The integrator of `auth/validator` sets `has_validator` from the endpoint.
+            let level = validation::Level::Endpoint {
+                has_validator: false,
+            };
+            validation::check_cel(d, o, level);
+            validation::check_cel_no_op(d, s, e, o, false);
+        }
         for (i, b) in e.backend.iter().enumerate() {
             backend::check_url_pattern(d, e, i, b);
             backend::check_backend_method(d, b);
@@ -78,6 +90,10 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
             }
             if let Some(c) = &b.ns.http_client {
                 backend_http_client::check_backend_http_client(d, c);
+            }
+            if let Some(o) = &b.ns.cel {
+                validation::check_cel(d, o, validation::Level::Backend);
+                validation::check_cel_no_op(d, s, e, o, true);
             }
         }
     }

@@ -120,6 +120,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
             });
             stages.extend(quote! { let __m = __rt::respond::static_data(__m, &#id); });
         }
+        stages.extend(super::validation::endpoint_post(e));
         let fns: Vec<_> = e
             .backends
             .iter()
@@ -176,9 +177,13 @@ pub fn emit(e: &Endpoint) -> TokenStream {
         }
     };
 
+    let validation_items = super::validation::endpoint_items(e);
+    let validation_capture = super::validation::endpoint_capture(e);
+    let validation_checks = super::validation::endpoint_checks(e);
     quote! {
         #lists
         #stage_items
+        #validation_items
         #[doc = #doc]
         static #spec: __rt::EndpointSpec = __rt::EndpointSpec {
             name: #name,
@@ -196,10 +201,12 @@ pub fn emit(e: &Endpoint) -> TokenStream {
             __rt::State(__state): __rt::State<__rt::SharedState>,
             __req: __rt::Request,
         ) -> __rt::Response {
+            #validation_capture
             let __ctx = match __rt::EndpointCtx::start(&__state, &#spec, __req).await {
                 ::core::result::Result::Ok(__ctx) => __ctx,
                 ::core::result::Result::Err(__rejection) => return __rejection,
             };
+            #validation_checks
             #body
         }
 

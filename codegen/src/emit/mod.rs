@@ -11,6 +11,7 @@ mod endpoint;
 mod projection;
 mod service;
 mod tests;
+mod validation;
 
 use crate::plan::Plan;
 use proc_macro2::TokenStream;

@@ -12,12 +12,16 @@ pub mod backend_http_client;
 pub mod proxy;
 pub mod router;
 pub mod telemetry_logging;
+pub mod validation_cel;
+pub mod validation_json_schema;
 
 pub use backend_http::BackendHttpOptions;
 pub use backend_http_client::BackendHttpClientOptions;
 pub use proxy::ProxyOptions;
 pub use router::RouterOptions;
 pub use telemetry_logging::LoggingOptions;
+pub use validation_cel::CelOptions;
+pub use validation_json_schema::JsonSchemaOptions;
 
 use super::reader::RawExtraConfig;
 use super::{child, is_annotation, At};
@@ -50,16 +54,28 @@ impl ServiceNamespaces {
 #[derive(Debug, Default)]
 pub struct EndpointNamespaces {
     pub proxy: Option<ProxyOptions>,
+    pub json_schema: Option<JsonSchemaOptions>,
+    pub cel: Option<CelOptions>,
 }
 
 impl EndpointNamespaces {
-    pub const IMPLEMENTED: &'static [&'static str] = &[proxy::NAME];
+    pub const IMPLEMENTED: &'static [&'static str] = &[
+        proxy::NAME,
+        validation_json_schema::NAME,
+        validation_cel::NAME,
+    ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
         EndpointNamespaces {
             proxy: ec
                 .get(proxy::NAME)
                 .map(|n| ProxyOptions::read(d, n.value, &n.pointer, proxy::Level::Endpoint)),
+            json_schema: ec
+                .get(validation_json_schema::NAME)
+                .map(|n| JsonSchemaOptions::read(n.value, &n.pointer)),
+            cel: ec
+                .get(validation_cel::NAME)
+                .map(|n| CelOptions::read(d, n.value, &n.pointer)),
         }
     }
 }
@@ -70,11 +86,16 @@ pub struct BackendNamespaces {
     pub http: Option<BackendHttpOptions>,
     pub http_client: Option<BackendHttpClientOptions>,
     pub proxy: Option<ProxyOptions>,
+    pub cel: Option<CelOptions>,
 }
 
 impl BackendNamespaces {
-    pub const IMPLEMENTED: &'static [&'static str] =
-        &[backend_http::NAME, backend_http_client::NAME, proxy::NAME];
+    pub const IMPLEMENTED: &'static [&'static str] = &[
+        backend_http::NAME,
+        backend_http_client::NAME,
+        proxy::NAME,
+        validation_cel::NAME,
+    ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
         BackendNamespaces {
@@ -87,6 +108,9 @@ impl BackendNamespaces {
             proxy: ec
                 .get(proxy::NAME)
                 .map(|n| ProxyOptions::read(d, n.value, &n.pointer, proxy::Level::Backend)),
+            cel: ec
+                .get(validation_cel::NAME)
+                .map(|n| CelOptions::read(d, n.value, &n.pointer)),
         }
     }
 }

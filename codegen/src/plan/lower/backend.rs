@@ -162,5 +162,10 @@ pub(super) fn lower_backend(b: &model::Backend, index: usize, e: &EndpointFacts<
             .http_client
             .as_ref()
             .is_some_and(|c| c.send_body_on_redirect),
+        cel: b
+            .ns
+            .cel
+            .as_ref()
+            .and_then(|c| super::validation::lower_cel(c, &e.path.params)),
     }
 }

@@ -5,6 +5,7 @@ mod examples;
 mod service;
 pub mod shaping;
 mod static_data;
+pub(super) mod validation;
 
 use service::lower_service;
 
@@ -179,6 +180,12 @@ pub fn lower(
             flatmap,
             static_data,
             examples: ex,
+            json_schema: e.ns.json_schema.as_ref().map(validation::lower_json_schema),
+            cel: e
+                .ns
+                .cel
+                .as_ref()
+                .and_then(|c| validation::lower_cel(c, &ep.params)),
         });
     }
 
