@@ -24,6 +24,8 @@ gateway!("contracts/features/responses.json", contract_tests);
 gateway!("contracts/features/router.json", contract_tests);
 gateway!("contracts/features/router_options.json", contract_tests);
 gateway!("contracts/features/shaping.json", contract_tests);
+gateway!("contracts/features/validation.json", contract_tests);
+gateway!("contracts/features/validation_plain.json", contract_tests);
 
 gateway!("contracts/bench/aggregate.json", contract_tests);
 gateway!("contracts/bench/jwt.json", contract_tests);

@@ -21,6 +21,7 @@ pub mod model;
 pub mod naming;
 pub mod path;
 pub mod plan;
+pub mod validation;
 
 /// The shaping decision and its trees, under the name tools and tests used before `plan/`
 /// held them.

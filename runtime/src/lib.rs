@@ -35,6 +35,7 @@ pub mod spec;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 pub mod url;
+pub mod validation;
 
 pub use ctx::{BuildIdentity, EndpointCtx, GatewayState, SharedState};
 pub use gateway::{router, router_with, Gateway, Options};
@@ -72,6 +73,7 @@ pub mod __codegen {
     #[cfg(feature = "test-support")]
     pub use crate::test_support;
     pub use crate::url::{UrlPart, UrlTemplate};
+    pub use crate::validation;
     pub use crate::CODEGEN_FORMAT;
     pub use axum;
     pub use axum::extract::{Request, State};

@@ -19,6 +19,7 @@ mod routes;
 mod security;
 mod service;
 mod telemetry_logging;
+mod validation;
 
 pub use encoding::{BACKEND_ENCODINGS, OUTPUT_ENCODINGS};
 pub use endpoint::METHODS;
@@ -88,6 +89,17 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
             qos_ratelimit::check_redis_rate_limit(d, e, r);
         }
         endpoint::check_no_op(d, s, e);
+        if let Some(o) = &e.ns.json_schema {
+            validation::check_json_schema(d, o);
+        }
+        if let Some(o) = &e.ns.cel {
+            // The integrator of `auth/validator` sets `has_validator` from the endpoint.
+            let level = validation::Level::Endpoint {
+                has_validator: false,
+            };
+            validation::check_cel(d, o, level);
+            validation::check_cel_no_op(d, s, e, o, false);
+        }
         for (i, b) in e.backend.iter().enumerate() {
             backend::check_url_pattern(d, e, i, b);
             backend::check_backend_method(d, b);
@@ -117,6 +129,10 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
             }
             if let Some(c) = &b.ns.http_cache {
                 qos_http_cache::check_http_cache(d, s, e, b, c);
+            }
+            if let Some(o) = &b.ns.cel {
+                validation::check_cel(d, o, validation::Level::Backend);
+                validation::check_cel_no_op(d, s, e, o, true);
             }
         }
     }

@@ -186,12 +186,15 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
     } else {
         TokenStream::new()
     };
+    let call = super::validation::backend_wrap(b, &seq, call);
+    let validation_items = super::validation::backend_items(b);
     let proj_items = projected.items;
     let shaping_doc = projected.doc.map(|d| quote! { #[doc = ""] #[doc = #d] });
     quote! {
         #spec_item
         #proj_items
         #rate_item
+        #validation_items
         #[doc = #doc]
         #shaping_doc
         async fn #f(__ctx: &__rt::EndpointCtx #seq_param) -> __rt::BackendResult {

@@ -102,8 +102,10 @@ pub fn emit(e: &Endpoint) -> TokenStream {
     let mut stage_items = TokenStream::new();
     // A no-op endpoint streams the client's body to its backend instead of buffering it,
     // unless the backend may resend it on a redirect (`send_body_on_redirect`).
-    let streams_body =
-        e.output == Output::NoOp && e.backends.first().is_some_and(|b| !b.send_body_on_redirect);
+    // A JSON schema reads the buffered body.
+    let streams_body = e.output == Output::NoOp
+        && e.json_schema.is_none()
+        && e.backends.first().is_some_and(|b| !b.send_body_on_redirect);
     // Pre-handler blocks, before `EndpointCtx::start`, in KrakenD's order (bot detector →
     // JWT validator → rate limits), each emitted only when the endpoint has it.
     let mut pre = TokenStream::new();
@@ -163,6 +165,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
             });
             stages.extend(quote! { let __m = __rt::respond::static_data(__m, &#id); });
         }
+        stages.extend(super::validation::endpoint_post(e));
         let fns: Vec<_> = e
             .backends
             .iter()
@@ -219,6 +222,9 @@ pub fn emit(e: &Endpoint) -> TokenStream {
         }
     };
 
+    let validation_items = super::validation::endpoint_items(e);
+    let validation_capture = super::validation::endpoint_capture(e);
+    let validation_checks = super::validation::endpoint_checks(e);
     let start = if streams_body {
         quote! {
             let (__ctx, __body) = match __rt::EndpointCtx::start_streaming(&__state, &#spec, __req) {
@@ -238,6 +244,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
         #lists
         #stage_items
         #rate_items
+        #validation_items
         #[doc = #doc]
         static #spec: __rt::EndpointSpec = __rt::EndpointSpec {
             name: #name,
@@ -257,8 +264,10 @@ pub fn emit(e: &Endpoint) -> TokenStream {
         ) -> __rt::Response {
             #pre
             #rate_checks
+            #validation_capture
             #start
             #post_start
+            #validation_checks
             #body
         }
 

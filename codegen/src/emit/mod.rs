@@ -17,6 +17,7 @@ mod security;
 mod qos_ratelimit;
 mod service;
 mod tests;
+mod validation;
 
 use crate::plan::Plan;
 use proc_macro2::TokenStream;

@@ -12,6 +12,15 @@ pub fn emit(plan: &Plan) -> TokenStream {
     let mut tests = Vec::new();
     for e in &plan.endpoints {
         let name = format!("contract_{}", e.ident);
+        if validated(e) {
+            // The generated mocks and request know nothing of the schema or the CEL rules: such
+            // an endpoint is covered by its `@test` examples (and tests/validation.rs).
+            for (i, x) in examples(e).into_iter().enumerate() {
+                let name = format!("{name}_example_{i}");
+                tests.push(test_fn(&name, &format!(" `@test` example: {}", x.0), &x.1));
+            }
+            continue;
+        }
         let case = super::contract_security::secure(plan, e, endpoint_case(e));
         let mut doc = format!(
             " {} {} answers {} through mocks of its backends, which receive exactly what the \
@@ -36,6 +45,11 @@ pub fn emit(plan: &Plan) -> TokenStream {
             #(#tests)*
         }
     }
+}
+
+/// The endpoint or one of its backends has `validation/json-schema` or `validation/cel`.
+fn validated(e: &Endpoint) -> bool {
+    e.json_schema.is_some() || e.cel.is_some() || e.backends.iter().any(|b| b.cel.is_some())
 }
 
 fn examples(e: &Endpoint) -> Vec<(String, Case)> {

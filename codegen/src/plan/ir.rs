@@ -201,6 +201,10 @@ pub struct Endpoint {
     pub static_data: Option<(StaticStrategy, Vec<(String, StaticValue)>)>,
     /// `@test` examples, each one more generated test.
     pub examples: Vec<Example>,
+    /// `validation/json-schema`: the schema as embedded JSON text (`$schema` defaulted).
+    pub json_schema: Option<String>,
+    /// Endpoint `validation/cel` (`None`: no namespace, or no rule that ever runs).
+    pub cel: Option<Cel>,
     /// `security/bot-detector` at endpoint level.
     pub bot_detector: Option<BotDetector>,
     /// `auth/validator` (ir_auth.rs).
@@ -319,6 +323,8 @@ pub struct Backend {
     pub seq_refs: Vec<(usize, Vec<String>)>,
     /// `backend/http/client.send_body_on_redirect`.
     pub send_body_on_redirect: bool,
+    /// Backend `validation/cel`.
+    pub cel: Option<Cel>,
     /// `qos/ratelimit/proxy`, when `max_rate` > 0.
     pub rate_limit: Option<Bucket>,
     /// `qos/circuit-breaker`, when it has an effect.
@@ -347,6 +353,23 @@ pub struct HttpCache {
     pub max_size: u64,
     /// Entries; 0 = no count of its own.
     pub max_items: u64,
+}
+
+/// `validation/cel` rules of one endpoint or backend, split by phase (see `crate::validation`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cel {
+    pub pre: CelPhase,
+    pub post: CelPhase,
+    pub jwt: CelPhase,
+    /// The endpoint parameters as `req_params` keys (first letter upper-case), in order.
+    pub param_names: Vec<String>,
+}
+
+/// The expressions of one phase, in contract order, and the variables they use (bits).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CelPhase {
+    pub exprs: Vec<String>,
+    pub uses: u16,
 }
 
 /// How a backend's data gets shaped.

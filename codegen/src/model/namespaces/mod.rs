@@ -22,6 +22,8 @@ pub mod security_cors;
 pub mod security_http;
 pub(crate) mod security_values;
 pub mod telemetry_logging;
+pub mod validation_cel;
+pub mod validation_json_schema;
 
 pub use auth_validator::{AuthValidatorOptions, SharedCacheOptions};
 pub use backend_http::BackendHttpOptions;
@@ -37,6 +39,8 @@ pub use security_bot_detector::BotDetectorOptions;
 pub use security_cors::CorsOptions;
 pub use security_http::HttpSecureOptions;
 pub use telemetry_logging::LoggingOptions;
+pub use validation_cel::CelOptions;
+pub use validation_json_schema::JsonSchemaOptions;
 
 use super::reader::RawExtraConfig;
 use super::{child, is_annotation, At};
@@ -96,6 +100,8 @@ pub struct EndpointNamespaces {
     pub auth_validator: Option<AuthValidatorOptions>,
     pub rate_limit: Option<RateLimitOptions>,
     pub redis_rate_limit: Option<RedisRateLimitOptions>,
+    pub json_schema: Option<JsonSchemaOptions>,
+    pub cel: Option<CelOptions>,
 }
 
 impl EndpointNamespaces {
@@ -105,6 +111,8 @@ impl EndpointNamespaces {
         auth_validator::NAME,
         qos_ratelimit_router::NAME,
         krustd_ratelimit_redis::NAME,
+        validation_json_schema::NAME,
+        validation_cel::NAME,
     ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
@@ -124,6 +132,12 @@ impl EndpointNamespaces {
             redis_rate_limit: ec
                 .get(krustd_ratelimit_redis::NAME)
                 .map(|n| RedisRateLimitOptions::read(d, n.value, &n.pointer)),
+            json_schema: ec
+                .get(validation_json_schema::NAME)
+                .map(|n| JsonSchemaOptions::read(n.value, &n.pointer)),
+            cel: ec
+                .get(validation_cel::NAME)
+                .map(|n| CelOptions::read(d, n.value, &n.pointer)),
         }
     }
 }
@@ -137,6 +151,7 @@ pub struct BackendNamespaces {
     pub circuit_breaker: Option<CircuitBreakerOptions>,
     pub http_cache: Option<HttpCacheOptions>,
     pub rate_limit: Option<ProxyRateLimitOptions>,
+    pub cel: Option<CelOptions>,
 }
 
 impl BackendNamespaces {
@@ -147,6 +162,7 @@ impl BackendNamespaces {
         qos_circuit_breaker::NAME,
         qos_http_cache::NAME,
         qos_ratelimit_proxy::NAME,
+        validation_cel::NAME,
     ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
@@ -169,6 +185,9 @@ impl BackendNamespaces {
             rate_limit: ec
                 .get(qos_ratelimit_proxy::NAME)
                 .map(|n| ProxyRateLimitOptions::read(d, n.value, &n.pointer)),
+            cel: ec
+                .get(validation_cel::NAME)
+                .map(|n| CelOptions::read(d, n.value, &n.pointer)),
         }
     }
 }

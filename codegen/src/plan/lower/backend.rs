@@ -178,5 +178,10 @@ pub(super) fn lower_backend(b: &model::Backend, index: usize, e: &EndpointFacts<
             .rate_limit
             .as_ref()
             .and_then(super::qos_ratelimit::lower_proxy_rate_limit),
+        cel: b
+            .ns
+            .cel
+            .as_ref()
+            .and_then(|c| super::validation::lower_cel(c, &e.path.params)),
     }
 }

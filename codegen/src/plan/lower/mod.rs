@@ -10,6 +10,7 @@ mod qos_ratelimit;
 mod service;
 pub mod shaping;
 mod static_data;
+pub(super) mod validation;
 
 use service::lower_service;
 
@@ -195,6 +196,12 @@ pub fn lower(
             examples: ex,
             bot_detector: e.ns.bot_detector.as_ref().map(security::lower_bot_detector),
             rate_limit,
+            json_schema: e.ns.json_schema.as_ref().map(validation::lower_json_schema),
+            cel: e
+                .ns
+                .cel
+                .as_ref()
+                .and_then(|c| validation::lower_cel(c, &ep.params)),
         });
     }
 
