@@ -51,6 +51,8 @@ pub struct Generated {
     /// Warnings about the contract.
     pub warnings: Report,
     pub plan: plan::Plan,
+    /// The side files the contract names (read and embedded), for rerun directives.
+    pub side_files: Vec<PathBuf>,
 }
 
 /// Why `compile` failed.
@@ -205,6 +207,9 @@ impl Builder {
         let sha = hex_sha256(source.text.as_bytes());
         let source = Arc::new(source);
         let mut d = Diagnostics::new(source.clone());
+        d.side_files = crate::side_files::SideFiles::new(
+            self.contract_path().parent().map(Path::to_path_buf),
+        );
         let service = match serde_json::from_str::<serde_json::Value>(&source.text) {
             Ok(root) => model::read(&mut d, &root),
             Err(e) => {
@@ -221,6 +226,7 @@ impl Builder {
         if let Some(s) = &service {
             check::run(&mut d, s);
         }
+        let side_files = d.side_files.read_files().to_vec();
         let warnings = d.finish().map_err(Failure::Contract)?;
         let Some(service) = service else {
             return Err(Failure::Contract(warnings));
@@ -261,6 +267,7 @@ impl Builder {
             code: header + &code,
             warnings,
             plan,
+            side_files,
         })
     }
 
@@ -298,6 +305,11 @@ impl Builder {
                 return Err(CompileError::Internal { message, dump });
             }
         };
+        if self.emit_rerun_if_changed {
+            for f in &generated.side_files {
+                println!("cargo::rerun-if-changed={}", f.display());
+            }
+        }
         let target = out_dir.join("gateway.rs");
         write_if_changed(&target, generated.code.as_bytes())
             .map_err(|e| CompileError::Io(target.clone(), e))?;

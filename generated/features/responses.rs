@@ -384,6 +384,8 @@ static GET_MERGE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 0 of GET /merge: GET /a (contract /endpoints/0/backend/0)
 async fn get_merge_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -403,6 +405,8 @@ static GET_MERGE_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 1 of GET /merge: GET /b (contract /endpoints/0/backend/1)
 async fn get_merge_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -445,6 +449,8 @@ static GET_GROUP_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 0 of GET /group: GET /a (contract /endpoints/1/backend/0)
 ///
@@ -468,6 +474,8 @@ static GET_GROUP_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 1 of GET /group: GET /b (contract /endpoints/1/backend/1)
 ///
@@ -514,6 +522,8 @@ static GET_SHAPE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_SHAPE_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -595,6 +605,8 @@ static GET_DENY_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_DENY_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -672,6 +684,8 @@ static GET_COLLECTION_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 0 of GET /collection: GET /list (contract /endpoints/4/backend/0)
 ///
@@ -726,6 +740,8 @@ static GET_COLLECTION_OUT_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 0 of GET /collection-out: GET /list (contract /endpoints/5/backend/0)
 async fn get_collection_out_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -769,6 +785,8 @@ static GET_SAFEJSON_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 0 of GET /safejson: GET /scalar (contract /endpoints/6/backend/0)
 async fn get_safejson_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -811,6 +829,8 @@ static GET_STRING_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 0 of GET /string: GET /text (contract /endpoints/7/backend/0)
 async fn get_string_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -853,6 +873,8 @@ static GET_FAIL_500_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/500: GET /status/500 (contract /endpoints/8/backend/0)
 async fn get_fail_500_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -895,6 +917,8 @@ static GET_FAIL_404_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/404: GET /status/404 (contract /endpoints/9/backend/0)
 async fn get_fail_404_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -937,6 +961,8 @@ static GET_FAIL_204_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/204: GET /status/204 (contract /endpoints/10/backend/0)
 async fn get_fail_204_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -980,6 +1006,8 @@ static GET_FAIL_REFUSED_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/refused: GET /a (contract /endpoints/11/backend/0)
 async fn get_fail_refused_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1025,6 +1053,8 @@ static GET_FAIL_INVALID_JSON_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/invalid-json: GET /invalid (contract /endpoints/12/backend/0)
 async fn get_fail_invalid_json_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1073,6 +1103,8 @@ static GET_FAIL_ARRAY_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/array: GET /list (contract /endpoints/13/backend/0)
 async fn get_fail_array_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1117,6 +1149,8 @@ static GET_FAIL_TIMEOUT_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/timeout: GET /slow (contract /endpoints/14/backend/0)
 async fn get_fail_timeout_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1162,6 +1196,8 @@ static GET_PARTIAL_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 0 of GET /partial: GET /a (contract /endpoints/15/backend/0)
 ///
@@ -1185,6 +1221,8 @@ static GET_PARTIAL_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 1 of GET /partial: GET /status/500 (contract /endpoints/15/backend/1)
 ///
@@ -1208,6 +1246,8 @@ static GET_PARTIAL_B2: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 2 of GET /partial: GET /b (contract /endpoints/15/backend/2)
 ///
@@ -1258,6 +1298,8 @@ static GET_PARTIAL_TIMEOUT_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 0 of GET /partial-timeout: GET /a (contract /endpoints/16/backend/0)
 async fn get_partial_timeout_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1283,6 +1325,8 @@ static GET_PARTIAL_TIMEOUT_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 1 of GET /partial-timeout: GET /slow (contract /endpoints/16/backend/1)
 async fn get_partial_timeout_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1331,6 +1375,8 @@ static GET_ALL_FAIL_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 0 of GET /all-fail: GET /status/500 (contract /endpoints/17/backend/0)
 async fn get_all_fail_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1350,6 +1396,8 @@ static GET_ALL_FAIL_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 1 of GET /all-fail: GET /invalid (contract /endpoints/17/backend/1)
 async fn get_all_fail_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1392,6 +1440,8 @@ static GET_ERROR_CODE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::ReturnCode,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 0 of GET /error-code: GET /status/418 (contract /endpoints/18/backend/0)
 async fn get_error_code_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1438,6 +1488,8 @@ static GET_ERROR_DETAILS_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 0 of GET /error-details: GET /a (contract /endpoints/19/backend/0)
 async fn get_error_details_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1458,6 +1510,8 @@ static GET_ERROR_DETAILS_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Details("teapot"),
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 1 of GET /error-details: GET /status/418 (contract /endpoints/19/backend/1)
 ///
@@ -1504,6 +1558,8 @@ static GET_CACHE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cache: GET /a (contract /endpoints/20/backend/0)
 async fn get_cache_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1546,6 +1602,8 @@ static GET_EMPTY_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_EMPTY_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -1606,6 +1664,8 @@ static GET_NOOP_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// GET /noop-backend (contract /endpoints/23)
 static GET_NOOP_BACKEND: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1645,6 +1705,8 @@ static GET_NOOP_BACKEND_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 0 of GET /noop-backend: GET /text (contract /endpoints/23/backend/0)
 async fn get_noop_backend_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1688,6 +1750,8 @@ static GET_HTML_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
 };
 /// Backend 0 of GET /html: GET /html (contract /endpoints/24/backend/0)
 async fn get_html_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {

@@ -212,21 +212,31 @@ pub async fn send(
         }
         None => &ctx.headers,
     };
-    ctx.state
-        .client
-        .send(client::Request {
-            method: spec.method.clone(),
-            uri,
-            headers,
-            body: ctx.body.clone(),
-            known_length: ctx.length_forwarded
-                && spec
-                    .input_headers
-                    .is_none_or(|a| a.names.contains(&http::header::CONTENT_LENGTH)),
-            replayable: spec.send_body_on_redirect,
-        })
-        .await
-        .map_err(plain)
+    let mut graphql_headers;
+    let mut request = client::Request {
+        method: spec.method.clone(),
+        uri,
+        headers,
+        body: ctx.body.clone(),
+        known_length: ctx.length_forwarded
+            && spec
+                .input_headers
+                .is_none_or(|a| a.names.contains(&http::header::CONTENT_LENGTH)),
+        replayable: spec.send_body_on_redirect,
+    };
+    // backend/graphql: method, body or query string, and Content-Type of the GraphQL request.
+    if let Some(g) = spec.graphql {
+        graphql_headers = request.headers.clone();
+        crate::graphql::apply(g, &ctx.params, &ctx.body, &mut graphql_headers, &mut request)?;
+    }
+    // modifier/martian: request modifiers on this final request, response modifiers on the raw
+    // answer (before the status check and decoding). Seam for qos/http-cache: the cache wraps
+    // the client call, here and in `martian::exchange` (KrakenD CE wraps the cached client
+    // with martian: the cache key sees the modified request; see martian/mod.rs).
+    if let Some(m) = spec.martian {
+        return crate::martian::exchange(&ctx.state.client, m, request).await;
+    }
+    ctx.state.client.send(request).await.map_err(plain)
 }
 
 fn plain(e: client::ClientError) -> BackendError {

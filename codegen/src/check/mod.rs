@@ -4,10 +4,12 @@
 //! `Diagnostics`; checking goes on past the first problem. Type errors are the model's job.
 
 mod backend;
+mod backend_graphql;
 mod backend_http;
 mod backend_http_client;
 mod encoding;
 mod endpoint;
+mod modifier_martian;
 mod namespaces;
 mod proxy;
 mod router;
@@ -78,6 +80,12 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
             }
             if let Some(c) = &b.ns.http_client {
                 backend_http_client::check_backend_http_client(d, c);
+            }
+            if let Some(g) = &b.ns.graphql {
+                backend_graphql::check_backend_graphql(d, g);
+            }
+            if let Some(m) = &b.ns.martian {
+                modifier_martian::check_martian(d, m);
             }
         }
     }

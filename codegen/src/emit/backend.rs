@@ -109,6 +109,14 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
     let (lists, headers, query_allow) =
         allow_lists(&b.ident, b.input_headers.as_ref(), b.input_query.as_ref());
     let send_body_on_redirect = b.send_body_on_redirect;
+    let (martian_items, martian) = match &b.martian {
+        Some(m) => super::martian::emit(b, m),
+        None => (TokenStream::new(), quote! { ::core::option::Option::None }),
+    };
+    let (graphql_items, graphql) = match &b.graphql {
+        Some(g) => super::graphql::emit(b, g),
+        None => (TokenStream::new(), quote! { ::core::option::Option::None }),
+    };
     // The round-robin cursor is the spec's one mutable part: a `static` of its own, and only
     // when there is something to rotate.
     let (cursor_item, cursor) = if b.hosts.len() > 1 {
@@ -125,6 +133,8 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
     let spec_item = quote! {
         #lists
         #cursor_item
+        #martian_items
+        #graphql_items
         #[doc = #doc]
         static #spec: __rt::BackendSpec = __rt::BackendSpec {
             url_pattern: #display,
@@ -136,6 +146,8 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
             input_query: #query_allow,
             errors: #errors,
             send_body_on_redirect: #send_body_on_redirect,
+            martian: #martian,
+            graphql: #graphql,
         };
     };
     if b.decode == Decode::Stream {

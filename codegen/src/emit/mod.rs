@@ -8,6 +8,8 @@ pub(crate) mod backend;
 mod contract_data;
 mod contract_examples;
 mod endpoint;
+mod graphql;
+mod martian;
 mod projection;
 mod service;
 mod tests;

@@ -201,6 +201,10 @@ pub struct Backend {
     pub seq_refs: Vec<(usize, Vec<String>)>,
     /// `backend/http/client.send_body_on_redirect`.
     pub send_body_on_redirect: bool,
+    /// `modifier/martian`, when the backend has it (and it does something).
+    pub martian: Option<super::martian_ir::Martian>,
+    /// `backend/graphql`, when the backend has it.
+    pub graphql: Option<super::graphql_ir::GraphQl>,
 }
 
 /// How a backend's data gets shaped.

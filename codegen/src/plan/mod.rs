@@ -3,7 +3,9 @@
 //! inheritance rule once and taking every decision (names, shaping) the emitters then follow.
 
 pub mod ir;
+pub mod graphql_ir;
 pub mod lower;
+pub mod martian_ir;
 
 pub use ir::*;
 pub use lower::{lower, PlanOptions, DEFAULT_TIMEOUT};

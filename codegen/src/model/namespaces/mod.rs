@@ -7,14 +7,18 @@
 //! [`ServiceNamespaces`], [`EndpointNamespaces`] and [`BackendNamespaces`] and their
 //! `IMPLEMENTED` lists; `check` reports any other namespace present.
 
+pub mod backend_graphql;
 pub mod backend_http;
 pub mod backend_http_client;
+pub mod modifier_martian;
 pub mod proxy;
 pub mod router;
 pub mod telemetry_logging;
 
+pub use backend_graphql::GraphQlOptions;
 pub use backend_http::BackendHttpOptions;
 pub use backend_http_client::BackendHttpClientOptions;
+pub use modifier_martian::MartianOptions;
 pub use proxy::ProxyOptions;
 pub use router::RouterOptions;
 pub use telemetry_logging::LoggingOptions;
@@ -70,11 +74,18 @@ pub struct BackendNamespaces {
     pub http: Option<BackendHttpOptions>,
     pub http_client: Option<BackendHttpClientOptions>,
     pub proxy: Option<ProxyOptions>,
+    pub martian: Option<MartianOptions>,
+    pub graphql: Option<GraphQlOptions>,
 }
 
 impl BackendNamespaces {
-    pub const IMPLEMENTED: &'static [&'static str] =
-        &[backend_http::NAME, backend_http_client::NAME, proxy::NAME];
+    pub const IMPLEMENTED: &'static [&'static str] = &[
+        backend_http::NAME,
+        backend_http_client::NAME,
+        proxy::NAME,
+        modifier_martian::NAME,
+        backend_graphql::NAME,
+    ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
         BackendNamespaces {
@@ -87,6 +98,12 @@ impl BackendNamespaces {
             proxy: ec
                 .get(proxy::NAME)
                 .map(|n| ProxyOptions::read(d, n.value, &n.pointer, proxy::Level::Backend)),
+            martian: ec
+                .get(modifier_martian::NAME)
+                .map(|n| MartianOptions::read(d, n.value, &n.pointer)),
+            graphql: ec
+                .get(backend_graphql::NAME)
+                .map(|n| GraphQlOptions::read(d, n.value, &n.pointer)),
         }
     }
 }

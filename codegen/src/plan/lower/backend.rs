@@ -162,5 +162,15 @@ pub(super) fn lower_backend(b: &model::Backend, index: usize, e: &EndpointFacts<
             .http_client
             .as_ref()
             .is_some_and(|c| c.send_body_on_redirect),
+        martian: b
+            .ns
+            .martian
+            .as_ref()
+            .and_then(super::modifier_martian::lower_martian),
+        graphql: b
+            .ns
+            .graphql
+            .as_ref()
+            .map(|g| super::backend_graphql::lower_graphql(g, &e.path.params)),
     }
 }

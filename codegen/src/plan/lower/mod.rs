@@ -1,7 +1,9 @@
 //! Lowering: the checked model → the plan. Each default and inheritance rule lives here, once.
 
 mod backend;
+mod backend_graphql;
 mod examples;
+mod modifier_martian;
 mod service;
 pub mod shaping;
 mod static_data;
