@@ -26,12 +26,22 @@ fn seen<'a>(echo: &'a Value, name: &str) -> Vec<&'a str> {
 #[tokio::test]
 async fn the_spec_example_sets_a_header_and_branches_on_another() {
     let (gw, _) = gateway().await;
-    let (status, _, body) = send(client().get(format!("{gw}/m/spec")).header("X-Tenant", "legacy")).await;
+    let (status, _, body) = send(
+        client()
+            .get(format!("{gw}/m/spec"))
+            .header("X-Tenant", "legacy"),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let echo = json(&body);
     assert_eq!(seen(&echo, "x-api-key"), ["k-123"]);
     assert_eq!(echo["query"], "v=1");
-    let (_, _, body) = send(client().get(format!("{gw}/m/spec")).header("X-Tenant", "new")).await;
+    let (_, _, body) = send(
+        client()
+            .get(format!("{gw}/m/spec"))
+            .header("X-Tenant", "new"),
+    )
+    .await;
     let echo = json(&body);
     assert_eq!(echo["query"], "v=2", "the else branch");
     assert_eq!(seen(&echo, "x-api-key"), ["k-123"]);
@@ -50,7 +60,11 @@ async fn header_modifiers_change_the_backend_request() {
     .await;
     assert_eq!(status, 200, "{body}");
     let echo = json(&body);
-    assert_eq!(seen(&echo, "x-multi"), ["a", "b"], "header.Append adds values");
+    assert_eq!(
+        seen(&echo, "x-multi"),
+        ["a", "b"],
+        "header.Append adds values"
+    );
     assert_eq!(seen(&echo, "x-dst"), ["copied"], "header.Copy");
     assert_eq!(seen(&echo, "x-src"), ["copied"]);
     assert!(seen(&echo, "x-drop").is_empty(), "header.Blacklist: {echo}");
@@ -58,8 +72,14 @@ async fn header_modifiers_change_the_backend_request() {
     let id = seen(&echo, "x-krakend-id");
     assert_eq!(id.len(), 1, "{echo}");
     assert_eq!(id[0].len(), 36, "a UUID: {id:?}");
-    assert!(seen(&echo, "x-only-response").is_empty(), "response scope only");
-    assert!(seen(&echo, "x-no-scope").is_empty(), "an empty scope does nothing");
+    assert!(
+        seen(&echo, "x-only-response").is_empty(),
+        "response scope only"
+    );
+    assert!(
+        seen(&echo, "x-no-scope").is_empty(),
+        "an empty scope does nothing"
+    );
 }
 
 #[tokio::test]
@@ -109,7 +129,12 @@ async fn body_modifier_on_both_sides_replaces_what_the_gateway_decodes() {
 #[tokio::test]
 async fn cookie_modifier_joins_the_cookie_header() {
     let (gw, _) = gateway().await;
-    let (_, _, body) = send(client().get(format!("{gw}/m/cookie")).header("Cookie", "a=1")).await;
+    let (_, _, body) = send(
+        client()
+            .get(format!("{gw}/m/cookie"))
+            .header("Cookie", "a=1"),
+    )
+    .await;
     assert_eq!(seen(&json(&body), "cookie"), [r#"a=1; added="x y""#]);
     let (_, _, body) = get(&format!("{gw}/m/cookie")).await;
     assert_eq!(seen(&json(&body), "cookie"), [r#"added="x y""#]);
@@ -129,14 +154,20 @@ async fn static_modifier_serves_files_read_at_build_time_without_a_round_trip() 
     // The backend host does not exist: only a skipped round trip answers.
     let (status, _, body) = get(&format!("{gw}/m/static/health")).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(json(&body), serde_json::json!({"status": "ok", "from": "static"}));
+    assert_eq!(
+        json(&body),
+        serde_json::json!({"status": "ok", "from": "static"})
+    );
     let (status, _, body) = get(&format!("{gw}/m/static/a.txt")).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(json(&body)["content"], r#"{"doc":"a"}"#);
     let (status, _, body) = get(&format!("{gw}/m/static/page.html")).await;
     assert_eq!(json(&body)["content"], "<p>hi</p>", "{status}");
     let (status, _, body) = get(&format!("{gw}/m/static/missing.txt")).await;
-    assert_eq!(status, 500, "no such file: a 404 from the static modifier: {body}");
+    assert_eq!(
+        status, 500,
+        "no such file: a 404 from the static modifier: {body}"
+    );
     assert!(body.contains("invalid status code 404"), "{body}");
 }
 
@@ -158,7 +189,10 @@ async fn filters_take_their_branch() {
     assert_eq!(seen(&echo, "x-re"), ["yes"]);
     assert_eq!(seen(&echo, "x-c"), ["yes"]);
     assert_eq!(seen(&echo, "x-hr"), ["yes"]);
-    assert!(seen(&echo, "x-port80").is_empty(), "the mock is not on port 80");
+    assert!(
+        seen(&echo, "x-port80").is_empty(),
+        "the mock is not on port 80"
+    );
 
     let (_, _, body) = send(
         client()
@@ -205,7 +239,10 @@ async fn response_modifiers_reach_the_client_with_no_op() {
     assert_eq!(status, 202, "status.Modifier on the answer: {body}");
     assert_eq!(body, "status 201 body");
     assert_eq!(header(&headers, "cache-control"), Some("max-age=60"));
-    assert!(headers.get("content-type").is_none(), "header.Blacklist on the answer");
+    assert!(
+        headers.get("content-type").is_none(),
+        "header.Blacklist on the answer"
+    );
     let cookies: Vec<&str> = headers
         .get_all("set-cookie")
         .iter()

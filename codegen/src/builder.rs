@@ -195,7 +195,8 @@ impl Builder {
         })
     }
 
-    /// Contract text → pretty-printed gateway code. Pure: no files, no environment.
+    /// Contract text → pretty-printed gateway code. No environment; the only files read are the
+    /// side files the contract names (`side_files`), relative to the contract path.
     pub fn generate(&self, source: Source) -> Result<Generated, Report> {
         self.run(source).map_err(|f| match f {
             Failure::Contract(r) => r,
@@ -207,9 +208,8 @@ impl Builder {
         let sha = hex_sha256(source.text.as_bytes());
         let source = Arc::new(source);
         let mut d = Diagnostics::new(source.clone());
-        d.side_files = crate::side_files::SideFiles::new(
-            self.contract_path().parent().map(Path::to_path_buf),
-        );
+        d.side_files =
+            crate::side_files::SideFiles::new(self.contract_path().parent().map(Path::to_path_buf));
         let service = match serde_json::from_str::<serde_json::Value>(&source.text) {
             Ok(root) => model::read(&mut d, &root),
             Err(e) => {

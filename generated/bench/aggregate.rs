@@ -124,6 +124,7 @@ static GET_AGGREGATE_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_AGGREGATE_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -192,6 +193,7 @@ static GET_AGGREGATE_B1: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1: the response shaping compiled into the parse of its body.
 static GET_AGGREGATE_B1_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -247,6 +249,7 @@ static GET_AGGREGATE_B2: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 2: the response shaping compiled into the parse of its body.
 static GET_AGGREGATE_B2_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {

@@ -123,6 +123,7 @@ static GET_LARGE_ALLOW3_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_LARGE_ALLOW3_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {

@@ -132,6 +132,7 @@ static GET_NOOP_1KB_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// GET /noop/100kb (contract /endpoints/1)
 static GET_NOOP_100KB: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -171,6 +172,7 @@ static GET_NOOP_100KB_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 #[cfg(test)]
 mod __contract_tests {

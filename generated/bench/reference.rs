@@ -133,6 +133,7 @@ static GET_SINGLE_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /single: GET /a.json (contract /endpoints/0/backend/0)
 async fn get_single_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -179,6 +180,7 @@ static GET_AGG_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_AGG_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -247,6 +249,7 @@ static GET_AGG_B1: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1: the response shaping compiled into the parse of its body.
 static GET_AGG_B1_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -307,6 +310,7 @@ static GET_AGG_B2: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 2: the response shaping compiled into the parse of its body.
 static GET_AGG_B2_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {

@@ -228,6 +228,7 @@ static GET_WIRE_GET_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /wire/get: GET /plain (contract /endpoints/0/backend/0)
 async fn get_wire_get_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -272,6 +273,7 @@ static POST_WIRE_POST_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /wire/post: POST /plain (contract /endpoints/1/backend/0)
 async fn post_wire_post_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -327,6 +329,7 @@ static POST_WIRE_POST_LENGTH_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /wire/post-length: POST /plain (contract /endpoints/2/backend/0)
 async fn post_wire_post_length_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -379,6 +382,7 @@ static POST_WIRE_POST_EMPTY_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /wire/post-empty: POST /plain (contract /endpoints/3/backend/0)
 async fn post_wire_post_empty_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -439,6 +443,7 @@ static POST_WIRE_REDIRECT_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /wire/redirect: POST /see-other (contract /endpoints/4/backend/0)
 async fn post_wire_redirect_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -497,6 +502,7 @@ static GET_WIRE_ACCEPT_ENCODING_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /wire/accept-encoding: GET /gzip (contract /endpoints/5/backend/0)
 async fn get_wire_accept_encoding_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -547,6 +553,7 @@ static GET_WIRE_GZIP_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /wire/gzip: GET /gzip (contract /endpoints/6/backend/0)
 async fn get_wire_gzip_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -600,6 +607,7 @@ static GET_WIRE_NO_OP_GZIP_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// GET /wire/no-op-gzip-decoded (contract /endpoints/8)
 static GET_WIRE_NO_OP_GZIP_DECODED: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -645,6 +653,7 @@ static GET_WIRE_NO_OP_GZIP_DECODED_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// GET /wire/loop (contract /endpoints/9)
 static GET_WIRE_LOOP: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -685,6 +694,7 @@ static GET_WIRE_LOOP_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /wire/loop: GET /loop (contract /endpoints/9/backend/0)
 async fn get_wire_loop_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -731,6 +741,7 @@ static GET_WIRE_NO_OP_STALL_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 #[cfg(test)]
 mod __contract_tests {

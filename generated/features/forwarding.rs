@@ -200,6 +200,7 @@ static GET_FWD_DEFAULT_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fwd/default/{id}: GET /echo/default/{id} (contract /endpoints/0/backend/0)
 async fn get_fwd_default_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -257,6 +258,7 @@ static GET_FWD_LISTED_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fwd/listed: GET /echo/listed?fixed=1 (contract /endpoints/1/backend/0)
 async fn get_fwd_listed_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -311,6 +313,7 @@ static GET_FWD_ALL_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fwd/all: GET /echo/all (contract /endpoints/2/backend/0)
 async fn get_fwd_all_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -377,6 +380,7 @@ static GET_FWD_BACKEND_FILTER_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fwd/backend-filter: GET /echo/filtered (contract /endpoints/3/backend/0)
 async fn get_fwd_backend_filter_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -434,6 +438,7 @@ static POST_FWD_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /fwd/body: PUT /echo/body (contract /endpoints/4/backend/0)
 async fn post_fwd_body_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -487,6 +492,7 @@ static GET_FWD_HOSTILE_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fwd/hostile/{id}: GET /echo/users/{id}/profile?x={id} (contract /endpoints/5/backend/0)
 async fn get_fwd_hostile_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -538,6 +544,7 @@ static GET_FWD_RR_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fwd/rr: GET /who (contract /endpoints/6/backend/0)
 async fn get_fwd_rr_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -591,6 +598,7 @@ static GET_FWD_TWO_PARAMS_A_B_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fwd/two-params/{a}/{b}: GET /echo/{b}/{a}/{b} (contract /endpoints/7/backend/0)
 async fn get_fwd_two_params_a_b_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {

@@ -307,6 +307,7 @@ static GET_M_SPEC_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::Some(&GET_M_SPEC_B0_MARTIAN),
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /m/spec: GET /echo/spec (contract /endpoints/0/backend/0)
 async fn get_m_spec_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -409,6 +410,7 @@ static GET_M_HEADERS_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::Some(&GET_M_HEADERS_B0_MARTIAN),
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /m/headers: GET /echo/headers (contract /endpoints/1/backend/0)
 async fn get_m_headers_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -470,6 +472,7 @@ static GET_M_QUERY_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::Some(&GET_M_QUERY_B0_MARTIAN),
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /m/query: GET /echo/query (contract /endpoints/2/backend/0)
 async fn get_m_query_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -526,6 +529,7 @@ static GET_M_URL_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::Some(&GET_M_URL_B0_MARTIAN),
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /m/url: GET /echo/original (contract /endpoints/3/backend/0)
 async fn get_m_url_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -586,6 +590,7 @@ static POST_M_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::Some(&POST_M_BODY_B0_MARTIAN),
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /m/body: POST /echo/body (contract /endpoints/4/backend/0)
 async fn post_m_body_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -657,6 +662,7 @@ static GET_M_BODY_BOTH_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::Some(&GET_M_BODY_BOTH_B0_MARTIAN),
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /m/body-both: GET /echo/body-both (contract /endpoints/5/backend/0)
 async fn get_m_body_both_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -721,6 +727,7 @@ static GET_M_COOKIE_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::Some(&GET_M_COOKIE_B0_MARTIAN),
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /m/cookie: GET /echo/cookie (contract /endpoints/6/backend/0)
 async fn get_m_cookie_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -777,6 +784,7 @@ static GET_M_STATUS_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::Some(&GET_M_STATUS_B0_MARTIAN),
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /m/status: GET /status/404 (contract /endpoints/7/backend/0)
 async fn get_m_status_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -867,6 +875,7 @@ static GET_M_STATIC_HEALTH_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::Some(&GET_M_STATIC_HEALTH_B0_MARTIAN),
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /m/static/health: GET / (contract /endpoints/8/backend/0)
 async fn get_m_static_health_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -956,6 +965,7 @@ static GET_M_STATIC_FILE_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::Some(&GET_M_STATIC_FILE_B0_MARTIAN),
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /m/static/{file}: GET /docs/{file} (contract /endpoints/9/backend/0)
 async fn get_m_static_file_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1113,6 +1123,7 @@ static GET_M_FILTERS_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::Some(&GET_M_FILTERS_B0_MARTIAN),
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /m/filters: GET /echo/filters (contract /endpoints/10/backend/0)
 async fn get_m_filters_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1235,6 +1246,7 @@ static GET_M_ORDER_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::Some(&GET_M_ORDER_B0_MARTIAN),
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /m/order: GET /echo/order (contract /endpoints/11/backend/0)
 async fn get_m_order_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1299,6 +1311,7 @@ static GET_M_ERRORS_AGGREGATE_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::Some(&GET_M_ERRORS_AGGREGATE_B0_MARTIAN),
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /m/errors/aggregate: GET /echo/errors (contract /endpoints/12/backend/0)
 async fn get_m_errors_aggregate_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1365,6 +1378,7 @@ static GET_M_ERRORS_FIRST_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::Some(&GET_M_ERRORS_FIRST_B0_MARTIAN),
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /m/errors/first: GET /echo/errors (contract /endpoints/13/backend/0)
 async fn get_m_errors_first_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1460,6 +1474,7 @@ static GET_M_NOOP_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::Some(&GET_M_NOOP_B0_MARTIAN),
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 #[cfg(test)]
 mod __contract_tests {

@@ -386,6 +386,7 @@ static GET_MERGE_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /merge: GET /a (contract /endpoints/0/backend/0)
 async fn get_merge_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -407,6 +408,7 @@ static GET_MERGE_B1: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1 of GET /merge: GET /b (contract /endpoints/0/backend/1)
 async fn get_merge_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -451,6 +453,7 @@ static GET_GROUP_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /group: GET /a (contract /endpoints/1/backend/0)
 ///
@@ -476,6 +479,7 @@ static GET_GROUP_B1: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1 of GET /group: GET /b (contract /endpoints/1/backend/1)
 ///
@@ -524,6 +528,7 @@ static GET_SHAPE_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_SHAPE_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -607,6 +612,7 @@ static GET_DENY_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_DENY_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -686,6 +692,7 @@ static GET_COLLECTION_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /collection: GET /list (contract /endpoints/4/backend/0)
 ///
@@ -742,6 +749,7 @@ static GET_COLLECTION_OUT_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /collection-out: GET /list (contract /endpoints/5/backend/0)
 async fn get_collection_out_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -787,6 +795,7 @@ static GET_SAFEJSON_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /safejson: GET /scalar (contract /endpoints/6/backend/0)
 async fn get_safejson_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -831,6 +840,7 @@ static GET_STRING_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /string: GET /text (contract /endpoints/7/backend/0)
 async fn get_string_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -875,6 +885,7 @@ static GET_FAIL_500_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/500: GET /status/500 (contract /endpoints/8/backend/0)
 async fn get_fail_500_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -919,6 +930,7 @@ static GET_FAIL_404_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/404: GET /status/404 (contract /endpoints/9/backend/0)
 async fn get_fail_404_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -963,6 +975,7 @@ static GET_FAIL_204_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/204: GET /status/204 (contract /endpoints/10/backend/0)
 async fn get_fail_204_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1008,6 +1021,7 @@ static GET_FAIL_REFUSED_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/refused: GET /a (contract /endpoints/11/backend/0)
 async fn get_fail_refused_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1055,6 +1069,7 @@ static GET_FAIL_INVALID_JSON_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/invalid-json: GET /invalid (contract /endpoints/12/backend/0)
 async fn get_fail_invalid_json_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1105,6 +1120,7 @@ static GET_FAIL_ARRAY_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/array: GET /list (contract /endpoints/13/backend/0)
 async fn get_fail_array_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1151,6 +1167,7 @@ static GET_FAIL_TIMEOUT_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/timeout: GET /slow (contract /endpoints/14/backend/0)
 async fn get_fail_timeout_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1198,6 +1215,7 @@ static GET_PARTIAL_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /partial: GET /a (contract /endpoints/15/backend/0)
 ///
@@ -1223,6 +1241,7 @@ static GET_PARTIAL_B1: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1 of GET /partial: GET /status/500 (contract /endpoints/15/backend/1)
 ///
@@ -1248,6 +1267,7 @@ static GET_PARTIAL_B2: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 2 of GET /partial: GET /b (contract /endpoints/15/backend/2)
 ///
@@ -1300,6 +1320,7 @@ static GET_PARTIAL_TIMEOUT_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /partial-timeout: GET /a (contract /endpoints/16/backend/0)
 async fn get_partial_timeout_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1327,6 +1348,7 @@ static GET_PARTIAL_TIMEOUT_B1: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1 of GET /partial-timeout: GET /slow (contract /endpoints/16/backend/1)
 async fn get_partial_timeout_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1377,6 +1399,7 @@ static GET_ALL_FAIL_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /all-fail: GET /status/500 (contract /endpoints/17/backend/0)
 async fn get_all_fail_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1398,6 +1421,7 @@ static GET_ALL_FAIL_B1: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1 of GET /all-fail: GET /invalid (contract /endpoints/17/backend/1)
 async fn get_all_fail_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1442,6 +1466,7 @@ static GET_ERROR_CODE_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /error-code: GET /status/418 (contract /endpoints/18/backend/0)
 async fn get_error_code_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1490,6 +1515,7 @@ static GET_ERROR_DETAILS_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /error-details: GET /a (contract /endpoints/19/backend/0)
 async fn get_error_details_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1512,6 +1538,7 @@ static GET_ERROR_DETAILS_B1: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1 of GET /error-details: GET /status/418 (contract /endpoints/19/backend/1)
 ///
@@ -1560,6 +1587,7 @@ static GET_CACHE_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cache: GET /a (contract /endpoints/20/backend/0)
 async fn get_cache_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1604,6 +1632,7 @@ static GET_EMPTY_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_EMPTY_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -1666,6 +1695,7 @@ static GET_NOOP_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// GET /noop-backend (contract /endpoints/23)
 static GET_NOOP_BACKEND: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1707,6 +1737,7 @@ static GET_NOOP_BACKEND_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /noop-backend: GET /text (contract /endpoints/23/backend/0)
 async fn get_noop_backend_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1752,6 +1783,7 @@ static GET_HTML_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /html: GET /html (contract /endpoints/24/backend/0)
 async fn get_html_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {

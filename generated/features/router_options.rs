@@ -136,6 +136,7 @@ static POST_USERS_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /users: POST /a (contract /endpoints/0/backend/0)
 async fn post_users_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -185,6 +186,7 @@ static GET_USERS_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /users: GET /echo/users (contract /endpoints/1/backend/0)
 async fn get_users_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -229,6 +231,7 @@ static GET_USERS_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /users/{id}: GET /echo/user/{id} (contract /endpoints/2/backend/0)
 async fn get_users_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {

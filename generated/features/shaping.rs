@@ -210,6 +210,7 @@ static GET_ALLOW_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_ALLOW_BODY_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -303,6 +304,7 @@ static GET_TARGET_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_TARGET_BODY_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -366,6 +368,7 @@ static GET_DENY_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_DENY_BODY_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -447,6 +450,7 @@ static GET_COLLECTION_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_COLLECTION_BODY_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -518,6 +522,7 @@ static GET_SAFEJSON_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_SAFEJSON_BODY_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -589,6 +594,7 @@ static GET_FLATMAP_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_FLATMAP_BODY_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -665,6 +671,7 @@ static GET_CONCURRENT_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_CONCURRENT_BODY_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -756,6 +763,7 @@ static GET_SEQUENTIAL_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_SEQUENTIAL_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -823,6 +831,7 @@ static GET_SEQUENTIAL_B1: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1: the response shaping compiled into the parse of its body.
 static GET_SEQUENTIAL_B1_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -899,6 +908,7 @@ static GET_MERGE_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_MERGE_BODY_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -955,6 +965,7 @@ static GET_MERGE_BODY_B1: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1: the response shaping compiled into the parse of its body.
 static GET_MERGE_BODY_B1_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -995,6 +1006,7 @@ static GET_MERGE_BODY_B2: __rt::BackendSpec = __rt::BackendSpec {
     send_body_on_redirect: false,
     martian: ::core::option::Option::None,
     graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 2: the response shaping compiled into the parse of its body.
 static GET_MERGE_BODY_B2_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {

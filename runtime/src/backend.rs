@@ -213,6 +213,7 @@ pub async fn send(
         None => &ctx.headers,
     };
     let mut graphql_headers;
+    let mut auth_headers;
     let mut request = client::Request {
         method: spec.method.clone(),
         uri,
@@ -227,7 +228,20 @@ pub async fn send(
     // backend/graphql: method, body or query string, and Content-Type of the GraphQL request.
     if let Some(g) = spec.graphql {
         graphql_headers = request.headers.clone();
-        crate::graphql::apply(g, &ctx.params, &ctx.body, &mut graphql_headers, &mut request)?;
+        crate::graphql::apply(
+            g,
+            &ctx.params,
+            &ctx.body,
+            &mut graphql_headers,
+            &mut request,
+        )?;
+    }
+    // auth/client-credentials: the cached (or freshly fetched) token.
+    if let Some(c) = spec.client_credentials {
+        let token = c.authorization(&ctx.state).await?;
+        auth_headers = request.headers.clone();
+        auth_headers.insert(http::header::AUTHORIZATION, token);
+        request.headers = &auth_headers;
     }
     // modifier/martian: request modifiers on this final request, response modifiers on the raw
     // answer (before the status check and decoding). Seam for qos/http-cache: the cache wraps

@@ -8,7 +8,7 @@
 use crate::backend::BackendError;
 use crate::client;
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, HeaderValue};
+use http::header::{HeaderValue, CONTENT_TYPE};
 use http::{HeaderMap, Method};
 use serde_json::{Map, Value};
 
@@ -56,9 +56,9 @@ pub fn apply<'a>(
         }
         let value = match v {
             Var::Json(text) => serde_json::from_str(text).unwrap_or(Value::Null),
-            Var::Param(i) => Value::String(
-                i.and_then(|i| params.get(i)).cloned().unwrap_or_default(),
-            ),
+            Var::Param(i) => {
+                Value::String(i.and_then(|i| params.get(i)).cloned().unwrap_or_default())
+            }
         };
         vars.insert((*k).to_owned(), value);
     }
@@ -67,7 +67,10 @@ pub fn apply<'a>(
         // url.Values.Encode: sorted keys, Go's query escaping.
         let mut pairs = std::collections::BTreeMap::new();
         if !g.operation_name.is_empty() {
-            pairs.insert("operationName".to_owned(), vec![g.operation_name.to_owned()]);
+            pairs.insert(
+                "operationName".to_owned(),
+                vec![g.operation_name.to_owned()],
+            );
         }
         pairs.insert("query".to_owned(), vec![g.query.to_owned()]);
         if !vars.is_empty() {

@@ -10,6 +10,7 @@ pub mod backend;
 pub mod body_budget;
 pub mod builtin_routes;
 pub mod client;
+pub mod client_credentials;
 pub mod ctx;
 pub mod decode;
 pub mod decode_guard;
@@ -45,12 +46,13 @@ pub const CODEGEN_FORMAT: u32 = 2;
 #[doc(hidden)]
 pub mod __codegen {
     pub use crate::backend::{self, BackendResult};
+    pub use crate::client_credentials;
     pub use crate::ctx::{BuildIdentity, EndpointCtx, SharedState};
     pub use crate::flatmap;
-    pub use crate::graphql;
-    pub use crate::martian;
     pub use crate::forward::{ClientIpPolicy, HeaderAllowList, QueryAllowList};
     pub use crate::gateway::{auto_options, not_matched, Gateway};
+    pub use crate::graphql;
+    pub use crate::martian;
     pub use crate::projection;
     pub use crate::respond::{self, StaticData, StaticStrategy};
     pub use crate::router::{Route, RouteTable};

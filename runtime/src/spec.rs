@@ -156,4 +156,6 @@ pub struct BackendSpec {
     pub martian: Option<&'static crate::martian::Martian>,
     /// `backend/graphql`: the GraphQL operation the request becomes.
     pub graphql: Option<&'static crate::graphql::GraphQl>,
+    /// `auth/client-credentials`: the token source of the backend's `Authorization`.
+    pub client_credentials: Option<&'static crate::client_credentials::ClientCredentials>,
 }

@@ -11,7 +11,10 @@ pub(super) fn check_backend_graphql(d: &mut Diagnostics, g: &GraphQlOptions) {
         Some(k) if matches!(k.value.to_ascii_lowercase().as_str(), "query" | "mutation") => {}
         Some(k) => d.error(
             &k.pointer,
-            format!("GraphQL `type` must be `query` or `mutation`, found `{}`", k.value),
+            format!(
+                "GraphQL `type` must be `query` or `mutation`, found `{}`",
+                k.value
+            ),
             Some("KrakenD would send the request without GraphQL".to_owned()),
         ),
         None => d.error(

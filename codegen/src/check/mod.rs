@@ -3,6 +3,7 @@
 //! the route set, and one file per namespace. Rules read the model and report into
 //! `Diagnostics`; checking goes on past the first problem. Type errors are the model's job.
 
+mod auth_client_credentials;
 mod backend;
 mod backend_graphql;
 mod backend_http;
@@ -80,6 +81,9 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
             }
             if let Some(c) = &b.ns.http_client {
                 backend_http_client::check_backend_http_client(d, c);
+            }
+            if let Some(c) = &b.ns.client_credentials {
+                auth_client_credentials::check_client_credentials(d, c);
             }
             if let Some(g) = &b.ns.graphql {
                 backend_graphql::check_backend_graphql(d, g);

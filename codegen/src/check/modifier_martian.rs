@@ -52,7 +52,11 @@ fn check_modifier(d: &mut Diagnostics, m: &Modifier) {
                 );
             }
             if u.host.chars().any(|c| c.is_whitespace() || c == '/') {
-                d.error(&m.pointer, format!("`url.Modifier` host `{}` is not a host", u.host), None);
+                d.error(
+                    &m.pointer,
+                    format!("`url.Modifier` host `{}` is not a host", u.host),
+                    None,
+                );
             }
         }
         Kind::Body { content_type, .. } => header_value(d, content_type),
@@ -86,10 +90,16 @@ fn check_modifier(d: &mut Diagnostics, m: &Modifier) {
                 d.error(
                     &m.pointer,
                     "Must specify only one of port, defaultForScheme or remove",
-                    Some("martian rejects a `port.Modifier` with none or several of them".to_owned()),
+                    Some(
+                        "martian rejects a `port.Modifier` with none or several of them".to_owned(),
+                    ),
                 );
             } else if !(0..=65535).contains(&port.value) {
-                d.error(&port.pointer, format!("port {} is out of range", port.value), None);
+                d.error(
+                    &port.pointer,
+                    format!("port {} is out of range", port.value),
+                    None,
+                );
             }
         }
         Kind::Status { code } => {
@@ -126,7 +136,11 @@ fn check_modifier(d: &mut Diagnostics, m: &Modifier) {
                 Cond::UrlRegex { regex } => check_regex(d, regex),
                 Cond::Port { port } => {
                     if !(0..=65535).contains(&port.value) {
-                        d.error(&port.pointer, format!("port {} is out of range", port.value), None);
+                        d.error(
+                            &port.pointer,
+                            format!("port {} is out of range", port.value),
+                            None,
+                        );
                     }
                 }
                 Cond::Query { .. } | Cond::Url(_) | Cond::Cookie { .. } => {}
@@ -199,7 +213,11 @@ fn header_name(d: &mut Diagnostics, n: &At<String>) {
 }
 
 fn header_value(d: &mut Diagnostics, v: &At<String>) {
-    if !v.value.bytes().all(|b| (32..127).contains(&b) || b == b'\t') {
+    if !v
+        .value
+        .bytes()
+        .all(|b| (32..127).contains(&b) || b == b'\t')
+    {
         d.error(
             &v.pointer,
             "a martian header value must be visible ASCII",
@@ -230,14 +248,32 @@ mod tests {
 
     #[test]
     fn values_checked_at_build_time() {
-        assert_eq!(errors(r#"{"body.Modifier": {"body": "not base64!"}}"#).len(), 1);
+        assert_eq!(
+            errors(r#"{"body.Modifier": {"body": "not base64!"}}"#).len(),
+            1
+        );
         assert_eq!(errors(r#"{"url.RegexFilter": {"regex": "(", "modifier": {"status.Modifier": {"statusCode": 200}}}}"#).len(), 1);
         assert_eq!(errors(r#"{"nope.Modifier": {}}"#).len(), 1);
-        assert_eq!(errors(r#"{"status.Modifier": {"scope": ["request"], "statusCode": 200}}"#).len(), 1);
-        assert_eq!(errors(r#"{"port.Modifier": {"port": 81, "remove": true}}"#).len(), 1);
-        assert_eq!(errors(r#"{"stash.Modifier": {"scope": ["response"], "headerName": "X-U"}}"#).len(), 1);
+        assert_eq!(
+            errors(r#"{"status.Modifier": {"scope": ["request"], "statusCode": 200}}"#).len(),
+            1
+        );
+        assert_eq!(
+            errors(r#"{"port.Modifier": {"port": 81, "remove": true}}"#).len(),
+            1
+        );
+        assert_eq!(
+            errors(r#"{"stash.Modifier": {"scope": ["response"], "headerName": "X-U"}}"#).len(),
+            1
+        );
         assert_eq!(errors(r#"{"header.Filter": {"name": "A"}}"#).len(), 1);
-        assert_eq!(errors(r#"{"cookie.Modifier": {"name": "a", "expires": "tomorrow"}}"#).len(), 1);
-        assert!(errors(r#"{"cookie.Modifier": {"name": "a", "expires": "2030-01-02T03:04:05Z"}}"#).is_empty());
+        assert_eq!(
+            errors(r#"{"cookie.Modifier": {"name": "a", "expires": "tomorrow"}}"#).len(),
+            1
+        );
+        assert!(
+            errors(r#"{"cookie.Modifier": {"name": "a", "expires": "2030-01-02T03:04:05Z"}}"#)
+                .is_empty()
+        );
     }
 }

@@ -113,6 +113,10 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
         Some(m) => super::martian::emit(b, m),
         None => (TokenStream::new(), quote! { ::core::option::Option::None }),
     };
+    let (credentials_items, client_credentials) = match &b.client_credentials {
+        Some(c) => super::client_credentials::emit(b, c),
+        None => (TokenStream::new(), quote! { ::core::option::Option::None }),
+    };
     let (graphql_items, graphql) = match &b.graphql {
         Some(g) => super::graphql::emit(b, g),
         None => (TokenStream::new(), quote! { ::core::option::Option::None }),
@@ -135,6 +139,7 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
         #cursor_item
         #martian_items
         #graphql_items
+        #credentials_items
         #[doc = #doc]
         static #spec: __rt::BackendSpec = __rt::BackendSpec {
             url_pattern: #display,
@@ -148,6 +153,7 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
             send_body_on_redirect: #send_body_on_redirect,
             martian: #martian,
             graphql: #graphql,
+            client_credentials: #client_credentials,
         };
     };
     if b.decode == Decode::Stream {

@@ -5,6 +5,7 @@
 //! and the route registrations. Mechanisms live in `krustd_runtime`, reached through `__rt`.
 
 pub(crate) mod backend;
+mod client_credentials;
 mod contract_data;
 mod contract_examples;
 mod endpoint;

@@ -205,6 +205,8 @@ pub struct Backend {
     pub martian: Option<super::martian_ir::Martian>,
     /// `backend/graphql`, when the backend has it.
     pub graphql: Option<super::graphql_ir::GraphQl>,
+    /// `auth/client-credentials`, when the backend has it.
+    pub client_credentials: Option<super::client_credentials_ir::ClientCredentials>,
 }
 
 /// How a backend's data gets shaped.

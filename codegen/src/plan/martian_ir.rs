@@ -14,16 +14,39 @@ pub struct Martian {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     /// `fifo.Group` (and a sorted `priority.Group`, which never aggregates).
-    Seq { steps: Vec<Step>, aggregate_errors: bool },
-    HeaderSet { name: String, value: String },
-    HeaderAppend { name: String, value: String },
-    HeaderCopy { from: String, to: String },
+    Seq {
+        steps: Vec<Step>,
+        aggregate_errors: bool,
+    },
+    HeaderSet {
+        name: String,
+        value: String,
+    },
+    HeaderAppend {
+        name: String,
+        value: String,
+    },
+    HeaderCopy {
+        from: String,
+        to: String,
+    },
     HeaderRemove(String),
     HeaderId(String),
-    QuerySet { name: String, value: String },
+    QuerySet {
+        name: String,
+        value: String,
+    },
     /// `url.Modifier`; `path` escaped as Go's `URL.EscapedPath` writes it; empty parts kept.
-    Url { scheme: String, host: String, path: String, query: String },
-    Body { body: Vec<u8>, content_type: String },
+    Url {
+        scheme: String,
+        host: String,
+        path: String,
+        query: String,
+    },
+    Body {
+        body: Vec<u8>,
+        content_type: String,
+    },
     /// `cookie.Modifier` on the request: `name=value`.
     CookieRequest(String),
     /// `stash.Modifier` (request: stash the URL; response: copy it to the answer).
@@ -34,7 +57,11 @@ pub enum Step {
     StaticRequest,
     /// `static.Modifier` on the answer: request path → (bytes, content type), sorted by path.
     StaticResponse(Vec<(String, Vec<u8>, String)>),
-    Filter { cond: Cond, then: Option<Box<Step>>, otherwise: Option<Box<Step>> },
+    Filter {
+        cond: Cond,
+        then: Option<Box<Step>>,
+        otherwise: Option<Box<Step>>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,14 +75,31 @@ pub enum PortOp {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cond {
     /// On the headers of the request (request side) or of the answer (response side).
-    Header { name: String, value: String },
+    Header {
+        name: String,
+        value: String,
+    },
     /// Always on the request's headers.
-    HeaderRegex { name: String, regex: String },
-    Query { name: String, value: String },
-    Url { scheme: String, host: String, path: String, query: String },
+    HeaderRegex {
+        name: String,
+        regex: String,
+    },
+    Query {
+        name: String,
+        value: String,
+    },
+    Url {
+        scheme: String,
+        host: String,
+        path: String,
+        query: String,
+    },
     UrlRegex(String),
     /// `Cookie` (request side) or `Set-Cookie` (response side).
-    Cookie { name: String, value: String },
+    Cookie {
+        name: String,
+        value: String,
+    },
     /// Can fail (a malformed host).
     Port(u16),
 }

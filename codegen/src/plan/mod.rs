@@ -2,8 +2,9 @@
 //! trees included); [`lower`] builds them from the checked model, applying every default and
 //! inheritance rule once and taking every decision (names, shaping) the emitters then follow.
 
-pub mod ir;
+pub mod client_credentials_ir;
 pub mod graphql_ir;
+pub mod ir;
 pub mod lower;
 pub mod martian_ir;
 

@@ -10,7 +10,9 @@ use std::sync::OnceLock;
 
 /// `header.Filter`: one of the header's values equals `value`.
 pub fn header_is(h: &HeaderMap, name: &HeaderName, value: &str) -> bool {
-    h.get_all(name).iter().any(|v| v.as_bytes() == value.as_bytes())
+    h.get_all(name)
+        .iter()
+        .any(|v| v.as_bytes() == value.as_bytes())
 }
 
 /// `header.RegexFilter`: the first value of the header (of the request, on both sides) is

@@ -89,7 +89,10 @@ impl Request {
     fn new(uri: &Uri, headers: HeaderMap, body: Bytes) -> Self {
         Request {
             scheme: uri.scheme().cloned().unwrap_or(Scheme::HTTP),
-            host: uri.authority().map(|a| a.as_str().to_owned()).unwrap_or_default(),
+            host: uri
+                .authority()
+                .map(|a| a.as_str().to_owned())
+                .unwrap_or_default(),
             path: uri.path().to_owned(),
             query: uri.query().unwrap_or_default().to_owned(),
             headers,

@@ -182,7 +182,9 @@ pub fn port_set(req: &mut Request, port: Port) -> Result<(), Error> {
 pub(crate) fn split_host_port(hostport: &str) -> Result<(&str, &str), Error> {
     let err = |why: &str| Error(format!("address {hostport}: {why}"));
     if let Some(rest) = hostport.strip_prefix('[') {
-        let (host, after) = rest.split_once(']').ok_or_else(|| err("missing ']' in address"))?;
+        let (host, after) = rest
+            .split_once(']')
+            .ok_or_else(|| err("missing ']' in address"))?;
         let port = after
             .strip_prefix(':')
             .ok_or_else(|| err("missing port in address"))?;

@@ -46,7 +46,9 @@ impl GraphQlOptions {
             }
         };
         let kind = text(d, &mut r, "type");
-        let mut query = text(d, &mut r, "query").map(|q| q.value).unwrap_or_default();
+        let mut query = text(d, &mut r, "query")
+            .map(|q| q.value)
+            .unwrap_or_default();
         if let Some(path) = text(d, &mut r, "query_path").filter(|p| !p.value.is_empty()) {
             match d.side_files.read(&path.value) {
                 Ok(bytes) => query = String::from_utf8_lossy(&bytes).into_owned(),

@@ -7,6 +7,7 @@
 //! [`ServiceNamespaces`], [`EndpointNamespaces`] and [`BackendNamespaces`] and their
 //! `IMPLEMENTED` lists; `check` reports any other namespace present.
 
+pub mod auth_client_credentials;
 pub mod backend_graphql;
 pub mod backend_http;
 pub mod backend_http_client;
@@ -15,6 +16,7 @@ pub mod proxy;
 pub mod router;
 pub mod telemetry_logging;
 
+pub use auth_client_credentials::ClientCredentialsOptions;
 pub use backend_graphql::GraphQlOptions;
 pub use backend_http::BackendHttpOptions;
 pub use backend_http_client::BackendHttpClientOptions;
@@ -76,6 +78,7 @@ pub struct BackendNamespaces {
     pub proxy: Option<ProxyOptions>,
     pub martian: Option<MartianOptions>,
     pub graphql: Option<GraphQlOptions>,
+    pub client_credentials: Option<ClientCredentialsOptions>,
 }
 
 impl BackendNamespaces {
@@ -85,6 +88,7 @@ impl BackendNamespaces {
         proxy::NAME,
         modifier_martian::NAME,
         backend_graphql::NAME,
+        auth_client_credentials::NAME,
     ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
@@ -104,6 +108,9 @@ impl BackendNamespaces {
             graphql: ec
                 .get(backend_graphql::NAME)
                 .map(|n| GraphQlOptions::read(d, n.value, &n.pointer)),
+            client_credentials: ec
+                .get(auth_client_credentials::NAME)
+                .map(|n| ClientCredentialsOptions::read(d, n.value, &n.pointer)),
         }
     }
 }

@@ -58,24 +58,62 @@ pub struct Modifier {
 
 #[derive(Debug)]
 pub enum Kind {
-    HeaderSet { name: At<String>, value: At<String> },
-    HeaderAppend { name: At<String>, value: At<String> },
-    HeaderCopy { from: At<String>, to: At<String> },
-    HeaderBlacklist { names: At<Vec<String>> },
-    HeaderId { header: At<String> },
-    QuerySet { name: String, value: String },
+    HeaderSet {
+        name: At<String>,
+        value: At<String>,
+    },
+    HeaderAppend {
+        name: At<String>,
+        value: At<String>,
+    },
+    HeaderCopy {
+        from: At<String>,
+        to: At<String>,
+    },
+    HeaderBlacklist {
+        names: At<Vec<String>>,
+    },
+    HeaderId {
+        header: At<String>,
+    },
+    QuerySet {
+        name: String,
+        value: String,
+    },
     Url(UrlParts),
     /// `body` decoded from base64.
-    Body { body: Vec<u8>, content_type: At<String> },
+    Body {
+        body: Vec<u8>,
+        content_type: At<String>,
+    },
     Cookie(Cookie),
-    Stash { header: At<String> },
-    Port { port: At<i64>, default_for_scheme: bool, remove: bool },
-    Status { code: At<i64> },
+    Stash {
+        header: At<String>,
+    },
+    Port {
+        port: At<i64>,
+        default_for_scheme: bool,
+        remove: bool,
+    },
+    Status {
+        code: At<i64>,
+    },
     /// `static.Modifier`: request path → file (path relative to `rootPath`, bytes), read now.
-    Static { files: Vec<StaticFile> },
-    Fifo { modifiers: Vec<Modifier>, aggregate_errors: bool },
-    Priority { modifiers: Vec<(i64, Modifier)> },
-    Filter { cond: Cond, then: Box<Modifier>, otherwise: Option<Box<Modifier>> },
+    Static {
+        files: Vec<StaticFile>,
+    },
+    Fifo {
+        modifiers: Vec<Modifier>,
+        aggregate_errors: bool,
+    },
+    Priority {
+        modifiers: Vec<(i64, Modifier)>,
+    },
+    Filter {
+        cond: Cond,
+        then: Box<Modifier>,
+        otherwise: Option<Box<Modifier>>,
+    },
 }
 
 #[derive(Debug)]
@@ -110,13 +148,29 @@ pub struct StaticFile {
 /// What a filter matches on.
 #[derive(Debug)]
 pub enum Cond {
-    Header { name: At<String>, value: String },
-    HeaderRegex { header: At<String>, regex: At<String> },
-    Query { name: String, value: String },
+    Header {
+        name: At<String>,
+        value: String,
+    },
+    HeaderRegex {
+        header: At<String>,
+        regex: At<String>,
+    },
+    Query {
+        name: String,
+        value: String,
+    },
     Url(UrlParts),
-    UrlRegex { regex: At<String> },
-    Cookie { name: String, value: String },
-    Port { port: At<i64> },
+    UrlRegex {
+        regex: At<String>,
+    },
+    Cookie {
+        name: String,
+        value: String,
+    },
+    Port {
+        port: At<i64>,
+    },
 }
 
 impl Kind {
@@ -144,7 +198,11 @@ impl MartianOptions {
 /// An object holding exactly one modifier (`parse.FromJSON`).
 fn read_entry(d: &mut Diagnostics, value: &Value, pointer: &str, what: &str) -> Option<Modifier> {
     let Value::Object(map) = value else {
-        d.error(pointer, format!("`{what}` must be an object holding one modifier"), None);
+        d.error(
+            pointer,
+            format!("`{what}` must be an object holding one modifier"),
+            None,
+        );
         return None;
     };
     if map.len() != 1 {
@@ -263,7 +321,10 @@ fn read_modifier(
                     d.error(
                         &body.pointer,
                         format!("`body` must be base64 (standard alphabet, padded): {e}"),
-                        Some("encode the body with `base64` (e.g. `echo -n '{...}' | base64`)".to_owned()),
+                        Some(
+                            "encode the body with `base64` (e.g. `echo -n '{...}' | base64`)"
+                                .to_owned(),
+                        ),
                     );
                     Vec::new()
                 }
@@ -435,11 +496,7 @@ fn read_static(d: &mut Diagnostics, r: &mut ObjectReader<'_>) -> Kind {
     let explicit = r.string_map(d, "explicitPaths");
     let mut files = Vec::new();
     if root.value.is_empty() {
-        d.error(
-            &root.pointer,
-            "`static.Modifier` needs a `rootPath`",
-            None,
-        );
+        d.error(&root.pointer, "`static.Modifier` needs a `rootPath`", None);
         return Kind::Static { files };
     }
     match d.side_files.read_tree(&root.value) {
@@ -455,7 +512,10 @@ fn read_static(d: &mut Diagnostics, r: &mut ObjectReader<'_>) -> Kind {
         Err(e) => d.error(
             &root.pointer,
             e,
-            Some("the files are read at build time (relative to the contract) and embedded".to_owned()),
+            Some(
+                "the files are read at build time (relative to the contract) and embedded"
+                    .to_owned(),
+            ),
         ),
     }
     if let Some(ex) = explicit {

@@ -94,11 +94,9 @@ fn lower_in_scope(md: &Modifier, side: Side) -> Option<Step> {
             content_type: content_type.value.clone(),
         },
         Kind::Cookie(c) => match side {
-            Side::Request => Step::CookieRequest(format!(
-                "{}={}",
-                c.name.value,
-                cookie_value(&c.value)
-            )),
+            Side::Request => {
+                Step::CookieRequest(format!("{}={}", c.name.value, cookie_value(&c.value)))
+            }
             Side::Response => Step::HeaderAppend {
                 name: "set-cookie".to_owned(),
                 value: set_cookie(c),
