@@ -32,9 +32,14 @@ pub use modifiers::*;
 /// absent when no entry has that scope).
 #[derive(Debug)]
 pub struct Martian {
-    pub request: Option<fn(&mut Request) -> Result<(), Error>>,
-    pub response: Option<fn(&mut Response<'_>) -> Result<(), Error>>,
+    pub request: Option<RequestSide>,
+    pub response: Option<ResponseSide>,
 }
+
+/// The generated request side of a backend's config.
+pub type RequestSide = fn(&mut Request) -> Result<(), Error>;
+/// The generated response side of a backend's config.
+pub type ResponseSide = fn(&mut Response<'_>) -> Result<(), Error>;
 
 /// A modifier's failure: it fails the backend call with this text.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -144,7 +144,7 @@ fn lower_in_scope(md: &Modifier, side: Side) -> Option<Step> {
             // martian inserts each modifier before the first one of lower or equal priority:
             // highest first, and among equals the later one first.
             let mut sorted: Vec<&(i64, Modifier)> = modifiers.iter().rev().collect();
-            sorted.sort_by(|a, b| b.0.cmp(&a.0));
+            sorted.sort_by_key(|m| std::cmp::Reverse(m.0));
             Step::Seq {
                 steps: sorted.iter().filter_map(|(_, c)| lower(c, side)).collect(),
                 aggregate_errors: false,
