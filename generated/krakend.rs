@@ -163,6 +163,9 @@ static GET_PING_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /ping: GET /__debug/ping (contract /endpoints/0/backend/0)
 async fn get_ping_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -217,6 +220,9 @@ static GET_USERS_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_USERS_ID_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -300,6 +306,9 @@ static GET_DASHBOARD_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /dashboard/{id}: GET /__debug/status (contract /endpoints/2/backend/0)
 ///
@@ -323,6 +332,9 @@ static GET_DASHBOARD_ID_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1: the response shaping compiled into the parse of its body.
 static GET_DASHBOARD_ID_B1_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -406,6 +418,9 @@ static POST_ORDERS_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static POST_ORDERS_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -481,6 +496,9 @@ static GET_RAW_PATH_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 #[cfg(test)]
 mod __contract_tests {

@@ -51,6 +51,8 @@ pub struct Generated {
     /// Warnings about the contract.
     pub warnings: Report,
     pub plan: plan::Plan,
+    /// The side files the contract names (read and embedded), for rerun directives.
+    pub side_files: Vec<PathBuf>,
 }
 
 /// Why `compile` failed.
@@ -193,8 +195,8 @@ impl Builder {
         })
     }
 
-    /// Contract text → pretty-printed gateway code. Reads no file but the side files the
-    /// contract names (`jwk_local_path`, relative to the contract's directory); no environment.
+    /// Contract text → pretty-printed gateway code. No environment; the only files read are the
+    /// side files the contract names (`side_files`), relative to the contract path.
     pub fn generate(&self, source: Source) -> Result<Generated, Report> {
         self.run(source).map_err(|f| match f {
             Failure::Contract(r) => r,
@@ -206,6 +208,8 @@ impl Builder {
         let sha = hex_sha256(source.text.as_bytes());
         let source = Arc::new(source);
         let mut d = Diagnostics::new(source.clone());
+        d.side_files =
+            crate::side_files::SideFiles::new(self.contract_path().parent().map(Path::to_path_buf));
         let mut service = match serde_json::from_str::<serde_json::Value>(&source.text) {
             Ok(root) => model::read(&mut d, &root),
             Err(e) => {
@@ -228,6 +232,7 @@ impl Builder {
         if let Some(s) = &service {
             check::run(&mut d, s);
         }
+        let side_files = d.side_files.read_files().to_vec();
         let warnings = d.finish().map_err(Failure::Contract)?;
         let Some(service) = service else {
             return Err(Failure::Contract(warnings));
@@ -268,6 +273,7 @@ impl Builder {
             code: header + &code,
             warnings,
             plan,
+            side_files,
         })
     }
 
@@ -305,6 +311,11 @@ impl Builder {
                 return Err(CompileError::Internal { message, dump });
             }
         };
+        if self.emit_rerun_if_changed {
+            for f in &generated.side_files {
+                println!("cargo::rerun-if-changed={}", f.display());
+            }
+        }
         let target = out_dir.join("gateway.rs");
         write_if_changed(&target, generated.code.as_bytes())
             .map_err(|e| CompileError::Io(target.clone(), e))?;

@@ -52,6 +52,8 @@ pub struct Diagnostics {
     source: Arc<Source>,
     items: Vec<Diagnostic>,
     finished: bool,
+    /// The files the contract names beside itself, read while reading the model.
+    pub side_files: crate::side_files::SideFiles,
 }
 
 /// The outcome of `Diagnostics::finish`: diagnostics in the order they were reported.
@@ -66,6 +68,7 @@ impl Diagnostics {
             source,
             items: Vec::new(),
             finished: false,
+            side_files: crate::side_files::SideFiles::default(),
         }
     }
     pub fn source(&self) -> &Arc<Source> {

@@ -14,6 +14,7 @@ pub mod check;
 pub mod diag;
 pub mod duration;
 pub mod emit;
+pub mod go_time;
 pub mod host;
 mod json_pointer;
 pub mod macro_support;
@@ -21,6 +22,7 @@ pub mod model;
 pub mod naming;
 pub mod path;
 pub mod plan;
+pub mod side_files;
 pub mod validation;
 
 /// The shaping decision and its trees, under the name tools and tests used before `plan/`

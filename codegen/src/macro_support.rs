@@ -105,8 +105,14 @@ fn load(lit: &syn::LitStr, contract_tests: bool) -> Result<(Vec<syn::Item>, Stri
             .map(str::to_owned)
             .unwrap_or(text)
     })?;
-    let file: syn::File = syn::parse_str(&generated.code)
+    let mut file: syn::File = syn::parse_str(&generated.code)
         .map_err(|e| format!("gateway!: internal error, generated code does not parse: {e}"))?;
+    // Recompile when a side file the contract embeds changes.
+    for side in &generated.side_files {
+        let p = side.to_string_lossy().into_owned();
+        file.items
+            .push(syn::parse_quote! { const _: &[u8] = ::core::include_bytes!(#p); });
+    }
     let abs = builder.contract_path().to_string_lossy().into_owned();
     Ok((file.items, abs))
 }

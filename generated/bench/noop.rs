@@ -134,6 +134,9 @@ static GET_NOOP_1KB_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// GET /noop/100kb (contract /endpoints/1)
 static GET_NOOP_100KB: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -175,6 +178,9 @@ static GET_NOOP_100KB_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 #[cfg(test)]
 mod __contract_tests {

@@ -120,6 +120,9 @@ static GET_JSON_1KB_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /json/1kb: GET /1kb (contract /endpoints/0/backend/0)
 async fn get_json_1kb_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {

@@ -131,6 +131,9 @@ static GET_SINGLE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /single: GET /a.json (contract /endpoints/0/backend/0)
 async fn get_single_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -175,6 +178,9 @@ static GET_AGG_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_AGG_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -241,6 +247,9 @@ static GET_AGG_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1: the response shaping compiled into the parse of its body.
 static GET_AGG_B1_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -299,6 +308,9 @@ static GET_AGG_B2: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 2: the response shaping compiled into the parse of its body.
 static GET_AGG_B2_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {

@@ -226,6 +226,9 @@ static GET_WIRE_GET_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /wire/get: GET /plain (contract /endpoints/0/backend/0)
 async fn get_wire_get_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -268,6 +271,9 @@ static POST_WIRE_POST_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /wire/post: POST /plain (contract /endpoints/1/backend/0)
 async fn post_wire_post_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -321,6 +327,9 @@ static POST_WIRE_POST_LENGTH_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /wire/post-length: POST /plain (contract /endpoints/2/backend/0)
 async fn post_wire_post_length_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -371,6 +380,9 @@ static POST_WIRE_POST_EMPTY_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /wire/post-empty: POST /plain (contract /endpoints/3/backend/0)
 async fn post_wire_post_empty_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -429,6 +441,9 @@ static POST_WIRE_REDIRECT_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /wire/redirect: POST /see-other (contract /endpoints/4/backend/0)
 async fn post_wire_redirect_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -485,6 +500,9 @@ static GET_WIRE_ACCEPT_ENCODING_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /wire/accept-encoding: GET /gzip (contract /endpoints/5/backend/0)
 async fn get_wire_accept_encoding_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -533,6 +551,9 @@ static GET_WIRE_GZIP_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /wire/gzip: GET /gzip (contract /endpoints/6/backend/0)
 async fn get_wire_gzip_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -586,6 +607,9 @@ static GET_WIRE_NO_OP_GZIP_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// GET /wire/no-op-gzip-decoded (contract /endpoints/8)
 static GET_WIRE_NO_OP_GZIP_DECODED: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -627,6 +651,9 @@ static GET_WIRE_NO_OP_GZIP_DECODED_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// GET /wire/loop (contract /endpoints/9)
 static GET_WIRE_LOOP: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -665,6 +692,9 @@ static GET_WIRE_LOOP_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /wire/loop: GET /loop (contract /endpoints/9/backend/0)
 async fn get_wire_loop_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -711,6 +741,9 @@ static GET_WIRE_NO_OP_STALL_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 #[cfg(test)]
 mod __contract_tests {

@@ -175,6 +175,9 @@ static GET_OUT_XML_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /out/xml: GET /a (contract /endpoints/0/backend/0)
 async fn get_out_xml_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -217,6 +220,9 @@ static GET_OUT_YAML_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_OUT_YAML_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -279,6 +285,9 @@ static GET_OUT_NEGOTIATE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /out/negotiate: GET /a (contract /endpoints/2/backend/0)
 async fn get_out_negotiate_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -324,6 +333,9 @@ static GET_IN_XML_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /in/xml: GET /xml (contract /endpoints/3/backend/0)
 async fn get_in_xml_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -368,6 +380,9 @@ static GET_IN_XML_BAD_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /in/xml-bad: GET /xml-bad (contract /endpoints/4/backend/0)
 async fn get_in_xml_bad_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -411,6 +426,9 @@ static GET_IN_RSS_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /in/rss: GET /feed (contract /endpoints/5/backend/0)
 ///

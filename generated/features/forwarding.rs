@@ -198,6 +198,9 @@ static GET_FWD_DEFAULT_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fwd/default/{id}: GET /echo/default/{id} (contract /endpoints/0/backend/0)
 async fn get_fwd_default_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -253,6 +256,9 @@ static GET_FWD_LISTED_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fwd/listed: GET /echo/listed?fixed=1 (contract /endpoints/1/backend/0)
 async fn get_fwd_listed_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -305,6 +311,9 @@ static GET_FWD_ALL_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fwd/all: GET /echo/all (contract /endpoints/2/backend/0)
 async fn get_fwd_all_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -369,6 +378,9 @@ static GET_FWD_BACKEND_FILTER_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::Some(&GET_FWD_BACKEND_FILTER_B0_QUERY),
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fwd/backend-filter: GET /echo/filtered (contract /endpoints/3/backend/0)
 async fn get_fwd_backend_filter_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -424,6 +436,9 @@ static POST_FWD_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /fwd/body: PUT /echo/body (contract /endpoints/4/backend/0)
 async fn post_fwd_body_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -475,6 +490,9 @@ static GET_FWD_HOSTILE_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fwd/hostile/{id}: GET /echo/users/{id}/profile?x={id} (contract /endpoints/5/backend/0)
 async fn get_fwd_hostile_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -524,6 +542,9 @@ static GET_FWD_RR_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fwd/rr: GET /who (contract /endpoints/6/backend/0)
 async fn get_fwd_rr_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -575,6 +596,9 @@ static GET_FWD_TWO_PARAMS_A_B_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fwd/two-params/{a}/{b}: GET /echo/{b}/{a}/{b} (contract /endpoints/7/backend/0)
 async fn get_fwd_two_params_a_b_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {

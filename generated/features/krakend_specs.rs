@@ -242,6 +242,9 @@ static GET_FWD_LISTED_A_B_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fwd/listed/{a}/{b}: GET /param_forwarding/{b}?a={a} (contract /endpoints/0/backend/0)
 async fn get_fwd_listed_a_b_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -301,6 +304,9 @@ static POST_FWD_LISTED_A_B_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /fwd/listed/{a}/{b}: POST /param_forwarding/{b}?a={a}&dump_body=1 (contract /endpoints/1/backend/0)
 async fn post_fwd_listed_a_b_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -357,6 +363,9 @@ static GET_FWD_EVERY_A_B_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fwd/every/{a}/{b}: GET /param_forwarding/{b}?a={a} (contract /endpoints/2/backend/0)
 async fn get_fwd_every_a_b_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -405,6 +414,9 @@ static GET_QS_EVERY_NAME_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /qs/every/{name}: GET /param_forwarding/{name} (contract /endpoints/3/backend/0)
 async fn get_qs_every_name_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -452,6 +464,9 @@ static GET_QS_ONE_NAME_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /qs/one/{name}: GET /param_forwarding/{name} (contract /endpoints/4/backend/0)
 async fn get_qs_one_name_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -497,6 +512,9 @@ static GET_MOVED_CODE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /moved/{code}: GET /redirect/?status={code} (contract /endpoints/5/backend/0)
 async fn get_moved_code_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -543,6 +561,9 @@ static POST_PASSTHROUGH_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// GET /chain/{p} (contract /endpoints/7)
 static GET_CHAIN_P: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -586,6 +607,9 @@ static GET_CHAIN_P_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_CHAIN_P_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -637,6 +661,9 @@ static GET_CHAIN_P_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1 of GET /chain/{p}: GET /param_forwarding/{resp0_foo} (contract /endpoints/7/backend/1)
 async fn get_chain_p_b1(
@@ -683,6 +710,9 @@ static GET_SLOW_HALF_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /slow-half: GET /param_forwarding/7 (contract /endpoints/8/backend/0)
 ///
@@ -706,6 +736,9 @@ static GET_SLOW_HALF_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1 of GET /slow-half: GET /delayed/ (contract /endpoints/8/backend/1)
 ///
@@ -752,6 +785,9 @@ static GET_AS_XML_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /as-xml: GET /param_forwarding (contract /endpoints/9/backend/0)
 async fn get_as_xml_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -874,6 +910,9 @@ static GET_WITH_DETAILS_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Details("one"),
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /with-details: GET /param_forwarding/ (contract /endpoints/11/backend/0)
 async fn get_with_details_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -894,6 +933,9 @@ static GET_WITH_DETAILS_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Details("two"),
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1 of GET /with-details: GET / (contract /endpoints/11/backend/1)
 async fn get_with_details_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {

@@ -131,6 +131,9 @@ static GET_FAIL_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail: GET /status/500 (contract /endpoints/0/backend/0)
 async fn get_fail_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -173,6 +176,9 @@ static GET_ERROR_CODE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::ReturnCode,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /error-code: GET /status/418 (contract /endpoints/1/backend/0)
 async fn get_error_code_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {

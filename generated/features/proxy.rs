@@ -316,6 +316,9 @@ static GET_SEQ_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /seq/{id}: GET /users/{id} (contract /endpoints/0/backend/0)
 ///
@@ -353,6 +356,9 @@ static GET_SEQ_ID_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1 of GET /seq/{id}: GET /echo/posts/{resp0_profile.user.id}?name={resp0_profile.user.name} (contract /endpoints/0/backend/1)
 ///
@@ -409,6 +415,9 @@ static GET_SEQ_FIRST_FAILS_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::ReturnCode,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /seq-first-fails: GET /status/418 (contract /endpoints/1/backend/0)
 async fn get_seq_first_fails_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -434,6 +443,9 @@ static GET_SEQ_FIRST_FAILS_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1 of GET /seq-first-fails: GET /a (contract /endpoints/1/backend/1)
 async fn get_seq_first_fails_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -493,6 +505,9 @@ static GET_SEQ_LATER_FAILS_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /seq-later-fails: GET /a (contract /endpoints/2/backend/0)
 ///
@@ -521,6 +536,9 @@ static GET_SEQ_LATER_FAILS_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1 of GET /seq-later-fails: GET /status/500 (contract /endpoints/2/backend/1)
 ///
@@ -549,6 +567,9 @@ static GET_SEQ_LATER_FAILS_B2: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 2 of GET /seq-later-fails: GET /count/seq (contract /endpoints/2/backend/2)
 ///
@@ -605,6 +626,9 @@ static GET_SEQ_MISSING_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /seq-missing: GET /a (contract /endpoints/3/backend/0)
 ///
@@ -634,6 +658,9 @@ static GET_SEQ_MISSING_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1 of GET /seq-missing: GET /echo/x/{resp0_nothere} (contract /endpoints/3/backend/1)
 ///
@@ -694,6 +721,9 @@ static GET_STATIC_ERRORED_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /static/errored: GET /status/500 (contract /endpoints/4/backend/0)
 async fn get_static_errored_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -747,6 +777,9 @@ static GET_STATIC_ALWAYS_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /static/always: GET /a (contract /endpoints/5/backend/0)
 async fn get_static_always_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -802,6 +835,9 @@ static GET_STATIC_SUCCESS_ON_FAILURE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /static/success-on-failure: GET /status/500 (contract /endpoints/6/backend/0)
 async fn get_static_success_on_failure_b0(
@@ -862,6 +898,9 @@ static GET_STATIC_INCOMPLETE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /static/incomplete: GET /a (contract /endpoints/7/backend/0)
 ///
@@ -890,6 +929,9 @@ static GET_STATIC_INCOMPLETE_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1 of GET /static/incomplete: GET /status/500 (contract /endpoints/7/backend/1)
 ///
@@ -941,6 +983,9 @@ static GET_CONCURRENT_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /concurrent: GET /count/concurrent (contract /endpoints/8/backend/0)
 async fn get_concurrent_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -994,6 +1039,9 @@ static GET_FLATMAP_BACKEND_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /flatmap/backend: GET /collection (contract /endpoints/9/backend/0)
 ///
@@ -1079,6 +1127,9 @@ static GET_FLATMAP_ENDPOINT_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /flatmap/endpoint: GET /a (contract /endpoints/10/backend/0)
 ///
@@ -1107,6 +1158,9 @@ static GET_FLATMAP_ENDPOINT_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1 of GET /flatmap/endpoint: GET /b (contract /endpoints/10/backend/1)
 ///
@@ -1159,6 +1213,9 @@ static GET_REDIRECT_GET_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /redirect/get: GET /redirect/301 (contract /endpoints/11/backend/0)
 async fn get_redirect_get_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1204,6 +1261,9 @@ static POST_REDIRECT_POST_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /redirect/post: POST /redirect/307 (contract /endpoints/12/backend/0)
 async fn post_redirect_post_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1253,6 +1313,9 @@ static POST_REDIRECT_POST_REPLAYED_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: true,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /redirect/post-replayed: POST /redirect/307 (contract /endpoints/13/backend/0)
 async fn post_redirect_post_replayed_b0(
@@ -1305,6 +1368,9 @@ static POST_LIMITS_UPLOAD_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /limits/upload: POST /echo/upload (contract /endpoints/14/backend/0)
 async fn post_limits_upload_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1348,6 +1414,9 @@ static GET_LIMITS_HUGE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /limits/huge: GET /huge (contract /endpoints/15/backend/0)
 async fn get_limits_huge_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1401,6 +1470,9 @@ static GET_STATIC_COMPLETE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /static/complete: GET /a (contract /endpoints/16/backend/0)
 ///
@@ -1429,6 +1501,9 @@ static GET_STATIC_COMPLETE_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1 of GET /static/complete: GET /status/500 (contract /endpoints/16/backend/1)
 ///
@@ -1481,6 +1556,9 @@ static GET_REDIRECT_LOOP_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /redirect/loop: GET /redirect/loop (contract /endpoints/17/backend/0)
 async fn get_redirect_loop_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {

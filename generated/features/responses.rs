@@ -394,6 +394,9 @@ static GET_MERGE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /merge: GET /a (contract /endpoints/0/backend/0)
 async fn get_merge_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -413,6 +416,9 @@ static GET_MERGE_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1 of GET /merge: GET /b (contract /endpoints/0/backend/1)
 async fn get_merge_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -455,6 +461,9 @@ static GET_GROUP_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /group: GET /a (contract /endpoints/1/backend/0)
 ///
@@ -478,6 +487,9 @@ static GET_GROUP_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1 of GET /group: GET /b (contract /endpoints/1/backend/1)
 ///
@@ -524,6 +536,9 @@ static GET_SHAPE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_SHAPE_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -605,6 +620,9 @@ static GET_DENY_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_DENY_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -682,6 +700,9 @@ static GET_COLLECTION_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /collection: GET /list (contract /endpoints/4/backend/0)
 ///
@@ -736,6 +757,9 @@ static GET_COLLECTION_OUT_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /collection-out: GET /list (contract /endpoints/5/backend/0)
 async fn get_collection_out_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -779,6 +803,9 @@ static GET_SAFEJSON_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /safejson: GET /scalar (contract /endpoints/6/backend/0)
 async fn get_safejson_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -821,6 +848,9 @@ static GET_STRING_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /string: GET /text (contract /endpoints/7/backend/0)
 async fn get_string_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -863,6 +893,9 @@ static GET_FAIL_500_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/500: GET /status/500 (contract /endpoints/8/backend/0)
 async fn get_fail_500_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -905,6 +938,9 @@ static GET_FAIL_404_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/404: GET /status/404 (contract /endpoints/9/backend/0)
 async fn get_fail_404_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -947,6 +983,9 @@ static GET_FAIL_204_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/204: GET /status/204 (contract /endpoints/10/backend/0)
 async fn get_fail_204_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -990,6 +1029,9 @@ static GET_FAIL_REFUSED_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/refused: GET /a (contract /endpoints/11/backend/0)
 async fn get_fail_refused_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1035,6 +1077,9 @@ static GET_FAIL_INVALID_JSON_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/invalid-json: GET /invalid (contract /endpoints/12/backend/0)
 async fn get_fail_invalid_json_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1083,6 +1128,9 @@ static GET_FAIL_ARRAY_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/array: GET /list (contract /endpoints/13/backend/0)
 async fn get_fail_array_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1127,6 +1175,9 @@ static GET_FAIL_TIMEOUT_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/timeout: GET /slow (contract /endpoints/14/backend/0)
 async fn get_fail_timeout_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1172,6 +1223,9 @@ static GET_PARTIAL_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /partial: GET /a (contract /endpoints/15/backend/0)
 ///
@@ -1195,6 +1249,9 @@ static GET_PARTIAL_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1 of GET /partial: GET /status/500 (contract /endpoints/15/backend/1)
 ///
@@ -1218,6 +1275,9 @@ static GET_PARTIAL_B2: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 2 of GET /partial: GET /b (contract /endpoints/15/backend/2)
 ///
@@ -1268,6 +1328,9 @@ static GET_PARTIAL_TIMEOUT_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /partial-timeout: GET /a (contract /endpoints/16/backend/0)
 async fn get_partial_timeout_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1293,6 +1356,9 @@ static GET_PARTIAL_TIMEOUT_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1 of GET /partial-timeout: GET /slow (contract /endpoints/16/backend/1)
 async fn get_partial_timeout_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1341,6 +1407,9 @@ static GET_ALL_FAIL_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /all-fail: GET /status/500 (contract /endpoints/17/backend/0)
 async fn get_all_fail_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1360,6 +1429,9 @@ static GET_ALL_FAIL_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1 of GET /all-fail: GET /invalid (contract /endpoints/17/backend/1)
 async fn get_all_fail_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1402,6 +1474,9 @@ static GET_ERROR_CODE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::ReturnCode,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /error-code: GET /status/418 (contract /endpoints/18/backend/0)
 async fn get_error_code_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1448,6 +1523,9 @@ static GET_ERROR_DETAILS_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /error-details: GET /a (contract /endpoints/19/backend/0)
 async fn get_error_details_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1468,6 +1546,9 @@ static GET_ERROR_DETAILS_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Details("teapot"),
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1 of GET /error-details: GET /status/418 (contract /endpoints/19/backend/1)
 ///
@@ -1514,6 +1595,9 @@ static GET_CACHE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cache: GET /a (contract /endpoints/20/backend/0)
 async fn get_cache_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1556,6 +1640,9 @@ static GET_EMPTY_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_EMPTY_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -1620,6 +1707,9 @@ static GET_NOOP_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// POST /noop-stream (contract /endpoints/23)
 static POST_NOOP_STREAM: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1700,6 +1790,9 @@ static GET_NOOP_BACKEND_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /noop-backend: GET /text (contract /endpoints/24/backend/0)
 async fn get_noop_backend_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1743,6 +1836,9 @@ static GET_HTML_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /html: GET /html (contract /endpoints/25/backend/0)
 async fn get_html_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {

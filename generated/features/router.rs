@@ -166,6 +166,9 @@ static GET_USERS_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /users: GET /a (contract /endpoints/0/backend/0)
 async fn get_users_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -208,6 +211,9 @@ static POST_USERS_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /users: POST /a (contract /endpoints/1/backend/0)
 async fn post_users_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -250,6 +256,9 @@ static GET_USERS_NEW_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /users/new: GET /b (contract /endpoints/2/backend/0)
 async fn get_users_new_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -293,6 +302,9 @@ static GET_USERS_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /users/{id}: GET /echo/user/{id} (contract /endpoints/3/backend/0)
 async fn get_users_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -335,6 +347,9 @@ static DELETE_USERS_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of DELETE /users/{id}: DELETE /echo/user/{id} (contract /endpoints/4/backend/0)
 async fn delete_users_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -378,6 +393,9 @@ static GET_SLASH_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /slash/: GET /a (contract /endpoints/5/backend/0)
 async fn get_slash_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -420,6 +438,9 @@ static GET_MIXED_CASE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /Mixed/Case: GET /a (contract /endpoints/6/backend/0)
 async fn get_mixed_case_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {

@@ -134,6 +134,9 @@ static POST_USERS_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /users: POST /a (contract /endpoints/0/backend/0)
 async fn post_users_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -181,6 +184,9 @@ static GET_USERS_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /users: GET /echo/users (contract /endpoints/1/backend/0)
 async fn get_users_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -223,6 +229,9 @@ static GET_USERS_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /users/{id}: GET /echo/user/{id} (contract /endpoints/2/backend/0)
 async fn get_users_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {

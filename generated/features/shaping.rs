@@ -208,6 +208,9 @@ static GET_ALLOW_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_ALLOW_BODY_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -299,6 +302,9 @@ static GET_TARGET_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_TARGET_BODY_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -360,6 +366,9 @@ static GET_DENY_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_DENY_BODY_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -439,6 +448,9 @@ static GET_COLLECTION_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_COLLECTION_BODY_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -508,6 +520,9 @@ static GET_SAFEJSON_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_SAFEJSON_BODY_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -577,6 +592,9 @@ static GET_FLATMAP_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_FLATMAP_BODY_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -651,6 +669,9 @@ static GET_CONCURRENT_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_CONCURRENT_BODY_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -740,6 +761,9 @@ static GET_SEQUENTIAL_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_SEQUENTIAL_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -805,6 +829,9 @@ static GET_SEQUENTIAL_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1: the response shaping compiled into the parse of its body.
 static GET_SEQUENTIAL_B1_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -879,6 +906,9 @@ static GET_MERGE_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_MERGE_BODY_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -933,6 +963,9 @@ static GET_MERGE_BODY_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1: the response shaping compiled into the parse of its body.
 static GET_MERGE_BODY_B1_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -971,6 +1004,9 @@ static GET_MERGE_BODY_B2: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 2: the response shaping compiled into the parse of its body.
 static GET_MERGE_BODY_B2_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {

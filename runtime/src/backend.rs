@@ -271,21 +271,45 @@ pub async fn transmit_with(
     headers: &http::HeaderMap,
     body: client::ReqBody,
 ) -> Result<client::Answer, BackendError> {
-    ctx.state
-        .client
-        .send(client::Request {
-            method: spec.method.clone(),
-            uri,
-            headers,
-            body,
-            known_length: ctx.length_forwarded
-                && spec
-                    .input_headers
-                    .is_none_or(|a| a.names.contains(&http::header::CONTENT_LENGTH)),
-            replayable: spec.send_body_on_redirect,
-        })
-        .await
-        .map_err(plain)
+    let mut graphql_headers;
+    let mut auth_headers;
+    let mut request = client::Request {
+        method: spec.method.clone(),
+        uri,
+        headers,
+        body,
+        known_length: ctx.length_forwarded
+            && spec
+                .input_headers
+                .is_none_or(|a| a.names.contains(&http::header::CONTENT_LENGTH)),
+        replayable: spec.send_body_on_redirect,
+    };
+    // backend/graphql: method, body or query string, and Content-Type of the GraphQL request.
+    if let Some(g) = spec.graphql {
+        graphql_headers = request.headers.clone();
+        crate::graphql::apply(
+            g,
+            &ctx.params,
+            &ctx.body,
+            &mut graphql_headers,
+            &mut request,
+        )?;
+    }
+    // auth/client-credentials: the cached (or freshly fetched) token.
+    if let Some(c) = spec.client_credentials {
+        let token = c.authorization(&ctx.state).await?;
+        auth_headers = request.headers.clone();
+        auth_headers.insert(http::header::AUTHORIZATION, token);
+        request.headers = &auth_headers;
+    }
+    // modifier/martian: request modifiers on this final request, response modifiers on the raw
+    // answer (before the status check and decoding). Seam for qos/http-cache: the cache wraps
+    // the client call, here and in `martian::exchange` (KrakenD CE wraps the cached client
+    // with martian: the cache key sees the modified request; see martian/mod.rs).
+    if let Some(m) = spec.martian {
+        return crate::martian::exchange(&ctx.state.client, m, request).await;
+    }
+    ctx.state.client.send(request).await.map_err(plain)
 }
 
 /// One request and its whole answer (at most [`MAX_BACKEND_BODY`]). `qos/http-cache` calls it

@@ -152,4 +152,10 @@ pub struct BackendSpec {
     pub errors: ErrorHandling,
     /// `backend/http/client.send_body_on_redirect`: replay the body on 307/308.
     pub send_body_on_redirect: bool,
+    /// `modifier/martian`: the backend's compiled request/response modifiers.
+    pub martian: Option<&'static crate::martian::Martian>,
+    /// `backend/graphql`: the GraphQL operation the request becomes.
+    pub graphql: Option<&'static crate::graphql::GraphQl>,
+    /// `auth/client-credentials`: the token source of the backend's `Authorization`.
+    pub client_credentials: Option<&'static crate::client_credentials::ClientCredentials>,
 }

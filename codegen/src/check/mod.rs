@@ -3,12 +3,15 @@
 //! the route set, and one file per namespace. Rules read the model and report into
 //! `Diagnostics`; checking goes on past the first problem. Type errors are the model's job.
 
+mod auth_client_credentials;
 mod auth_validator;
 mod backend;
+mod backend_graphql;
 mod backend_http;
 mod backend_http_client;
 mod encoding;
 mod endpoint;
+mod modifier_martian;
 mod namespaces;
 mod proxy;
 mod qos_circuit_breaker;
@@ -133,6 +136,15 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
             if let Some(o) = &b.ns.cel {
                 validation::check_cel(d, o, validation::Level::Backend);
                 validation::check_cel_no_op(d, s, e, o, true);
+            }
+            if let Some(c) = &b.ns.client_credentials {
+                auth_client_credentials::check_client_credentials(d, c);
+            }
+            if let Some(g) = &b.ns.graphql {
+                backend_graphql::check_backend_graphql(d, g);
+            }
+            if let Some(m) = &b.ns.martian {
+                modifier_martian::check_martian(d, m);
             }
         }
     }

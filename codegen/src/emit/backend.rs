@@ -109,6 +109,18 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
     let (lists, headers, query_allow) =
         allow_lists(&b.ident, b.input_headers.as_ref(), b.input_query.as_ref());
     let send_body_on_redirect = b.send_body_on_redirect;
+    let (martian_items, martian) = match &b.martian {
+        Some(m) => super::martian::emit(b, m),
+        None => (TokenStream::new(), quote! { ::core::option::Option::None }),
+    };
+    let (credentials_items, client_credentials) = match &b.client_credentials {
+        Some(c) => super::client_credentials::emit(b, c),
+        None => (TokenStream::new(), quote! { ::core::option::Option::None }),
+    };
+    let (graphql_items, graphql) = match &b.graphql {
+        Some(g) => super::graphql::emit(b, g),
+        None => (TokenStream::new(), quote! { ::core::option::Option::None }),
+    };
     // The round-robin cursor is the spec's one mutable part: a `static` of its own, and only
     // when there is something to rotate.
     let (cursor_item, cursor) = if b.hosts.len() > 1 {
@@ -130,6 +142,9 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
         #cursor_item
         #breaker_item
         #cache_item
+        #martian_items
+        #graphql_items
+        #credentials_items
         #[doc = #doc]
         static #spec: __rt::BackendSpec = __rt::BackendSpec {
             url_pattern: #display,
@@ -141,6 +156,9 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
             input_query: #query_allow,
             errors: #errors,
             send_body_on_redirect: #send_body_on_redirect,
+            martian: #martian,
+            graphql: #graphql,
+            client_credentials: #client_credentials,
         };
     };
     if b.decode == Decode::Stream {

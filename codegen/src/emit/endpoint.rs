@@ -102,10 +102,12 @@ pub fn emit(e: &Endpoint) -> TokenStream {
     let mut stage_items = TokenStream::new();
     // A no-op endpoint streams the client's body to its backend instead of buffering it,
     // unless the backend may resend it on a redirect (`send_body_on_redirect`).
-    // A JSON schema reads the buffered body.
+    // A JSON schema reads the buffered body, and so do martian and GraphQL.
     let streams_body = e.output == Output::NoOp
         && e.json_schema.is_none()
-        && e.backends.first().is_some_and(|b| !b.send_body_on_redirect);
+        && e.backends.first().is_some_and(|b| {
+            !b.send_body_on_redirect && b.martian.is_none() && b.graphql.is_none()
+        });
     // Pre-handler blocks, before `EndpointCtx::start`, in KrakenD's order (bot detector →
     // JWT validator → rate limits), each emitted only when the endpoint has it.
     let mut pre = TokenStream::new();

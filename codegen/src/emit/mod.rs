@@ -6,15 +6,18 @@
 
 mod auth_validator;
 pub(crate) mod backend;
+mod client_credentials;
 mod contract_data;
 mod contract_examples;
 mod contract_security;
 mod endpoint;
+mod graphql;
+mod martian;
 mod projection;
 mod qos_circuit_breaker;
 mod qos_http_cache;
-mod security;
 mod qos_ratelimit;
+mod security;
 mod service;
 mod tests;
 mod validation;

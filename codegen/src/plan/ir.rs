@@ -323,6 +323,12 @@ pub struct Backend {
     pub seq_refs: Vec<(usize, Vec<String>)>,
     /// `backend/http/client.send_body_on_redirect`.
     pub send_body_on_redirect: bool,
+    /// `modifier/martian`, when the backend has it (and it does something).
+    pub martian: Option<super::martian_ir::Martian>,
+    /// `backend/graphql`, when the backend has it.
+    pub graphql: Option<super::graphql_ir::GraphQl>,
+    /// `auth/client-credentials`, when the backend has it.
+    pub client_credentials: Option<super::client_credentials_ir::ClientCredentials>,
     /// Backend `validation/cel`.
     pub cel: Option<Cel>,
     /// `qos/ratelimit/proxy`, when `max_rate` > 0.

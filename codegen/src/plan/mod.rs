@@ -2,9 +2,12 @@
 //! trees included); [`lower`] builds them from the checked model, applying every default and
 //! inheritance rule once and taking every decision (names, shaping) the emitters then follow.
 
+pub mod client_credentials_ir;
+pub mod graphql_ir;
 pub mod ir;
 pub mod ir_auth;
 pub mod lower;
+pub mod martian_ir;
 
 pub use ir::*;
 pub use lower::{lower, PlanOptions, DEFAULT_TIMEOUT};

@@ -208,15 +208,44 @@ pub struct Answer {
     pub headers: HeaderMap,
     /// The URL that gave this answer (after redirects).
     pub url: Uri,
-    body: Incoming,
+    body: AnswerBody,
     /// The client asked for gzip and got it: the body is decoded on reading.
     gzip: bool,
 }
 
+/// Where an answer's body comes from: the wire, or bytes already in memory (a body a
+/// `modifier/martian` response modifier set, or an answer made without a round trip).
+#[derive(Debug)]
+enum AnswerBody {
+    Wire(Incoming),
+    Buffered(Bytes),
+}
+
 impl Answer {
+    /// An answer whose body is already in memory.
+    pub fn buffered(status: StatusCode, headers: HeaderMap, url: Uri, body: Bytes) -> Self {
+        Answer {
+            status,
+            headers,
+            url,
+            body: AnswerBody::Buffered(body),
+            gzip: false,
+        }
+    }
+
+    /// Replaces the body (the one on the wire is dropped unread).
+    pub fn set_body(&mut self, body: Bytes) {
+        self.body = AnswerBody::Buffered(body);
+        self.gzip = false;
+    }
+
     /// The whole body, at most `limit` bytes after decoding.
     pub async fn bytes(self, limit: usize) -> Result<Bytes, ClientError> {
-        body::read(self.body, self.gzip, limit).await
+        match self.body {
+            AnswerBody::Wire(b) => body::read(b, self.gzip, limit).await,
+            AnswerBody::Buffered(b) if b.len() > limit => Err(ClientError::too_large(limit)),
+            AnswerBody::Buffered(b) => Ok(b),
+        }
     }
 
     /// Status, headers and the body as a stream that fails past `deadline`.
@@ -228,11 +257,14 @@ impl Answer {
         HeaderMap,
         impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send,
     ) {
-        (
-            self.status,
-            self.headers,
-            body::stream(self.body, self.gzip, deadline),
-        )
+        use futures_util::StreamExt;
+        let stream = match self.body {
+            AnswerBody::Wire(b) => body::stream(b, self.gzip, deadline).left_stream(),
+            AnswerBody::Buffered(b) => {
+                futures_util::stream::once(std::future::ready(Ok(b))).right_stream()
+            }
+        };
+        (self.status, self.headers, stream)
     }
 }
 
@@ -348,7 +380,7 @@ impl Client {
                     status,
                     headers,
                     url: uri,
-                    body: incoming,
+                    body: AnswerBody::Wire(incoming),
                     gzip: decoded,
                 });
             };

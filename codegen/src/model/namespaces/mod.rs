@@ -7,10 +7,13 @@
 //! [`ServiceNamespaces`], [`EndpointNamespaces`] and [`BackendNamespaces`] and their
 //! `IMPLEMENTED` lists; `check` reports any other namespace present.
 
+pub mod auth_client_credentials;
 pub mod auth_validator;
+pub mod backend_graphql;
 pub mod backend_http;
 pub mod backend_http_client;
 pub mod krustd_ratelimit_redis;
+pub mod modifier_martian;
 pub mod proxy;
 pub mod qos_circuit_breaker;
 pub mod qos_http_cache;
@@ -25,10 +28,13 @@ pub mod telemetry_logging;
 pub mod validation_cel;
 pub mod validation_json_schema;
 
+pub use auth_client_credentials::ClientCredentialsOptions;
 pub use auth_validator::{AuthValidatorOptions, SharedCacheOptions};
+pub use backend_graphql::GraphQlOptions;
 pub use backend_http::BackendHttpOptions;
 pub use backend_http_client::BackendHttpClientOptions;
 pub use krustd_ratelimit_redis::RedisRateLimitOptions;
+pub use modifier_martian::MartianOptions;
 pub use proxy::ProxyOptions;
 pub use qos_circuit_breaker::CircuitBreakerOptions;
 pub use qos_http_cache::HttpCacheOptions;
@@ -152,6 +158,9 @@ pub struct BackendNamespaces {
     pub http_cache: Option<HttpCacheOptions>,
     pub rate_limit: Option<ProxyRateLimitOptions>,
     pub cel: Option<CelOptions>,
+    pub martian: Option<MartianOptions>,
+    pub graphql: Option<GraphQlOptions>,
+    pub client_credentials: Option<ClientCredentialsOptions>,
 }
 
 impl BackendNamespaces {
@@ -163,6 +172,9 @@ impl BackendNamespaces {
         qos_http_cache::NAME,
         qos_ratelimit_proxy::NAME,
         validation_cel::NAME,
+        modifier_martian::NAME,
+        backend_graphql::NAME,
+        auth_client_credentials::NAME,
     ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
@@ -188,6 +200,15 @@ impl BackendNamespaces {
             cel: ec
                 .get(validation_cel::NAME)
                 .map(|n| CelOptions::read(d, n.value, &n.pointer)),
+            martian: ec
+                .get(modifier_martian::NAME)
+                .map(|n| MartianOptions::read(d, n.value, &n.pointer)),
+            graphql: ec
+                .get(backend_graphql::NAME)
+                .map(|n| GraphQlOptions::read(d, n.value, &n.pointer)),
+            client_credentials: ec
+                .get(auth_client_credentials::NAME)
+                .map(|n| ClientCredentialsOptions::read(d, n.value, &n.pointer)),
         }
     }
 }

@@ -183,5 +183,33 @@ pub(super) fn lower_backend(b: &model::Backend, index: usize, e: &EndpointFacts<
             .cel
             .as_ref()
             .and_then(|c| super::validation::lower_cel(c, &e.path.params)),
+        martian: b
+            .ns
+            .martian
+            .as_ref()
+            .and_then(super::modifier_martian::lower_martian),
+        graphql: b
+            .ns
+            .graphql
+            .as_ref()
+            .map(|g| super::backend_graphql::lower_graphql(g, &e.path.params)),
+        client_credentials: b.ns.client_credentials.as_ref().map(|c| {
+            crate::plan::client_credentials_ir::ClientCredentials {
+                client_id: c.client_id.clone(),
+                client_secret: c.client_secret.clone(),
+                token_url: c
+                    .token_url
+                    .as_ref()
+                    .map(|u| u.value.clone())
+                    .unwrap_or_default(),
+                scopes: c
+                    .scopes
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                endpoint_params: c.endpoint_params.clone(),
+            }
+        }),
     }
 }

@@ -2,11 +2,13 @@
 
 mod auth_validator;
 mod backend;
+mod backend_graphql;
 mod examples;
+mod modifier_martian;
 mod qos_circuit_breaker;
 mod qos_http_cache;
-mod security;
 mod qos_ratelimit;
+mod security;
 mod service;
 pub mod shaping;
 mod static_data;

@@ -1,0 +1,19 @@
+//! The IR of a backend's `backend/graphql` operation.
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphQl {
+    pub get: bool,
+    pub mutation: bool,
+    pub query: String,
+    pub operation_name: String,
+    /// Sorted by key (Go marshals a map sorted).
+    pub variables: Vec<(String, GraphQlVar)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GraphQlVar {
+    /// A constant, as JSON text.
+    Json(String),
+    /// `"{param}"`: the index of the endpoint parameter (`None`: no such parameter).
+    Param(Option<usize>),
+}
