@@ -16,6 +16,7 @@ pub mod duration;
 pub mod emit;
 pub mod host;
 mod json_pointer;
+pub mod logfmt;
 pub mod macro_support;
 pub mod model;
 pub mod naming;

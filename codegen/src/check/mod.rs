@@ -14,6 +14,7 @@ mod router;
 mod routes;
 mod service;
 mod telemetry_logging;
+mod telemetry_opentelemetry;
 
 pub use encoding::{BACKEND_ENCODINGS, OUTPUT_ENCODINGS};
 pub use endpoint::METHODS;
@@ -42,6 +43,9 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
     }
     if let Some(l) = &s.ns.logging {
         telemetry_logging::check_logging(d, l);
+    }
+    if let Some(o) = &s.ns.opentelemetry {
+        telemetry_opentelemetry::check_opentelemetry(d, o);
     }
     for e in &s.endpoints {
         endpoint::check_endpoint_path(d, e);

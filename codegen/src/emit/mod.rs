@@ -10,6 +10,7 @@ mod contract_examples;
 mod endpoint;
 mod projection;
 mod service;
+mod telemetry;
 mod tests;
 
 use crate::plan::Plan;

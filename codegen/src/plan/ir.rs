@@ -15,6 +15,8 @@ pub struct Plan {
     pub routes: Vec<Route>,
     /// Methods in the order they were first registered.
     pub method_order: Vec<String>,
+    /// The `telemetry/*` namespaces (`plan/telemetry.rs`).
+    pub telemetry: crate::plan::telemetry::Telemetry,
 }
 
 #[derive(Debug, Clone)]

@@ -4,6 +4,7 @@
 
 pub mod ir;
 pub mod lower;
+pub mod telemetry;
 
 pub use ir::*;
 pub use lower::{lower, PlanOptions, DEFAULT_TIMEOUT};

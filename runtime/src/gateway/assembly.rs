@@ -14,6 +14,7 @@ pub fn router<G: Gateway>() -> Router {
 
 /// The gateway `G` as an axum router.
 pub fn router_with<G: Gateway>(options: Options) -> Router {
+    crate::telemetry::install::<G>();
     if let Err(e) = crate::client::tls::config() {
         crate::log::error(&format!("https backends cannot be called: {e}"));
     }
@@ -45,6 +46,13 @@ pub fn router_with<G: Gateway>(options: Options) -> Router {
         inner = inner
             .route("/__echo/", any(crate::builtin_routes::echo))
             .route("/__echo/{*rest}", any(crate::builtin_routes::echo));
+    }
+    // telemetry: request metrics around the routes (the matched route is known there).
+    if let Some(m) = G::TELEMETRY.metrics {
+        let skip = m.skip_paths;
+        inner = inner.layer(axum::middleware::from_fn(move |req, next| {
+            crate::telemetry::measure(req, next, skip)
+        }));
     }
     let builtin = crate::builtin_routes::enabled(debug, echo);
     let inner = inner

@@ -19,6 +19,9 @@ pub trait Gateway: 'static {
     const SERVICE: &'static ServiceSpec;
     const IDENTITY: &'static BuildIdentity;
     const ROUTES: &'static RouteTable;
+    /// The `telemetry/*` namespaces (emitted only when the contract has one).
+    const TELEMETRY: &'static crate::telemetry::TelemetrySpec =
+        &crate::telemetry::TelemetrySpec::NONE;
     /// Adds the contract's endpoints to `router`.
     fn endpoints(router: Router<SharedState>) -> Router<SharedState>;
 }

@@ -12,12 +12,14 @@ pub mod backend_http_client;
 pub mod proxy;
 pub mod router;
 pub mod telemetry_logging;
+pub mod telemetry_opentelemetry;
 
 pub use backend_http::BackendHttpOptions;
 pub use backend_http_client::BackendHttpClientOptions;
 pub use proxy::ProxyOptions;
 pub use router::RouterOptions;
 pub use telemetry_logging::LoggingOptions;
+pub use telemetry_opentelemetry::OtelOptions;
 
 use super::reader::RawExtraConfig;
 use super::{child, is_annotation, At};
@@ -29,10 +31,15 @@ use serde_json::{Map, Value};
 pub struct ServiceNamespaces {
     pub router: Option<RouterOptions>,
     pub logging: Option<LoggingOptions>,
+    pub opentelemetry: Option<OtelOptions>,
 }
 
 impl ServiceNamespaces {
-    pub const IMPLEMENTED: &'static [&'static str] = &[router::NAME, telemetry_logging::NAME];
+    pub const IMPLEMENTED: &'static [&'static str] = &[
+        router::NAME,
+        telemetry_logging::NAME,
+        telemetry_opentelemetry::NAME,
+    ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
         ServiceNamespaces {
@@ -42,6 +49,9 @@ impl ServiceNamespaces {
             logging: ec
                 .get(telemetry_logging::NAME)
                 .map(|n| LoggingOptions::read(d, n.value, &n.pointer)),
+            opentelemetry: ec
+                .get(telemetry_opentelemetry::NAME)
+                .map(|n| OtelOptions::read(d, n.value, &n.pointer)),
         }
     }
 }

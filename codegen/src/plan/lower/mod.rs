@@ -5,6 +5,7 @@ mod examples;
 mod service;
 pub mod shaping;
 mod static_data;
+mod telemetry;
 
 use service::lower_service;
 
@@ -194,6 +195,7 @@ pub fn lower(
         endpoints,
         routes,
         method_order,
+        telemetry: telemetry::lower_telemetry(s),
     }
 }
 
