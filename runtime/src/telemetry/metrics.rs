@@ -80,7 +80,7 @@ pub struct Snapshot {
 }
 
 impl Slot {
-    fn new(route: &'static str, method: &'static str) -> Self {
+    pub fn new(route: &'static str, method: &'static str) -> Self {
         Slot {
             route,
             method,
