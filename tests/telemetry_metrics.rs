@@ -101,6 +101,26 @@ async fn the_prometheus_exporter_counts_requests_with_the_build_identity() {
         .find(|(n, _, _)| n == "http_server_active_requests")
         .map(|x| x.2);
     assert_eq!(active, Some(0.0));
+    // Backend calls: timed per backend, failures by kind.
+    let backend_count = s
+        .iter()
+        .find(|(n, l, _)| {
+            n == "http_client_request_duration_seconds_count"
+                && l.get("http_route").map(String::as_str) == Some("/ok")
+                && l.get("backend").map(String::as_str) == Some("/a")
+        })
+        .map(|x| x.2);
+    assert_eq!(backend_count, Some(3.0), "{text}");
+    let route_is =
+        |l: &HashMap<String, String>, r: &str| l.get("http_route").map(String::as_str) == Some(r);
+    let errors = s
+        .iter()
+        .find(|(n, l, _)| n == "krustd_backend_errors_total" && route_is(l, "/broken"))
+        .map(|(_, l, v)| (l["error_type"].clone(), *v));
+    assert_eq!(errors, Some(("connection".to_owned(), 1.0)), "{text}");
+    assert!(!s
+        .iter()
+        .any(|(n, l, _)| n == "krustd_backend_errors_total" && route_is(l, "/ok")));
     assert!(s
         .iter()
         .any(|(n, l, v)| n == "target_info" && l["contract"] == "telemetry metrics" && *v == 1.0));

@@ -78,6 +78,7 @@ static TELEMETRY: __rt::telemetry::TelemetrySpec = __rt::telemetry::TelemetrySpe
                     port: 9464u16,
                 },
             ],
+            backends: &[&GET_JSON_1KB_B0_METRICS],
         },
     ),
 };
@@ -139,9 +140,26 @@ static GET_JSON_1KB_B0: __rt::BackendSpec = __rt::BackendSpec {
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
 };
+static GET_JSON_1KB_B0_METRICS: __rt::telemetry::BackendMetrics = __rt::telemetry::BackendMetrics::new(
+    "/json/1kb",
+    "GET",
+    "/1kb",
+);
 /// Backend 0 of GET /json/1kb: GET /1kb (contract /endpoints/0/backend/0)
 async fn get_json_1kb_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_JSON_1KB_B0, &[], ::core::option::Option::None).await
+    __rt::telemetry::measured(
+            &GET_JSON_1KB_B0_METRICS,
+            async {
+                __rt::backend::call(
+                        __ctx,
+                        &GET_JSON_1KB_B0,
+                        &[],
+                        ::core::option::Option::None,
+                    )
+                    .await
+            },
+        )
+        .await
 }
 #[cfg(test)]
 mod __contract_tests {

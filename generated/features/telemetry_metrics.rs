@@ -86,6 +86,11 @@ static TELEMETRY: __rt::telemetry::TelemetrySpec = __rt::telemetry::TelemetrySpe
                     port: 47913u16,
                 },
             ],
+            backends: &[
+                &GET_OK_B0_METRICS,
+                &GET_USERS_ID_B0_METRICS,
+                &GET_BROKEN_B0_METRICS,
+            ],
         },
     ),
 };
@@ -161,9 +166,21 @@ static GET_OK_B0: __rt::BackendSpec = __rt::BackendSpec {
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
 };
+static GET_OK_B0_METRICS: __rt::telemetry::BackendMetrics = __rt::telemetry::BackendMetrics::new(
+    "/ok",
+    "GET",
+    "/a",
+);
 /// Backend 0 of GET /ok: GET /a (contract /endpoints/0/backend/0)
 async fn get_ok_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_OK_B0, &[], ::core::option::Option::None).await
+    __rt::telemetry::measured(
+            &GET_OK_B0_METRICS,
+            async {
+                __rt::backend::call(__ctx, &GET_OK_B0, &[], ::core::option::Option::None)
+                    .await
+            },
+        )
+        .await
 }
 /// GET /users/{id} (contract /endpoints/1)
 static GET_USERS_ID: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -203,9 +220,26 @@ static GET_USERS_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
 };
+static GET_USERS_ID_B0_METRICS: __rt::telemetry::BackendMetrics = __rt::telemetry::BackendMetrics::new(
+    "/users/{id}",
+    "GET",
+    "/echo/user/{id}",
+);
 /// Backend 0 of GET /users/{id}: GET /echo/user/{id} (contract /endpoints/1/backend/0)
 async fn get_users_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_USERS_ID_B0, &[], ::core::option::Option::None).await
+    __rt::telemetry::measured(
+            &GET_USERS_ID_B0_METRICS,
+            async {
+                __rt::backend::call(
+                        __ctx,
+                        &GET_USERS_ID_B0,
+                        &[],
+                        ::core::option::Option::None,
+                    )
+                    .await
+            },
+        )
+        .await
 }
 /// GET /broken (contract /endpoints/2)
 static GET_BROKEN: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -245,9 +279,26 @@ static GET_BROKEN_B0: __rt::BackendSpec = __rt::BackendSpec {
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
 };
+static GET_BROKEN_B0_METRICS: __rt::telemetry::BackendMetrics = __rt::telemetry::BackendMetrics::new(
+    "/broken",
+    "GET",
+    "/a",
+);
 /// Backend 0 of GET /broken: GET /a (contract /endpoints/2/backend/0)
 async fn get_broken_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_BROKEN_B0, &[], ::core::option::Option::None).await
+    __rt::telemetry::measured(
+            &GET_BROKEN_B0_METRICS,
+            async {
+                __rt::backend::call(
+                        __ctx,
+                        &GET_BROKEN_B0,
+                        &[],
+                        ::core::option::Option::None,
+                    )
+                    .await
+            },
+        )
+        .await
 }
 #[cfg(test)]
 mod __contract_tests {

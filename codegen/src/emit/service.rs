@@ -63,7 +63,7 @@ pub fn emit(plan: &Plan) -> TokenStream {
         quote! { __rt::Route { pattern: #pattern, methods: &[#(#methods),*] } }
     });
     let method_order = &plan.method_order;
-    let telemetry = super::telemetry::emit(&plan.telemetry);
+    let telemetry = super::telemetry::emit(&plan.telemetry, &plan.endpoints);
     let telemetry_const = super::telemetry::gateway_const(&plan.telemetry);
 
     // One `.route(path, method router)` per distinct path, methods in contract order.

@@ -14,7 +14,7 @@ pub fn gateway_const(t: &Telemetry) -> TokenStream {
 }
 
 /// The `static TELEMETRY` item (empty without telemetry).
-pub fn emit(t: &Telemetry) -> TokenStream {
+pub fn emit(t: &Telemetry, endpoints: &[crate::plan::Endpoint]) -> TokenStream {
     if !t.any() {
         return TokenStream::new();
     }
@@ -34,11 +34,19 @@ pub fn emit(t: &Telemetry) -> TokenStream {
                 let (name, ip, port) = (&p.name, &p.listen_ip, p.port);
                 quote! { __rt::telemetry::PrometheusSpec { name: #name, listen_ip: #ip, port: #port } }
             });
+            // The statics `emit/backend.rs` writes for measured backends (no-op ones stream).
+            let backends = endpoints
+                .iter()
+                .filter(|e| e.metrics)
+                .flat_map(|e| &e.backends)
+                .filter(|b| b.decode != crate::plan::Decode::Stream)
+                .map(|b| crate::naming::static_ident(&b.ident, "_METRICS"));
             quote! {
                 ::core::option::Option::Some(&__rt::telemetry::MetricsSpec {
                     service_name: #service_name,
                     skip_paths: &[#(#skip),*],
                     prometheus: &[#(#exporters),*],
+                    backends: &[#(&#backends),*],
                 })
             }
         }

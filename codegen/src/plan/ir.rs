@@ -116,6 +116,8 @@ pub struct Endpoint {
     pub path: String,
     /// Function name (`get_users_id`), unique in the gateway.
     pub ident: String,
+    /// Backend calls are measured (`telemetry/opentelemetry` with an exporter).
+    pub metrics: bool,
     pub params: Vec<String>,
     pub param_segments: Vec<usize>,
     pub timeout: Duration,

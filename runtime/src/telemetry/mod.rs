@@ -3,11 +3,13 @@
 //! exporter ([`prometheus`]). Generated code names a [`TelemetrySpec`] only when the contract
 //! has a telemetry namespace; without one nothing here runs.
 
+pub mod backend_metrics;
 pub mod logging;
 pub mod metrics;
 pub mod prometheus;
 pub mod syslog;
 
+pub use backend_metrics::{measured, BackendMetrics};
 pub use logging::{LogPiece, LogSpec, LoggingSpec, SyslogSpec, TimePart};
 pub use prometheus::PrometheusSpec;
 
@@ -30,6 +32,8 @@ pub struct MetricsSpec {
     /// Paths not measured (`skip_paths`).
     pub skip_paths: &'static [&'static str],
     pub prometheus: &'static [PrometheusSpec],
+    /// The metrics of every measured backend.
+    pub backends: &'static [&'static BackendMetrics],
 }
 
 impl TelemetrySpec {
@@ -67,7 +71,7 @@ pub fn install<G: crate::gateway::Gateway>() {
             let addrs = m
                 .prometheus
                 .iter()
-                .filter_map(|p| match prometheus::start(p, registry, m.service_name) {
+                .filter_map(|p| match prometheus::start(p, registry, m) {
                     Ok(a) => {
                         crate::log::info(&format!(
                             "[SERVICE: OpenTelemetry] Prometheus exporter {:?} listening on {a}",

@@ -17,7 +17,8 @@ pub struct PrometheusSpec {
 }
 
 /// The exposition text of `registry`.
-pub fn render(registry: &Registry, service_name: &str) -> String {
+pub fn render(registry: &Registry, spec: &super::MetricsSpec) -> String {
+    let service_name = spec.service_name;
     let id = registry.identity;
     let mut labels = String::new();
     for (k, v) in [
@@ -84,6 +85,7 @@ pub fn render(registry: &Registry, service_name: &str) -> String {
             snap.count
         );
     }
+    backends(&mut out, base, spec.backends);
     let _ = writeln!(
         out,
         "# HELP http_server_active_requests Requests in flight."
@@ -107,6 +109,59 @@ pub fn render(registry: &Registry, service_name: &str) -> String {
     out
 }
 
+/// The backend series: call durations and failures by kind.
+fn backends(out: &mut String, base: &str, list: &[&super::BackendMetrics]) {
+    let snaps: Vec<_> = list.iter().map(|b| (b, b.snapshot())).collect();
+    let _ = writeln!(
+        out,
+        "# HELP http_client_request_duration_seconds Time of the backend calls."
+    );
+    let _ = writeln!(out, "# TYPE http_client_request_duration_seconds histogram");
+    for (b, snap) in &snaps {
+        let l = format!(
+            "{base},http_route=\"{}\",http_request_method=\"{}\",backend=\"{}\"",
+            escape(b.route),
+            escape(b.method),
+            escape(b.backend)
+        );
+        for (i, n) in snap.buckets.iter().enumerate() {
+            let le = BUCKETS.get(i).map_or("+Inf".to_owned(), |b| b.to_string());
+            let _ = writeln!(
+                out,
+                "http_client_request_duration_seconds_bucket{{{l},le=\"{le}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "http_client_request_duration_seconds_sum{{{l}}} {}",
+            snap.sum_seconds
+        );
+        let _ = writeln!(
+            out,
+            "http_client_request_duration_seconds_count{{{l}}} {}",
+            snap.count
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP krustd_backend_errors_total Failed backend calls by kind."
+    );
+    let _ = writeln!(out, "# TYPE krustd_backend_errors_total counter");
+    for (b, snap) in &snaps {
+        for (kind, n) in super::backend_metrics::ERROR_KINDS.iter().zip(&snap.errors) {
+            if *n > 0 {
+                let _ = writeln!(
+                    out,
+                    "krustd_backend_errors_total{{{base},http_route=\"{}\",http_request_method=\"{}\",backend=\"{}\",error_type=\"{kind}\"}} {n}",
+                    escape(b.route),
+                    escape(b.method),
+                    escape(b.backend)
+                );
+            }
+        }
+    }
+}
+
 /// A label value escaped as the exposition format wants.
 fn escape(v: &str) -> String {
     v.replace('\\', "\\\\")
@@ -118,7 +173,7 @@ fn escape(v: &str) -> String {
 pub fn start(
     spec: &'static PrometheusSpec,
     registry: &'static Registry,
-    service_name: &'static str,
+    metrics: &'static super::MetricsSpec,
 ) -> Result<SocketAddr, String> {
     let ip = if spec.listen_ip.is_empty() {
         std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
@@ -163,7 +218,7 @@ pub fn start(
                                 http::header::CONTENT_TYPE,
                                 "text/plain; version=0.0.4; charset=utf-8",
                             )],
-                            render(registry, service_name),
+                            render(registry, metrics),
                         )
                     }),
                 );

@@ -166,6 +166,7 @@ pub fn lower(
             method,
             path: ep.raw.clone(),
             ident,
+            metrics: telemetry::measures_backends(s),
             params: ep.params.clone(),
             param_segments: ep.param_segments(),
             timeout,

@@ -22,6 +22,13 @@ pub(super) fn lower_telemetry(s: &Service) -> Telemetry {
     }
 }
 
+/// Whether backend calls are measured: metrics on (an exporter reads them).
+pub(super) fn measures_backends(s: &Service) -> bool {
+    s.ns.opentelemetry
+        .as_ref()
+        .is_some_and(|o| !o.prometheus.is_empty())
+}
+
 /// Metrics are kept only when an exporter reads them.
 fn lower_metrics(o: &OtelOptions, contract_name: &str) -> Option<MetricsPlan> {
     if o.prometheus.is_empty() {
