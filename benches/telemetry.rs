@@ -12,7 +12,7 @@ use std::time::Duration;
 /// What a lock-based registry would do per request: lock, bump, unlock.
 #[derive(Default)]
 struct Locked {
-    by_status: [u64; 33],
+    by_status: [u64; 32],
     buckets: [u64; 15],
     sum: u64,
     count: u64,

@@ -159,7 +159,8 @@ fn printf_spec(s: &str) -> Result<Spec, String> {
 
 /// Splits a Go time layout into parts (Go's `nextStdChunk`, the common chunks).
 pub fn time_layout(layout: &str) -> Vec<TimePart> {
-    const CHUNKS: &[(&str, fn() -> TimePart)] = &[
+    type Chunk = (&'static str, fn() -> TimePart);
+    const CHUNKS: &[Chunk] = &[
         ("January", || TimePart::MonthLong),
         ("Jan", || TimePart::MonthName),
         ("Monday", || TimePart::WeekdayLong),

@@ -109,7 +109,7 @@ fn lower_logging(l: &LoggingOptions) -> Option<LoggingPlan> {
             String::new()
         },
         stdout: l.stdout,
-        syslog: l.syslog.then(|| SyslogPlan {
+        syslog: l.syslog.then_some(SyslogPlan {
             facility,
             severity,
             tag: prefix,
