@@ -17,6 +17,7 @@ pub mod emit;
 pub mod go_time;
 pub mod host;
 mod json_pointer;
+pub mod logfmt;
 pub mod macro_support;
 pub mod model;
 pub mod naming;

@@ -35,6 +35,7 @@ pub mod sequential;
 pub mod server;
 pub mod shape;
 pub mod spec;
+pub mod telemetry;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 pub mod url;
@@ -76,6 +77,7 @@ pub mod __codegen {
     pub use crate::spec::{
         BackendSpec, Decode, EndpointSpec, ErrorHandling, Hosts, Output, ServiceSpec,
     };
+    pub use crate::telemetry;
     #[cfg(feature = "test-support")]
     pub use crate::test_support;
     pub use crate::url::{UrlPart, UrlTemplate};

@@ -28,7 +28,8 @@ impl Level {
         }
     }
 
-    fn label(self) -> &'static str {
+    /// The name go-logging prints.
+    pub fn label(self) -> &'static str {
         match self {
             Level::Debug => "DEBUG",
             Level::Info => "INFO",
@@ -51,12 +52,18 @@ pub fn enabled(level: Level) -> bool {
     level as u8 >= LEVEL.load(Ordering::Relaxed)
 }
 
-/// Writes one line if `level` is enabled. Write errors (closed stdout) are ignored.
+/// Writes one line if `level` is enabled: through the contract's `telemetry/logging` when it
+/// has one (queued, never blocking), else to stdout. Write errors (closed stdout) are ignored.
 pub fn log(level: Level, message: &str) {
-    if enabled(level) {
+    if enabled(level) && !crate::telemetry::logging::write(level, message) {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "[KRUSTD] {} {}", level.label(), message);
     }
+}
+
+/// Writes one line to stdout now, whatever the logger (start-up problems of the logger itself).
+pub fn stdout_line(message: &str) {
+    let _ = writeln!(std::io::stdout().lock(), "{message}");
 }
 
 pub fn debug(message: &str) {
@@ -65,6 +72,10 @@ pub fn debug(message: &str) {
 
 pub fn info(message: &str) {
     log(Level::Info, message);
+}
+
+pub fn warning(message: &str) {
+    log(Level::Warning, message);
 }
 
 pub fn error(message: &str) {
@@ -140,6 +151,7 @@ impl AccessLog {
         if self.tx.try_send(line).is_err() {
             self.dropped
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            crate::telemetry::logging::count_dropped();
         }
     }
 

@@ -155,6 +155,9 @@ pub fn static_data(mut m: Merged, s: &StaticData) -> Merged {
 /// The response for merged data: the error passthrough or KrakenD's 500 when there is no
 /// data, else the render.
 pub fn finish(ctx: &EndpointCtx, mut m: Merged) -> Response {
+    if !m.errors.is_empty() {
+        log_errors(ctx, &m.errors);
+    }
     if m.data.is_none() && !m.errors.is_empty() {
         if m.passthrough && m.errors.len() == 1 {
             if let Some(e) = m.errors.pop() {
@@ -170,6 +173,26 @@ pub fn finish(ctx: &EndpointCtx, mut m: Merged) -> Response {
         return error_response(ctx, BackendError::plain(message));
     }
     render(ctx, m.data, m.complete)
+}
+
+/// KrakenD's error log of a failed endpoint call: `[ENDPOINT: /path] <error>` (with
+/// `Error #<i>:` when several backends failed).
+fn log_errors(ctx: &EndpointCtx, errors: &[BackendError]) {
+    if !crate::log::enabled(crate::log::Level::Error) {
+        return;
+    }
+    let path = ctx
+        .spec
+        .name
+        .split_once(' ')
+        .map_or(ctx.spec.name, |(_, p)| p);
+    for (i, e) in errors.iter().enumerate() {
+        crate::log::error(&if errors.len() == 1 {
+            format!("[ENDPOINT: {path}] {}", e.message)
+        } else {
+            format!("[ENDPOINT: {path}] Error #{i}: {}", e.message)
+        });
+    }
 }
 
 /// Merges and renders in one call (endpoints without endpoint-level stages).

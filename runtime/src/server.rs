@@ -89,6 +89,7 @@ pub fn run<G: Gateway>() -> ExitCode {
         .or_else(|| G::SERVICE.log_level.and_then(log::Level::parse))
         .unwrap_or(log::Level::Info);
     log::set_level(level);
+    crate::telemetry::install::<G>();
     match serve_threads::<G>(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

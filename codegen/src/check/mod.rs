@@ -22,6 +22,7 @@ mod routes;
 mod security;
 mod service;
 mod telemetry_logging;
+mod telemetry_opentelemetry;
 mod validation;
 
 pub use encoding::{BACKEND_ENCODINGS, OUTPUT_ENCODINGS};
@@ -64,6 +65,9 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
     }
     if let Some(a) = &s.ns.auth_validator {
         auth_validator::check_shared_cache(d, a);
+    }
+    if let Some(o) = &s.ns.opentelemetry {
+        telemetry_opentelemetry::check_opentelemetry(d, o);
     }
     for e in &s.endpoints {
         endpoint::check_endpoint_path(d, e);

@@ -206,10 +206,26 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
     };
     let call = super::validation::backend_wrap(b, &seq, call);
     let validation_items = super::validation::backend_items(b);
+    // telemetry: the call's latency and failures, in a static of this backend.
+    let (call, metrics_item) = if e.metrics {
+        let m = ident::static_ident(&b.ident, "_METRICS");
+        let (route, method) = (&e.path, &e.method);
+        let backend = &b.url_pattern;
+        (
+            quote! { __rt::telemetry::measured(&#m, async { #call }).await },
+            quote! {
+                static #m: __rt::telemetry::BackendMetrics =
+                    __rt::telemetry::BackendMetrics::new(#route, #method, #backend);
+            },
+        )
+    } else {
+        (call, TokenStream::new())
+    };
     let proj_items = projected.items;
     let shaping_doc = projected.doc.map(|d| quote! { #[doc = ""] #[doc = #d] });
     quote! {
         #spec_item
+        #metrics_item
         #proj_items
         #rate_item
         #validation_items

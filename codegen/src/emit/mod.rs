@@ -19,6 +19,7 @@ mod qos_http_cache;
 mod qos_ratelimit;
 mod security;
 mod service;
+mod telemetry;
 mod tests;
 mod validation;
 

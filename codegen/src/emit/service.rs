@@ -63,6 +63,8 @@ pub fn emit(plan: &Plan) -> TokenStream {
         quote! { __rt::Route { pattern: #pattern, methods: &[#(#methods),*] } }
     });
     let method_order = &plan.method_order;
+    let telemetry = super::telemetry::emit(&plan.telemetry, &plan.endpoints);
+    let telemetry_const = super::telemetry::gateway_const(&plan.telemetry);
 
     // One `.route(path, method router)` per distinct path, methods in contract order.
     let mut by_path: std::collections::HashMap<&str, Vec<&crate::plan::Endpoint>> =
@@ -152,6 +154,7 @@ pub fn emit(plan: &Plan) -> TokenStream {
         };
 
         #security_items
+        #telemetry
 
         /// The gateway compiled from the contract.
         pub struct Gateway;
@@ -161,6 +164,7 @@ pub fn emit(plan: &Plan) -> TokenStream {
             const IDENTITY: &'static __rt::BuildIdentity = &IDENTITY;
             const ROUTES: &'static __rt::RouteTable = &ROUTES;
             #security_methods
+            #telemetry_const
 
             fn endpoints(
                 router: __rt::Router<__rt::SharedState>,

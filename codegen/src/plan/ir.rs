@@ -15,6 +15,8 @@ pub struct Plan {
     pub routes: Vec<Route>,
     /// Methods in the order they were first registered.
     pub method_order: Vec<String>,
+    /// The `telemetry/*` namespaces (`plan/telemetry.rs`).
+    pub telemetry: crate::plan::telemetry::Telemetry,
 }
 
 #[derive(Debug, Clone)]
@@ -181,6 +183,8 @@ pub struct Endpoint {
     pub path: String,
     /// Function name (`get_users_id`), unique in the gateway.
     pub ident: String,
+    /// Backend calls are measured (`telemetry/opentelemetry` with an exporter).
+    pub metrics: bool,
     pub params: Vec<String>,
     pub param_segments: Vec<usize>,
     pub timeout: Duration,

@@ -8,6 +8,7 @@ pub mod ir;
 pub mod ir_auth;
 pub mod lower;
 pub mod martian_ir;
+pub mod telemetry;
 
 pub use ir::*;
 pub use lower::{lower, PlanOptions, DEFAULT_TIMEOUT};

@@ -14,6 +14,7 @@ pub fn router<G: Gateway>() -> Router {
 
 /// The gateway `G` as an axum router.
 pub fn router_with<G: Gateway>(options: Options) -> Router {
+    crate::telemetry::install::<G>();
     if let Err(e) = crate::client::tls::config() {
         crate::log::error(&format!("https backends cannot be called: {e}"));
     }
@@ -56,6 +57,13 @@ pub fn router_with<G: Gateway>(options: Options) -> Router {
         // security/http and the service bot detector: every route so far (health's GET is
         // let through by the layer itself).
         inner = inner.route_layer(axum::middleware::from_fn(crate::security::guard_layer::<G>));
+    }
+    // telemetry: request metrics around the routes (the matched route is known there).
+    if let Some(m) = G::TELEMETRY.metrics {
+        let skip = m.skip_paths;
+        inner = inner.layer(axum::middleware::from_fn(move |req, next| {
+            crate::telemetry::measure(req, next, skip)
+        }));
     }
     let builtin = crate::builtin_routes::enabled(debug, echo);
     let inner = inner

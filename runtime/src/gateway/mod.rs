@@ -27,6 +27,9 @@ pub trait Gateway: 'static {
     fn guard() -> Option<&'static crate::security::ServiceGuard> {
         None
     }
+    /// The `telemetry/*` namespaces (emitted only when the contract has one).
+    const TELEMETRY: &'static crate::telemetry::TelemetrySpec =
+        &crate::telemetry::TelemetrySpec::NONE;
     /// Adds the contract's endpoints to `router`.
     fn endpoints(router: Router<SharedState>) -> Router<SharedState>;
 }

@@ -25,6 +25,7 @@ pub mod security_cors;
 pub mod security_http;
 pub(crate) mod security_values;
 pub mod telemetry_logging;
+pub mod telemetry_opentelemetry;
 pub mod validation_cel;
 pub mod validation_json_schema;
 
@@ -45,6 +46,7 @@ pub use security_bot_detector::BotDetectorOptions;
 pub use security_cors::CorsOptions;
 pub use security_http::HttpSecureOptions;
 pub use telemetry_logging::LoggingOptions;
+pub use telemetry_opentelemetry::OtelOptions;
 pub use validation_cel::CelOptions;
 pub use validation_json_schema::JsonSchemaOptions;
 
@@ -62,6 +64,7 @@ pub struct ServiceNamespaces {
     pub http_secure: Option<HttpSecureOptions>,
     pub bot_detector: Option<BotDetectorOptions>,
     pub auth_validator: Option<SharedCacheOptions>,
+    pub opentelemetry: Option<OtelOptions>,
 }
 
 impl ServiceNamespaces {
@@ -72,6 +75,7 @@ impl ServiceNamespaces {
         security_http::NAME,
         security_bot_detector::NAME,
         auth_validator::NAME,
+        telemetry_opentelemetry::NAME,
     ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
@@ -94,6 +98,9 @@ impl ServiceNamespaces {
             auth_validator: ec
                 .get(auth_validator::NAME)
                 .map(|n| SharedCacheOptions::read(d, n.value, &n.pointer)),
+            opentelemetry: ec
+                .get(telemetry_opentelemetry::NAME)
+                .map(|n| OtelOptions::read(d, n.value, &n.pointer)),
         }
     }
 }

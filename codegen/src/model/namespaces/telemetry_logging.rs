@@ -1,5 +1,5 @@
-//! `telemetry/logging` (service level): the log level. Log formatting does not change what
-//! the gateway serves, so the keys Krustd does not implement yet are warnings.
+//! `telemetry/logging` (service level): KrakenD's application logger (krakend-gologging):
+//! level, prefix, stdout, syslog and the line format.
 
 use super::NsReader;
 use crate::diag::Diagnostics;
@@ -7,11 +7,11 @@ use crate::model::At;
 use serde_json::Value;
 
 pub const NAME: &str = "telemetry/logging";
-/// Keys read without effect (`stdout`: Krustd always logs to stdout).
-pub const KEYS: &[&str] = &["level", "stdout"];
-/// Keys KrakenD implements and Krustd does not yet (a warning).
-pub const NOT_YET: &[&str] = &[
+/// Every key KrakenD CE reads.
+pub const KEYS: &[&str] = &[
+    "level",
     "prefix",
+    "stdout",
     "syslog",
     "syslog_facility",
     "format",
@@ -19,14 +19,24 @@ pub const NOT_YET: &[&str] = &[
 ];
 /// The levels KrakenD knows.
 pub const LEVELS: &[&str] = &["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
+/// The formats: KrakenD CE's three and `elastic` (ECS JSON).
+pub const FORMATS: &[&str] = &["default", "logstash", "elastic", "custom"];
+/// The syslog facilities KrakenD parses (anything else is `local3`).
+pub const FACILITIES: &[&str] = &[
+    "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+];
 
 #[derive(Debug, Default)]
 pub struct LoggingOptions {
     pub pointer: String,
     /// `level` as written.
     pub level: Option<At<String>>,
-    /// Keys of [`NOT_YET`] present.
-    pub not_yet: Vec<At<String>>,
+    pub prefix: Option<At<String>>,
+    pub stdout: bool,
+    pub syslog: bool,
+    pub syslog_facility: Option<At<String>>,
+    pub format: Option<At<String>>,
+    pub custom_format: Option<At<String>>,
     pub unknown: Vec<At<String>>,
 }
 
@@ -39,6 +49,21 @@ pub fn invalid_level(d: &mut Diagnostics, pointer: &str) {
     );
 }
 
+/// A string key, or an error.
+fn string(d: &mut Diagnostics, r: &mut NsReader<'_>, key: &str) -> Option<At<String>> {
+    match r.get(key) {
+        Some((Value::String(s), pointer)) => Some(At {
+            value: s.clone(),
+            pointer,
+        }),
+        Some((_, p)) => {
+            d.error(&p, format!("`{NAME}.{key}` must be a string"), None);
+            None
+        }
+        None => None,
+    }
+}
+
 impl LoggingOptions {
     pub fn read(d: &mut Diagnostics, value: &Value, pointer: &str) -> Self {
         let mut r = NsReader::new(d, NAME, value, pointer);
@@ -47,26 +72,29 @@ impl LoggingOptions {
                 value: s.clone(),
                 pointer,
             }),
-            Some((_, p)) => {
-                invalid_level(d, &p);
-                None
-            }
+            // Not a string: kept as its JSON text, which `check` reports as an invalid level.
+            Some((v, pointer)) => Some(At {
+                value: v.to_string(),
+                pointer,
+            }),
             None => None,
         };
-        r.get("stdout");
-        let not_yet = NOT_YET
-            .iter()
-            .filter_map(|k| {
-                r.get(k).map(|(_, pointer)| At {
-                    value: (*k).to_owned(),
-                    pointer,
-                })
-            })
-            .collect();
+        let must_be_bool = |k: &str| (format!("`{NAME}.{k}` must be a boolean"), None);
+        let stdout = r.bool(d, "stdout", must_be_bool).is_some_and(|b| b.value);
+        let syslog = r.bool(d, "syslog", must_be_bool).is_some_and(|b| b.value);
+        let prefix = string(d, &mut r, "prefix");
+        let syslog_facility = string(d, &mut r, "syslog_facility");
+        let format = string(d, &mut r, "format");
+        let custom_format = string(d, &mut r, "custom_format");
         LoggingOptions {
             pointer: pointer.to_owned(),
             level,
-            not_yet,
+            prefix,
+            stdout,
+            syslog,
+            syslog_facility,
+            format,
+            custom_format,
             unknown: r.finish(),
         }
     }

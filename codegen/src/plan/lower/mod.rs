@@ -12,6 +12,7 @@ mod security;
 mod service;
 pub mod shaping;
 mod static_data;
+mod telemetry;
 pub(super) mod validation;
 
 use service::lower_service;
@@ -177,6 +178,7 @@ pub fn lower(
             method,
             path: ep.raw.clone(),
             ident,
+            metrics: telemetry::measures_backends(s),
             params: ep.params.clone(),
             param_segments: ep.param_segments(),
             timeout,
@@ -220,6 +222,7 @@ pub fn lower(
         endpoints,
         routes,
         method_order,
+        telemetry: telemetry::lower_telemetry(s),
     }
 }
 

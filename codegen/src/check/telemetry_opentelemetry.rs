@@ -1,0 +1,76 @@
+//! Rules on the `telemetry/opentelemetry` namespace.
+
+use super::namespaces::check_unknown_keys;
+use crate::diag::Diagnostics;
+use crate::model::namespaces::telemetry_opentelemetry::{
+    OtelOptions, KEYS, NAME, NOT_YET, PROMETHEUS_KEYS,
+};
+
+pub(super) fn check_opentelemetry(d: &mut Diagnostics, o: &OtelOptions) {
+    let supported: Vec<&str> = KEYS.iter().chain(NOT_YET).copied().collect();
+    check_unknown_keys(d, &o.unknown, &supported, &["otlp"], NAME);
+    for k in &o.not_yet {
+        d.warning(
+            &k.pointer,
+            format!(
+                "`{NAME}.{}` is not implemented by Krustd yet: ignored",
+                k.value
+            ),
+            None,
+        );
+    }
+    if let Some(p) = &o.otlp {
+        d.warning(
+            p,
+            "OTLP exporters are not implemented by Krustd yet: no traces or metrics are pushed",
+            Some("scrape the Prometheus exporter (`exporters.prometheus`) instead".to_owned()),
+        );
+    }
+    for p in &o.prometheus {
+        check_unknown_keys(
+            d,
+            &p.unknown,
+            PROMETHEUS_KEYS,
+            &[],
+            "exporters.prometheus[]",
+        );
+        if let Some(port) = &p.port {
+            if !(0..=65535).contains(&port.value) {
+                d.error(
+                    &port.pointer,
+                    "invalid port",
+                    Some("use 1 to 65535 (0: 9090)".to_owned()),
+                );
+            }
+        }
+        if let Some(ip) = &p.listen_ip {
+            if !ip.value.is_empty() && ip.value.parse::<std::net::IpAddr>().is_err() {
+                d.error(&ip.pointer, "invalid ip address", None);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::check::{diagnostics_of, one_endpoint};
+
+    fn diags(otel: &str) -> Vec<String> {
+        diagnostics_of(&one_endpoint(
+            &format!(r#""extra_config": {{"telemetry/opentelemetry": {{{otel}}}}}"#),
+            "",
+            "",
+        ))
+    }
+
+    #[test]
+    fn prometheus_exporter() {
+        assert!(diags(r#""service_name": "gw", "exporters": {"prometheus": [{"name": "p", "port": 9091, "listen_ip": "127.0.0.1", "go_metrics": true}]}"#).is_empty());
+        assert_eq!(
+            diags(r#""exporters": {"prometheus": [{"port": 70000}]}"#),
+            ["invalid port @/extra_config/telemetry~1opentelemetry/exporters/prometheus/0/port"]
+        );
+        let d = diags(r#""exporters": {"otlp": [{"host": "x"}]}, "layers": {}"#);
+        assert_eq!(d.len(), 2, "{d:#?}");
+    }
+}

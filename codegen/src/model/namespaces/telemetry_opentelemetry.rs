@@ -1,0 +1,172 @@
+//! `telemetry/opentelemetry` (service level): KrakenD's OpenTelemetry integration
+//! (krakend-otel). Krustd implements the Prometheus exporter, `service_name` and `skip_paths`;
+//! the other keys are read and reported as not implemented yet (a warning: telemetry does not
+//! change what the gateway serves).
+
+use super::NsReader;
+use crate::diag::Diagnostics;
+use crate::model::{child, At};
+use serde_json::Value;
+
+pub const NAME: &str = "telemetry/opentelemetry";
+/// Keys Krustd implements.
+pub const KEYS: &[&str] = &["service_name", "skip_paths", "exporters"];
+/// Keys KrakenD reads that Krustd does not implement yet (a warning).
+pub const NOT_YET: &[&str] = &[
+    "service_version",
+    "deploy_env",
+    "trace_sample_rate",
+    "metric_reporting_period",
+    "layers",
+    "histograms",
+];
+/// Keys of `exporters.prometheus[]`; `process_metrics` and `go_metrics` have no Rust meaning.
+pub const PROMETHEUS_KEYS: &[&str] =
+    &["name", "port", "listen_ip", "process_metrics", "go_metrics"];
+/// KrakenD's `skip_paths` default.
+pub const DEFAULT_SKIP_PATHS: &[&str] = &["/__health", "/__debug/", "/__echo/", "/__stats/"];
+
+#[derive(Debug, Default)]
+pub struct OtelOptions {
+    pub pointer: String,
+    pub service_name: Option<At<String>>,
+    pub skip_paths: Option<Vec<String>>,
+    pub prometheus: Vec<PrometheusOptions>,
+    /// `exporters.otlp` when present (not implemented yet).
+    pub otlp: Option<String>,
+    /// Keys of [`NOT_YET`] present.
+    pub not_yet: Vec<At<String>>,
+    pub unknown: Vec<At<String>>,
+}
+
+#[derive(Debug, Default)]
+pub struct PrometheusOptions {
+    pub pointer: String,
+    pub name: String,
+    pub port: Option<At<i64>>,
+    pub listen_ip: Option<At<String>>,
+    pub unknown: Vec<At<String>>,
+}
+
+impl OtelOptions {
+    pub fn read(d: &mut Diagnostics, value: &Value, pointer: &str) -> Self {
+        let mut r = NsReader::new(d, NAME, value, pointer);
+        let service_name = match r.get("service_name") {
+            Some((Value::String(s), p)) => Some(At {
+                value: s.clone(),
+                pointer: p,
+            }),
+            Some((_, p)) => {
+                d.error(&p, "`service_name` must be a string", None);
+                None
+            }
+            None => None,
+        };
+        let skip_paths = match r.get("skip_paths") {
+            Some((Value::Array(a), p)) => {
+                let mut out = Vec::new();
+                for (i, v) in a.iter().enumerate() {
+                    match v {
+                        Value::String(s) => out.push(s.clone()),
+                        _ => d.error(
+                            &child(&p, &i.to_string()),
+                            "a skip path must be a string",
+                            None,
+                        ),
+                    }
+                }
+                Some(out)
+            }
+            Some((_, p)) => {
+                d.error(&p, "`skip_paths` must be a list of paths", None);
+                None
+            }
+            None => None,
+        };
+        let mut prometheus = Vec::new();
+        let mut otlp = None;
+        let mut unknown_exporters = Vec::new();
+        if let Some((v, p)) = r.get("exporters") {
+            let mut e = NsReader::new(d, "exporters", v, &p);
+            if let Some((v, p)) = e.get("prometheus") {
+                match v {
+                    Value::Array(list) => {
+                        for (i, item) in list.iter().enumerate() {
+                            prometheus.push(PrometheusOptions::read(
+                                d,
+                                item,
+                                &child(&p, &i.to_string()),
+                            ));
+                        }
+                    }
+                    _ => d.error(&p, "`exporters.prometheus` must be a list", None),
+                }
+            }
+            if let Some((_, p)) = e.get("otlp") {
+                otlp = Some(p);
+            }
+            unknown_exporters = e.finish();
+        }
+        let not_yet = NOT_YET
+            .iter()
+            .filter_map(|k| {
+                r.get(k).map(|(_, pointer)| At {
+                    value: (*k).to_owned(),
+                    pointer,
+                })
+            })
+            .collect();
+        let mut unknown = r.finish();
+        unknown.extend(unknown_exporters);
+        OtelOptions {
+            pointer: pointer.to_owned(),
+            service_name,
+            skip_paths,
+            prometheus,
+            otlp,
+            not_yet,
+            unknown,
+        }
+    }
+}
+
+impl PrometheusOptions {
+    fn read(d: &mut Diagnostics, value: &Value, pointer: &str) -> Self {
+        let mut r = NsReader::new(d, "exporters.prometheus[]", value, pointer);
+        let name = match r.get("name") {
+            Some((Value::String(s), _)) => s.clone(),
+            _ => String::new(),
+        };
+        let port = match r.get("port") {
+            Some((Value::Number(n), p)) => n.as_i64().map(|v| At {
+                value: v,
+                pointer: p,
+            }),
+            Some((_, p)) => Some(At {
+                value: -1,
+                pointer: p,
+            }),
+            None => None,
+        };
+        let listen_ip = match r.get("listen_ip") {
+            Some((Value::String(s), p)) => Some(At {
+                value: s.clone(),
+                pointer: p,
+            }),
+            Some((_, p)) => {
+                d.error(&p, "`listen_ip` must be a string", None);
+                None
+            }
+            None => None,
+        };
+        r.get("process_metrics");
+        r.get("go_metrics");
+        PrometheusOptions {
+            pointer: pointer.to_owned(),
+            name,
+            port,
+            listen_ip,
+            unknown: r.finish(),
+        }
+    }
+}

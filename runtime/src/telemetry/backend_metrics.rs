@@ -1,0 +1,140 @@
+//! Per-backend metrics: call latency histogram and failures by kind. One `static` per backend
+//! is emitted (only when the contract has metrics), so recording needs no lookup and no lock:
+//! relaxed atomic adds on the calling thread's shard.
+
+use super::metrics::{shard, BUCKETS, SHARDS};
+use crate::backend::{BackendError, BackendResult};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The kinds of failed backend calls, as exported (`error_type` label).
+pub const ERROR_KINDS: [&str; 5] = ["status", "timeout", "connection", "body", "other"];
+
+#[repr(align(64))]
+#[derive(Debug)]
+struct Shard {
+    buckets: [AtomicU64; BUCKETS.len() + 1],
+    sum_nanos: AtomicU64,
+    count: AtomicU64,
+    errors: [AtomicU64; ERROR_KINDS.len()],
+}
+
+impl Shard {
+    const fn new() -> Self {
+        Shard {
+            buckets: [const { AtomicU64::new(0) }; BUCKETS.len() + 1],
+            sum_nanos: AtomicU64::new(0),
+            count: AtomicU64::new(0),
+            errors: [const { AtomicU64::new(0) }; ERROR_KINDS.len()],
+        }
+    }
+}
+
+/// The metrics of one backend of one endpoint.
+#[derive(Debug)]
+pub struct BackendMetrics {
+    /// The endpoint's route (`/users/{id}`).
+    pub route: &'static str,
+    pub method: &'static str,
+    /// The backend's `url_pattern`.
+    pub backend: &'static str,
+    shards: [Shard; SHARDS],
+}
+
+/// A sum over the shards.
+#[derive(Debug, Clone, Default)]
+pub struct BackendSnapshot {
+    /// Cumulative counts per bucket, then `+Inf`.
+    pub buckets: Vec<u64>,
+    pub sum_seconds: f64,
+    pub count: u64,
+    /// Failures per [`ERROR_KINDS`].
+    pub errors: Vec<u64>,
+}
+
+impl BackendMetrics {
+    pub const fn new(route: &'static str, method: &'static str, backend: &'static str) -> Self {
+        BackendMetrics {
+            route,
+            method,
+            backend,
+            shards: [const { Shard::new() }; SHARDS],
+        }
+    }
+
+    /// Records one call.
+    #[inline]
+    pub fn record(&self, elapsed: std::time::Duration, result: &BackendResult) {
+        let s = &self.shards[shard()];
+        let b = BUCKETS.partition_point(|&le| le < elapsed.as_secs_f64());
+        s.buckets[b].fetch_add(1, Ordering::Relaxed);
+        let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+        s.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
+        s.count.fetch_add(1, Ordering::Relaxed);
+        let kind = match result {
+            BackendResult::Ok(_) => return,
+            BackendResult::Details(_) => 0,
+            BackendResult::Failed(e) => error_kind(e),
+        };
+        s.errors[kind].fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn snapshot(&self) -> BackendSnapshot {
+        let mut buckets = [0u64; BUCKETS.len() + 1];
+        let mut errors = [0u64; ERROR_KINDS.len()];
+        let (mut sum, mut count) = (0u64, 0u64);
+        for s in &self.shards {
+            for (t, a) in buckets.iter_mut().zip(&s.buckets) {
+                *t += a.load(Ordering::Relaxed);
+            }
+            for (t, a) in errors.iter_mut().zip(&s.errors) {
+                *t += a.load(Ordering::Relaxed);
+            }
+            sum = sum.saturating_add(s.sum_nanos.load(Ordering::Relaxed));
+            count += s.count.load(Ordering::Relaxed);
+        }
+        let mut acc = 0;
+        BackendSnapshot {
+            buckets: buckets
+                .iter()
+                .map(|b| {
+                    acc += b;
+                    acc
+                })
+                .collect(),
+            sum_seconds: sum as f64 / 1e9,
+            count,
+            errors: errors.to_vec(),
+        }
+    }
+}
+
+/// The index in [`ERROR_KINDS`] of a failure (from the error texts the runtime writes).
+pub fn error_kind(e: &BackendError) -> usize {
+    let m = e.message.as_str();
+    if e.status.is_some() || m.starts_with("invalid status code") {
+        0
+    } else if m.contains("deadline exceeded") || m.contains("timeout") {
+        1
+    } else if m.contains("dial")
+        || m.contains("connect")
+        || m.contains("no hosts available")
+        || m.contains("invalid backend host")
+    {
+        2
+    } else if m.contains("body") {
+        3
+    } else {
+        4
+    }
+}
+
+/// Runs one backend call and records it in `m`.
+pub async fn measured(
+    m: &'static BackendMetrics,
+    call: impl std::future::Future<Output = BackendResult>,
+) -> BackendResult {
+    let started = std::time::Instant::now();
+    let r = call.await;
+    m.record(started.elapsed(), &r);
+    r
+}

@@ -1,0 +1,118 @@
+//! Telemetry (`telemetry/*` namespaces): the application logger's formats and outputs
+//! ([`logging`], [`syslog`]), the lock-free metrics registry ([`metrics`]) and its Prometheus
+//! exporter ([`prometheus`]). Generated code names a [`TelemetrySpec`] only when the contract
+//! has a telemetry namespace; without one nothing here runs.
+
+pub mod backend_metrics;
+pub mod logging;
+pub mod metrics;
+pub mod prometheus;
+pub mod syslog;
+
+pub use backend_metrics::{measured, BackendMetrics};
+pub use logging::{LogPiece, LogSpec, LoggingSpec, SyslogSpec, TimePart};
+pub use prometheus::PrometheusSpec;
+
+use std::sync::OnceLock;
+
+/// The telemetry of a contract.
+#[derive(Debug)]
+pub struct TelemetrySpec {
+    /// `telemetry/logging` (with a valid `level`).
+    pub logging: Option<&'static LoggingSpec>,
+    /// Metrics, when an exporter wants them (`telemetry/opentelemetry`).
+    pub metrics: Option<&'static MetricsSpec>,
+}
+
+/// What is measured and where it goes.
+#[derive(Debug)]
+pub struct MetricsSpec {
+    /// `service_name` (default: the contract `name`).
+    pub service_name: &'static str,
+    /// Paths not measured (`skip_paths`).
+    pub skip_paths: &'static [&'static str],
+    pub prometheus: &'static [PrometheusSpec],
+    /// The metrics of every measured backend.
+    pub backends: &'static [&'static BackendMetrics],
+}
+
+impl TelemetrySpec {
+    /// No telemetry namespace.
+    pub const NONE: TelemetrySpec = TelemetrySpec {
+        logging: None,
+        metrics: None,
+    };
+}
+
+static REGISTRY: OnceLock<metrics::Registry> = OnceLock::new();
+static EXPORTERS: OnceLock<Vec<std::net::SocketAddr>> = OnceLock::new();
+
+/// The metrics registry, once [`install`] made one.
+pub fn registry() -> Option<&'static metrics::Registry> {
+    REGISTRY.get()
+}
+
+/// The addresses the Prometheus exporters listen on (tests scrape them).
+pub fn exporter_addrs() -> &'static [std::net::SocketAddr] {
+    EXPORTERS.get().map_or(&[], Vec::as_slice)
+}
+
+/// Starts what the contract's telemetry needs, once per process (later calls, e.g. from every
+/// worker's router, do nothing).
+pub fn install<G: crate::gateway::Gateway>() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let spec = G::TELEMETRY;
+        if let Some(l) = spec.logging {
+            logging::install(l);
+        }
+        if let Some(m) = spec.metrics {
+            let registry = REGISTRY.get_or_init(|| metrics::Registry::new(G::IDENTITY, G::ROUTES));
+            let addrs = m
+                .prometheus
+                .iter()
+                .filter_map(|p| match prometheus::start(p, registry, m) {
+                    Ok(a) => {
+                        crate::log::info(&format!(
+                            "[SERVICE: OpenTelemetry] Prometheus exporter {:?} listening on {a}",
+                            p.name
+                        ));
+                        Some(a)
+                    }
+                    Err(e) => {
+                        crate::log::error(&format!("[SERVICE: OpenTelemetry] {e}"));
+                        None
+                    }
+                })
+                .collect();
+            let _ = EXPORTERS.set(addrs);
+        }
+    });
+}
+
+/// The metrics middleware (a `Router::layer` around the routes, so the matched route is
+/// known): counts the request, its status and duration, and keeps it in flight meanwhile.
+pub async fn measure(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+    skip_paths: &'static [&'static str],
+) -> axum::response::Response {
+    let Some(registry) = registry() else {
+        return next.run(req).await;
+    };
+    if skip_paths.iter().any(|p| req.uri().path().starts_with(p)) {
+        return next.run(req).await;
+    }
+    let started = std::time::Instant::now();
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let method = req.method().clone();
+    let _in_flight = registry.enter();
+    let resp = next.run(req).await;
+    registry
+        .slot(route.as_deref(), method.as_str())
+        .record(resp.status().as_u16(), started.elapsed());
+    resp
+}
