@@ -73,7 +73,13 @@ fn help_lists_the_flags() {
         .expect("run krustd");
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    for flag in ["--debug", "--port", "--log-level", "--version"] {
+    for flag in [
+        "--debug",
+        "--port",
+        "--log-level",
+        "--version",
+        "--health-check",
+    ] {
         assert!(text.contains(flag), "{flag} missing in {text}");
     }
     let bad = Command::new(BIN)
@@ -129,6 +135,36 @@ async fn port_flag_and_env_and_sigterm() {
         wait_healthy(port).await,
         "gateway did not start on KRAKEND_PORT={port}"
     );
+}
+
+#[tokio::test]
+async fn health_check_flag_probes_the_running_gateway() {
+    let port = free_port().to_string();
+    let probe = || {
+        Command::new(BIN)
+            .args(["--health-check", "-p", &port])
+            .output()
+            .expect("run krustd --health-check")
+    };
+    let down = probe();
+    assert_eq!(down.status.code(), Some(1), "nothing listens yet");
+    assert!(String::from_utf8_lossy(&down.stderr).contains("unhealthy: cannot connect"));
+    let child = Command::new(BIN)
+        .args(["-p", &port, "-l", "ERROR"])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let _running = Running(child);
+    assert!(wait_healthy(port.parse().expect("port")).await);
+    let up = probe();
+    assert_eq!(up.status.code(), Some(0), "{up:?}");
+    // KRAKEND_PORT is honoured by the probe as by the server.
+    let env = Command::new(BIN)
+        .arg("--health-check")
+        .env("KRAKEND_PORT", &port)
+        .status()
+        .expect("run");
+    assert!(env.success());
 }
 
 static SERVICE: krustd_runtime::spec::ServiceSpec = krustd_runtime::spec::ServiceSpec {

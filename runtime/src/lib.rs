@@ -17,6 +17,7 @@ pub mod flatmap;
 pub mod forward;
 pub mod gateway;
 pub mod go;
+pub mod health_probe;
 pub mod limits;
 pub mod log;
 pub mod projection;

@@ -43,6 +43,12 @@ fn command() -> clap::Command {
                 .help("Lowest level written to the log"),
         )
         .arg(
+            clap::Arg::new("health-check")
+                .long("health-check")
+                .action(clap::ArgAction::SetTrue)
+                .help("Probe GET /__health of a gateway running on this port and exit 0 if it answers 200, else 1 (for container HEALTHCHECKs without a shell)"),
+        )
+        .arg(
             clap::Arg::new("version")
                 .short('v')
                 .long("version")
@@ -76,6 +82,21 @@ pub fn run<G: Gateway>() -> ExitCode {
     if matches.get_flag("version") {
         print!("{}", version_text::<G>());
         return ExitCode::SUCCESS;
+    }
+    if matches.get_flag("health-check") {
+        let port = matches.get_one::<u16>("port").copied();
+        let result = match G::SERVICE.health_path {
+            Some(path) => listen_addr::<G>(port)
+                .and_then(|a| crate::health_probe::probe(crate::health_probe::target(a), path)),
+            None => Err("the contract disables the health endpoint".to_owned()),
+        };
+        return match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("unhealthy: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
     let cli = Cli {
         debug: matches.get_flag("debug"),
