@@ -167,6 +167,40 @@ async fn health_check_flag_probes_the_running_gateway() {
     assert!(env.success());
 }
 
+#[tokio::test]
+async fn krakend_env_overrides_listen_keys_only() {
+    // A behaviour key is refused at start, by name.
+    let out = Command::new(BIN)
+        .args(["-p", &free_port().to_string()])
+        .env("KRAKEND_TIMEOUT", "1ms")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("KRAKEND_TIMEOUT cannot override a compiled contract"),
+        "{err}"
+    );
+    // KRAKEND_LISTEN_IP is honoured: an address that is not local cannot be bound.
+    let out = Command::new(BIN)
+        .args(["-p", &free_port().to_string()])
+        .env("KRAKEND_LISTEN_IP", "192.0.2.1")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot listen on 192.0.2.1"), "{err}");
+    let port = free_port();
+    let child = Command::new(BIN)
+        .args(["-p", &port.to_string(), "-l", "ERROR"])
+        .env("KRAKEND_LISTEN_IP", "127.0.0.1")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let _running = Running(child);
+    assert!(wait_healthy(port).await);
+}
+
 static SERVICE: krustd_runtime::spec::ServiceSpec = krustd_runtime::spec::ServiceSpec {
     port: 0,
     listen_ip: "127.0.0.1",

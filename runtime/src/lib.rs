@@ -13,6 +13,7 @@ pub mod client;
 pub mod ctx;
 pub mod decode;
 pub mod decode_guard;
+pub mod env_overrides;
 pub mod flatmap;
 pub mod forward;
 pub mod gateway;

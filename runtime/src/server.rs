@@ -119,8 +119,10 @@ pub fn run<G: Gateway>() -> ExitCode {
     }
 }
 
-/// The listen address: contract `listen_ip`/`port`, then `KRAKEND_PORT`, then `-p`.
+/// The listen address: contract `listen_ip`/`port`, then `KRAKEND_LISTEN_IP`/`KRAKEND_PORT`,
+/// then `-p`. The other `KRAKEND_*` root keys are refused (`env_overrides`).
 fn listen_addr<G: Gateway>(cli_port: Option<u16>) -> Result<SocketAddr, String> {
+    crate::env_overrides::check_env()?;
     let mut port = G::SERVICE.port;
     if let Ok(v) = std::env::var("KRAKEND_PORT") {
         port = v
@@ -134,13 +136,16 @@ fn listen_addr<G: Gateway>(cli_port: Option<u16>) -> Result<SocketAddr, String> 
     if port == 0 {
         port = 8080;
     }
-    let ip = if G::SERVICE.listen_ip.is_empty() {
+    let listen_ip = match std::env::var("KRAKEND_LISTEN_IP") {
+        Ok(v) => std::borrow::Cow::Owned(v.trim().to_owned()),
+        Err(_) => std::borrow::Cow::Borrowed(G::SERVICE.listen_ip),
+    };
+    let ip = if listen_ip.is_empty() {
         IpAddr::V4(Ipv4Addr::UNSPECIFIED)
     } else {
-        G::SERVICE
-            .listen_ip
+        listen_ip
             .parse()
-            .map_err(|_| format!("invalid ip address {}", G::SERVICE.listen_ip))?
+            .map_err(|_| format!("invalid ip address {listen_ip}"))?
     };
     Ok(SocketAddr::new(ip, port))
 }
