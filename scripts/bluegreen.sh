@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Blue/green on a balanced cluster, measured (README "Shipping"). On 127.0.0.1: HAProxy (the
 # Debian package, installed when absent) in front of two "blue" gateways built from
-# contracts/bluegreen/v1.json; constant load through HAProxy; two "green" gateways from v2.json
+# examples/bluegreen/v1.json; constant load through HAProxy; two "green" gateways from v2.json
 # start, HAProxy's runtime API (admin socket) sets them ready and the blues to drain; once no
 # request is in flight on the blues they go to maintenance and get SIGTERM, and drain. Then the
 # same cluster loses a green node to SIGKILL under load, and HAProxy's health checks and retries
@@ -38,7 +38,7 @@ if [[ ${BLUEGREEN_SKIP_BUILD:-0} != 1 ]]; then
   dir=$([[ $PROFILE == dev ]] && echo debug || echo "$PROFILE")
   for v in v1 v2; do
     echo "== building the $v gateway ($PROFILE)"
-    KRUSTD_CONTRACT=contracts/bluegreen/$v.json KRUSTD_RELEASE=bluegreen-$v \
+    KRUSTD_CONTRACT=examples/bluegreen/$v.json KRUSTD_RELEASE=bluegreen-$v \
       cargo build --locked --profile "$PROFILE" --bin krustd -q
     cp "target/$dir/krustd" "$OUT/krustd-$v"
   done

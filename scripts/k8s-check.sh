@@ -4,11 +4,11 @@
 # at least 2 replicas, readiness and liveness on /__health, a preStop hook, and a grace period
 # covering the preStop sleep plus the contract's max_shutdown_wait_time.
 #
-#   scripts/k8s-check.sh [CONTRACT]     # default contracts/bluegreen/v1.json; K8S_VERSION=1.33.0
+#   scripts/k8s-check.sh [CONTRACT]     # default examples/bluegreen/v1.json; K8S_VERSION=1.33.0
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-CONTRACT=${1:-contracts/bluegreen/v1.json}
+CONTRACT=${1:-examples/bluegreen/v1.json}
 VENV=target/k8s-check-venv
 if [[ ! -x $VENV/bin/kubernetes-validate ]]; then
   python3 -m venv "$VENV"

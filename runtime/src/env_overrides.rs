@@ -79,6 +79,7 @@ pub fn check_env() -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn vars(names: &[&str]) -> Vec<(String, String)> {
