@@ -73,7 +73,13 @@ fn help_lists_the_flags() {
         .expect("run krustd");
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    for flag in ["--debug", "--port", "--log-level", "--version"] {
+    for flag in [
+        "--debug",
+        "--port",
+        "--log-level",
+        "--version",
+        "--health-check",
+    ] {
         assert!(text.contains(flag), "{flag} missing in {text}");
     }
     let bad = Command::new(BIN)
@@ -129,6 +135,70 @@ async fn port_flag_and_env_and_sigterm() {
         wait_healthy(port).await,
         "gateway did not start on KRAKEND_PORT={port}"
     );
+}
+
+#[tokio::test]
+async fn health_check_flag_probes_the_running_gateway() {
+    let port = free_port().to_string();
+    let probe = || {
+        Command::new(BIN)
+            .args(["--health-check", "-p", &port])
+            .output()
+            .expect("run krustd --health-check")
+    };
+    let down = probe();
+    assert_eq!(down.status.code(), Some(1), "nothing listens yet");
+    assert!(String::from_utf8_lossy(&down.stderr).contains("unhealthy: cannot connect"));
+    let child = Command::new(BIN)
+        .args(["-p", &port, "-l", "ERROR"])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let _running = Running(child);
+    assert!(wait_healthy(port.parse().expect("port")).await);
+    let up = probe();
+    assert_eq!(up.status.code(), Some(0), "{up:?}");
+    // KRAKEND_PORT is honoured by the probe as by the server.
+    let env = Command::new(BIN)
+        .arg("--health-check")
+        .env("KRAKEND_PORT", &port)
+        .status()
+        .expect("run");
+    assert!(env.success());
+}
+
+#[tokio::test]
+async fn krakend_env_overrides_listen_keys_only() {
+    // A behaviour key is refused at start, by name.
+    let out = Command::new(BIN)
+        .args(["-p", &free_port().to_string()])
+        .env("KRAKEND_TIMEOUT", "1ms")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("KRAKEND_TIMEOUT cannot override a compiled contract"),
+        "{err}"
+    );
+    // KRAKEND_LISTEN_IP is honoured: an address that is not local cannot be bound.
+    let out = Command::new(BIN)
+        .args(["-p", &free_port().to_string()])
+        .env("KRAKEND_LISTEN_IP", "192.0.2.1")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot listen on 192.0.2.1"), "{err}");
+    let port = free_port();
+    let child = Command::new(BIN)
+        .args(["-p", &port.to_string(), "-l", "ERROR"])
+        .env("KRAKEND_LISTEN_IP", "127.0.0.1")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let _running = Running(child);
+    assert!(wait_healthy(port).await);
 }
 
 static SERVICE: krustd_runtime::spec::ServiceSpec = krustd_runtime::spec::ServiceSpec {

@@ -12,6 +12,7 @@
 pub mod builder;
 pub mod check;
 pub mod diag;
+pub mod diff;
 pub mod duration;
 pub mod emit;
 pub mod go_time;

@@ -43,6 +43,12 @@ fn command() -> clap::Command {
                 .help("Lowest level written to the log"),
         )
         .arg(
+            clap::Arg::new("health-check")
+                .long("health-check")
+                .action(clap::ArgAction::SetTrue)
+                .help("Probe GET /__health of a gateway running on this port and exit 0 if it answers 200, else 1 (for container HEALTHCHECKs without a shell)"),
+        )
+        .arg(
             clap::Arg::new("version")
                 .short('v')
                 .long("version")
@@ -77,6 +83,21 @@ pub fn run<G: Gateway>() -> ExitCode {
         print!("{}", version_text::<G>());
         return ExitCode::SUCCESS;
     }
+    if matches.get_flag("health-check") {
+        let port = matches.get_one::<u16>("port").copied();
+        let result = match G::SERVICE.health_path {
+            Some(path) => listen_addr::<G>(port)
+                .and_then(|a| crate::health_probe::probe(crate::health_probe::target(a), path)),
+            None => Err("the contract disables the health endpoint".to_owned()),
+        };
+        return match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("unhealthy: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let cli = Cli {
         debug: matches.get_flag("debug"),
         port: matches.get_one::<u16>("port").copied(),
@@ -99,8 +120,10 @@ pub fn run<G: Gateway>() -> ExitCode {
     }
 }
 
-/// The listen address: contract `listen_ip`/`port`, then `KRAKEND_PORT`, then `-p`.
+/// The listen address: contract `listen_ip`/`port`, then `KRAKEND_LISTEN_IP`/`KRAKEND_PORT`,
+/// then `-p`. The other `KRAKEND_*` root keys are refused (`env_overrides`).
 fn listen_addr<G: Gateway>(cli_port: Option<u16>) -> Result<SocketAddr, String> {
+    crate::env_overrides::check_env()?;
     let mut port = G::SERVICE.port;
     if let Ok(v) = std::env::var("KRAKEND_PORT") {
         port = v
@@ -114,13 +137,16 @@ fn listen_addr<G: Gateway>(cli_port: Option<u16>) -> Result<SocketAddr, String> 
     if port == 0 {
         port = 8080;
     }
-    let ip = if G::SERVICE.listen_ip.is_empty() {
+    let listen_ip = match std::env::var("KRAKEND_LISTEN_IP") {
+        Ok(v) => std::borrow::Cow::Owned(v.trim().to_owned()),
+        Err(_) => std::borrow::Cow::Borrowed(G::SERVICE.listen_ip),
+    };
+    let ip = if listen_ip.is_empty() {
         IpAddr::V4(Ipv4Addr::UNSPECIFIED)
     } else {
-        G::SERVICE
-            .listen_ip
+        listen_ip
             .parse()
-            .map_err(|_| format!("invalid ip address {}", G::SERVICE.listen_ip))?
+            .map_err(|_| format!("invalid ip address {listen_ip}"))?
     };
     Ok(SocketAddr::new(ip, port))
 }

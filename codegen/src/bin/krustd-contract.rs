@@ -1,10 +1,12 @@
 //! `krustd-contract check <contract>`: the build's diagnostics, without building.
 //! `krustd-contract generate <contract>`: print the gateway code a build would compile.
+//! `krustd-contract diff [--json] <old> <new>`: the breaking-change gate (exit 1 on a breaking
+//! change outside a version bump, 2 on a usage error or an invalid contract).
 
 use krustd_codegen::Builder;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: krustd-contract check <krakend.json>\n       krustd-contract generate [--tests] <krakend.json>";
+const USAGE: &str = "usage: krustd-contract check <krakend.json>\n       krustd-contract generate [--tests] <krakend.json>\n       krustd-contract diff [--json] <old.json> <new.json>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -15,6 +17,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if cmd == "diff" {
+        return diff(rest);
+    }
     let tests = rest.iter().any(|a| a == "--tests");
     let files: Vec<&String> = rest.iter().filter(|a| !a.starts_with("--")).collect();
     let [file] = files.as_slice() else {
@@ -51,6 +56,37 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `diff [--json] OLD NEW`.
+fn diff(rest: &[String]) -> ExitCode {
+    let as_json = rest.iter().any(|a| a == "--json");
+    let files: Vec<&String> = rest.iter().filter(|a| !a.starts_with("--")).collect();
+    let ([old, new], true) = (
+        files.as_slice(),
+        rest.iter().all(|a| !a.starts_with("--") || a == "--json"),
+    ) else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    match krustd_codegen::diff::diff_files(old, new) {
+        Ok(d) => {
+            if as_json {
+                println!("{:#}", krustd_codegen::diff::json(&d));
+            } else {
+                print!("{}", krustd_codegen::diff::human(&d));
+            }
+            if d.fails() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("{e}");
             ExitCode::from(2)
         }
     }
