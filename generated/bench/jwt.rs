@@ -174,6 +174,9 @@ static GET_JWT_HS256_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /jwt/hs256: GET /1kb (contract /endpoints/0/backend/0)
 async fn get_jwt_hs256_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -261,6 +264,9 @@ static GET_JWT_RS256_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /jwt/rs256: GET /1kb (contract /endpoints/1/backend/0)
 async fn get_jwt_rs256_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {

@@ -139,6 +139,9 @@ static GET_JSON_1KB_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 static GET_JSON_1KB_B0_METRICS: __rt::telemetry::BackendMetrics = __rt::telemetry::BackendMetrics::new(
     "/json/1kb",

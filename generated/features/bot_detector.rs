@@ -160,6 +160,9 @@ static GET_PARAM_FORWARDING_SOME_FOO_BAR_B0: __rt::BackendSpec = __rt::BackendSp
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /param_forwarding/some/{foo}/{bar}: GET /echo/param_forwarding/{bar}?foo={foo} (contract /endpoints/0/backend/0)
 async fn get_param_forwarding_some_foo_bar_b0(
@@ -224,6 +227,9 @@ static POST_GUARDED_NAME_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /guarded/{name}: POST /count/{name} (contract /endpoints/1/backend/0)
 async fn post_guarded_name_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {

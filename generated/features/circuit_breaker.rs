@@ -226,6 +226,9 @@ static GET_CB_WALK_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cb/walk: GET /flaky/walk (contract /endpoints/0/backend/0)
 async fn get_cb_walk_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -284,6 +287,9 @@ static GET_CB_REOPEN_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cb/reopen: GET /flaky/reopen (contract /endpoints/1/backend/0)
 async fn get_cb_reopen_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -342,6 +348,9 @@ static GET_CB_TRIAL_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cb/trial: GET /flaky/trial (contract /endpoints/2/backend/0)
 async fn get_cb_trial_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -400,6 +409,9 @@ static GET_CB_INTERVAL_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cb/interval: GET /flaky/interval (contract /endpoints/3/backend/0)
 async fn get_cb_interval_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -460,6 +472,9 @@ static GET_CB_PARTIAL_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cb/partial: GET /flaky/partial (contract /endpoints/4/backend/0)
 ///
@@ -491,6 +506,9 @@ static GET_CB_PARTIAL_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1 of GET /cb/partial: GET /flaky/partial-ok (contract /endpoints/4/backend/1)
 ///
@@ -544,6 +562,9 @@ static GET_CB_DETAILS_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Details("d"),
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cb/details: GET /flaky/details (contract /endpoints/5/backend/0)
 async fn get_cb_details_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -602,6 +623,9 @@ static GET_CB_DECODE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cb/decode: GET /flaky/decode (contract /endpoints/6/backend/0)
 async fn get_cb_decode_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -660,6 +684,9 @@ static GET_CB_SLOW_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cb/slow: GET /flaky/slow (contract /endpoints/7/backend/0)
 async fn get_cb_slow_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -690,11 +717,15 @@ async fn get_cb_noop(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
 ) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_CB_NOOP, __req).await {
-        ::core::result::Result::Ok(__ctx) => __ctx,
+    let (__ctx, __body) = match __rt::EndpointCtx::start_streaming(
+        &__state,
+        &GET_CB_NOOP,
+        __req,
+    ) {
+        ::core::result::Result::Ok(__admitted) => __admitted,
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
-    __rt::breaker::no_op(&GET_CB_NOOP_B0_BREAKER, &__ctx, &GET_CB_NOOP_B0).await
+    __rt::breaker::no_op(&GET_CB_NOOP_B0_BREAKER, &__ctx, &GET_CB_NOOP_B0, __body).await
 }
 static GET_CB_NOOP_B0_BREAKER: __rt::CircuitBreaker = __rt::CircuitBreaker::new(__rt::BreakerSpec {
     name: "",
@@ -717,6 +748,9 @@ static GET_CB_NOOP_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// GET /cb/noop-down (contract /endpoints/9)
 static GET_CB_NOOP_DOWN: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -734,12 +768,20 @@ async fn get_cb_noop_down(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
 ) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_CB_NOOP_DOWN, __req).await
-    {
-        ::core::result::Result::Ok(__ctx) => __ctx,
+    let (__ctx, __body) = match __rt::EndpointCtx::start_streaming(
+        &__state,
+        &GET_CB_NOOP_DOWN,
+        __req,
+    ) {
+        ::core::result::Result::Ok(__admitted) => __admitted,
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
-    __rt::breaker::no_op(&GET_CB_NOOP_DOWN_B0_BREAKER, &__ctx, &GET_CB_NOOP_DOWN_B0)
+    __rt::breaker::no_op(
+            &GET_CB_NOOP_DOWN_B0_BREAKER,
+            &__ctx,
+            &GET_CB_NOOP_DOWN_B0,
+            __body,
+        )
         .await
 }
 static GET_CB_NOOP_DOWN_B0_BREAKER: __rt::CircuitBreaker = __rt::CircuitBreaker::new(__rt::BreakerSpec {
@@ -763,6 +805,9 @@ static GET_CB_NOOP_DOWN_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 #[cfg(test)]
 mod __contract_tests {

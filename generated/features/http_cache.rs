@@ -279,6 +279,9 @@ static GET_HC_HIT_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /hc/hit: GET /res/hit (contract /endpoints/0/backend/0)
 async fn get_hc_hit_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -337,6 +340,9 @@ static GET_HC_MISS_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /hc/miss: GET /res/miss (contract /endpoints/1/backend/0)
 async fn get_hc_miss_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -391,6 +397,9 @@ static GET_HC_EXPIRY_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /hc/expiry: GET /res/expiry (contract /endpoints/2/backend/0)
 async fn get_hc_expiry_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -452,6 +461,9 @@ static GET_HC_VARY_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /hc/vary: GET /res/vary (contract /endpoints/3/backend/0)
 async fn get_hc_vary_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -506,6 +518,9 @@ static GET_HC_NOSTORE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /hc/nostore: GET /res/nostore (contract /endpoints/4/backend/0)
 async fn get_hc_nostore_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -561,6 +576,9 @@ static GET_HC_REVALIDATE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /hc/revalidate: GET /res/etag (contract /endpoints/5/backend/0)
 async fn get_hc_revalidate_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -615,6 +633,9 @@ static GET_HC_STATUS_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /hc/status: GET /res/status (contract /endpoints/6/backend/0)
 async fn get_hc_status_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -677,6 +698,9 @@ static GET_HC_CLIENT_CC_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /hc/client-cc: GET /res/client-cc (contract /endpoints/7/backend/0)
 async fn get_hc_client_cc_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -732,6 +756,9 @@ static GET_HC_IGNORED_CC_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /hc/ignored-cc: GET /res/ignored-cc (contract /endpoints/8/backend/0)
 async fn get_hc_ignored_cc_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -786,6 +813,9 @@ static GET_HC_SHARED_A_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /hc/shared-a: GET /res/shared (contract /endpoints/9/backend/0)
 async fn get_hc_shared_a_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -840,6 +870,9 @@ static GET_HC_SHARED_B_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /hc/shared-b: GET /res/shared (contract /endpoints/10/backend/0)
 async fn get_hc_shared_b_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -894,6 +927,9 @@ static GET_HC_OWN_A_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /hc/own-a: GET /res/own (contract /endpoints/11/backend/0)
 async fn get_hc_own_a_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -948,6 +984,9 @@ static GET_HC_OWN_B_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /hc/own-b: GET /res/own (contract /endpoints/12/backend/0)
 async fn get_hc_own_b_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1002,6 +1041,9 @@ static GET_HC_FLOOD_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /hc/flood/{id}: GET /res/flood/{id} (contract /endpoints/13/backend/0)
 async fn get_hc_flood_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1056,6 +1098,9 @@ static GET_HC_SHAPED_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_HC_SHAPED_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {

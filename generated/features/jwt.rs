@@ -436,6 +436,9 @@ static GET_HS_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /hs: GET /echo (contract /endpoints/0/backend/0)
 async fn get_hs_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -525,6 +528,9 @@ static GET_HS_ARRAY_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /hs-array: GET /echo (contract /endpoints/1/backend/0)
 async fn get_hs_array_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -605,6 +611,9 @@ static GET_RS_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /rs: GET /echo (contract /endpoints/2/backend/0)
 async fn get_rs_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -685,6 +694,9 @@ static GET_RS_COOLDOWN_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /rs-cooldown: GET /echo (contract /endpoints/3/backend/0)
 async fn get_rs_cooldown_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -766,6 +778,9 @@ static GET_NOCACHE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /nocache: GET /echo (contract /endpoints/4/backend/0)
 async fn get_nocache_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -846,6 +861,9 @@ static GET_SCOPES_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /scopes: GET /echo (contract /endpoints/5/backend/0)
 async fn get_scopes_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -927,6 +945,9 @@ static GET_NESTED_ROLES_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /nested-roles: GET /echo (contract /endpoints/6/backend/0)
 async fn get_nested_roles_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1008,6 +1029,9 @@ static GET_COOKIE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cookie: GET /echo (contract /endpoints/7/backend/0)
 async fn get_cookie_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1088,6 +1112,9 @@ static GET_DOWN_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /down: GET /echo (contract /endpoints/8/backend/0)
 async fn get_down_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1168,6 +1195,9 @@ static GET_INSECURE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /insecure: GET /echo (contract /endpoints/9/backend/0)
 async fn get_insecure_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1253,6 +1283,9 @@ static GET_LOCAL_ED_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /local-ed: GET /echo (contract /endpoints/10/backend/0)
 async fn get_local_ed_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1338,6 +1371,9 @@ static GET_LOCAL_HS_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /local-hs: GET /echo (contract /endpoints/11/backend/0)
 async fn get_local_hs_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1418,6 +1454,9 @@ static GET_ALG_HS512_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /alg/hs512: GET /echo (contract /endpoints/12/backend/0)
 async fn get_alg_hs512_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1499,6 +1538,9 @@ static GET_ALG_RS384_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /alg/rs384: GET /echo (contract /endpoints/13/backend/0)
 async fn get_alg_rs384_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1580,6 +1622,9 @@ static GET_ALG_RS512_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /alg/rs512: GET /echo (contract /endpoints/14/backend/0)
 async fn get_alg_rs512_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1661,6 +1706,9 @@ static GET_ALG_PS256_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /alg/ps256: GET /echo (contract /endpoints/15/backend/0)
 async fn get_alg_ps256_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1742,6 +1790,9 @@ static GET_ALG_PS384_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /alg/ps384: GET /echo (contract /endpoints/16/backend/0)
 async fn get_alg_ps384_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1823,6 +1874,9 @@ static GET_ALG_PS512_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /alg/ps512: GET /echo (contract /endpoints/17/backend/0)
 async fn get_alg_ps512_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1904,6 +1958,9 @@ static GET_ALG_ES256_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /alg/es256: GET /echo (contract /endpoints/18/backend/0)
 async fn get_alg_es256_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -1985,6 +2042,9 @@ static GET_ALG_ES384_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /alg/es384: GET /echo (contract /endpoints/19/backend/0)
 async fn get_alg_es384_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -2066,6 +2126,9 @@ static GET_ALG_ES512_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /alg/es512: GET /echo (contract /endpoints/20/backend/0)
 async fn get_alg_es512_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -2147,6 +2210,9 @@ static GET_ALG_EDDSA_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /alg/eddsa: GET /echo (contract /endpoints/21/backend/0)
 async fn get_alg_eddsa_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -2239,6 +2305,9 @@ static GET_PRIVATE_CUSTOM_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_PRIVATE_CUSTOM_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -2367,6 +2436,9 @@ static GET_CLAIMS_IN_URL_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_CLAIMS_IN_URL_ID_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -2439,6 +2511,9 @@ static GET_OPEN_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /open: GET /echo (contract /endpoints/24/backend/0)
 async fn get_open_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {

@@ -1405,7 +1405,8 @@ async fn get_m_noop(
         ::core::result::Result::Ok(__ctx) => __ctx,
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
-    __rt::respond::no_op(&__ctx, &GET_M_NOOP_B0).await
+    let __body = __rt::ReqBody::Buffered(__ctx.body.clone());
+    __rt::respond::no_op(&__ctx, &GET_M_NOOP_B0, __body).await
 }
 /// modifier/martian, request side: runs on the final backend request.
 fn get_m_noop_b0_martian_request(

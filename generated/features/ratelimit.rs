@@ -216,6 +216,9 @@ static GET_RATE_ENDPOINT_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /rate/endpoint: GET /a (contract /endpoints/0/backend/0)
 async fn get_rate_endpoint_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -273,6 +276,9 @@ static GET_RATE_IP_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /rate/ip: GET /a (contract /endpoints/1/backend/0)
 async fn get_rate_ip_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -329,6 +335,9 @@ static GET_RATE_HEADER_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /rate/header: GET /a (contract /endpoints/2/backend/0)
 async fn get_rate_header_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -388,6 +397,9 @@ static GET_RATE_PARAM_USER_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /rate/param/{user}: GET /a (contract /endpoints/3/backend/0)
 async fn get_rate_param_user_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -452,6 +464,9 @@ static GET_RATE_IP_KEY_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /rate/ip-key: GET /a (contract /endpoints/4/backend/0)
 async fn get_rate_ip_key_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -516,6 +531,9 @@ static GET_RATE_ORDER_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /rate/order: GET /a (contract /endpoints/5/backend/0)
 async fn get_rate_order_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -559,6 +577,9 @@ static GET_RATE_PROXY_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 static GET_RATE_PROXY_B0_RATE: __rt::ratelimit::TokenBucket = __rt::ratelimit::TokenBucket::new(
     3600000000000u64,
@@ -618,6 +639,9 @@ static GET_RATE_PROXY_PARTIAL_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 static GET_RATE_PROXY_PARTIAL_B0_RATE: __rt::ratelimit::TokenBucket = __rt::ratelimit::TokenBucket::new(
     3600000000000u64,
@@ -653,6 +677,9 @@ static GET_RATE_PROXY_PARTIAL_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1 of GET /rate/proxy-partial: GET /a (contract /endpoints/7/backend/1)
 ///
@@ -704,6 +731,9 @@ static GET_RATE_NONE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /rate/none: GET /a (contract /endpoints/8/backend/0)
 async fn get_rate_none_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {

@@ -142,6 +142,9 @@ static GET_NONE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /none: GET /a (contract /endpoints/0/backend/0)
 async fn get_none_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -205,6 +208,9 @@ static GET_LIMITED_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /limited: GET /a (contract /endpoints/1/backend/0)
 async fn get_limited_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -289,6 +295,9 @@ static GET_CLUSTER_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cluster: GET /a (contract /endpoints/2/backend/0)
 async fn get_cluster_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {

@@ -173,6 +173,9 @@ static GET_CLUSTER_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cluster: GET /a (contract /endpoints/0/backend/0)
 async fn get_cluster_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -233,6 +236,9 @@ static GET_CLUSTER_RATE_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cluster/rate: GET /a (contract /endpoints/1/backend/0)
 async fn get_cluster_rate_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {

@@ -1751,6 +1751,9 @@ static POST_NOOP_STREAM_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// GET /noop-backend (contract /endpoints/24)
 static GET_NOOP_BACKEND: __rt::EndpointSpec = __rt::EndpointSpec {

@@ -188,6 +188,9 @@ static GET_OK_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /ok: GET /a (contract /endpoints/0/backend/0)
 async fn get_ok_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -230,6 +233,9 @@ static GET_BROKEN_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /broken: GET /a (contract /endpoints/1/backend/0)
 async fn get_broken_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {

@@ -165,6 +165,9 @@ static GET_OK_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 static GET_OK_B0_METRICS: __rt::telemetry::BackendMetrics = __rt::telemetry::BackendMetrics::new(
     "/ok",
@@ -219,6 +222,9 @@ static GET_USERS_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 static GET_USERS_ID_B0_METRICS: __rt::telemetry::BackendMetrics = __rt::telemetry::BackendMetrics::new(
     "/users/{id}",
@@ -278,6 +284,9 @@ static GET_BROKEN_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 static GET_BROKEN_B0_METRICS: __rt::telemetry::BackendMetrics = __rt::telemetry::BackendMetrics::new(
     "/broken",

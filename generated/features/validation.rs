@@ -245,6 +245,9 @@ static POST_SCHEMA_NUMBER_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /schema/number: POST /echo/number (contract /endpoints/0/backend/0)
 async fn post_schema_number_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -299,6 +302,9 @@ static POST_SCHEMA_DRAFT4_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /schema/draft4: POST /echo/draft4 (contract /endpoints/1/backend/0)
 async fn post_schema_draft4_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -353,6 +359,9 @@ static POST_SCHEMA_DRAFT6_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /schema/draft6: POST /echo/draft6 (contract /endpoints/2/backend/0)
 async fn post_schema_draft6_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -407,6 +416,9 @@ static POST_SCHEMA_DRAFT7_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /schema/draft7: POST /echo/draft7 (contract /endpoints/3/backend/0)
 async fn post_schema_draft7_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -461,6 +473,9 @@ static POST_SCHEMA_DRAFT2019_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /schema/draft2019: POST /echo/draft2019 (contract /endpoints/4/backend/0)
 async fn post_schema_draft2019_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -520,6 +535,9 @@ static POST_SCHEMA_DRAFT2020_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /schema/draft2020: POST /echo/draft2020 (contract /endpoints/5/backend/0)
 async fn post_schema_draft2020_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -577,6 +595,9 @@ static GET_SCHEMA_GET_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /schema/get: GET /echo/get (contract /endpoints/6/backend/0)
 async fn get_schema_get_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -644,6 +665,9 @@ static GET_CEL_REQ_RESP_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_CEL_REQ_RESP_ID_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -702,6 +726,9 @@ static GET_CEL_REQ_RESP_ID_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1: the response shaping compiled into the parse of its body.
 static GET_CEL_REQ_RESP_ID_B1_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -825,6 +852,9 @@ static POST_CEL_VARS_USER_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /cel/vars/{user_id}: POST /echo/vars (contract /endpoints/8/backend/0)
 async fn post_cel_vars_user_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -896,6 +926,9 @@ static GET_CEL_POST_N_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cel/post/{n}: GET /a (contract /endpoints/9/backend/0)
 ///
@@ -919,6 +952,9 @@ static GET_CEL_POST_N_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 1: the response shaping compiled into the parse of its body.
 static GET_CEL_POST_N_B1_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -1011,6 +1047,9 @@ static GET_CEL_BACKEND_N_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::Some(&GET_CEL_BACKEND_N_B0_QUERY),
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 static GET_CEL_BACKEND_N_B0_CEL_PRE: __rt::validation::cel::Rules = __rt::validation::cel::Rules::new(
     &[
@@ -1095,6 +1134,9 @@ static GET_CEL_PARTIAL_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cel/partial: GET /a (contract /endpoints/11/backend/0)
 ///
@@ -1118,6 +1160,9 @@ static GET_CEL_PARTIAL_B1: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 static GET_CEL_PARTIAL_B1_CEL_POST: __rt::validation::cel::Rules = __rt::validation::cel::Rules::new(
     &["resp_data.b == false"],

@@ -160,6 +160,9 @@ static POST_SCHEMA_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /schema: POST /echo/schema (contract /endpoints/0/backend/0)
 async fn post_schema_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -215,6 +218,9 @@ static GET_CEL_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cel/{id}: GET /echo/{id} (contract /endpoints/1/backend/0)
 async fn get_cel_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -258,6 +264,9 @@ static GET_UNGUARDED_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /unguarded/{id}: GET /echo/{id} (contract /endpoints/2/backend/0)
 async fn get_unguarded_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
@@ -302,6 +311,9 @@ static POST_UNVALIDATED_B0: __rt::BackendSpec = __rt::BackendSpec {
     input_query: ::core::option::Option::None,
     errors: __rt::ErrorHandling::Plain,
     send_body_on_redirect: false,
+    martian: ::core::option::Option::None,
+    graphql: ::core::option::Option::None,
+    client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /unvalidated: POST /echo/schema (contract /endpoints/3/backend/0)
 async fn post_unvalidated_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
