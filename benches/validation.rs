@@ -36,6 +36,7 @@ fn main() {
         .measurement_time(Duration::from_secs(4))
         .warm_up_time(Duration::from_secs(1));
 
+    let rt = &rt;
     let post = |path: &'static str| {
         let url = format!("{gw}{path}");
         let client = client.clone();
