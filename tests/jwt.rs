@@ -458,3 +458,17 @@ async fn unprotected_endpoint_is_untouched() {
     let e = env().await;
     assert_eq!(call(&format!("{}/open", e.gw), None).await.0, 200);
 }
+
+/// `validation/cel` rules on `JWT` run in the validator: false → 401 (krakend-ce cel-6/cel-7).
+#[tokio::test]
+async fn cel_rules_on_the_claims_answer_401_when_false() {
+    let e = env().await;
+    let url = format!("{}/cel-jwt", e.gw);
+    let (status, _, body) = call(&url, Some(&format!("Bearer {}", hs(&claims())))).await;
+    assert_eq!(status, 200, "two roles and sub user-1 pass: {body}");
+    let one_role = with(claims(), "roles", json!(["role_b"]));
+    rejected(&url, Some(&format!("Bearer {}", hs(&one_role))), 401).await;
+    let other_sub = with(claims(), "sub", json!("user-2"));
+    rejected(&url, Some(&format!("Bearer {}", hs(&other_sub))), 401).await;
+    rejected(&url, None, 401).await;
+}

@@ -100,9 +100,8 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
             validation::check_json_schema(d, o);
         }
         if let Some(o) = &e.ns.cel {
-            // The integrator of `auth/validator` sets `has_validator` from the endpoint.
             let level = validation::Level::Endpoint {
-                has_validator: false,
+                has_validator: e.ns.auth_validator.is_some(),
             };
             validation::check_cel(d, o, level);
             validation::check_cel_no_op(d, s, e, o, false);

@@ -132,6 +132,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
         let (items, stmts, after) = super::auth_validator::emit(&e.ident, &name, v);
         lists.extend(items);
         pre.extend(stmts);
+        pre.extend(super::validation::endpoint_jwt_check(e));
         post_start.extend(after);
     }
     let body = if e.output == Output::NoOp {

@@ -42,8 +42,36 @@ pub(crate) fn endpoint_items(e: &Endpoint) -> TokenStream {
                 &cel.post,
             ));
         }
+        if !cel.jwt.exprs.is_empty() {
+            items.extend(rules_static(
+                &ident::static_ident(&e.ident, "_CEL_JWT"),
+                &cel.jwt,
+            ));
+        }
     }
     items
+}
+
+/// Right after the `auth/validator` block: the CEL rules on `JWT` over the verified claims
+/// (false or an error → 401, as KrakenD's validator). `check` makes such rules an error on an
+/// endpoint without a validator, so the claims are always there when this runs.
+pub(crate) fn endpoint_jwt_check(e: &Endpoint) -> TokenStream {
+    match &e.cel {
+        Some(c) if !c.jwt.exprs.is_empty() && e.auth_validator.is_some() => {
+            let id = ident::static_ident(&e.ident, "_CEL_JWT");
+            quote! {
+                // validation/cel (rules on JWT, in the validator)
+                if !__req
+                    .extensions()
+                    .get::<__rt::auth::Claims>()
+                    .is_some_and(|__c| #id.check_jwt(&__c.0))
+                {
+                    return __rt::auth::reject(__rt::http::StatusCode::UNAUTHORIZED);
+                }
+            }
+        }
+        _ => TokenStream::new(),
+    }
 }
 
 fn has_pre(e: &Endpoint) -> bool {
