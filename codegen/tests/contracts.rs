@@ -74,20 +74,20 @@ fn unknown_keys_are_warnings_and_annotations_are_silent() {
 #[test]
 fn unimplemented_namespaces_are_errors_unknown_ones_warnings() {
     let errs = errors(&contract(
-        r#"{"endpoint": "/a", "extra_config": {"github.com/devopsfaith/krakend-jose/validator": {}, "qos/ratelimit/router": {}},
-            "backend": [{"url_pattern": "/a", "extra_config": {"qos/circuit-breaker": {}}}]}"#,
+        r#"{"endpoint": "/a", "extra_config": {"github.com/devopsfaith/krakend-jose/signer": {}, "modifier/lua-endpoint": {}},
+            "backend": [{"url_pattern": "/a", "extra_config": {"modifier/lua-backend": {}}}]}"#,
     ));
     assert!(
         errs.iter()
-            .any(|e| e.contains("`auth/validator` is not supported")),
+            .any(|e| e.contains("`auth/signer` is not supported")),
         "{errs:#?}"
     );
     assert!(
-        errs.iter().any(|e| e.contains("`qos/ratelimit/router`")),
+        errs.iter().any(|e| e.contains("`modifier/lua-endpoint`")),
         "{errs:#?}"
     );
     assert!(
-        errs.iter().any(|e| e.contains("`qos/circuit-breaker`")),
+        errs.iter().any(|e| e.contains("`modifier/lua-backend`")),
         "{errs:#?}"
     );
     let g = generate(&contract(

@@ -791,30 +791,6 @@ mod __contract_tests {
             super::Gateway,
         >("contract_get_rate_ip", &X);
     }
-    /// GET /rate/header answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
-    #[test]
-    fn contract_get_rate_header() {
-        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
-            path: "/rate/header?krustd_denied=1",
-            headers: &[("x-krustd-denied", "1")],
-            backends: &[
-                __rt::test_support::Mock {
-                    path: "/a",
-                    query: ::core::option::Option::Some(&[]),
-                    absent: &["x-krustd-denied"],
-                    only_these_headers: true,
-                    body: "{\"krustd_b0\":\"noise b0\"}",
-                    ..__rt::test_support::Mock::DEFAULT
-                },
-            ],
-            completed: ::core::option::Option::Some("true"),
-            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
-            ..__rt::test_support::Exchange::DEFAULT
-        };
-        __rt::test_support::assert_exchange::<
-            super::Gateway,
-        >("contract_get_rate_header", &X);
-    }
     /// GET /rate/param/{user} answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]
     fn contract_get_rate_param_user() {
@@ -838,54 +814,6 @@ mod __contract_tests {
         __rt::test_support::assert_exchange::<
             super::Gateway,
         >("contract_get_rate_param_user", &X);
-    }
-    /// GET /rate/ip-key answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
-    #[test]
-    fn contract_get_rate_ip_key() {
-        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
-            path: "/rate/ip-key?krustd_denied=1",
-            headers: &[("x-krustd-denied", "1")],
-            backends: &[
-                __rt::test_support::Mock {
-                    path: "/a",
-                    query: ::core::option::Option::Some(&[]),
-                    absent: &["x-krustd-denied"],
-                    only_these_headers: true,
-                    body: "{\"krustd_b0\":\"noise b0\"}",
-                    ..__rt::test_support::Mock::DEFAULT
-                },
-            ],
-            completed: ::core::option::Option::Some("true"),
-            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
-            ..__rt::test_support::Exchange::DEFAULT
-        };
-        __rt::test_support::assert_exchange::<
-            super::Gateway,
-        >("contract_get_rate_ip_key", &X);
-    }
-    /// GET /rate/order answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
-    #[test]
-    fn contract_get_rate_order() {
-        static X: __rt::test_support::Exchange = __rt::test_support::Exchange {
-            path: "/rate/order?krustd_denied=1",
-            headers: &[("x-krustd-denied", "1")],
-            backends: &[
-                __rt::test_support::Mock {
-                    path: "/a",
-                    query: ::core::option::Option::Some(&[]),
-                    absent: &["x-krustd-denied"],
-                    only_these_headers: true,
-                    body: "{\"krustd_b0\":\"noise b0\"}",
-                    ..__rt::test_support::Mock::DEFAULT
-                },
-            ],
-            completed: ::core::option::Option::Some("true"),
-            response: ::core::option::Option::Some("{\"krustd_b0\":\"noise b0\"}"),
-            ..__rt::test_support::Exchange::DEFAULT
-        };
-        __rt::test_support::assert_exchange::<
-            super::Gateway,
-        >("contract_get_rate_order", &X);
     }
     /// GET /rate/proxy answers 200 through mocks of its backends, which receive exactly what the contract forwards. The body is the one computed from the contract at build time.
     #[test]

@@ -17,10 +17,7 @@ pub fn regex_error(pattern: &str) -> Option<String> {
         .map(|e| e.to_string())
 }
 
-/// The anchored form unrolled/secure gives an allowed-host regex (`^` + entry + `$`, no group).
-pub fn anchored_host(entry: &str) -> String {
-    format!("^{entry}$")
-}
+pub use crate::model::namespaces::security_http::anchored_host;
 
 fn header_name_ok(h: &str) -> bool {
     http_token(h)

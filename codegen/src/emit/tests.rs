@@ -47,9 +47,29 @@ pub fn emit(plan: &Plan) -> TokenStream {
     }
 }
 
-/// The endpoint or one of its backends has `validation/json-schema` or `validation/cel`.
+/// An endpoint whose answer the generated mocks and request cannot predict: it validates the
+/// request (`validation/json-schema`, `validation/cel`), a backend rewrites the request or the
+/// answer (`modifier/martian`, `backend/graphql`, `auth/client-credentials`), or its client rate
+/// limit keys on a header the generated request does not send (or lives in Redis). Such an
+/// endpoint is covered by its `@test` examples and the feature's integration tests.
 fn validated(e: &Endpoint) -> bool {
-    e.json_schema.is_some() || e.cel.is_some() || e.backends.iter().any(|b| b.cel.is_some())
+    use crate::plan::ClientKey;
+    let opaque_backend = |b: &crate::plan::Backend| {
+        b.cel.is_some()
+            || b.martian.is_some()
+            || b.graphql.is_some()
+            || b.client_credentials.is_some()
+    };
+    let header_keyed = e.rate_limit.as_ref().is_some_and(|r| {
+        r.redis.is_some()
+            || r.clients
+                .as_ref()
+                .is_some_and(|c| matches!(c.key, ClientKey::Header(_) | ClientKey::IpHeader(_)))
+    });
+    e.json_schema.is_some()
+        || e.cel.is_some()
+        || header_keyed
+        || e.backends.iter().any(opaque_backend)
 }
 
 fn examples(e: &Endpoint) -> Vec<(String, Case)> {

@@ -85,3 +85,9 @@ impl HttpSecureOptions {
         }
     }
 }
+
+/// The anchored form unrolled/secure gives an allowed-host regex (`^` + entry + `$`, no group):
+/// what `check` compiles and `plan` embeds.
+pub fn anchored_host(entry: &str) -> String {
+    format!("^{entry}$")
+}

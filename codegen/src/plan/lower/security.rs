@@ -118,7 +118,7 @@ pub(super) fn lower_http_secure(h: &HttpSecureOptions) -> HttpSecure {
             AllowedHosts::Regex(
                 hosts
                     .iter()
-                    .map(|e| crate::check::anchored_host(e))
+                    .map(|e| crate::model::namespaces::security_http::anchored_host(e))
                     .collect(),
             )
         } else {
