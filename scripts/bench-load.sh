@@ -43,6 +43,8 @@ STARTUP_RUNS=${BENCH_STARTUP_RUNS:-20}
 SCENARIOS=${BENCH_SCENARIOS:-"ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog proxy-1kb-metrics aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic jwt-hs256-1kb jwt-rs256-1kb"}
 # The Authorization header value of the current scenario (jwt-* only).
 AUTH=
+# The JSON body of the current scenario (*post-* only; the others GET).
+BODY=
 CRLF=$'\r\n'
 REF_DIR=${BENCH_REF_DIR:-$ROOT/../shared/bench}
 NGINX_PORT=8081
@@ -84,6 +86,12 @@ scenario() {
     # (jwt_token below), verified with keys embedded at build time. Compare with proxy-1kb.
     jwt-hs256-1kb) echo "mock jwt /jwt/hs256 /1kb -" ;;
     jwt-rs256-1kb) echo "mock jwt /jwt/rs256 /1kb -" ;;
+    # A POST of a small JSON order (BENCH_BODY below) forwarded to the 1 KB answer, without and
+    # with validation/json-schema (contracts/bench/validation.json). Compare the two.
+    post-1kb) echo "mock validation /post/plain /1kb -" ;;
+    schema-post-1kb) echo "mock validation /post/schema /1kb -" ;;
+    # proxy-1kb's route guarded by one validation/cel rule. Compare with proxy-1kb.
+    cel-1kb) echo "mock validation /cel/guarded /1kb -" ;;
     *) die "unknown scenario $1" ;;
   esac
 }
@@ -120,10 +128,15 @@ http_status() (
   echo "${line%% *}"
 ) 2>/dev/null
 
-# The whole response (head and body) of GET $2 on 127.0.0.1:$1 (with $AUTH when set).
+# The whole response (head and body) of GET $2 on 127.0.0.1:$1 (with $AUTH when set; a POST of
+# $BODY when set).
 http_get() (
   exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%sConnection: close\r\n\r\n' "$2" "${AUTH:+Authorization: $AUTH$CRLF}" >&3
+  if [[ -n $BODY ]]; then
+    printf 'POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%sContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' "$2" "${AUTH:+Authorization: $AUTH$CRLF}" "${#BODY}" "$BODY" >&3
+  else
+    printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%sConnection: close\r\n\r\n' "$2" "${AUTH:+Authorization: $AUTH$CRLF}" >&3
+  fi
   timeout 10 cat <&3
 ) 2>/dev/null
 
@@ -185,6 +198,13 @@ cat >"$WRK_LUA" <<'EOF'
 -- The jwt-* scenarios send a token (BENCH_AUTH); the others send no Authorization.
 local auth = os.getenv("BENCH_AUTH")
 if auth and auth ~= "" then wrk.headers["Authorization"] = auth end
+-- The *post-* scenarios POST a JSON body (BENCH_BODY); the others GET.
+local body = os.getenv("BENCH_BODY")
+if body and body ~= "" then
+  wrk.method = "POST"
+  wrk.body = body
+  wrk.headers["Content-Type"] = "application/json"
+end
 -- One machine-readable line with what the benchmark reports (latencies in microseconds).
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -201,10 +221,10 @@ EOF
 run_load() {
   local url=$1 secs=$2 out=$3 line
   if [[ $LOADGEN == wrk ]]; then
-    BENCH_AUTH=$AUTH wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --timeout "${TIMEOUT}s" -s "$WRK_LUA" "$url" >"$out" 2>&1 || die "wrk failed on $url (see $out)"
+    BENCH_AUTH=$AUTH BENCH_BODY=$BODY wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --timeout "${TIMEOUT}s" -s "$WRK_LUA" "$url" >"$out" 2>&1 || die "wrk failed on $url (see $out)"
     line=$(grep '^BENCH ' "$out") || die "no result from wrk (see $out)"
   else
-    oha -z "${secs}s" -c "$CONNECTIONS" -t "${TIMEOUT}s" --no-tui --output-format json ${AUTH:+-H "Authorization: $AUTH"} "$url" >"$out" 2>&1 || die "oha failed on $url (see $out)"
+    oha -z "${secs}s" -c "$CONNECTIONS" -t "${TIMEOUT}s" --no-tui --output-format json ${AUTH:+-H "Authorization: $AUTH"} ${BODY:+-m POST -T application/json -d "$BODY"} "$url" >"$out" 2>&1 || die "oha failed on $url (see $out)"
     line=$(python3 - "$out" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -348,6 +368,14 @@ b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
 
 # `Bearer <token>` for a jwt-* scenario (empty otherwise): signed with openssl by the test-only
 # keys of tests/fixtures/jwt (contracts/bench/jwt.json embeds their public halves).
+# The JSON body a *post-* scenario sends (a valid order for schema-post-1kb's schema), else
+# nothing.
+bench_body() {
+  case $1 in
+    *post-*) echo '{"id":1042,"customer":"ACME Corp","express":true,"items":[{"sku":"ABC-1234","qty":2},{"sku":"XYZ-0042","qty":10},{"sku":"KRK-2026","qty":1}]}' ;;
+  esac
+}
+
 jwt_token() {
   local alg kid header payload signed key=$RESULTS/jwt-test-key.der
   case $1 in
@@ -401,6 +429,7 @@ run_scenario() {
   local name=$1 backend contract gpath dpath rpath status r
   read -r backend contract gpath dpath rpath <<<"$(scenario "$name")"
   AUTH=$(jwt_token "$name")
+  BODY=$(bench_body "$name")
   local dport=$MOCK_PORT
   log "scenario $name: backend direct $dpath$([[ $rpath != - ]] && echo ", reference $rpath"), then gateway $gpath (contracts/bench/$contract.json), $ROUNDS rounds"
   if [[ $backend == nginx ]]; then

@@ -78,6 +78,12 @@ async fn resource(req: Request) -> Response {
             format!(r#"{{"n":{n}}}"#),
         )
             .into_response(),
+        "/res/uncached" => (
+            StatusCode::OK,
+            [("content-type", "application/json")],
+            format!(r#"{{"n":{n}}}"#),
+        )
+            .into_response(),
         "/res/shaped" => json("max-age=60", format!(r#"{{"keep":{n},"drop":"x"}}"#)),
         _ if path.starts_with("/res/flood/") => json(
             "max-age=60",
@@ -159,6 +165,21 @@ async fn vary_headers_must_match() {
     // One entry per URL (as KrakenD's cache): b's answer replaced a's.
     assert_eq!(with("a").await["n"], 3);
     assert_eq!(hits("/res/vary"), 3);
+}
+
+/// The training deck's example: `qos/http-cache` plus a martian `Cache-Control` response
+/// modifier on a backend that sends no caching headers. Martian's response modifiers run before
+/// the cache stores the answer, so the modified header makes it cacheable.
+#[tokio::test]
+async fn a_martian_cache_control_makes_an_answer_cacheable() {
+    let gw = gateway().await;
+    for _ in 0..4 {
+        assert_eq!(
+            n_of(&format!("{gw}/hc/martian")).await,
+            (200, serde_json::json!({"n": 1}))
+        );
+    }
+    assert_eq!(hits("/res/uncached"), 1);
 }
 
 #[tokio::test]

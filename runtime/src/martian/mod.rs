@@ -9,11 +9,11 @@
 //! modifiers see the answer before the status check and decoding (so a `status.Modifier` can
 //! turn a 404 into a 200).
 //!
-//! Seam for `qos/http-cache`: in KrakenD CE (krakend-ce `backend_factory.go`) martian wraps the
-//! cached HTTP client, so the cache sits around the `client.send` call of [`exchange`]: its key
-//! is the modified request, and the response modifiers run on fresh and cached answers alike.
-//! Should the cache have to store what the response modifiers made instead, its store moves to
-//! the end of [`exchange`], after them.
+//! With `qos/http-cache`: the cache sits around [`exchange`] as a whole, so it stores what the
+//! response modifiers made (a martian `Cache-Control` makes an answer cacheable: the training
+//! deck's pattern). KrakenD CE (krakend-ce `backend_factory.go`) wraps the cached client with
+//! martian instead, so its cache sees only the backend's own headers; README (qos/http-cache)
+//! states the difference.
 
 pub mod filters;
 pub(crate) mod go_url;
