@@ -25,7 +25,7 @@ COPY . .
 # The same reproducible build as scripts/build-release.sh (remapped paths, --locked).
 RUN KRUSTD_RELEASE="$KRUSTD_RELEASE" SOURCE_DATE_EPOCH="$SOURCE_DATE_EPOCH" \
       CARGO_TARGET_DIR=/krustd/target scripts/build-release.sh "$KRUSTD_CONTRACT" \
- && cp target/release/krustd /krustd-bin \
+ && cp target/ship/krustd /krustd-bin \
  && /krustd-bin --version \
  && if [ -n "$KRUSTD_CONTRACT_SHA256" ]; then \
       /krustd-bin --version | grep -qx "contract sha256: $KRUSTD_CONTRACT_SHA256" \

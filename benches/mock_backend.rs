@@ -25,7 +25,7 @@
 mod bodies;
 
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
@@ -202,7 +202,13 @@ fn worker(
             tokio::spawn(async move {
                 let svc = hyper::service::service_fn(move |req: Request<Incoming>| {
                     let resp = routes.respond(req.uri().path());
-                    async move { Ok::<_, Infallible>(resp) }
+                    async move {
+                        // Read the request body as a real backend does: hyper closes a
+                        // connection whose request body was left unread, and a benchmark of
+                        // POSTs would then measure reconnections.
+                        let _ = req.into_body().collect().await;
+                        Ok::<_, Infallible>(resp)
+                    }
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), svc)

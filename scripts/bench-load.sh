@@ -25,6 +25,8 @@
 #   BENCH_LOADGEN=auto       wrk | oha | auto (wrk, installed with apt if missing; else oha)
 #   BENCH_GATEWAY_PORT=9200  the mock backend's port is 9100: the bench contracts name it
 #   BENCH_TARGET_DIR=target/bench   cargo target dir of the benchmark builds
+#   BENCH_PROFILE=release    cargo profile of the gateway builds (`ship`: fat LTO, one codegen
+#                            unit; see Cargo.toml). The mock backend is always built in release.
 #   BENCH_SKIP_BUILD=0       1: reuse the binaries of the previous run
 #   BENCH_RESULTS=$BENCH_TARGET_DIR/results/load-<UTC time>   raw outputs and summary.md
 set -euo pipefail
@@ -40,6 +42,7 @@ THREADS=${BENCH_THREADS:-2}
 TIMEOUT=${BENCH_TIMEOUT:-10}
 MOCK_THREADS=${BENCH_MOCK_THREADS:-2}
 STARTUP_RUNS=${BENCH_STARTUP_RUNS:-20}
+PROFILE=${BENCH_PROFILE:-release}
 SCENARIOS=${BENCH_SCENARIOS:-"ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog proxy-1kb-metrics aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic jwt-hs256-1kb jwt-rs256-1kb"}
 # The Authorization header value of the current scenario (jwt-* only).
 AUTH=
@@ -281,10 +284,10 @@ build_all() {
     # `name+generic`: contracts/bench/name.json with compiled shaping switched off.
     local file=${contract%+generic} shaping=compiled
     [ "$file" != "$contract" ] && shaping=generic
-    log "building the gateway for contracts/bench/$file.json (release, $shaping shaping)"
-    KRUSTD_SHAPING=$shaping KRUSTD_CONTRACT=contracts/bench/$file.json cargo build --release --bin krustd \
+    log "building the gateway for contracts/bench/$file.json ($PROFILE, $shaping shaping)"
+    KRUSTD_SHAPING=$shaping KRUSTD_CONTRACT=contracts/bench/$file.json cargo build --profile "$PROFILE" --bin krustd \
       >"$RESULTS/build-$contract.log" 2>&1 || die "build failed (see $RESULTS/build-$contract.log)"
-    cp "$TARGET_DIR/release/krustd" "$GATEWAYS/krustd-$contract"
+    cp "$TARGET_DIR/$PROFILE/krustd" "$GATEWAYS/krustd-$contract"
   done
   if uses_nginx; then
     log "building the reference gateway of $REF_DIR/refgw (its own release profile)"
@@ -526,7 +529,7 @@ machine() {
   echo "- toolchain: $(rustc --version)"
   echo "- load generator: $($LOADGEN --version 2>&1 | head -n1) — $CONNECTIONS connections, $THREADS threads, 127.0.0.1 only"
   echo "- each scenario: $ROUNDS rounds of (backend direct, then gateway), each measurement ${WARMUP} s warm-up + ${DURATION} s measured; medians over the rounds (peak RSS: max over the scenario)"
-  echo "- mock backend: benches/mock_backend.rs, $MOCK_THREADS threads; gateways: \`cargo build --release\` of contracts/bench/*.json, run with \`-p $GATEWAY_PORT\` and no other setting"
+  echo "- mock backend: benches/mock_backend.rs, $MOCK_THREADS threads; gateways: \`cargo build --profile $PROFILE\` of contracts/bench/*.json, run with \`-p $GATEWAY_PORT\` and no other setting"
   echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (work tree has uncommitted changes)')"
   echo "- load average before the run: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg)"
 }
