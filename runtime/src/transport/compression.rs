@@ -9,9 +9,7 @@ use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove
 use tower_http::compression::CompressionLayer;
 
 /// The layer of `spec`.
-pub fn layer(
-    spec: &CompressionSpec,
-) -> CompressionLayer<impl Predicate + Clone + Send + Sync + 'static> {
+pub fn layer(spec: &CompressionSpec) -> CompressionLayer<impl Predicate + Send + Sync + 'static> {
     let predicate = SizeAbove::new(spec.min_size)
         .and(NotForContentType::GRPC)
         .and(NotForContentType::IMAGES)
