@@ -16,7 +16,7 @@
 #   BENCH_TIMEOUT=10         per-request timeout of the load generator, seconds
 #   BENCH_MOCK_THREADS=2     mock backend worker threads
 #   BENCH_STARTUP_RUNS=20    start-up runs per measurement (0: skip the start-up probe)
-#   BENCH_SCENARIOS="ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog proxy-1kb-metrics aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic jwt-hs256-1kb jwt-rs256-1kb"
+#   BENCH_SCENARIOS="ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog proxy-1kb-metrics aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic jwt-hs256-1kb jwt-rs256-1kb tls-1kb"
 #   BENCH_REF_DIR=../shared/bench   the yardstick: refgw/ (a hand-written hyper gateway) and www/
 #                            (its backend files). The ref-* scenarios serve www/ with nginx on
 #                            127.0.0.1:8081 and measure three columns in each round: backend
@@ -43,7 +43,9 @@ TIMEOUT=${BENCH_TIMEOUT:-10}
 MOCK_THREADS=${BENCH_MOCK_THREADS:-2}
 STARTUP_RUNS=${BENCH_STARTUP_RUNS:-20}
 PROFILE=${BENCH_PROFILE:-release}
-SCENARIOS=${BENCH_SCENARIOS:-"ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog proxy-1kb-metrics aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic jwt-hs256-1kb jwt-rs256-1kb"}
+SCENARIOS=${BENCH_SCENARIOS:-"ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog proxy-1kb-metrics aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic jwt-hs256-1kb jwt-rs256-1kb post-1kb schema-post-1kb cel-1kb tls-1kb"}
+# The gateway's scheme in the current scenario (https: tls-*).
+GW_SCHEME=http
 # The Authorization header value of the current scenario (jwt-* only).
 AUTH=
 # The JSON body of the current scenario (*post-* only; the others GET).
@@ -95,6 +97,10 @@ scenario() {
     schema-post-1kb) echo "mock validation /post/schema /1kb -" ;;
     # proxy-1kb's route guarded by one validation/cel rule. Compare with proxy-1kb.
     cel-1kb) echo "mock validation /cel/guarded /1kb -" ;;
+    # proxy-1kb over HTTPS (contracts/bench/tls.json: TLS 1.3, an ECDSA P-256 certificate made
+    # by tls_cert below); wrk keeps its connections, so this is the cost of TLS records, not of
+    # handshakes. Compare with proxy-1kb.
+    tls-1kb) echo "mock tls /json/1kb /1kb -" ;;
     *) die "unknown scenario $1" ;;
   esac
 }
@@ -143,13 +149,27 @@ http_get() (
   timeout 10 cat <&3
 ) 2>/dev/null
 
+# The status code of GET $2 on https://127.0.0.1:$1 (certificate not checked), or nothing.
+https_status() { curl -sk --max-time 5 -o /dev/null -w '%{http_code}' "https://127.0.0.1:$1$2" 2>/dev/null; }
+
+# A throw-away certificate and key for contracts/bench/tls.json (which names these paths).
+tls_cert() {
+  local dir=$ROOT/target/bench-tls
+  [[ -s $dir/server.pem && -s $dir/server.key ]] && return 0
+  mkdir -p "$dir"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 7 \
+    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+    -keyout "$dir/server.key" -out "$dir/server.pem" >"$RESULTS/openssl.log" 2>&1 || die "openssl failed (see $RESULTS/openssl.log)"
+}
+
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # Wait (bounded: 10 s) until GET $2 on port $1 answers 200, while process $3 lives.
 wait_ready() {
-  local i
+  local i status
   for ((i = 0; i < 200; i++)); do
-    [[ $(http_status "$1" "$2") == 200 ]] && return 0
+    if [[ ${4:-http} == https ]]; then status=$(https_status "$1" "$2"); else status=$(http_status "$1" "$2"); fi
+    [[ $status == 200 ]] && return 0
     kill -0 "$3" 2>/dev/null || return 1
     sleep 0.05
   done
@@ -363,7 +383,7 @@ start_gateway() { # $1 contract, $2 log file
   "$GATEWAYS/krustd-$1" -p "$GATEWAY_PORT" >"$2" 2>&1 &
   GW_PID=$!
   PIDS+=("$GW_PID")
-  wait_ready "$GATEWAY_PORT" /__health "$GW_PID" || die "the gateway did not start (see $2)"
+  wait_ready "$GATEWAY_PORT" /__health "$GW_PID" "$GW_SCHEME" || die "the gateway did not start (see $2)"
 }
 
 # base64url without padding.
@@ -403,10 +423,10 @@ fmt_ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
 
 # Measures load on port $1 path $2 against process $3; sets M_* (rps, cpu per 10k, rss).
 measure() {
-  local port=$1 path=$2 pid=$3 tag=$4 t0 t1
-  run_load "http://127.0.0.1:$port$path" "$WARMUP" "$RESULTS/$tag.warmup.txt"
+  local port=$1 path=$2 pid=$3 tag=$4 scheme=${5:-http} t0 t1
+  run_load "$scheme://127.0.0.1:$port$path" "$WARMUP" "$RESULTS/$tag.warmup.txt"
   t0=$(cpu_ticks "$pid")
-  run_load "http://127.0.0.1:$port$path" "$DURATION" "$RESULTS/$tag.txt"
+  run_load "$scheme://127.0.0.1:$port$path" "$DURATION" "$RESULTS/$tag.txt"
   t1=$(cpu_ticks "$pid")
   M_REQ=$R_REQ
   M_RPS=$(awk -v n="$R_REQ" -v us="$R_DUR_US" 'BEGIN { printf "%.0f", n / (us / 1e6) }')
@@ -433,6 +453,11 @@ run_scenario() {
   read -r backend contract gpath dpath rpath <<<"$(scenario "$name")"
   AUTH=$(jwt_token "$name")
   BODY=$(bench_body "$name")
+  GW_SCHEME=http
+  if [[ $contract == tls ]]; then
+    GW_SCHEME=https
+    tls_cert
+  fi
   local dport=$MOCK_PORT
   log "scenario $name: backend direct $dpath$([[ $rpath != - ]] && echo ", reference $rpath"), then gateway $gpath (contracts/bench/$contract.json), $ROUNDS rounds"
   if [[ $backend == nginx ]]; then
@@ -443,7 +468,11 @@ run_scenario() {
     start_mock
   fi
   start_gateway "$contract" "$RESULTS/$name.gateway.log"
-  http_get "$GATEWAY_PORT" "$gpath" >"$RESULTS/$name.sample-response.txt" || true
+  if [[ $GW_SCHEME == https ]]; then
+    curl -sk -i --max-time 10 "https://127.0.0.1:$GATEWAY_PORT$gpath" >"$RESULTS/$name.sample-response.txt" || true
+  else
+    http_get "$GATEWAY_PORT" "$gpath" >"$RESULTS/$name.sample-response.txt" || true
+  fi
   status=$(head -n1 "$RESULTS/$name.sample-response.txt" | tr -d '\r')
   log "  sample response: $status, $(wc -c <"$RESULTS/$name.sample-response.txt") bytes (saved)"
   local d_rps=() d_p50=() d_p99=() d_p999=() d_cpu=() d_bytes=() d_err=()
@@ -458,7 +487,7 @@ run_scenario() {
       f_rps+=("$M_RPS") f_p50+=("$M_P50") f_p99+=("$M_P99") f_p999+=("$M_P999") f_cpu+=("$M_CPU") f_bytes+=("$M_BYTES") f_err+=("$M_ERR")
       log "  round $r: reference $M_RPS req/s, $M_CPU s/10k"
     fi
-    measure "$GATEWAY_PORT" "$gpath" "$GW_PID" "$name.gateway.$r"
+    measure "$GATEWAY_PORT" "$gpath" "$GW_PID" "$name.gateway.$r" "$GW_SCHEME"
     g_rps+=("$M_RPS") g_p50+=("$M_P50") g_p99+=("$M_P99") g_p999+=("$M_P999") g_cpu+=("$M_CPU") g_bytes+=("$M_BYTES") g_err+=("$M_ERR")
     log "  round $r: gateway $M_RPS req/s, $M_CPU s/10k"
   done

@@ -10,6 +10,12 @@ gateway!("contracts/features/backend_headers.json", contract_tests);
 gateway!("contracts/features/bot_detector.json", contract_tests);
 gateway!("contracts/features/circuit_breaker.json", contract_tests);
 gateway!("contracts/features/client_credentials.json", contract_tests);
+gateway!("contracts/features/client_tls.json", contract_tests);
+gateway!(
+    "contracts/features/client_tls_insecure.json",
+    contract_tests
+);
+gateway!("contracts/features/compression.json", contract_tests);
 gateway!("contracts/features/cors.json", contract_tests);
 gateway!("contracts/features/cors_passthrough.json", contract_tests);
 gateway!("contracts/features/cors_strict.json", contract_tests);
@@ -34,6 +40,8 @@ gateway!("contracts/features/router_options.json", contract_tests);
 gateway!("contracts/features/shaping.json", contract_tests);
 gateway!("contracts/features/telemetry_logging.json", contract_tests);
 gateway!("contracts/features/telemetry_metrics.json", contract_tests);
+gateway!("contracts/features/tls.json", contract_tests);
+gateway!("contracts/features/tls_mtls.json", contract_tests);
 gateway!("contracts/features/validation.json", contract_tests);
 gateway!("contracts/features/validation_plain.json", contract_tests);
 
@@ -46,6 +54,7 @@ gateway!("contracts/bench/proxy-nolog.json", contract_tests);
 gateway!("contracts/bench/proxy.json", contract_tests);
 gateway!("contracts/bench/reference-log.json", contract_tests);
 gateway!("contracts/bench/reference.json", contract_tests);
+gateway!("contracts/bench/tls.json", contract_tests);
 
 /// Every contract outside `contracts/invalid` is listed above.
 #[test]

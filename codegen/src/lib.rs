@@ -25,6 +25,7 @@ pub mod naming;
 pub mod path;
 pub mod plan;
 pub mod side_files;
+pub mod tls_ids;
 pub mod validation;
 
 /// The shaping decision and its trees, under the name tools and tests used before `plan/`

@@ -27,6 +27,12 @@ impl SideFiles {
         }
     }
 
+    /// Whether `rel` (relative to the contract's directory) is a file; `None` when a relative
+    /// path cannot be resolved (the contract came without a directory).
+    pub fn exists(&self, rel: &str) -> Option<bool> {
+        self.resolve(rel).ok().map(|p| p.is_file())
+    }
+
     /// The files read so far, in reading order.
     pub fn read_files(&self) -> &[PathBuf] {
         &self.read

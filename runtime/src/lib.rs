@@ -40,6 +40,7 @@ pub mod spec;
 pub mod telemetry;
 #[cfg(feature = "test-support")]
 pub mod test_support;
+pub mod transport;
 pub mod url;
 pub mod validation;
 
@@ -82,6 +83,7 @@ pub mod __codegen {
     pub use crate::telemetry;
     #[cfg(feature = "test-support")]
     pub use crate::test_support;
+    pub use crate::transport;
     pub use crate::url::{UrlPart, UrlTemplate};
     pub use crate::validation;
     pub use crate::CODEGEN_FORMAT;

@@ -160,16 +160,23 @@ fn serve_threads<G: Gateway>(cli: Cli) -> Result<(), String> {
     let addr = listen_addr::<G>(cli.port)?;
     let limits = crate::limits::ServerLimits::from_env()?;
     crate::body_budget::check_env()?;
+    // transport: certificates and keys are read now (they rotate: never compiled in); a
+    // missing or invalid file stops the gateway before it listens.
+    let transport = crate::transport::Listener::of(G::TRANSPORT)?;
+    if let Some(c) = G::TRANSPORT.client_tls {
+        crate::transport::client_config(c).clone()?;
+    }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let listeners = (0..threads)
         .map(|_| reuse_port_listener(addr))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     log::info(&format!(
-        "Krustd gateway for contract {:?} (sha256 {}) listening on {} ({} threads, at most {} connections)",
+        "Krustd gateway for contract {:?} (sha256 {}) listening on {} ({}, {} threads, at most {} connections)",
         G::IDENTITY.name,
         G::IDENTITY.contract_sha256,
         addr,
+        transport.describe(),
         threads,
         limits.connections.available_permits()
     ));
@@ -180,6 +187,7 @@ fn serve_threads<G: Gateway>(cli: Cli) -> Result<(), String> {
         let mut stopped = stopped.clone();
         let debug = cli.debug;
         let limits = limits.clone();
+        let transport = transport.clone();
         let worker = spawn_worker(i, exits.clone(), move || -> Result<(), String> {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -199,7 +207,7 @@ fn serve_threads<G: Gateway>(cli: Cli) -> Result<(), String> {
                 let shutdown = async move {
                     let _ = stopped.changed().await;
                 };
-                serve_router_with(listener, app, G::SERVICE, &limits, shutdown).await;
+                serve_router_on(listener, app, G::SERVICE, &limits, &transport, shutdown).await;
                 Ok(())
             })
         })?;
@@ -336,6 +344,20 @@ pub async fn serve_router_with(
     limits: &crate::limits::ServerLimits,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
+    let plain = crate::transport::Listener::plain();
+    serve_router_on(listener, app, service, limits, &plain, shutdown).await;
+}
+
+/// [`serve_router_with`] speaking `transport` (TLS with HTTP/2 by ALPN, or h2c); plain
+/// HTTP/1.1 keeps hyper's HTTP/1 connection.
+pub async fn serve_router_on(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    service: &'static crate::spec::ServiceSpec,
+    limits: &crate::limits::ServerLimits,
+    transport: &crate::transport::Listener,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let header_timeout = crate::limits::header_read_timeout(service, limits.header_read_timeout);
     tokio::pin!(shutdown);
@@ -366,6 +388,14 @@ pub async fn serve_router_with(
                 req.extensions_mut().insert(ConnectInfo(peer));
                 handle(app.clone(), req.map(axum::body::Body::new), write_timeout)
             });
+        if !transport.is_plain_http1() {
+            let http = crate::transport::listener::HttpSettings {
+                header_timeout,
+                max_header_bytes: service.max_header_bytes,
+            };
+            transport.spawn(stream, svc, &http, graceful.watcher(), permit);
+            continue;
+        }
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder.timer(TokioTimer::new());
         builder.header_read_timeout(Some(header_timeout));

@@ -17,6 +17,88 @@ pub async fn serve(app: axum::Router) -> std::io::Result<SocketAddr> {
     Ok(addr)
 }
 
+/// Serves the gateway `G`'s `app` on 127.0.0.1 (OS-chosen port) through the gateway's own
+/// server with `G`'s transport (TLS, h2c; certificates read now), in the background.
+pub async fn serve_gateway<G: crate::Gateway>(app: axum::Router) -> Result<SocketAddr, String> {
+    let transport = crate::transport::Listener::of(G::TRANSPORT)?;
+    serve_on(app, G::SERVICE, transport).await
+}
+
+/// Serves `app` over HTTPS (HTTP/1.1 and HTTP/2) with the PEM files `cert` and `key`: a mock
+/// https backend; with `client_ca`, clients must present a certificate it signed.
+pub async fn serve_https(
+    app: axum::Router,
+    cert: &str,
+    key: &str,
+    client_ca: Option<&str>,
+) -> Result<SocketAddr, String> {
+    let leak = |s: &str| -> &'static str { Box::leak(s.to_owned().into_boxed_str()) };
+    let ca_certs: &'static [&'static str] = match client_ca {
+        Some(ca) => Box::leak(Box::new([leak(ca)])),
+        None => &[],
+    };
+    let keys: &'static [(&'static str, &'static str)] =
+        Box::leak(Box::new([(leak(cert), leak(key))]));
+    let spec: &'static crate::transport::ServerTlsSpec =
+        Box::leak(Box::new(crate::transport::ServerTlsSpec {
+            keys,
+            enable_mtls: client_ca.is_some(),
+            params: crate::transport::TlsParams {
+                min_version: crate::transport::TlsVersion::Tls12,
+                max_version: crate::transport::TlsVersion::Tls13,
+                cipher_suites: &[0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8],
+                curves: &[29, 23, 24],
+                ca_certs,
+                system_ca_pool: false,
+            },
+        }));
+    let config = crate::transport::server_config(spec)?;
+    static SERVICE: crate::spec::ServiceSpec = crate::spec::ServiceSpec {
+        port: 0,
+        listen_ip: "127.0.0.1",
+        read_timeout: None,
+        write_timeout: None,
+        idle_timeout: None,
+        read_header_timeout: None,
+        max_header_bytes: 1 << 20,
+        max_shutdown_wait: None,
+        debug_endpoint: false,
+        echo_endpoint: false,
+        health_path: None,
+        return_error_msg: false,
+        version_header: "",
+        log_level: None,
+        disable_path_decoding: false,
+        client_ip: &crate::forward::DEFAULT_CLIENT_IP,
+        access_log: None,
+    };
+    serve_on(app, &SERVICE, crate::transport::Listener::tls(config)).await
+}
+
+async fn serve_on(
+    app: axum::Router,
+    service: &'static crate::spec::ServiceSpec,
+    transport: crate::transport::Listener,
+) -> Result<SocketAddr, String> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tokio::spawn(async move {
+        let limits = crate::limits::ServerLimits::default();
+        crate::server::serve_router_on(
+            listener,
+            app,
+            service,
+            &limits,
+            &transport,
+            std::future::pending(),
+        )
+        .await;
+    });
+    Ok(addr)
+}
+
 /// One exchange a generated contract test plays: the client request, what each backend mock
 /// expects and answers, and the gateway's expected answer. All `'static` data, so a generated
 /// test is this data plus one call to [`assert_exchange`].

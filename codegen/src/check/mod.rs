@@ -23,6 +23,7 @@ mod security;
 mod service;
 mod telemetry_logging;
 mod telemetry_opentelemetry;
+mod transport;
 mod validation;
 
 pub use encoding::{BACKEND_ENCODINGS, OUTPUT_ENCODINGS};
@@ -68,6 +69,15 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
     }
     if let Some(o) = &s.ns.opentelemetry {
         telemetry_opentelemetry::check_opentelemetry(d, o);
+    }
+    if let Some(t) = &s.transport.tls {
+        transport::check_tls(d, t);
+    }
+    if let Some(t) = &s.transport.client_tls {
+        transport::check_client_tls(d, t);
+    }
+    if let Some(c) = &s.ns.compression {
+        transport::check_compression(d, c);
     }
     for e in &s.endpoints {
         endpoint::check_endpoint_path(d, e);

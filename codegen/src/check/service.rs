@@ -151,8 +151,8 @@ mod tests {
     #[test]
     fn unsupported_root_keys() {
         assert_eq!(
-            errors(r#""use_h2c": true"#),
-            ["`use_h2c` is not supported by Krustd yet @/use_h2c"]
+            errors(r#""plugin": {}"#),
+            ["`plugin` is not supported by Krustd yet @/plugin"]
         );
     }
 

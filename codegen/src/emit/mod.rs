@@ -21,6 +21,7 @@ mod security;
 mod service;
 mod telemetry;
 mod tests;
+mod transport;
 mod validation;
 
 use crate::plan::Plan;

@@ -65,6 +65,8 @@ pub fn emit(plan: &Plan) -> TokenStream {
     let method_order = &plan.method_order;
     let telemetry = super::telemetry::emit(&plan.telemetry, &plan.endpoints);
     let telemetry_const = super::telemetry::gateway_const(&plan.telemetry);
+    let transport = super::transport::emit(&plan.transport);
+    let transport_const = super::transport::gateway_const(&plan.transport);
 
     // One `.route(path, method router)` per distinct path, methods in contract order.
     let mut by_path: std::collections::HashMap<&str, Vec<&crate::plan::Endpoint>> =
@@ -155,6 +157,7 @@ pub fn emit(plan: &Plan) -> TokenStream {
 
         #security_items
         #telemetry
+        #transport
 
         /// The gateway compiled from the contract.
         pub struct Gateway;
@@ -165,6 +168,7 @@ pub fn emit(plan: &Plan) -> TokenStream {
             const ROUTES: &'static __rt::RouteTable = &ROUTES;
             #security_methods
             #telemetry_const
+            #transport_const
 
             fn endpoints(
                 router: __rt::Router<__rt::SharedState>,

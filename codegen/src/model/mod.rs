@@ -10,6 +10,7 @@ pub mod examples;
 pub mod jwk_file;
 pub mod namespaces;
 mod reader;
+pub mod transport;
 
 use crate::diag::Diagnostics;
 pub use namespaces::{BackendNamespaces, EndpointNamespaces, ServiceNamespaces};
@@ -49,6 +50,8 @@ pub struct Service {
     pub read_header_timeout: Option<At<String>>,
     pub max_header_bytes: Option<At<i64>>,
     pub max_shutdown_wait_time: Option<At<String>>,
+    /// `tls`, `client_tls`, `allow_insecure_connections`, `use_h2c` (`transport.rs`).
+    pub transport: transport::TransportOptions,
     /// Keys Krustd knows but does not implement; `check` decides what they mean.
     pub unsupported: Vec<At<String>>,
 }
@@ -133,15 +136,7 @@ const TRANSPORT_KEYS: &[&str] = &[
 ];
 
 /// Root keys KrakenD knows that Krustd does not implement yet: using them is an error.
-const UNSUPPORTED_ROOT_KEYS: &[&str] = &[
-    "tls",
-    "client_tls",
-    "allow_insecure_connections",
-    "use_h2c",
-    "plugin",
-    "async_agent",
-    "sequential_start",
-];
+const UNSUPPORTED_ROOT_KEYS: &[&str] = &["plugin", "async_agent", "sequential_start"];
 
 /// Reads a whole contract. Returns `None` when the root is not an object.
 pub fn read(d: &mut Diagnostics, root: &Value) -> Option<Service> {
@@ -180,6 +175,16 @@ pub fn read(d: &mut Diagnostics, root: &Value) -> Option<Service> {
     for key in TRANSPORT_KEYS {
         r.raw(key);
     }
+    s.transport = transport::TransportOptions {
+        tls: r
+            .raw("tls")
+            .map(|(v, p)| transport::TlsOptions::read(d, v, &p)),
+        client_tls: r
+            .raw("client_tls")
+            .map(|(v, p)| transport::ClientTlsOptions::read(d, v, &p)),
+        allow_insecure_connections: r.bool(d, "allow_insecure_connections"),
+        use_h2c: r.bool(d, "use_h2c"),
+    };
     for key in UNSUPPORTED_ROOT_KEYS {
         if let Some((_, pointer)) = r.raw(key) {
             s.unsupported.push(At {

@@ -17,6 +17,8 @@ pub struct Plan {
     pub method_order: Vec<String>,
     /// The `telemetry/*` namespaces (`plan/telemetry.rs`).
     pub telemetry: crate::plan::telemetry::Telemetry,
+    /// TLS, h2c, `client_tls`, compression (`plan/transport_ir.rs`).
+    pub transport: crate::plan::transport_ir::Transport,
 }
 
 #[derive(Debug, Clone)]

@@ -28,11 +28,16 @@ impl Connector {
     /// TCP with `TCP_NODELAY` and 30 s keep-alive probes (Go's dialer), TLS from
     /// [`super::tls::config`].
     pub fn new() -> Self {
+        Connector::with_tls(super::tls::config())
+    }
+
+    /// TCP as [`Connector::new`], TLS from `tls`.
+    pub fn with_tls(tls: &Result<Arc<rustls::ClientConfig>, String>) -> Self {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_keepalive(Some(std::time::Duration::from_secs(30)));
-        match super::tls::config() {
+        match tls {
             Ok(config) => Connector::Tls(
                 hyper_rustls::HttpsConnectorBuilder::new()
                     .with_tls_config((**config).clone())

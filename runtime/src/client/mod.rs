@@ -284,12 +284,18 @@ impl Client {
     /// Keep-alive pool (250 idle connections per host, 90 s idle, as KrakenD's transport),
     /// HTTP/1.1, canonical header case on the wire.
     pub fn new() -> Self {
+        Client::with_tls(tls::config())
+    }
+
+    /// [`Client::new`] with this TLS configuration for https backends (`Err`: why https
+    /// backends cannot be called).
+    pub fn with_tls(tls: &Result<std::sync::Arc<rustls::ClientConfig>, String>) -> Self {
         let pool = Pool::builder(TokioExecutor::new())
             .pool_max_idle_per_host(250)
             .pool_idle_timeout(std::time::Duration::from_secs(90))
             .pool_timer(TokioTimer::new())
             .http1_title_case_headers(true)
-            .build(connect::Connector::new());
+            .build(connect::Connector::with_tls(tls));
         Client { pool }
     }
 

@@ -24,12 +24,20 @@ pub fn router_with<G: Gateway>(options: Options) -> Router {
         options.host_override.as_deref(),
         &options.host_map,
     );
+    // client_tls: the backend client of this core with the contract's TLS configuration.
+    if let Some(c) = G::TRANSPORT.client_tls {
+        state.client = crate::client::Client::with_tls(crate::transport::client_config(c));
+    }
     state.redis = options
         .redis_url
         .as_deref()
         .map(crate::ratelimit::redis::cluster);
     let state = Arc::new(state);
     let mut inner: Router<SharedState> = G::endpoints(Router::new());
+    // krustd/compression: the contract's endpoints only (not health, debug, echo or 404s).
+    if let Some(c) = G::TRANSPORT.compression {
+        inner = inner.layer(crate::transport::compression_layer(c));
+    }
     if let Some(path) = G::SERVICE.health_path {
         inner = inner.route(
             path,

@@ -30,6 +30,10 @@ pub trait Gateway: 'static {
     /// The `telemetry/*` namespaces (emitted only when the contract has one).
     const TELEMETRY: &'static crate::telemetry::TelemetrySpec =
         &crate::telemetry::TelemetrySpec::NONE;
+    /// The transport (`tls`, `use_h2c`, `client_tls`, `krustd/compression`), when the
+    /// contract has one of them.
+    const TRANSPORT: &'static crate::transport::TransportSpec =
+        &crate::transport::TransportSpec::NONE;
     /// Adds the contract's endpoints to `router`.
     fn endpoints(router: Router<SharedState>) -> Router<SharedState>;
 }

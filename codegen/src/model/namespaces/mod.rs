@@ -12,6 +12,7 @@ pub mod auth_validator;
 pub mod backend_graphql;
 pub mod backend_http;
 pub mod backend_http_client;
+pub mod krustd_compression;
 pub mod krustd_ratelimit_redis;
 pub mod modifier_martian;
 pub mod proxy;
@@ -34,6 +35,7 @@ pub use auth_validator::{AuthValidatorOptions, SharedCacheOptions};
 pub use backend_graphql::GraphQlOptions;
 pub use backend_http::BackendHttpOptions;
 pub use backend_http_client::BackendHttpClientOptions;
+pub use krustd_compression::CompressionOptions;
 pub use krustd_ratelimit_redis::RedisRateLimitOptions;
 pub use modifier_martian::MartianOptions;
 pub use proxy::ProxyOptions;
@@ -65,6 +67,7 @@ pub struct ServiceNamespaces {
     pub bot_detector: Option<BotDetectorOptions>,
     pub auth_validator: Option<SharedCacheOptions>,
     pub opentelemetry: Option<OtelOptions>,
+    pub compression: Option<CompressionOptions>,
 }
 
 impl ServiceNamespaces {
@@ -76,6 +79,7 @@ impl ServiceNamespaces {
         security_bot_detector::NAME,
         auth_validator::NAME,
         telemetry_opentelemetry::NAME,
+        krustd_compression::NAME,
     ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
@@ -101,6 +105,9 @@ impl ServiceNamespaces {
             opentelemetry: ec
                 .get(telemetry_opentelemetry::NAME)
                 .map(|n| OtelOptions::read(d, n.value, &n.pointer)),
+            compression: ec
+                .get(krustd_compression::NAME)
+                .map(|n| CompressionOptions::read(d, n.value, &n.pointer)),
         }
     }
 }

@@ -28,6 +28,7 @@ pub const KEYS: &[&str] = &[
     "remote_ip_headers",
     "trusted_proxies",
     "app_engine",
+    "use_h2c",
 ];
 /// Router options that do nothing in KrakenD CE (a warning).
 pub const IGNORED: &[&str] = &["max_payload", "decompress_gzip", "disable_gzip"];
@@ -57,6 +58,8 @@ pub struct RouterOptions {
     pub remote_ip_headers: Option<Vec<String>>,
     pub trusted_proxies: Option<TrustedProxies>,
     pub app_engine: bool,
+    /// `use_h2c`, as the root key.
+    pub use_h2c: bool,
     /// Keys not in [`KEYS`], for `check`.
     pub unknown: Vec<At<String>>,
 }
@@ -128,6 +131,7 @@ impl RouterOptions {
         o.disable_path_decoding = flag(&mut r, d, "disable_path_decoding").unwrap_or(false);
         o.forwarded_by_client_ip = flag(&mut r, d, "forwarded_by_client_ip");
         o.app_engine = flag(&mut r, d, "app_engine").unwrap_or(false);
+        o.use_h2c = flag(&mut r, d, "use_h2c").unwrap_or(false);
         if let Some((v, p)) = r.get("error_body") {
             match v {
                 Value::Object(m) => {

@@ -13,6 +13,7 @@ mod service;
 pub mod shaping;
 mod static_data;
 mod telemetry;
+mod transport;
 pub(super) mod validation;
 
 use service::lower_service;
@@ -223,6 +224,7 @@ pub fn lower(
         routes,
         method_order,
         telemetry: telemetry::lower_telemetry(s),
+        transport: transport::lower_transport(s),
     }
 }
 
