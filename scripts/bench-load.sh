@@ -16,7 +16,7 @@
 #   BENCH_TIMEOUT=10         per-request timeout of the load generator, seconds
 #   BENCH_MOCK_THREADS=2     mock backend worker threads
 #   BENCH_STARTUP_RUNS=20    start-up runs per measurement (0: skip the start-up probe)
-#   BENCH_SCENARIOS="ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog proxy-1kb-metrics aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic jwt-hs256-1kb jwt-rs256-1kb"
+#   BENCH_SCENARIOS="ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog proxy-1kb-metrics aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic jwt-hs256-1kb jwt-rs256-1kb lua-post-1kb"
 #   BENCH_REF_DIR=../shared/bench   the yardstick: refgw/ (a hand-written hyper gateway) and www/
 #                            (its backend files). The ref-* scenarios serve www/ with nginx on
 #                            127.0.0.1:8081 and measure three columns in each round: backend
@@ -40,7 +40,7 @@ THREADS=${BENCH_THREADS:-2}
 TIMEOUT=${BENCH_TIMEOUT:-10}
 MOCK_THREADS=${BENCH_MOCK_THREADS:-2}
 STARTUP_RUNS=${BENCH_STARTUP_RUNS:-20}
-SCENARIOS=${BENCH_SCENARIOS:-"ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog proxy-1kb-metrics aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic jwt-hs256-1kb jwt-rs256-1kb"}
+SCENARIOS=${BENCH_SCENARIOS:-"ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog proxy-1kb-metrics aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic jwt-hs256-1kb jwt-rs256-1kb lua-post-1kb"}
 # The Authorization header value of the current scenario (jwt-* only).
 AUTH=
 CRLF=$'\r\n'
@@ -84,6 +84,9 @@ scenario() {
     # (jwt_token below), verified with keys embedded at build time. Compare with proxy-1kb.
     jwt-hs256-1kb) echo "mock jwt /jwt/hs256 /1kb -" ;;
     jwt-rs256-1kb) echo "mock jwt /jwt/rs256 /1kb -" ;;
+    # proxy-1kb with a modifier/lua-proxy post script (contracts/bench/lua.json): one Lua call
+    # per request on the worker's own state. Compare with proxy-1kb.
+    lua-post-1kb) echo "mock lua /lua/1kb /1kb -" ;;
     *) die "unknown scenario $1" ;;
   esac
 }
