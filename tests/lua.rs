@@ -51,8 +51,7 @@ async fn lua_1_backend_pre_and_proxy_post() {
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
-        body,
-        r#"{"paths":{"1":"/items/7","2":"/items/7","3":"/items/7"},"total":3}"#,
+        body, r#"{"paths":{"1":"/items/7","2":"/items/7","3":"/items/7"},"total":3}"#,
         "the URL got the claim; the collection became a count and a keyed table"
     );
     assert_eq!(header(&headers, "x-krakend-completed"), Some("true"));
@@ -97,7 +96,10 @@ async fn backend_pre_and_post() {
     let (status, _, body) = get(&format!("{gw}/lua/backend/5")).await;
     assert_eq!(status, 200, "{body}");
     let v = json(&body);
-    assert_eq!(v["method"], "PUT", "the script's method reaches the backend");
+    assert_eq!(
+        v["method"], "PUT",
+        "the script's method reaches the backend"
+    );
     assert_eq!(v["from_lua"], true);
     assert_eq!(v["path_len"], 7);
     assert_eq!(v["list"], serde_json::json!(["x", null, 1.5]));
@@ -144,7 +146,10 @@ async fn an_endless_script_fails_fast_and_the_worker_keeps_serving() {
 async fn skip_next_and_runtime_errors() {
     let gw = gateway().await;
     let (status, _, body) = get(&format!("{gw}/lua/skip")).await;
-    assert_eq!((status.as_u16(), body.as_str()), (200, r#"{"skipped":true}"#));
+    assert_eq!(
+        (status.as_u16(), body.as_str()),
+        (200, r#"{"skipped":true}"#)
+    );
     assert_eq!(count("lua-skip"), 0, "skip_next calls no backend");
     let (status, _, body) = get(&format!("{gw}/lua/runtime-error")).await;
     assert_eq!(status, 500);

@@ -5,8 +5,8 @@
 
 use super::namespaces::check_unknown_keys;
 use crate::diag::Diagnostics;
-use crate::model::Backend;
 use crate::model::namespaces::modifier_lua::{LuaOptions, ENDPOINT, KEYS};
+use crate::model::Backend;
 use md5::Digest as _;
 
 pub(super) fn check_lua(d: &mut Diagnostics, o: &LuaOptions) {
@@ -28,7 +28,10 @@ pub(super) fn check_lua(d: &mut Diagnostics, o: &LuaOptions) {
             if !o.sources.iter().any(|s| s.name == name.value) {
                 d.error(
                     &name.pointer,
-                    format!("`md5` names `{}`, which is not one of `sources`", name.value),
+                    format!(
+                        "`md5` names `{}`, which is not one of `sources`",
+                        name.value
+                    ),
                     None,
                 );
             }
@@ -85,7 +88,10 @@ pub(super) fn check_lua_no_op(d: &mut Diagnostics, no_op: bool, o: &LuaOptions) 
     if no_op {
         d.error(
             &o.pointer,
-            format!("`{}` on a `no-op` endpoint is not supported by Krustd", o.namespace),
+            format!(
+                "`{}` on a `no-op` endpoint is not supported by Krustd",
+                o.namespace
+            ),
             Some("a no-op endpoint streams the request and the answer unchanged".to_owned()),
         );
     }

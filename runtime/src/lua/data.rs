@@ -51,7 +51,9 @@ impl Node {
 
 pub fn table_from(m: Map<String, Value>) -> TableRef {
     Rc::new(RefCell::new(
-        m.into_iter().map(|(k, v)| (k, Node::from_json(v))).collect(),
+        m.into_iter()
+            .map(|(k, v)| (k, Node::from_json(v)))
+            .collect(),
     ))
 }
 

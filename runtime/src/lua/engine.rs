@@ -165,6 +165,11 @@ fn message(e: &mlua::Error) -> String {
             m.lines().next().unwrap_or_default().to_owned()
         }
         mlua::Error::SyntaxError { message, .. } => message.clone(),
-        other => other.to_string().lines().next().unwrap_or_default().to_owned(),
+        other => other
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
     }
 }

@@ -191,7 +191,9 @@ pub async fn router_pre(
     parts.uri = target.parse().map_err(|_| bad())?;
     let len = r.body.len();
     if parts.headers.contains_key(http::header::CONTENT_LENGTH) {
-        parts.headers.insert(http::header::CONTENT_LENGTH, len.into());
+        parts
+            .headers
+            .insert(http::header::CONTENT_LENGTH, len.into());
     }
     Ok(axum::extract::Request::from_parts(
         parts,

@@ -110,7 +110,10 @@ fn headers(lua: &Lua, h: &mut HeaderMap, args: &MultiValue) -> mlua::Result<LuaV
         1 => {
             let v = header_name(&text(args, 0))
                 .ok()
-                .and_then(|n| h.get(n).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .and_then(|n| {
+                    h.get(n)
+                        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                })
                 .unwrap_or_default();
             Ok(LuaValue::String(lua.create_string(v)?))
         }
@@ -342,7 +345,11 @@ pub const RESP_SLOT: &str = "krustd.lua.response";
 pub fn register(lua: &Lua) -> mlua::Result<()> {
     data::register(lua)?;
     let g = lua.globals();
-    for (name, slot) in [("request", REQ_SLOT), ("ctx", REQ_SLOT), ("response", RESP_SLOT)] {
+    for (name, slot) in [
+        ("request", REQ_SLOT),
+        ("ctx", REQ_SLOT),
+        ("response", RESP_SLOT),
+    ] {
         let t = lua.create_table()?;
         t.set(
             "load",
@@ -363,9 +370,12 @@ pub fn register(lua: &Lua) -> mlua::Result<()> {
                 _ => None,
             };
             // KrakenD: no status → an internal error; a status it cannot use → 500.
-            let status = status
-                .filter(|s| *s != -1)
-                .map(|s| u16::try_from(s).ok().filter(|s| (100..=999).contains(s)).unwrap_or(500));
+            let status = status.filter(|s| *s != -1).map(|s| {
+                u16::try_from(s)
+                    .ok()
+                    .filter(|s| (100..=999).contains(s))
+                    .unwrap_or(500)
+            });
             Err(mlua::Error::external(CustomError {
                 message: text(&args, 0),
                 status,

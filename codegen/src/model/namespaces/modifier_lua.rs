@@ -52,7 +52,12 @@ pub struct LuaOptions {
 }
 
 impl LuaOptions {
-    pub fn read(d: &mut Diagnostics, namespace: &'static str, value: &Value, pointer: &str) -> Self {
+    pub fn read(
+        d: &mut Diagnostics,
+        namespace: &'static str,
+        value: &Value,
+        pointer: &str,
+    ) -> Self {
         let mut r = NsReader::new(d, namespace, value, pointer);
         let mut text = |d: &mut Diagnostics, key: &str| -> Option<At<String>> {
             let (v, p) = r.get(key)?;
