@@ -106,8 +106,9 @@ pub(crate) fn proxy_post(e: &Endpoint) -> TokenStream {
 /// `skip_next` at proxy level: the backends are not called; the `post` script (if any) gets an
 /// empty response. `None` without it.
 pub(crate) fn proxy_skip(e: &Endpoint) -> Option<TokenStream> {
-    let l = e.lua_proxy.as_ref().filter(|l| l.skip_next)?;
-    let _ = l;
+    if !e.lua_proxy.as_ref().is_some_and(|l| l.skip_next) {
+        return None;
+    }
     let post = proxy_post(e);
     let fns = e.backends.iter().map(|b| ident::fn_ident(&b.ident));
     Some(quote! {

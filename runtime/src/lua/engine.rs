@@ -100,9 +100,8 @@ pub fn run(
         let Ok(mut engines) = cell.try_borrow_mut() else {
             return Err(Failure::Internal("lua: re-entrant call".to_owned()));
         };
-        if !engines.contains_key(&key) {
-            let e = build(spec).map_err(|e| Failure::Internal(message(&e)))?;
-            engines.insert(key, e);
+        if let std::collections::hash_map::Entry::Vacant(slot) = engines.entry(key) {
+            slot.insert(build(spec).map_err(|e| Failure::Internal(message(&e)))?);
         }
         let Some(engine) = engines.get(&key) else {
             return Err(Failure::Internal("lua: no state".to_owned()));

@@ -285,7 +285,7 @@ impl UserData for ReqUd {
             if args.is_empty() {
                 return Ok(LuaValue::String(lua.create_string(&r.body[..])?));
             }
-            r.body = match args.get(0) {
+            r.body = match args.front() {
                 Some(LuaValue::String(s)) => Bytes::copy_from_slice(&s.as_bytes()),
                 _ => Bytes::from(text(&args, 0)),
             };
@@ -298,7 +298,7 @@ impl UserData for RespUd {
     fn add_methods<M: UserDataMethods<Self>>(m: &mut M) {
         m.add_method("isComplete", |_, this, args: MultiValue| {
             let mut r = this.0.borrow_mut();
-            match args.get(0) {
+            match args.front() {
                 None => Ok(LuaValue::Boolean(r.complete)),
                 Some(v) => {
                     r.complete = !matches!(v, LuaValue::Nil | LuaValue::Boolean(false));
@@ -308,7 +308,7 @@ impl UserData for RespUd {
         });
         m.add_method("statusCode", |_, this, args: MultiValue| {
             let mut r = this.0.borrow_mut();
-            match args.get(0) {
+            match args.front() {
                 None => Ok(LuaValue::Number(f64::from(r.status))),
                 Some(LuaValue::Number(f)) => {
                     r.status = *f as u16;
