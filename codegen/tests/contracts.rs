@@ -74,8 +74,8 @@ fn unknown_keys_are_warnings_and_annotations_are_silent() {
 #[test]
 fn unimplemented_namespaces_are_errors_unknown_ones_warnings() {
     let errs = errors(&contract(
-        r#"{"endpoint": "/a", "extra_config": {"github.com/devopsfaith/krakend-jose/signer": {}, "modifier/lua-endpoint": {}},
-            "backend": [{"url_pattern": "/a", "extra_config": {"modifier/lua-backend": {}}}]}"#,
+        r#"{"endpoint": "/a", "extra_config": {"github.com/devopsfaith/krakend-jose/signer": {}, "modifier/jmespath": {}},
+            "backend": [{"url_pattern": "/a", "extra_config": {"backend/lambda": {}}}]}"#,
     ));
     assert!(
         errs.iter()
@@ -83,11 +83,11 @@ fn unimplemented_namespaces_are_errors_unknown_ones_warnings() {
         "{errs:#?}"
     );
     assert!(
-        errs.iter().any(|e| e.contains("`modifier/lua-endpoint`")),
+        errs.iter().any(|e| e.contains("`modifier/jmespath`")),
         "{errs:#?}"
     );
     assert!(
-        errs.iter().any(|e| e.contains("`modifier/lua-backend`")),
+        errs.iter().any(|e| e.contains("`backend/lambda`")),
         "{errs:#?}"
     );
     let g = generate(&contract(

@@ -225,6 +225,10 @@ pub fn prepare<'a>(
     spec: &'static BackendSpec,
     seq: &[Option<String>],
 ) -> Result<(http::Uri, std::borrow::Cow<'a, http::HeaderMap>), BackendError> {
+    // modifier/lua-backend: the request its `pre` script left.
+    if let Some(r) = &ctx.lua_request {
+        return Ok((r.uri.clone(), std::borrow::Cow::Borrowed(&r.headers)));
+    }
     let base = match &ctx.state.host_override {
         Some(b) => b.clone(),
         None => ctx.state.base(
@@ -274,7 +278,10 @@ pub async fn transmit_with(
     let mut graphql_headers;
     let mut auth_headers;
     let mut request = client::Request {
-        method: spec.method.clone(),
+        method: match &ctx.lua_request {
+            Some(r) => r.method.clone(),
+            None => spec.method.clone(),
+        },
         uri,
         headers,
         body,

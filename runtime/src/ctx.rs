@@ -157,6 +157,9 @@ pub struct EndpointCtx {
     /// The client sent `Content-Length` and the endpoint's `input_headers` pass it: KrakenD
     /// then knows the body size and sends a `Content-Length` instead of a chunked body.
     pub length_forwarded: bool,
+    /// `modifier/lua-backend`: the backend request as its `pre` script left it (set only on
+    /// the context such a backend's call gets).
+    pub lua_request: Option<std::sync::Arc<crate::lua::BackendRequest>>,
 }
 
 impl EndpointCtx {
@@ -230,6 +233,7 @@ impl EndpointCtx {
             deadline: started + spec.backend_timeout,
             accept,
             length_forwarded,
+            lua_request: None,
         };
         Ok((ctx, body))
     }

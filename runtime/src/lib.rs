@@ -26,6 +26,7 @@ pub mod health_probe;
 pub mod http_cache;
 pub mod limits;
 pub mod log;
+pub mod lua;
 pub mod martian;
 pub mod projection;
 pub mod ratelimit;
@@ -66,6 +67,7 @@ pub mod __codegen {
     pub use crate::gateway::{auto_options, not_matched, Gateway};
     pub use crate::graphql;
     pub use crate::http_cache::{self, CacheSpec, HttpCache};
+    pub use crate::lua;
     pub use crate::martian;
     pub use crate::projection;
     pub use crate::ratelimit;

@@ -11,6 +11,7 @@ mod backend_http;
 mod backend_http_client;
 mod encoding;
 mod endpoint;
+mod modifier_lua;
 mod modifier_martian;
 mod namespaces;
 mod proxy;
@@ -116,6 +117,10 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
             validation::check_cel(d, o, level);
             validation::check_cel_no_op(d, s, e, o, false);
         }
+        for o in [&e.ns.lua_endpoint, &e.ns.lua_proxy].into_iter().flatten() {
+            modifier_lua::check_lua(d, o);
+            modifier_lua::check_lua_no_op(d, endpoint::is_no_op(s, e), o);
+        }
         for (i, b) in e.backend.iter().enumerate() {
             backend::check_url_pattern(d, e, i, b);
             backend::check_backend_method(d, b);
@@ -158,6 +163,11 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
             }
             if let Some(m) = &b.ns.martian {
                 modifier_martian::check_martian(d, m);
+            }
+            if let Some(o) = &b.ns.lua {
+                modifier_lua::check_lua(d, o);
+                modifier_lua::check_lua_no_op(d, endpoint::is_no_op(s, e), o);
+                modifier_lua::check_lua_http_cache(d, b, o);
             }
         }
     }

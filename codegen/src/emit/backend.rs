@@ -205,6 +205,9 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
         TokenStream::new()
     };
     let call = super::validation::backend_wrap(b, &seq, call);
+    // modifier/lua-backend: around the CEL rules (KrakenD's backend stack: rate limit → Lua → CEL).
+    let call = super::lua::backend_wrap(b, &seq, call);
+    let lua_items = super::lua::backend_items(b);
     let validation_items = super::validation::backend_items(b);
     // telemetry: the call's latency and failures, in a static of this backend.
     let (call, metrics_item) = if e.metrics {
@@ -229,6 +232,7 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
         #proj_items
         #rate_item
         #validation_items
+        #lua_items
         #[doc = #doc]
         #shaping_doc
         async fn #f(__ctx: &__rt::EndpointCtx #seq_param) -> __rt::BackendResult {

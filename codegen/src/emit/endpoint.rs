@@ -135,6 +135,10 @@ pub fn emit(e: &Endpoint) -> TokenStream {
         pre.extend(super::validation::endpoint_jwt_check(e));
         post_start.extend(after);
     }
+    // modifier/lua-endpoint: after the JWT validator, before the rate limits.
+    pre.extend(super::lua::router_pre(e));
+    // modifier/lua-proxy (pre): the outermost proxy stage, before CEL and the schema.
+    post_start.extend(super::lua::proxy_pre(e));
     let body = if e.output == Output::NoOp {
         // qos/circuit-breaker wraps the no-op call when the backend has one.
         let call = match e.backends.first() {
@@ -169,6 +173,8 @@ pub fn emit(e: &Endpoint) -> TokenStream {
             stages.extend(quote! { let __m = __rt::respond::static_data(__m, &#id); });
         }
         stages.extend(super::validation::endpoint_post(e));
+        // modifier/lua-proxy (post): after every other stage.
+        stages.extend(super::lua::proxy_post(e));
         let fns: Vec<_> = e
             .backends
             .iter()
@@ -177,7 +183,9 @@ pub fn emit(e: &Endpoint) -> TokenStream {
         let vars: Vec<_> = (0..e.backends.len())
             .map(|i| ident::fn_ident(&format!("__b{i}")))
             .collect();
-        if e.sequential {
+        if let Some(skip) = super::lua::proxy_skip(e) {
+            skip
+        } else if e.sequential {
             let n = e.backends.len();
             let first = &fns[0];
             let steps = e.backends.iter().zip(&fns).skip(1).map(|(b, f)| {
@@ -226,6 +234,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
     };
 
     let validation_items = super::validation::endpoint_items(e);
+    let lua_items = super::lua::endpoint_items(e);
     let validation_capture = super::validation::endpoint_capture(e);
     let validation_checks = super::validation::endpoint_checks(e);
     let start = if streams_body {
@@ -248,6 +257,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
         #stage_items
         #rate_items
         #validation_items
+        #lua_items
         #[doc = #doc]
         static #spec: __rt::EndpointSpec = __rt::EndpointSpec {
             name: #name,

@@ -12,6 +12,7 @@ mod contract_examples;
 mod contract_security;
 mod endpoint;
 mod graphql;
+mod lua;
 mod martian;
 mod projection;
 mod qos_circuit_breaker;

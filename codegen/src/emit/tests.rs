@@ -49,7 +49,7 @@ pub fn emit(plan: &Plan) -> TokenStream {
 
 /// An endpoint whose answer the generated mocks and request cannot predict: it validates the
 /// request (`validation/json-schema`, `validation/cel`), a backend rewrites the request or the
-/// answer (`modifier/martian`, `backend/graphql`, `auth/client-credentials`), or its client rate
+/// answer (`modifier/martian`, `backend/graphql`, `auth/client-credentials`, Lua), or its client rate
 /// limit keys on a header the generated request does not send (or lives in Redis). Such an
 /// endpoint is covered by its `@test` examples and the feature's integration tests.
 fn validated(e: &Endpoint) -> bool {
@@ -59,6 +59,7 @@ fn validated(e: &Endpoint) -> bool {
             || b.martian.is_some()
             || b.graphql.is_some()
             || b.client_credentials.is_some()
+            || b.lua.is_some()
     };
     let header_keyed = e.rate_limit.as_ref().is_some_and(|r| {
         r.redis.is_some()
@@ -68,6 +69,8 @@ fn validated(e: &Endpoint) -> bool {
     });
     e.json_schema.is_some()
         || e.cel.is_some()
+        || e.lua_endpoint.is_some()
+        || e.lua_proxy.is_some()
         || header_keyed
         || e.backends.iter().any(opaque_backend)
 }

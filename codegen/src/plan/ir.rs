@@ -217,6 +217,10 @@ pub struct Endpoint {
     pub auth_validator: Option<super::ir_auth::Validator>,
     /// `qos/ratelimit/router` (+ `krustd/ratelimit/redis`), when it limits something.
     pub rate_limit: Option<RateLimit>,
+    /// `modifier/lua-endpoint` (router level, `pre` only).
+    pub lua_endpoint: Option<super::lua_ir::Lua>,
+    /// `modifier/lua-proxy`.
+    pub lua_proxy: Option<super::lua_ir::Lua>,
 }
 
 /// A KrakenD token bucket: one token every `fill_ns`, `capacity` tokens when full (KrakenD's
@@ -343,6 +347,8 @@ pub struct Backend {
     pub breaker: Option<Breaker>,
     /// `qos/http-cache`, on a GET or HEAD backend.
     pub http_cache: Option<HttpCache>,
+    /// `modifier/lua-backend`.
+    pub lua: Option<super::lua_ir::Lua>,
 }
 
 /// `qos/circuit-breaker` with its defaults applied (timeout 0 → 60 s).

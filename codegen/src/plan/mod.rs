@@ -7,6 +7,7 @@ pub mod graphql_ir;
 pub mod ir;
 pub mod ir_auth;
 pub mod lower;
+pub mod lua_ir;
 pub mod martian_ir;
 pub mod telemetry;
 pub mod transport_ir;

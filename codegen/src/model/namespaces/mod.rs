@@ -14,6 +14,7 @@ pub mod backend_http;
 pub mod backend_http_client;
 pub mod krustd_compression;
 pub mod krustd_ratelimit_redis;
+pub mod modifier_lua;
 pub mod modifier_martian;
 pub mod proxy;
 pub mod qos_circuit_breaker;
@@ -37,6 +38,7 @@ pub use backend_http::BackendHttpOptions;
 pub use backend_http_client::BackendHttpClientOptions;
 pub use krustd_compression::CompressionOptions;
 pub use krustd_ratelimit_redis::RedisRateLimitOptions;
+pub use modifier_lua::LuaOptions;
 pub use modifier_martian::MartianOptions;
 pub use proxy::ProxyOptions;
 pub use qos_circuit_breaker::CircuitBreakerOptions;
@@ -122,6 +124,8 @@ pub struct EndpointNamespaces {
     pub redis_rate_limit: Option<RedisRateLimitOptions>,
     pub json_schema: Option<JsonSchemaOptions>,
     pub cel: Option<CelOptions>,
+    pub lua_endpoint: Option<LuaOptions>,
+    pub lua_proxy: Option<LuaOptions>,
 }
 
 impl EndpointNamespaces {
@@ -133,6 +137,8 @@ impl EndpointNamespaces {
         krustd_ratelimit_redis::NAME,
         validation_json_schema::NAME,
         validation_cel::NAME,
+        modifier_lua::ENDPOINT,
+        modifier_lua::PROXY,
     ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
@@ -158,6 +164,12 @@ impl EndpointNamespaces {
             cel: ec
                 .get(validation_cel::NAME)
                 .map(|n| CelOptions::read(d, n.value, &n.pointer)),
+            lua_endpoint: ec
+                .get(modifier_lua::ENDPOINT)
+                .map(|n| LuaOptions::read(d, modifier_lua::ENDPOINT, n.value, &n.pointer)),
+            lua_proxy: ec
+                .get(modifier_lua::PROXY)
+                .map(|n| LuaOptions::read(d, modifier_lua::PROXY, n.value, &n.pointer)),
         }
     }
 }
@@ -175,6 +187,7 @@ pub struct BackendNamespaces {
     pub martian: Option<MartianOptions>,
     pub graphql: Option<GraphQlOptions>,
     pub client_credentials: Option<ClientCredentialsOptions>,
+    pub lua: Option<LuaOptions>,
 }
 
 impl BackendNamespaces {
@@ -189,6 +202,7 @@ impl BackendNamespaces {
         modifier_martian::NAME,
         backend_graphql::NAME,
         auth_client_credentials::NAME,
+        modifier_lua::BACKEND,
     ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
@@ -223,6 +237,9 @@ impl BackendNamespaces {
             client_credentials: ec
                 .get(auth_client_credentials::NAME)
                 .map(|n| ClientCredentialsOptions::read(d, n.value, &n.pointer)),
+            lua: ec
+                .get(modifier_lua::BACKEND)
+                .map(|n| LuaOptions::read(d, modifier_lua::BACKEND, n.value, &n.pointer)),
         }
     }
 }

@@ -183,6 +183,11 @@ pub(super) fn lower_backend(b: &model::Backend, index: usize, e: &EndpointFacts<
             .cel
             .as_ref()
             .and_then(|c| super::validation::lower_cel(c, &e.path.params)),
+        lua: b
+            .ns
+            .lua
+            .as_ref()
+            .and_then(|o| super::modifier_lua::lower_lua(o, &e.path.params)),
         martian: b
             .ns
             .martian

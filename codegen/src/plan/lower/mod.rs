@@ -4,6 +4,7 @@ mod auth_validator;
 mod backend;
 mod backend_graphql;
 mod examples;
+mod modifier_lua;
 mod modifier_martian;
 mod qos_circuit_breaker;
 mod qos_http_cache;
@@ -207,6 +208,16 @@ pub fn lower(
                 .cel
                 .as_ref()
                 .and_then(|c| validation::lower_cel(c, &ep.params)),
+            lua_endpoint: e
+                .ns
+                .lua_endpoint
+                .as_ref()
+                .and_then(|o| modifier_lua::lower_lua(o, &ep.params)),
+            lua_proxy: e
+                .ns
+                .lua_proxy
+                .as_ref()
+                .and_then(|o| modifier_lua::lower_lua(o, &ep.params)),
         });
     }
 

@@ -1,0 +1,169 @@
+//! `modifier/lua-endpoint`, `modifier/lua-proxy` and `modifier/lua-backend`: a static spec per
+//! namespace (the embedded sources and snippets) and the calls into `krustd_runtime::lua` at
+//! the places KrakenD runs them. Nothing is emitted for an endpoint or backend without them.
+
+use crate::naming as ident;
+use crate::plan::lua_ir::Lua;
+use crate::plan::{Backend, Endpoint};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+fn opt(s: &Option<String>) -> TokenStream {
+    match s {
+        Some(s) => quote! { ::core::option::Option::Some(#s) },
+        None => quote! { ::core::option::Option::None },
+    }
+}
+
+fn spec(id: &proc_macro2::Ident, l: &Lua) -> TokenStream {
+    let names = l.sources.iter().map(|(n, _)| n);
+    let texts = l.sources.iter().map(|(_, t)| t);
+    let pre = opt(&l.pre);
+    let post = opt(&l.post);
+    let open = l.allow_open_libs;
+    let skip = l.skip_next;
+    quote! {
+        static #id: __rt::lua::LuaSpec = __rt::lua::LuaSpec {
+            sources: &[#((#names, #texts)),*],
+            pre: #pre,
+            post: #post,
+            open_libs: #open,
+            skip_next: #skip,
+        };
+    }
+}
+
+/// The statics of an endpoint's Lua namespaces.
+pub(crate) fn endpoint_items(e: &Endpoint) -> TokenStream {
+    let mut items = TokenStream::new();
+    if let Some(l) = &e.lua_endpoint {
+        items.extend(spec(&ident::static_ident(&e.ident, "_LUA_ENDPOINT"), l));
+    }
+    if let Some(l) = &e.lua_proxy {
+        items.extend(spec(&ident::static_ident(&e.ident, "_LUA_PROXY"), l));
+    }
+    items
+}
+
+/// Pre-handler block (after the JWT validator, before the rate limits): the router-level
+/// `pre` script on the client request.
+pub(crate) fn router_pre(e: &Endpoint) -> TokenStream {
+    let Some(l) = &e.lua_endpoint else {
+        return TokenStream::new();
+    };
+    if l.pre.is_none() {
+        return TokenStream::new();
+    }
+    let id = ident::static_ident(&e.ident, "_LUA_ENDPOINT");
+    let names = &l.param_names;
+    let segments = &e.param_segments;
+    quote! {
+        // modifier/lua-endpoint (pre, router level)
+        let __req = match __rt::lua::router_pre(&#id, &[#(#names),*], &[#(#segments),*], __req).await {
+            ::core::result::Result::Ok(__r) => __r,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+    }
+}
+
+/// After `EndpointCtx::start`, before the CEL pre-rules and the schema: the proxy-level `pre`.
+pub(crate) fn proxy_pre(e: &Endpoint) -> TokenStream {
+    let Some(l) = &e.lua_proxy else {
+        return TokenStream::new();
+    };
+    if l.pre.is_none() {
+        return TokenStream::new();
+    }
+    let id = ident::static_ident(&e.ident, "_LUA_PROXY");
+    let names = &l.param_names;
+    let method = &e.method;
+    quote! {
+        // modifier/lua-proxy (pre)
+        let __ctx = match __rt::lua::proxy_pre(__ctx, &#id, #method, &[#(#names),*]) {
+            ::core::result::Result::Ok(__c) => __c,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+    }
+}
+
+/// The last endpoint stage: the proxy-level `post` on the merged response (`__m`).
+pub(crate) fn proxy_post(e: &Endpoint) -> TokenStream {
+    match &e.lua_proxy {
+        Some(l) if l.post.is_some() => {
+            let id = ident::static_ident(&e.ident, "_LUA_PROXY");
+            quote! {
+                // modifier/lua-proxy (post)
+                let __m = match __rt::lua::proxy_post(&__ctx, &#id, __m) {
+                    ::core::result::Result::Ok(__m) => __m,
+                    ::core::result::Result::Err(__rejection) => return __rejection,
+                };
+            }
+        }
+        _ => TokenStream::new(),
+    }
+}
+
+/// `skip_next` at proxy level: the backends are not called; the `post` script (if any) gets an
+/// empty response. `None` without it.
+pub(crate) fn proxy_skip(e: &Endpoint) -> Option<TokenStream> {
+    if !e.lua_proxy.as_ref().is_some_and(|l| l.skip_next) {
+        return None;
+    }
+    let post = proxy_post(e);
+    let fns = e.backends.iter().map(|b| ident::fn_ident(&b.ident));
+    Some(quote! {
+        // modifier/lua-proxy (skip_next): no backend is called.
+        #(let _ = #fns;)*
+        let __m = __rt::lua::skipped();
+        #post
+        __rt::respond::finish(&__ctx, __m)
+    })
+}
+
+/// The static of a backend's Lua namespace.
+pub(crate) fn backend_items(b: &Backend) -> TokenStream {
+    match &b.lua {
+        Some(l) => spec(&ident::static_ident(&b.ident, "_LUA"), l),
+        None => TokenStream::new(),
+    }
+}
+
+/// The backend call (`call`: CEL rules, shaping included) with the backend-level `pre` before
+/// it (the request the call then sends) and `post` on its shaped data after it.
+pub(crate) fn backend_wrap(b: &Backend, seq: &TokenStream, call: TokenStream) -> TokenStream {
+    let Some(l) = &b.lua else {
+        return call;
+    };
+    let id = ident::static_ident(&b.ident, "_LUA");
+    let spec = ident::static_ident(&b.ident, "");
+    let mut out = TokenStream::new();
+    if l.pre.is_some() {
+        let names = &l.param_names;
+        out.extend(quote! {
+            // modifier/lua-backend (pre)
+            let __lua_ctx = match __rt::lua::backend_pre(__ctx, &#spec, &#id, &[#(#names),*], #seq) {
+                ::core::result::Result::Ok(__c) => __c,
+                ::core::result::Result::Err(__e) => return __rt::BackendResult::Failed(__e),
+            };
+            let __ctx = &__lua_ctx;
+        });
+    }
+    let inner = if l.skip_next {
+        quote! {{
+            let _ = &#spec;
+            __rt::BackendResult::Ok(::core::default::Default::default())
+        }}
+    } else {
+        call
+    };
+    if l.post.is_some() {
+        out.extend(quote! {
+            let __r = { #inner };
+            // modifier/lua-backend (post)
+            __rt::lua::backend_post(__r, &#id)
+        });
+    } else {
+        out.extend(inner);
+    }
+    out
+}

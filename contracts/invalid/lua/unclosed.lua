@@ -1,0 +1,4 @@
+-- a function that is never closed
+function greet(req)
+  req:headers("X-Greeting", "hello")
+

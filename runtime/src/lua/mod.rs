@@ -1,0 +1,401 @@
+//! `modifier/lua-endpoint`, `modifier/lua-proxy` and `modifier/lua-backend` (spec:
+//! security-and-traffic.md §12; krakend-lua's API). The sources and snippets are embedded by
+//! the generated code (read and compiled at build time); this module runs them on the worker
+//! thread, in a per-thread state (`engine.rs`), bounded in instructions and memory.
+//!
+//! Errors follow krakend-lua: `custom_error(msg, status[, content_type])` gives that status
+//! (and body, with `return_error_msg`) at proxy and backend level, and that status with an
+//! empty body at router level; any other error is a 500.
+
+pub mod data;
+pub mod engine;
+pub mod objects;
+
+use crate::backend::{BackendError, BackendResult};
+use crate::ctx::EndpointCtx;
+use crate::respond::Merged;
+use crate::spec::BackendSpec;
+use axum::response::Response;
+use bytes::Bytes;
+use engine::{Failure, Phase};
+use objects::{Level, Req, ReqUd, Resp, RespUd, REQ_SLOT, RESP_SLOT};
+use serde_json::Value;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// One Lua namespace instance, as generated code embeds it.
+#[derive(Debug)]
+pub struct LuaSpec {
+    /// `sources`: (name as the contract writes it, text), loaded in order.
+    pub sources: &'static [(&'static str, &'static str)],
+    pub pre: Option<&'static str>,
+    pub post: Option<&'static str>,
+    /// `allow_open_libs`.
+    pub open_libs: bool,
+    /// `skip_next` (handled by the generated code, which then does not emit the next stage).
+    pub skip_next: bool,
+}
+
+/// A backend request as a `modifier/lua-backend` `pre` script left it; the backend call
+/// (`backend::prepare`/`transmit_with`) uses it instead of the one it would build.
+#[derive(Debug)]
+pub struct BackendRequest {
+    pub method: http::Method,
+    pub uri: http::Uri,
+    pub headers: http::HeaderMap,
+}
+
+fn req_ud(lua: &mlua::Lua, r: &Rc<RefCell<Req>>) -> mlua::Result<()> {
+    lua.set_named_registry_value(REQ_SLOT, ReqUd(r.clone()))
+}
+
+fn resp_ud(lua: &mlua::Lua, r: &Rc<RefCell<Resp>>) -> mlua::Result<()> {
+    lua.set_named_registry_value(RESP_SLOT, RespUd(r.clone()))
+}
+
+fn into_inner<T>(r: Rc<RefCell<T>>, fallback: impl FnOnce() -> T) -> T {
+    // A script may keep a handle in a global; the data is then copied out of it.
+    match Rc::try_unwrap(r) {
+        Ok(cell) => cell.into_inner(),
+        Err(shared) => {
+            let mut slot = fallback();
+            std::mem::swap(&mut slot, &mut shared.borrow_mut());
+            slot
+        }
+    }
+}
+
+fn backend_error(f: Failure) -> BackendError {
+    match f {
+        Failure::Custom(c) => match c.status.and_then(|s| http::StatusCode::from_u16(s).ok()) {
+            Some(status) => BackendError {
+                body: Bytes::from(c.message.clone()),
+                message: c.message,
+                status: Some(status),
+                content_type: c
+                    .content_type
+                    .and_then(|ct| http::HeaderValue::from_str(&ct).ok()),
+            },
+            None => BackendError::plain(c.message),
+        },
+        Failure::Internal(m) => BackendError::plain(m),
+    }
+}
+
+fn log_failure(where_: &str, f: &Failure) {
+    if let Failure::Internal(m) = f {
+        if crate::log::enabled(crate::log::Level::Error) {
+            crate::log::error(&format!("[{where_}][Lua] {m}"));
+        }
+    }
+}
+
+/// `modifier/lua-endpoint` (`pre`, router level): runs on the client request before the
+/// endpoint handler, which then sees what the script changed (method, URL, query, headers,
+/// body, host, path parameters). A failure answers the status (500 unless `custom_error`
+/// gave one) with an empty body.
+pub async fn router_pre(
+    spec: &'static LuaSpec,
+    param_names: &'static [&'static str],
+    param_segments: &'static [usize],
+    req: axum::extract::Request,
+) -> Result<axum::extract::Request, Response> {
+    let (mut parts, body) = req.into_parts();
+    let body = match axum::body::to_bytes(body, crate::ctx::MAX_REQUEST_BODY).await {
+        Ok(b) => b,
+        Err(_) => return Err(status_only(http::StatusCode::PAYLOAD_TOO_LARGE, None)),
+    };
+    let path = parts.uri.path().to_owned();
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    let params = param_names
+        .iter()
+        .zip(param_segments)
+        .map(|(n, i)| {
+            let raw = segments.get(*i).copied().unwrap_or_default();
+            let v = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+            ((*n).to_owned(), v.into_owned())
+        })
+        .collect::<Vec<_>>();
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+        .unwrap_or_default()
+        .to_owned();
+    let url = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| path.clone());
+    let r = Rc::new(RefCell::new(Req {
+        level: Level::Router,
+        method: parts.method.as_str().to_owned(),
+        url: url.clone(),
+        path: path.clone(),
+        query: parts.uri.query().unwrap_or_default().to_owned(),
+        host: host.clone(),
+        params: params.clone(),
+        headers: std::mem::take(&mut parts.headers),
+        body,
+    }));
+    if let Err(f) = engine::run(spec, Phase::Pre, |lua| req_ud(lua, &r)) {
+        log_failure("ROUTER", &f);
+        return Err(match f {
+            Failure::Custom(c) => status_only(
+                c.status
+                    .and_then(|s| http::StatusCode::from_u16(s).ok())
+                    .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+                c.content_type.as_deref(),
+            ),
+            Failure::Internal(_) => status_only(http::StatusCode::INTERNAL_SERVER_ERROR, None),
+        });
+    }
+    let r = into_inner(r, || Req {
+        level: Level::Router,
+        method: String::new(),
+        url: String::new(),
+        path: String::new(),
+        query: String::new(),
+        host: String::new(),
+        params: Vec::new(),
+        headers: http::HeaderMap::new(),
+        body: Bytes::new(),
+    });
+    let bad = || status_only(http::StatusCode::INTERNAL_SERVER_ERROR, None);
+    parts.method = http::Method::from_bytes(r.method.as_bytes()).map_err(|_| bad())?;
+    parts.headers = r.headers;
+    if r.host != host {
+        let v = http::HeaderValue::from_str(&r.host).map_err(|_| bad())?;
+        parts.headers.insert(http::header::HOST, v);
+    }
+    // The URL: as set by `url(...)`, else the path (with changed parameters) and query.
+    let target = if r.url != url {
+        r.url
+    } else {
+        let mut segs: Vec<String> = segments.iter().map(|s| (*s).to_owned()).collect();
+        for ((_, old), ((_, new), i)) in params.iter().zip(r.params.iter().zip(param_segments)) {
+            if old != new {
+                if let Some(s) = segs.get_mut(*i) {
+                    *s = percent_encoding::utf8_percent_encode(new, SEGMENT).to_string();
+                }
+            }
+        }
+        let p = format!("/{}", segs.join("/"));
+        if r.query.is_empty() {
+            p
+        } else {
+            format!("{p}?{}", r.query)
+        }
+    };
+    parts.uri = target.parse().map_err(|_| bad())?;
+    let len = r.body.len();
+    if parts.headers.contains_key(http::header::CONTENT_LENGTH) {
+        parts
+            .headers
+            .insert(http::header::CONTENT_LENGTH, len.into());
+    }
+    Ok(axum::extract::Request::from_parts(
+        parts,
+        axum::body::Body::from(r.body),
+    ))
+}
+
+/// Characters escaped in a path segment a script set.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+fn status_only(status: http::StatusCode, content_type: Option<&str>) -> Response {
+    let mut r = Response::new(axum::body::Body::empty());
+    *r.status_mut() = status;
+    if let Some(v) = content_type.and_then(|c| http::HeaderValue::from_str(c).ok()) {
+        r.headers_mut().insert(http::header::CONTENT_TYPE, v);
+    }
+    r
+}
+
+/// `modifier/lua-proxy` `pre`: on the request every backend is built from (headers, query,
+/// body, parameters); `param_names` as KrakenD names them (first letter upper-cased).
+pub fn proxy_pre(
+    mut ctx: EndpointCtx,
+    spec: &'static LuaSpec,
+    method: &'static str,
+    param_names: &'static [&'static str],
+) -> Result<EndpointCtx, Response> {
+    let r = Rc::new(RefCell::new(Req {
+        level: Level::Proxy,
+        method: method.to_owned(),
+        url: String::new(),
+        path: String::new(),
+        query: std::mem::take(&mut ctx.query),
+        host: String::new(),
+        params: param_names
+            .iter()
+            .zip(&ctx.params)
+            .map(|(n, v)| ((*n).to_owned(), v.clone()))
+            .collect(),
+        headers: std::mem::take(&mut ctx.headers),
+        body: std::mem::take(&mut ctx.body),
+    }));
+    let result = engine::run(spec, Phase::Pre, |lua| req_ud(lua, &r));
+    let r = into_inner(r, || Req {
+        level: Level::Proxy,
+        method: String::new(),
+        url: String::new(),
+        path: String::new(),
+        query: String::new(),
+        host: String::new(),
+        params: Vec::new(),
+        headers: http::HeaderMap::new(),
+        body: Bytes::new(),
+    });
+    ctx.query = r.query;
+    ctx.headers = r.headers;
+    ctx.body = r.body;
+    for (name, value) in param_names.iter().zip(ctx.params.iter_mut()) {
+        if let Some((_, v)) = r.params.iter().find(|(n, _)| n == name) {
+            value.clone_from(v);
+        }
+    }
+    match result {
+        Ok(()) => Ok(ctx),
+        Err(f) => {
+            log_failure("ENDPOINT", &f);
+            Err(crate::respond::error_response(&ctx, backend_error(f)))
+        }
+    }
+}
+
+/// What `skip_next` leaves for the `post` script: an empty, incomplete response.
+pub fn skipped() -> Merged {
+    Merged {
+        data: None,
+        complete: false,
+        errors: Vec::new(),
+        passthrough: false,
+    }
+}
+
+/// `modifier/lua-proxy` `post`: on the merged response, when every backend answered (KrakenD
+/// skips it on an error, which passes through).
+pub fn proxy_post(
+    ctx: &EndpointCtx,
+    spec: &'static LuaSpec,
+    mut m: Merged,
+) -> Result<Merged, Response> {
+    if !m.errors.is_empty() {
+        return Ok(m);
+    }
+    let data = match m.data.take() {
+        Some(Value::Object(d)) => d,
+        _ => serde_json::Map::new(),
+    };
+    let r = Rc::new(RefCell::new(Resp {
+        data: data::table_from(data),
+        complete: m.complete,
+        status: 200,
+        headers: http::HeaderMap::new(),
+    }));
+    if let Err(f) = engine::run(spec, Phase::Post, |lua| resp_ud(lua, &r)) {
+        log_failure("ENDPOINT", &f);
+        return Err(crate::respond::error_response(ctx, backend_error(f)));
+    }
+    let r = r.borrow();
+    m.data = Some(Value::Object(data::table_to(&r.data)));
+    m.complete = r.complete;
+    Ok(m)
+}
+
+/// `modifier/lua-backend` `pre`: on the backend request as it would go out (full URL, method,
+/// filtered headers, body). Returns the context the call then uses (`lua_request` set).
+pub fn backend_pre(
+    ctx: &EndpointCtx,
+    backend: &'static BackendSpec,
+    spec: &'static LuaSpec,
+    param_names: &'static [&'static str],
+    seq: &[Option<String>],
+) -> Result<EndpointCtx, BackendError> {
+    let (uri, headers) = crate::backend::prepare(ctx, backend, seq)?;
+    let url = uri.to_string();
+    let r = Rc::new(RefCell::new(Req {
+        level: Level::Backend,
+        method: backend.method.as_str().to_owned(),
+        url: url.clone(),
+        path: uri.path().to_owned(),
+        query: uri.query().unwrap_or_default().to_owned(),
+        host: String::new(),
+        params: param_names
+            .iter()
+            .zip(&ctx.params)
+            .map(|(n, v)| ((*n).to_owned(), v.clone()))
+            .collect(),
+        headers: headers.into_owned(),
+        body: ctx.body.clone(),
+    }));
+    let result = engine::run(spec, Phase::Pre, |lua| req_ud(lua, &r));
+    if let Err(f) = result {
+        log_failure("BACKEND", &f);
+        return Err(backend_error(f));
+    }
+    let r = into_inner(r, || Req {
+        level: Level::Backend,
+        method: String::new(),
+        url: String::new(),
+        path: String::new(),
+        query: String::new(),
+        host: String::new(),
+        params: Vec::new(),
+        headers: http::HeaderMap::new(),
+        body: Bytes::new(),
+    });
+    let uri = if r.url == url {
+        uri
+    } else {
+        r.url
+            .parse::<http::Uri>()
+            .ok()
+            .filter(|u| u.scheme().is_some() && u.authority().is_some())
+            .ok_or_else(|| BackendError::plain(format!("lua: invalid backend URL {:?}", r.url)))?
+    };
+    let method = http::Method::from_bytes(r.method.as_bytes())
+        .map_err(|_| BackendError::plain(format!("lua: invalid method {:?}", r.method)))?;
+    Ok(EndpointCtx {
+        state: ctx.state.clone(),
+        spec: ctx.spec,
+        params: ctx.params.clone(),
+        headers: ctx.headers.clone(),
+        query: ctx.query.clone(),
+        body: r.body,
+        deadline: ctx.deadline,
+        accept: ctx.accept.clone(),
+        length_forwarded: false,
+        lua_request: Some(std::sync::Arc::new(BackendRequest {
+            method,
+            uri,
+            headers: r.headers,
+        })),
+    })
+}
+
+/// `modifier/lua-backend` `post`: on the data of a successful call (after the backend's
+/// shaping, as in KrakenD); failures pass through untouched.
+pub fn backend_post(r: BackendResult, spec: &'static LuaSpec) -> BackendResult {
+    let BackendResult::Ok(d) = r else {
+        return r;
+    };
+    let resp = Rc::new(RefCell::new(Resp {
+        data: data::table_from(d),
+        complete: true,
+        status: 200,
+        headers: http::HeaderMap::new(),
+    }));
+    if let Err(f) = engine::run(spec, Phase::Post, |lua| resp_ud(lua, &resp)) {
+        log_failure("BACKEND", &f);
+        return BackendResult::Failed(backend_error(f));
+    }
+    let data = data::table_to(&resp.borrow().data);
+    BackendResult::Ok(data)
+}

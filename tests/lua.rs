@@ -1,0 +1,157 @@
+//! `modifier/lua-endpoint`, `modifier/lua-proxy` and `modifier/lua-backend` through real HTTP
+//! (spec: security-and-traffic.md §12), with krakend-ce's lua_1 and lua_2 replayed on an
+//! equivalent contract (`contracts/features/lua.json`, scripts in `contracts/features/lua/`).
+
+mod common;
+use axum::extract::Path;
+use axum::routing::get as get_route;
+use common::*;
+use std::time::{Duration, Instant};
+
+/// A collection backend: three items carrying the path they were asked for.
+fn items() -> axum::Router {
+    axum::Router::new().route(
+        "/items/{id}",
+        get_route(|Path(id): Path<String>| async move {
+            let items: Vec<_> = (0..3)
+                .map(|n| serde_json::json!({"path": format!("/items/{id}"), "n": n}))
+                .collect();
+            (
+                [("content-type", "application/json")],
+                serde_json::Value::Array(items).to_string(),
+            )
+        }),
+    )
+}
+
+async fn gateway() -> String {
+    let mock_url = start(mock()).await;
+    let items_url = start(items()).await;
+    let gw = krustd_macros::gateway!(
+        "contracts/features/lua.json",
+        hosts(&[
+            ("http://mock", mock_url.as_str()),
+            ("http://items", items_url.as_str())
+        ])
+    );
+    start(gw).await
+}
+
+/// A JWT whose payload is `{"sub": "krustd", "id": 7}` (not signed: only the script reads it).
+const TOKEN: &str = "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiAia3J1c3RkIiwgImlkIjogN30.c2ln";
+
+#[tokio::test]
+async fn lua_1_backend_pre_and_proxy_post() {
+    let gw = gateway().await;
+    let (status, headers, body) = send(
+        client()
+            .get(format!("{gw}/lua/collection"))
+            .header("Authorization", TOKEN),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body, r#"{"paths":{"1":"/items/7","2":"/items/7","3":"/items/7"},"total":3}"#,
+        "the URL got the claim; the collection became a count and a keyed table"
+    );
+    assert_eq!(header(&headers, "x-krakend-completed"), Some("true"));
+    // Without the claim the script's custom_error answers.
+    let (status, _, body) = get(&format!("{gw}/lua/collection")).await;
+    assert_eq!((status.as_u16(), body.as_str()), (401, "no id claim"));
+}
+
+#[tokio::test]
+async fn lua_2_custom_error_status_body_and_content_type() {
+    let gw = gateway().await;
+    let (status, headers, body) = get(&format!("{gw}/lua/teapot")).await;
+    assert_eq!(status, 418);
+    assert_eq!(json(&body)["msg"], "no coffee here, I am a teapot");
+    assert_eq!(header(&headers, "content-type"), Some("application/json"));
+}
+
+#[tokio::test]
+async fn proxy_pre_changes_headers_query_body_and_params() {
+    let gw = gateway().await;
+    let (status, _, body) = send(
+        client()
+            .post(format!("{gw}/lua/modify/42?a=9&b=9"))
+            .header("X-Keep", "k")
+            .header("X-Drop", "d")
+            .body(r#"{"n":1}"#),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let v = json(&body);
+    assert_eq!(v["path"], "/echo/seven", "a parameter set by the script");
+    assert_eq!(v["query"], "a=1&b=POST");
+    assert_eq!(v["body"], r#"{"was":{"n":1}}"#);
+    assert_eq!(v["headers"]["x-added"][0], "by-lua 42");
+    assert_eq!(v["headers"]["x-keep"][0], "k");
+    assert!(v["headers"].get("x-drop").is_none(), "{v}");
+}
+
+#[tokio::test]
+async fn backend_pre_and_post() {
+    let gw = gateway().await;
+    let (status, _, body) = get(&format!("{gw}/lua/backend/5")).await;
+    assert_eq!(status, 200, "{body}");
+    let v = json(&body);
+    assert_eq!(
+        v["method"], "PUT",
+        "the script's method reaches the backend"
+    );
+    assert_eq!(v["from_lua"], true);
+    assert_eq!(v["path_len"], 7);
+    assert_eq!(v["list"], serde_json::json!(["x", null, 1.5]));
+    assert!(
+        v["headers"].get("x-param").is_none(),
+        "post removed what pre added: {v}"
+    );
+}
+
+#[tokio::test]
+async fn router_pre_runs_before_the_handler() {
+    let gw = gateway().await;
+    let (status, _, body) = get(&format!("{gw}/lua/router/3")).await;
+    assert_eq!(status, 200, "{body}");
+    let v = json(&body);
+    assert_eq!(v["headers"]["x-router"][0], "GET 3");
+    assert_eq!(v["query"], "added=yes");
+    assert_eq!(v["path"], "/echo/renamed");
+    let (status, headers, body) = send(
+        client()
+            .get(format!("{gw}/lua/router/3"))
+            .header("X-Block", "1"),
+    )
+    .await;
+    assert_eq!((status.as_u16(), body.as_str()), (403, ""));
+    assert_eq!(header(&headers, "x-krakend"), None);
+}
+
+#[tokio::test]
+async fn an_endless_script_fails_fast_and_the_worker_keeps_serving() {
+    let gw = gateway().await;
+    for _ in 0..2 {
+        let started = Instant::now();
+        let (status, _, body) = get(&format!("{gw}/lua/loop")).await;
+        assert_eq!(status, 500);
+        assert!(body.contains("instruction limit"), "{body}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+    let (status, _, _) = get(&format!("{gw}/lua/backend/1")).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn skip_next_and_runtime_errors() {
+    let gw = gateway().await;
+    let (status, _, body) = get(&format!("{gw}/lua/skip")).await;
+    assert_eq!(
+        (status.as_u16(), body.as_str()),
+        (200, r#"{"skipped":true}"#)
+    );
+    assert_eq!(count("lua-skip"), 0, "skip_next calls no backend");
+    let (status, _, body) = get(&format!("{gw}/lua/runtime-error")).await;
+    assert_eq!(status, 500);
+    assert!(body.contains("post-script"), "{body}");
+}
