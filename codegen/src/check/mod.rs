@@ -23,6 +23,7 @@ mod security;
 mod service;
 mod telemetry_logging;
 mod telemetry_opentelemetry;
+mod telemetry_otel;
 mod validation;
 
 pub use encoding::{BACKEND_ENCODINGS, OUTPUT_ENCODINGS};
@@ -68,6 +69,9 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
     }
     if let Some(o) = &s.ns.opentelemetry {
         telemetry_opentelemetry::check_opentelemetry(d, o);
+    }
+    if let Some(o) = &s.ns.opencensus {
+        telemetry_otel::check_opencensus(d, o, s.ns.opentelemetry.is_some());
     }
     for e in &s.endpoints {
         endpoint::check_endpoint_path(d, e);

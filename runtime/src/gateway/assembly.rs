@@ -65,6 +65,12 @@ pub fn router_with<G: Gateway>(options: Options) -> Router {
             crate::telemetry::measure(req, next, skip)
         }));
     }
+    // telemetry: the OpenTelemetry server span and incoming trace context (outside the metrics).
+    if let Some(t) = G::TELEMETRY.traces {
+        inner = inner.layer(axum::middleware::from_fn(move |req, next| {
+            crate::telemetry::otel::server(t, req, next)
+        }));
+    }
     let builtin = crate::builtin_routes::enabled(debug, echo);
     let inner = inner
         .fallback(move |req: axum::extract::Request| async move {

@@ -25,7 +25,9 @@ pub mod security_cors;
 pub mod security_http;
 pub(crate) mod security_values;
 pub mod telemetry_logging;
+pub mod telemetry_opencensus;
 pub mod telemetry_opentelemetry;
+pub mod telemetry_otel_layers;
 pub mod validation_cel;
 pub mod validation_json_schema;
 
@@ -65,6 +67,7 @@ pub struct ServiceNamespaces {
     pub bot_detector: Option<BotDetectorOptions>,
     pub auth_validator: Option<SharedCacheOptions>,
     pub opentelemetry: Option<OtelOptions>,
+    pub opencensus: Option<telemetry_opencensus::OpencensusOptions>,
 }
 
 impl ServiceNamespaces {
@@ -76,6 +79,7 @@ impl ServiceNamespaces {
         security_bot_detector::NAME,
         auth_validator::NAME,
         telemetry_opentelemetry::NAME,
+        telemetry_opencensus::NAME,
     ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
@@ -101,6 +105,9 @@ impl ServiceNamespaces {
             opentelemetry: ec
                 .get(telemetry_opentelemetry::NAME)
                 .map(|n| OtelOptions::read(d, n.value, &n.pointer)),
+            opencensus: ec
+                .get(telemetry_opencensus::NAME)
+                .map(|n| telemetry_opencensus::OpencensusOptions::read(d, n.value, &n.pointer)),
         }
     }
 }

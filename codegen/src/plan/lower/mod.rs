@@ -13,6 +13,7 @@ mod service;
 pub mod shaping;
 mod static_data;
 mod telemetry;
+mod telemetry_otel;
 pub(super) mod validation;
 
 use service::lower_service;
@@ -179,6 +180,7 @@ pub fn lower(
             path: ep.raw.clone(),
             ident,
             metrics: telemetry::measures_backends(s),
+            tracing: telemetry_otel::endpoint_tracing(s),
             params: ep.params.clone(),
             param_segments: ep.param_segments(),
             timeout,
