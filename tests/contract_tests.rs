@@ -23,6 +23,8 @@ gateway!("contracts/features/http_secure_regex.json", contract_tests);
 gateway!("contracts/features/jwt.json", contract_tests);
 gateway!("contracts/features/krakend_specs.json", contract_tests);
 gateway!("contracts/features/martian.json", contract_tests);
+gateway!("contracts/features/opencensus.json", contract_tests);
+gateway!("contracts/features/otel_unsampled.json", contract_tests);
 gateway!("contracts/features/plain_errors.json", contract_tests);
 gateway!("contracts/features/proxy.json", contract_tests);
 gateway!("contracts/features/ratelimit.json", contract_tests);
@@ -34,6 +36,7 @@ gateway!("contracts/features/router_options.json", contract_tests);
 gateway!("contracts/features/shaping.json", contract_tests);
 gateway!("contracts/features/telemetry_logging.json", contract_tests);
 gateway!("contracts/features/telemetry_metrics.json", contract_tests);
+gateway!("contracts/features/telemetry_otel.json", contract_tests);
 gateway!("contracts/features/validation.json", contract_tests);
 gateway!("contracts/features/validation_plain.json", contract_tests);
 
@@ -46,6 +49,8 @@ gateway!("contracts/bench/proxy-nolog.json", contract_tests);
 gateway!("contracts/bench/proxy.json", contract_tests);
 gateway!("contracts/bench/reference-log.json", contract_tests);
 gateway!("contracts/bench/reference.json", contract_tests);
+gateway!("contracts/bench/tracing.json", contract_tests);
+gateway!("contracts/bench/tracing0.json", contract_tests);
 
 /// Every contract outside `contracts/invalid` is listed above.
 #[test]

@@ -294,7 +294,7 @@ async fn sample_rate_zero_exports_nothing_but_still_propagates() {
     let (got, _) = receiver(47932).await;
     let mock_url = start(mock()).await;
     let gw = start(krustd_macros::gateway!(
-        "contracts/features/telemetry_otel_unsampled.json",
+        "contracts/features/otel_unsampled.json",
         hosts(&[("http://mock", mock_url.as_str())])
     ))
     .await;
@@ -313,7 +313,7 @@ async fn opencensus_jaeger_is_exported_over_otlp_to_port_4318() {
     let (got, _) = receiver(4318).await;
     let mock_url = start(mock()).await;
     let gw = start(krustd_macros::gateway!(
-        "contracts/features/telemetry_opencensus.json",
+        "contracts/features/opencensus.json",
         hosts(&[("http://mock", mock_url.as_str())])
     ))
     .await;

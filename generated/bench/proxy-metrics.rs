@@ -80,6 +80,7 @@ static TELEMETRY: __rt::telemetry::TelemetrySpec = __rt::telemetry::TelemetrySpe
             ],
             backends: &[&GET_JSON_1KB_B0_METRICS],
             otlp: &[],
+            server: true,
         },
     ),
     traces: ::core::option::Option::None,

@@ -166,6 +166,7 @@ static GET_JSON_1KB_B0: __rt::BackendSpec = __rt::BackendSpec {
 static GET_JSON_1KB_B0_TRACE: __rt::telemetry::otel::BackendTrace = __rt::telemetry::otel::BackendTrace {
     otel: &OTEL,
     url_pattern: "/1kb",
+    client_span: "GET /1kb",
     method: "GET",
     endpoint: "/json/1kb",
     endpoint_method: "GET",

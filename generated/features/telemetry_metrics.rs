@@ -92,6 +92,7 @@ static TELEMETRY: __rt::telemetry::TelemetrySpec = __rt::telemetry::TelemetrySpe
                 &GET_BROKEN_B0_METRICS,
             ],
             otlp: &[],
+            server: true,
         },
     ),
     traces: ::core::option::Option::None,

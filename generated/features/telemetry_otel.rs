@@ -86,6 +86,7 @@ static TELEMETRY: __rt::telemetry::TelemetrySpec = __rt::telemetry::TelemetrySpe
                     metric_period_secs: 1u64,
                 },
             ],
+            server: true,
         },
     ),
     traces: ::core::option::Option::Some(&OTEL),
@@ -198,6 +199,7 @@ static GET_TRACED_B0_METRICS: __rt::telemetry::BackendMetrics = __rt::telemetry:
 static GET_TRACED_B0_TRACE: __rt::telemetry::otel::BackendTrace = __rt::telemetry::otel::BackendTrace {
     otel: &OTEL,
     url_pattern: "/echo/traced",
+    client_span: "GET /echo/traced",
     method: "GET",
     endpoint: "/traced",
     endpoint_method: "GET",
@@ -279,6 +281,7 @@ static GET_BROKEN_B0_METRICS: __rt::telemetry::BackendMetrics = __rt::telemetry:
 static GET_BROKEN_B0_TRACE: __rt::telemetry::otel::BackendTrace = __rt::telemetry::otel::BackendTrace {
     otel: &OTEL,
     url_pattern: "/a",
+    client_span: "GET /a",
     method: "GET",
     endpoint: "/broken",
     endpoint_method: "GET",

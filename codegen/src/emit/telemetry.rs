@@ -35,6 +35,7 @@ pub fn emit(t: &Telemetry, endpoints: &[crate::plan::Endpoint]) -> TokenStream {
                 quote! { __rt::telemetry::PrometheusSpec { name: #name, listen_ip: #ip, port: #port } }
             });
             let otlp = m.otlp.iter().map(super::telemetry_otel::otlp);
+            let server = m.server;
             // The statics `emit/backend.rs` writes for measured backends (no-op ones stream).
             let backends = endpoints
                 .iter()
@@ -49,6 +50,7 @@ pub fn emit(t: &Telemetry, endpoints: &[crate::plan::Endpoint]) -> TokenStream {
                     prometheus: &[#(#exporters),*],
                     backends: &[#(&#backends),*],
                     otlp: &[#(#otlp),*],
+                    server: #server,
                 })
             }
         }

@@ -98,10 +98,12 @@ pub fn backend(
     }
     let t = naming::static_ident(&b.ident, "_TRACE");
     let (url, method, route, route_method) = (&b.url_pattern, &b.method, &e.path, &e.method);
+    let client_span = format!("{method} {url}");
     let item = quote! {
         static #t: __rt::telemetry::otel::BackendTrace = __rt::telemetry::otel::BackendTrace {
             otel: &OTEL,
             url_pattern: #url,
+            client_span: #client_span,
             method: #method,
             endpoint: #route,
             endpoint_method: #route_method,

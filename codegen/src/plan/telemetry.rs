@@ -100,6 +100,8 @@ pub struct MetricsPlan {
     pub prometheus: Vec<PrometheusPlan>,
     /// OTLP exporters the metrics are pushed to.
     pub otlp: Vec<OtlpPlan>,
+    /// Requests are measured (not `layers.global.disable_metrics`).
+    pub server: bool,
 }
 
 /// One Prometheus exporter.

@@ -59,7 +59,7 @@ pub fn router_with<G: Gateway>(options: Options) -> Router {
         inner = inner.route_layer(axum::middleware::from_fn(crate::security::guard_layer::<G>));
     }
     // telemetry: request metrics around the routes (the matched route is known there).
-    if let Some(m) = G::TELEMETRY.metrics {
+    if let Some(m) = G::TELEMETRY.metrics.filter(|m| m.server) {
         let skip = m.skip_paths;
         inner = inner.layer(axum::middleware::from_fn(move |req, next| {
             crate::telemetry::measure(req, next, skip)

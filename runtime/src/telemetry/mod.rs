@@ -37,6 +37,8 @@ pub struct MetricsSpec {
     pub prometheus: &'static [PrometheusSpec],
     /// OTLP exporters the metrics are pushed to (`exporters.otlp[]` with metrics).
     pub otlp: &'static [otel::OtlpSpec],
+    /// Requests are measured (not `layers.global.disable_metrics`).
+    pub server: bool,
     /// The metrics of every measured backend.
     pub backends: &'static [&'static BackendMetrics],
 }

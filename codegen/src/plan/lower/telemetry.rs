@@ -27,7 +27,8 @@ pub(super) fn lower_telemetry(s: &Service) -> Telemetry {
 /// Whether backend calls are measured: metrics on (an exporter reads them).
 pub(super) fn measures_backends(s: &Service) -> bool {
     s.ns.opentelemetry.as_ref().is_some_and(|o| {
-        !o.prometheus.is_empty() || !super::telemetry_otel::otlp_metrics(o).is_empty()
+        (!o.prometheus.is_empty() || !super::telemetry_otel::otlp_metrics(o).is_empty())
+            && super::telemetry_otel::backend_metrics_enabled(o)
     }) || super::telemetry_otel::opencensus_metrics(s).is_some()
 }
 
@@ -65,6 +66,7 @@ fn lower_metrics(o: &OtelOptions, contract_name: &str) -> Option<MetricsPlan> {
             })
             .collect(),
         otlp,
+        server: !super::telemetry_otel::global_metrics_disabled(o),
     })
 }
 

@@ -36,6 +36,29 @@ pub fn otlp_base_url(o: &OtlpOptions) -> Option<String> {
     Some(format!("http://{host}:{port}"))
 }
 
+/// `layers.global.disable_metrics`: requests are not measured.
+pub(super) fn global_metrics_disabled(o: &OtelOptions) -> bool {
+    o.traces
+        .layers
+        .as_ref()
+        .and_then(|l| l.global.as_ref())
+        .is_some_and(|g| g.flag("disable_metrics", false))
+}
+
+/// `layers.backend.metrics` on, as krakend-otel's `Enabled()` (on when absent).
+pub(super) fn backend_metrics_enabled(o: &OtelOptions) -> bool {
+    o.traces
+        .layers
+        .as_ref()
+        .and_then(|l| l.backend_metrics.as_ref())
+        .is_none_or(|b| {
+            !b.flag("disable_stage", false)
+                || ["round_trip", "read_payload", "detailed_connection"]
+                    .iter()
+                    .any(|k| b.flag(k, false))
+        })
+}
+
 /// The OTLP exporters that push metrics (not `disable_metrics`).
 pub(super) fn otlp_metrics(o: &OtelOptions) -> Vec<OtlpPlan> {
     o.otlp
@@ -239,5 +262,69 @@ pub(super) fn opencensus_metrics(s: &Service) -> Option<MetricsPlan> {
                 .unwrap_or(OPENCENSUS_PROMETHEUS_PORT),
         }],
         otlp: Vec::new(),
+        server: true,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(otel: &str) -> Service {
+        let text = format!(
+            r#"{{"version": 3, "name": "gw", "host": ["http://b"], "extra_config": {{"telemetry/opentelemetry": {{{otel}}}}}, "endpoints": [{{"endpoint": "/a", "backend": [{{"url_pattern": "/a"}}]}}]}}"#
+        );
+        let source = std::sync::Arc::new(crate::diag::Source {
+            name: "krakend.json".to_owned(),
+            text: text.clone(),
+        });
+        let mut d = crate::diag::Diagnostics::new(source);
+        let root: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        let s = crate::model::read(&mut d, &root);
+        assert!(d.finish().is_ok());
+        s.unwrap_or_else(|| panic!("a service"))
+    }
+
+    const OTLP: &str =
+        r#""exporters": {"otlp": [{"host": "http://c", "port": 4320, "use_http": true}]}"#;
+
+    #[test]
+    fn layer_switches() {
+        let s = service(OTLP);
+        let t = lower_traces(&s).unwrap_or_else(|| panic!("traces"));
+        assert_eq!(t.exporters[0].base_url, "http://c:4320");
+        assert_eq!((t.service_name.as_str(), t.sample_rate), ("gw", 1.0));
+        assert!(t.propagation && t.global.traces);
+        assert_eq!(
+            endpoint_tracing(&s),
+            EndpointTracing {
+                proxy: true,
+                backend_stage: true,
+                backend_round_trip: true,
+                backend_report_headers: false
+            }
+        );
+        assert_eq!(
+            otlp_metrics(s.ns.opentelemetry.as_ref().unwrap_or_else(|| panic!())).len(),
+            1
+        );
+
+        let s = service(&format!(
+            r#"{OTLP}, "layers": {{"global": {{"disable_traces": true, "disable_propagation": true, "disable_metrics": true}}, "proxy": {{"disable_traces": true}}, "backend": {{"traces": {{"disable_stage": true}}, "metrics": {{"disable_stage": true}}}}}}"#
+        ));
+        // No span left and nothing propagated: no traces at all.
+        assert!(lower_traces(&s).is_none());
+        assert_eq!(endpoint_tracing(&s), EndpointTracing::default());
+        let o = s.ns.opentelemetry.as_ref().unwrap_or_else(|| panic!());
+        assert!(global_metrics_disabled(o) && !backend_metrics_enabled(o));
+
+        let s = service(&format!(
+            r#"{OTLP}, "trace_sample_rate": 0.25, "layers": {{"global": {{"disable_traces": true}}, "backend": {{"traces": {{"round_trip": true, "disable_stage": true}}}}}}"#
+        ));
+        let t = lower_traces(&s).unwrap_or_else(|| panic!("traces"));
+        assert!(!t.global.traces && t.propagation);
+        assert_eq!(t.sample_rate, 0.25);
+        let e = endpoint_tracing(&s);
+        assert!(e.proxy && !e.backend_stage && e.backend_round_trip);
+    }
 }

@@ -78,8 +78,10 @@ pub struct Installed {
 #[derive(Debug)]
 pub struct BackendTrace {
     pub otel: &'static OtelSpec,
-    /// The backend's `url_pattern` (the span name).
+    /// The backend's `url_pattern` (the stage span's name).
     pub url_pattern: &'static str,
+    /// The client span's name (`GET /users/{id}`).
+    pub client_span: &'static str,
     pub method: &'static str,
     /// The endpoint route and method (`krakend.endpoint.*`).
     pub endpoint: &'static str,
@@ -380,14 +382,16 @@ pub async fn backend_call(
             let cx = if t.round_trip {
                 let span = otel
                     .tracer
-                    .span_builder(format!("{} {}", t.method, t.url_pattern))
+                    .span_builder(t.client_span)
                     .with_kind(SpanKind::Client)
                     .start_with_context(&otel.tracer, &parent);
                 let cx = parent.with_span(span);
-                cx.span()
-                    .set_attributes(backend_attributes(t, "backend-request"));
-                cx.span()
-                    .set_attribute(KeyValue::new("url.full", uri.to_string()));
+                let span = cx.span();
+                if span.is_recording() {
+                    span.set_attributes(backend_attributes(t, "backend-request"));
+                    span.set_attribute(KeyValue::new("url.full", uri.to_string()));
+                }
+                drop(span);
                 Some(cx)
             } else {
                 None
