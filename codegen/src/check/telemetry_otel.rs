@@ -36,7 +36,8 @@ pub(super) fn check_traces(d: &mut Diagnostics, o: &OtelOptions) {
                 );
             }
         }
-        if !e.use_http && !(e.disable_traces && e.disable_metrics) {
+        let exports = !(e.disable_traces && e.disable_metrics);
+        if !e.use_http && exports {
             d.error(
                 &e.pointer,
                 "OTLP over gRPC is not built into Krustd",

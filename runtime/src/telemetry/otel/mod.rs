@@ -386,12 +386,13 @@ pub async fn backend_call(
                     .with_kind(SpanKind::Client)
                     .start_with_context(&otel.tracer, &parent);
                 let cx = parent.with_span(span);
-                let span = cx.span();
-                if span.is_recording() {
-                    span.set_attributes(backend_attributes(t, "backend-request"));
-                    span.set_attribute(KeyValue::new("url.full", uri.to_string()));
+                {
+                    let span = cx.span();
+                    if span.is_recording() {
+                        span.set_attributes(backend_attributes(t, "backend-request"));
+                        span.set_attribute(KeyValue::new("url.full", uri.to_string()));
+                    }
                 }
-                drop(span);
                 Some(cx)
             } else {
                 None
