@@ -30,6 +30,8 @@ gateway!("contracts/features/jwt.json", contract_tests);
 gateway!("contracts/features/krakend_specs.json", contract_tests);
 gateway!("contracts/features/lua.json", contract_tests);
 gateway!("contracts/features/martian.json", contract_tests);
+gateway!("contracts/features/opencensus.json", contract_tests);
+gateway!("contracts/features/otel_unsampled.json", contract_tests);
 gateway!("contracts/features/plain_errors.json", contract_tests);
 gateway!("contracts/features/proxy.json", contract_tests);
 gateway!("contracts/features/ratelimit.json", contract_tests);
@@ -43,6 +45,7 @@ gateway!("contracts/features/telemetry_logging.json", contract_tests);
 gateway!("contracts/features/telemetry_metrics.json", contract_tests);
 gateway!("contracts/features/tls.json", contract_tests);
 gateway!("contracts/features/tls_mtls.json", contract_tests);
+gateway!("contracts/features/telemetry_otel.json", contract_tests);
 gateway!("contracts/features/validation.json", contract_tests);
 gateway!("contracts/features/validation_plain.json", contract_tests);
 
@@ -57,6 +60,8 @@ gateway!("contracts/bench/proxy.json", contract_tests);
 gateway!("contracts/bench/reference-log.json", contract_tests);
 gateway!("contracts/bench/reference.json", contract_tests);
 gateway!("contracts/bench/tls.json", contract_tests);
+gateway!("contracts/bench/tracing.json", contract_tests);
+gateway!("contracts/bench/tracing0.json", contract_tests);
 
 /// Every contract outside `contracts/invalid` is listed above.
 #[test]

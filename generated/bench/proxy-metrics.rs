@@ -79,8 +79,11 @@ static TELEMETRY: __rt::telemetry::TelemetrySpec = __rt::telemetry::TelemetrySpe
                 },
             ],
             backends: &[&GET_JSON_1KB_B0_METRICS],
+            otlp: &[],
+            server: true,
         },
     ),
+    traces: ::core::option::Option::None,
 };
 /// The gateway compiled from the contract.
 pub struct Gateway;

@@ -123,6 +123,7 @@ static TELEMETRY: __rt::telemetry::TelemetrySpec = __rt::telemetry::TelemetrySpe
         },
     ),
     metrics: ::core::option::Option::None,
+    traces: ::core::option::Option::None,
 };
 /// The gateway compiled from the contract.
 pub struct Gateway;

@@ -91,8 +91,11 @@ static TELEMETRY: __rt::telemetry::TelemetrySpec = __rt::telemetry::TelemetrySpe
                 &GET_USERS_ID_B0_METRICS,
                 &GET_BROKEN_B0_METRICS,
             ],
+            otlp: &[],
+            server: true,
         },
     ),
+    traces: ::core::option::Option::None,
 };
 /// The gateway compiled from the contract.
 pub struct Gateway;

@@ -188,6 +188,10 @@ pub const GATEWAY_HEADERS: &[&str] = &[
     "accept-encoding",
     "content-length",
     "transfer-encoding",
+    // The trace context written by a traced contract (telemetry/opentelemetry, opencensus).
+    "traceparent",
+    "tracestate",
+    "baggage",
 ];
 
 /// What the mock saw of one backend request.

@@ -25,6 +25,7 @@ mod service;
 mod telemetry_logging;
 mod telemetry_opentelemetry;
 mod transport;
+mod telemetry_otel;
 mod validation;
 
 pub use encoding::{BACKEND_ENCODINGS, OUTPUT_ENCODINGS};
@@ -79,6 +80,9 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
     }
     if let Some(c) = &s.ns.compression {
         transport::check_compression(d, c);
+    }
+    if let Some(o) = &s.ns.opencensus {
+        telemetry_otel::check_opencensus(d, o, s.ns.opentelemetry.is_some());
     }
     for e in &s.endpoints {
         endpoint::check_endpoint_path(d, e);

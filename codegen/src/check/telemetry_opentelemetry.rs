@@ -8,7 +8,7 @@ use crate::model::namespaces::telemetry_opentelemetry::{
 
 pub(super) fn check_opentelemetry(d: &mut Diagnostics, o: &OtelOptions) {
     let supported: Vec<&str> = KEYS.iter().chain(NOT_YET).copied().collect();
-    check_unknown_keys(d, &o.unknown, &supported, &["otlp"], NAME);
+    check_unknown_keys(d, &o.unknown, &supported, &[], NAME);
     for k in &o.not_yet {
         d.warning(
             &k.pointer,
@@ -19,13 +19,7 @@ pub(super) fn check_opentelemetry(d: &mut Diagnostics, o: &OtelOptions) {
             None,
         );
     }
-    if let Some(p) = &o.otlp {
-        d.warning(
-            p,
-            "OTLP exporters are not implemented by Krustd yet: no traces or metrics are pushed",
-            Some("scrape the Prometheus exporter (`exporters.prometheus`) instead".to_owned()),
-        );
-    }
+    super::telemetry_otel::check_traces(d, o);
     for p in &o.prometheus {
         check_unknown_keys(
             d,
@@ -70,7 +64,8 @@ mod tests {
             diags(r#""exporters": {"prometheus": [{"port": 70000}]}"#),
             ["invalid port @/extra_config/telemetry~1opentelemetry/exporters/prometheus/0/port"]
         );
-        let d = diags(r#""exporters": {"otlp": [{"host": "x"}]}, "layers": {}"#);
-        assert_eq!(d.len(), 2, "{d:#?}");
+        let d =
+            diags(r#""exporters": {"otlp": [{"host": "x", "use_http": true}]}, "histograms": {}"#);
+        assert_eq!(d.len(), 1, "{d:#?}");
     }
 }

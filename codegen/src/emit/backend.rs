@@ -178,8 +178,13 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
         Some(d) => quote! { ::core::option::Option::Some(#d) },
         None => quote! { ::core::option::Option::None },
     };
-    let one_call = super::qos_http_cache::call(b, &spec, &seq, &decoder)
-        .unwrap_or_else(|| quote! { __rt::backend::call(__ctx, &#spec, #seq, #decoder) });
+    let cached = super::qos_http_cache::call(b, &spec, &seq, &decoder);
+    let plain = cached.is_none();
+    let one_call =
+        cached.unwrap_or_else(|| quote! { __rt::backend::call(__ctx, &#spec, #seq, #decoder) });
+    // telemetry: the backend spans and the trace context written to the backend (traces on).
+    let (trace_item, one_call) =
+        super::telemetry_otel::backend(e, b, plain, &spec, &seq, &decoder, one_call);
     // qos/ratelimit/proxy: every call (each of `concurrent_calls`) takes a token.
     let (rate_item, one_call) = match &b.rate_limit {
         Some(r) => super::qos_ratelimit::backend(&b.ident, r, one_call),
@@ -229,6 +234,7 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
     quote! {
         #spec_item
         #metrics_item
+        #trace_item
         #proj_items
         #rate_item
         #validation_items

@@ -233,6 +233,8 @@ pub fn emit(e: &Endpoint) -> TokenStream {
         }
     };
 
+    // telemetry: the proxy span around the pipe (traces on).
+    let body = super::telemetry_otel::proxy(e, body);
     let validation_items = super::validation::endpoint_items(e);
     let lua_items = super::lua::endpoint_items(e);
     let validation_capture = super::validation::endpoint_capture(e);

@@ -21,6 +21,7 @@ mod qos_ratelimit;
 mod security;
 mod service;
 mod telemetry;
+mod telemetry_otel;
 mod tests;
 mod transport;
 mod validation;

@@ -34,6 +34,8 @@ pub fn emit(t: &Telemetry, endpoints: &[crate::plan::Endpoint]) -> TokenStream {
                 let (name, ip, port) = (&p.name, &p.listen_ip, p.port);
                 quote! { __rt::telemetry::PrometheusSpec { name: #name, listen_ip: #ip, port: #port } }
             });
+            let otlp = m.otlp.iter().map(super::telemetry_otel::otlp);
+            let server = m.server;
             // The statics `emit/backend.rs` writes for measured backends (no-op ones stream).
             let backends = endpoints
                 .iter()
@@ -47,16 +49,27 @@ pub fn emit(t: &Telemetry, endpoints: &[crate::plan::Endpoint]) -> TokenStream {
                     skip_paths: &[#(#skip),*],
                     prometheus: &[#(#exporters),*],
                     backends: &[#(&#backends),*],
+                    otlp: &[#(#otlp),*],
+                    server: #server,
                 })
             }
         }
+    };
+    let (traces, otel) = match &t.traces {
+        None => (quote! { ::core::option::Option::None }, TokenStream::new()),
+        Some(tr) => (
+            quote! { ::core::option::Option::Some(&OTEL) },
+            super::telemetry_otel::spec(tr),
+        ),
     };
     quote! {
         /// The contract's telemetry (`telemetry/*` namespaces).
         static TELEMETRY: __rt::telemetry::TelemetrySpec = __rt::telemetry::TelemetrySpec {
             logging: #logging,
             metrics: #metrics,
+            traces: #traces,
         };
+        #otel
     }
 }
 

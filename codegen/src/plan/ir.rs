@@ -187,6 +187,8 @@ pub struct Endpoint {
     pub ident: String,
     /// Backend calls are measured (`telemetry/opentelemetry` with an exporter).
     pub metrics: bool,
+    /// The spans it emits (`telemetry/opentelemetry` or `telemetry/opencensus` traces).
+    pub tracing: crate::plan::telemetry::EndpointTracing,
     pub params: Vec<String>,
     pub param_segments: Vec<usize>,
     pub timeout: Duration,

@@ -67,10 +67,16 @@ pub fn router_with<G: Gateway>(options: Options) -> Router {
         inner = inner.route_layer(axum::middleware::from_fn(crate::security::guard_layer::<G>));
     }
     // telemetry: request metrics around the routes (the matched route is known there).
-    if let Some(m) = G::TELEMETRY.metrics {
+    if let Some(m) = G::TELEMETRY.metrics.filter(|m| m.server) {
         let skip = m.skip_paths;
         inner = inner.layer(axum::middleware::from_fn(move |req, next| {
             crate::telemetry::measure(req, next, skip)
+        }));
+    }
+    // telemetry: the OpenTelemetry server span and incoming trace context (outside the metrics).
+    if let Some(t) = G::TELEMETRY.traces {
+        inner = inner.layer(axum::middleware::from_fn(move |req, next| {
+            crate::telemetry::otel::server(t, req, next)
         }));
     }
     let builtin = crate::builtin_routes::enabled(debug, echo);

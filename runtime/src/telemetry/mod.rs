@@ -6,6 +6,7 @@
 pub mod backend_metrics;
 pub mod logging;
 pub mod metrics;
+pub mod otel;
 pub mod prometheus;
 pub mod syslog;
 
@@ -22,6 +23,8 @@ pub struct TelemetrySpec {
     pub logging: Option<&'static LoggingSpec>,
     /// Metrics, when an exporter wants them (`telemetry/opentelemetry`).
     pub metrics: Option<&'static MetricsSpec>,
+    /// Traces (`telemetry/opentelemetry` with an OTLP trace exporter, or `telemetry/opencensus`).
+    pub traces: Option<&'static otel::OtelSpec>,
 }
 
 /// What is measured and where it goes.
@@ -32,6 +35,10 @@ pub struct MetricsSpec {
     /// Paths not measured (`skip_paths`).
     pub skip_paths: &'static [&'static str],
     pub prometheus: &'static [PrometheusSpec],
+    /// OTLP exporters the metrics are pushed to (`exporters.otlp[]` with metrics).
+    pub otlp: &'static [otel::OtlpSpec],
+    /// Requests are measured (not `layers.global.disable_metrics`).
+    pub server: bool,
     /// The metrics of every measured backend.
     pub backends: &'static [&'static BackendMetrics],
 }
@@ -41,6 +48,7 @@ impl TelemetrySpec {
     pub const NONE: TelemetrySpec = TelemetrySpec {
         logging: None,
         metrics: None,
+        traces: None,
     };
 }
 
@@ -60,6 +68,10 @@ pub fn exporter_addrs() -> &'static [std::net::SocketAddr] {
 /// Starts what the contract's telemetry needs, once per process (later calls, e.g. from every
 /// worker's router, do nothing).
 pub fn install<G: crate::gateway::Gateway>() {
+    // Traces: one pipeline per generated gateway (its spec holds it), not once per process.
+    if let Some(t) = G::TELEMETRY.traces {
+        otel::install(t, G::IDENTITY);
+    }
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let spec = G::TELEMETRY;
@@ -86,6 +98,15 @@ pub fn install<G: crate::gateway::Gateway>() {
                 })
                 .collect();
             let _ = EXPORTERS.set(addrs);
+            for e in m.otlp {
+                match otel::metrics::start(e, registry, m) {
+                    Ok(()) => crate::log::info(&format!(
+                        "[SERVICE: OpenTelemetry] OTLP exporter {:?}: metrics to {}/v1/metrics every {} s",
+                        e.name, e.base_url, e.metric_period_secs
+                    )),
+                    Err(err) => crate::log::error(&format!("[SERVICE: OpenTelemetry] {err}")),
+                }
+            }
         }
     });
 }

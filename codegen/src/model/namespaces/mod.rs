@@ -27,7 +27,9 @@ pub mod security_cors;
 pub mod security_http;
 pub(crate) mod security_values;
 pub mod telemetry_logging;
+pub mod telemetry_opencensus;
 pub mod telemetry_opentelemetry;
+pub mod telemetry_otel_layers;
 pub mod validation_cel;
 pub mod validation_json_schema;
 
@@ -70,6 +72,7 @@ pub struct ServiceNamespaces {
     pub auth_validator: Option<SharedCacheOptions>,
     pub opentelemetry: Option<OtelOptions>,
     pub compression: Option<CompressionOptions>,
+    pub opencensus: Option<telemetry_opencensus::OpencensusOptions>,
 }
 
 impl ServiceNamespaces {
@@ -82,6 +85,7 @@ impl ServiceNamespaces {
         auth_validator::NAME,
         telemetry_opentelemetry::NAME,
         krustd_compression::NAME,
+        telemetry_opencensus::NAME,
     ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
@@ -110,6 +114,9 @@ impl ServiceNamespaces {
             compression: ec
                 .get(krustd_compression::NAME)
                 .map(|n| CompressionOptions::read(d, n.value, &n.pointer)),
+            opencensus: ec
+                .get(telemetry_opencensus::NAME)
+                .map(|n| telemetry_opencensus::OpencensusOptions::read(d, n.value, &n.pointer)),
         }
     }
 }

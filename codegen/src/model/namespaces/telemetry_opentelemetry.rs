@@ -1,7 +1,7 @@
 //! `telemetry/opentelemetry` (service level): KrakenD's OpenTelemetry integration
-//! (krakend-otel). Krustd implements the Prometheus exporter, `service_name` and `skip_paths`;
-//! the other keys are read and reported as not implemented yet (a warning: telemetry does not
-//! change what the gateway serves).
+//! (krakend-otel): the Prometheus and OTLP exporters, traces and their layers. The keys Krustd
+//! does not implement yet are read and reported (a warning: telemetry does not change what the
+//! gateway serves). The OTLP and layer keys are read in `telemetry_otel_layers.rs`.
 
 use super::NsReader;
 use crate::diag::Diagnostics;
@@ -10,16 +10,18 @@ use serde_json::Value;
 
 pub const NAME: &str = "telemetry/opentelemetry";
 /// Keys Krustd implements.
-pub const KEYS: &[&str] = &["service_name", "skip_paths", "exporters"];
-/// Keys KrakenD reads that Krustd does not implement yet (a warning).
-pub const NOT_YET: &[&str] = &[
+pub const KEYS: &[&str] = &[
+    "service_name",
+    "skip_paths",
+    "exporters",
     "service_version",
     "deploy_env",
     "trace_sample_rate",
     "metric_reporting_period",
     "layers",
-    "histograms",
 ];
+/// Keys KrakenD reads that Krustd does not implement yet (a warning).
+pub const NOT_YET: &[&str] = &["histograms"];
 /// Keys of `exporters.prometheus[]`; `process_metrics` and `go_metrics` have no Rust meaning.
 pub const PROMETHEUS_KEYS: &[&str] =
     &["name", "port", "listen_ip", "process_metrics", "go_metrics"];
@@ -32,8 +34,10 @@ pub struct OtelOptions {
     pub service_name: Option<At<String>>,
     pub skip_paths: Option<Vec<String>>,
     pub prometheus: Vec<PrometheusOptions>,
-    /// `exporters.otlp` when present (not implemented yet).
-    pub otlp: Option<String>,
+    /// `exporters.otlp[]`.
+    pub otlp: Vec<super::telemetry_otel_layers::OtlpOptions>,
+    /// `service_version`, `deploy_env`, `trace_sample_rate`, `metric_reporting_period`, `layers`.
+    pub traces: super::telemetry_otel_layers::TraceOptions,
     /// Keys of [`NOT_YET`] present.
     pub not_yet: Vec<At<String>>,
     pub unknown: Vec<At<String>>,
@@ -84,7 +88,7 @@ impl OtelOptions {
             None => None,
         };
         let mut prometheus = Vec::new();
-        let mut otlp = None;
+        let mut otlp = Vec::new();
         let mut unknown_exporters = Vec::new();
         if let Some((v, p)) = r.get("exporters") {
             let mut e = NsReader::new(d, "exporters", v, &p);
@@ -102,11 +106,12 @@ impl OtelOptions {
                     _ => d.error(&p, "`exporters.prometheus` must be a list", None),
                 }
             }
-            if let Some((_, p)) = e.get("otlp") {
-                otlp = Some(p);
+            if let Some((v, p)) = e.get("otlp") {
+                otlp = super::telemetry_otel_layers::OtlpOptions::read_list(d, v, &p);
             }
             unknown_exporters = e.finish();
         }
+        let traces = super::telemetry_otel_layers::TraceOptions::read(d, &mut r);
         let not_yet = NOT_YET
             .iter()
             .filter_map(|k| {
@@ -124,6 +129,7 @@ impl OtelOptions {
             skip_paths,
             prometheus,
             otlp,
+            traces,
             not_yet,
             unknown,
         }

@@ -15,6 +15,7 @@ pub mod shaping;
 mod static_data;
 mod telemetry;
 mod transport;
+mod telemetry_otel;
 pub(super) mod validation;
 
 use service::lower_service;
@@ -181,6 +182,7 @@ pub fn lower(
             path: ep.raw.clone(),
             ident,
             metrics: telemetry::measures_backends(s),
+            tracing: telemetry_otel::endpoint_tracing(s),
             params: ep.params.clone(),
             param_segments: ep.param_segments(),
             timeout,

@@ -18,20 +18,24 @@ pub(super) fn lower_telemetry(s: &Service) -> Telemetry {
             .ns
             .opentelemetry
             .as_ref()
-            .and_then(|o| lower_metrics(o, s.name.as_ref().map_or("", |n| n.value.as_str()))),
+            .and_then(|o| lower_metrics(o, s.name.as_ref().map_or("", |n| n.value.as_str())))
+            .or_else(|| super::telemetry_otel::opencensus_metrics(s)),
+        traces: super::telemetry_otel::lower_traces(s),
     }
 }
 
 /// Whether backend calls are measured: metrics on (an exporter reads them).
 pub(super) fn measures_backends(s: &Service) -> bool {
-    s.ns.opentelemetry
-        .as_ref()
-        .is_some_and(|o| !o.prometheus.is_empty())
+    s.ns.opentelemetry.as_ref().is_some_and(|o| {
+        (!o.prometheus.is_empty() || !super::telemetry_otel::otlp_metrics(o).is_empty())
+            && super::telemetry_otel::backend_metrics_enabled(o)
+    }) || super::telemetry_otel::opencensus_metrics(s).is_some()
 }
 
 /// Metrics are kept only when an exporter reads them.
 fn lower_metrics(o: &OtelOptions, contract_name: &str) -> Option<MetricsPlan> {
-    if o.prometheus.is_empty() {
+    let otlp = super::telemetry_otel::otlp_metrics(o);
+    if o.prometheus.is_empty() && otlp.is_empty() {
         return None;
     }
     Some(MetricsPlan {
@@ -61,6 +65,8 @@ fn lower_metrics(o: &OtelOptions, contract_name: &str) -> Option<MetricsPlan> {
                     .unwrap_or(9090),
             })
             .collect(),
+        otlp,
+        server: !super::telemetry_otel::global_metrics_disabled(o),
     })
 }
 

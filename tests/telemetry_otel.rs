@@ -1,0 +1,334 @@
+//! `telemetry/opentelemetry` traces and metrics through real HTTP: an OTLP/HTTP receiver on
+//! 127.0.0.1 (protobuf decoded with opentelemetry-proto) gets the server span with the build
+//! identity in its resource, the proxy span and the backend client span as children, and the
+//! request metrics; the backend gets a `traceparent` continuing the client's trace; sample
+//! rate 0 exports nothing; a `telemetry/opencensus` contract exports to the mapped Jaeger OTLP
+//! port. One test runs the three in order: telemetry is installed once per process, and the
+//! metrics registry belongs to the first gateway (the traced one).
+
+mod common;
+use common::*;
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{any_value::Value as Any, KeyValue};
+use opentelemetry_proto::tonic::metrics::v1::metric::Data;
+use prost::Message as _;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+type Received = Arc<Mutex<Vec<ExportTraceServiceRequest>>>;
+type Metrics = Arc<Mutex<Vec<ExportMetricsServiceRequest>>>;
+
+/// An OTLP/HTTP receiver on `127.0.0.1:port`, keeping every decoded request.
+async fn receiver(port: u16) -> (Received, Metrics) {
+    let got: Received = Arc::default();
+    let metrics: Metrics = Arc::default();
+    let keep = got.clone();
+    let keep_metrics = metrics.clone();
+    let app = axum::Router::new().route(
+        "/v1/metrics",
+        axum::routing::post(move |body: bytes::Bytes| {
+            let keep = keep_metrics.clone();
+            async move {
+                let req = ExportMetricsServiceRequest::decode(body).expect("OTLP protobuf");
+                keep.lock().expect("lock").push(req);
+                (
+                    [("content-type", "application/x-protobuf")],
+                    Vec::<u8>::new(),
+                )
+            }
+        }),
+    );
+    let app = app.route(
+        "/v1/traces",
+        axum::routing::post(move |headers: http::HeaderMap, body: bytes::Bytes| {
+            let keep = keep.clone();
+            async move {
+                assert_eq!(
+                    header(&headers, "content-type"),
+                    Some("application/x-protobuf")
+                );
+                let req = ExportTraceServiceRequest::decode(body).expect("OTLP protobuf");
+                keep.lock().expect("lock").push(req);
+                (
+                    [("content-type", "application/x-protobuf")],
+                    Vec::<u8>::new(),
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .expect("bind the OTLP port");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (got, metrics)
+}
+
+fn text(kvs: &[KeyValue], key: &str) -> Option<String> {
+    kvs.iter()
+        .find(|kv| kv.key == key)
+        .and_then(|kv| kv.value.as_ref()?.value.as_ref())
+        .and_then(|v| match v {
+            Any::StringValue(s) => Some(s.clone()),
+            Any::IntValue(i) => Some(i.to_string()),
+            _ => None,
+        })
+}
+
+/// A flat view of one span: resource attributes, name, ids, kind and attributes.
+#[derive(Debug, Clone)]
+struct Span {
+    resource: Vec<KeyValue>,
+    name: String,
+    trace_id: Vec<u8>,
+    span_id: Vec<u8>,
+    parent: Vec<u8>,
+    kind: i32,
+    attrs: Vec<KeyValue>,
+}
+
+fn spans(got: &Received) -> Vec<Span> {
+    let mut out = Vec::new();
+    for req in got.lock().expect("lock").iter() {
+        for rs in &req.resource_spans {
+            let resource = rs
+                .resource
+                .as_ref()
+                .map(|r| r.attributes.clone())
+                .unwrap_or_default();
+            for ss in &rs.scope_spans {
+                for s in &ss.spans {
+                    out.push(Span {
+                        resource: resource.clone(),
+                        name: s.name.clone(),
+                        trace_id: s.trace_id.clone(),
+                        span_id: s.span_id.clone(),
+                        parent: s.parent_span_id.clone(),
+                        kind: s.kind,
+                        attrs: s.attributes.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Flushes the span pipelines until `n` spans arrived (at most `rounds` times 100 ms).
+async fn wait_for(got: &Received, n: usize, rounds: usize) -> Vec<Span> {
+    for _ in 0..rounds {
+        tokio::task::spawn_blocking(krustd_runtime::telemetry::otel::flush)
+            .await
+            .expect("flush");
+        let s = spans(got);
+        if s.len() >= n {
+            return s;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    spans(got)
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn otlp_traces_and_metrics() {
+    spans_reach_the_otlp_receiver_with_the_identity_and_the_backend_continues_the_trace().await;
+    sample_rate_zero_exports_nothing_but_still_propagates().await;
+    opencensus_jaeger_is_exported_over_otlp_to_port_4318().await;
+}
+
+async fn spans_reach_the_otlp_receiver_with_the_identity_and_the_backend_continues_the_trace() {
+    let (got, metrics) = receiver(47931).await;
+    let mock_url = start(mock()).await;
+    let gw = start(krustd_macros::gateway!(
+        "contracts/features/telemetry_otel.json",
+        hosts(&[
+            ("http://mock", mock_url.as_str()),
+            ("http://broken", "http://127.0.0.1:9")
+        ])
+    ))
+    .await;
+    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let incoming = format!("00-{trace_id}-00f067aa0ba902b7-01");
+    let (status, _, body) = send(
+        client()
+            .get(format!("{gw}/traced"))
+            .header("traceparent", &incoming)
+            .header("authorization", "Bearer secret"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // The backend (the echo mock) saw the trace continued: same trace id, a new parent.
+    let echoed = json(&body);
+    let tp = echoed["headers"]["traceparent"][0]
+        .as_str()
+        .unwrap_or_else(|| panic!("no traceparent reached the backend: {body}"))
+        .to_owned();
+    // No empty `tracestate` is written.
+    assert!(echoed["headers"].get("tracestate").is_none(), "{body}");
+    let parts: Vec<&str> = tp.split('-').collect();
+    assert_eq!(parts.len(), 4, "{tp}");
+    assert_eq!(parts[1], trace_id);
+    assert_ne!(parts[2], "00f067aa0ba902b7");
+    assert_eq!(parts[3], "01");
+    assert_eq!(get(&format!("{gw}/broken")).await.0, 500);
+
+    // server + proxy + stage + client per request.
+    let all = wait_for(&got, 8, 50).await;
+    let ours: Vec<&Span> = all
+        .iter()
+        .filter(|s| hex(&s.trace_id) == trace_id)
+        .collect();
+    let server = ours
+        .iter()
+        .find(|s| s.kind == 2)
+        .unwrap_or_else(|| panic!("no server span: {all:#?}"));
+    assert_eq!(server.name, "/traced");
+    assert_eq!(hex(&server.parent), "00f067aa0ba902b7");
+    assert_eq!(
+        text(&server.attrs, "http.response.status_code").as_deref(),
+        Some("200")
+    );
+    assert_eq!(
+        text(&server.attrs, "http.route").as_deref(),
+        Some("/traced")
+    );
+    // report_headers, with skip_headers honoured.
+    assert!(server
+        .attrs
+        .iter()
+        .any(|kv| kv.key == "http.request.header.traceparent"));
+    assert!(!server
+        .attrs
+        .iter()
+        .any(|kv| kv.key == "http.request.header.authorization"));
+    let r = &server.resource;
+    assert_eq!(text(r, "service.name").as_deref(), Some("traced-gateway"));
+    assert_eq!(text(r, "service.version").as_deref(), Some("1.2.3"));
+    assert_eq!(text(r, "deployment.environment").as_deref(), Some("test"));
+    assert_eq!(
+        text(r, "krustd.contract.name").as_deref(),
+        Some("telemetry otel")
+    );
+    assert_eq!(text(r, "krustd.contract.sha256").map(|s| s.len()), Some(64));
+    assert!(text(r, "krustd.release").is_some());
+    let proxy = ours
+        .iter()
+        .find(|s| text(&s.attrs, "krakend.stage").as_deref() == Some("proxy"))
+        .unwrap_or_else(|| panic!("no proxy span: {ours:#?}"));
+    assert_eq!(proxy.parent, server.span_id);
+    let stage = ours
+        .iter()
+        .find(|s| {
+            s.kind != 3 && text(&s.attrs, "krakend.stage").as_deref() == Some("backend-request")
+        })
+        .unwrap_or_else(|| panic!("no backend stage span: {ours:#?}"));
+    assert_eq!(stage.parent, proxy.span_id);
+    assert_eq!(stage.name, "/echo/traced");
+    let client_span = ours
+        .iter()
+        .find(|s| s.kind == 3)
+        .unwrap_or_else(|| panic!("no client span: {ours:#?}"));
+    assert_eq!(client_span.parent, stage.span_id);
+    assert_eq!(
+        text(&client_span.attrs, "http.response.status_code").as_deref(),
+        Some("200")
+    );
+    // The backend's parent is the client span.
+    assert_eq!(parts[2], hex(&client_span.span_id));
+    // The failing backend: its client span carries the error.
+    let failed = all
+        .iter()
+        .find(|s| s.kind == 3 && s.name.ends_with("/a"))
+        .unwrap_or_else(|| panic!("no client span for /broken: {all:#?}"));
+    assert!(text(&failed.attrs, "error").is_some(), "{failed:#?}");
+    assert_eq!(
+        text(&failed.resource, "service.name").as_deref(),
+        Some("traced-gateway")
+    );
+
+    // Metrics: pushed every second (`custom_metric_reporting_period`), with the identity.
+    let mut found = None;
+    for _ in 0..30 {
+        found = metrics.lock().expect("lock").iter().find_map(|m| {
+            let rm = m.resource_metrics.first()?;
+            let metric = rm
+                .scope_metrics
+                .first()?
+                .metrics
+                .iter()
+                .find(|x| x.name == "http.server.requests")?;
+            let Some(Data::Sum(sum)) = &metric.data else {
+                return None;
+            };
+            let point = sum
+                .data_points
+                .iter()
+                .find(|p| text(&p.attributes, "http.route").as_deref() == Some("/traced"))?;
+            Some((rm.resource.clone()?.attributes, point.clone()))
+        });
+        if found.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (resource, point) = found.expect("the request counter reached the receiver");
+    assert_eq!(
+        text(&resource, "krustd.contract.name").as_deref(),
+        Some("telemetry otel")
+    );
+    assert_eq!(
+        text(&point.attributes, "http.response.status_code").as_deref(),
+        Some("200")
+    );
+    assert_eq!(
+        point.value,
+        Some(opentelemetry_proto::tonic::metrics::v1::number_data_point::Value::AsInt(1))
+    );
+}
+
+async fn sample_rate_zero_exports_nothing_but_still_propagates() {
+    let (got, _) = receiver(47932).await;
+    let mock_url = start(mock()).await;
+    let gw = start(krustd_macros::gateway!(
+        "contracts/features/otel_unsampled.json",
+        hosts(&[("http://mock", mock_url.as_str())])
+    ))
+    .await;
+    for _ in 0..3 {
+        let (status, _, body) = get(&format!("{gw}/unsampled")).await;
+        assert_eq!(status, 200, "{body}");
+        // A context is still written: unsampled (flags 00).
+        assert!(body.contains("-00\""), "{body}");
+    }
+    let s = wait_for(&got, 1, 3).await;
+    assert!(s.is_empty(), "{s:#?}");
+}
+
+async fn opencensus_jaeger_is_exported_over_otlp_to_port_4318() {
+    // The contract names Jaeger's thrift collector (127.0.0.1:14268): mapped to :4318.
+    let (got, _) = receiver(4318).await;
+    let mock_url = start(mock()).await;
+    let gw = start(krustd_macros::gateway!(
+        "contracts/features/opencensus.json",
+        hosts(&[("http://mock", mock_url.as_str())])
+    ))
+    .await;
+    assert_eq!(get(&format!("{gw}/census")).await.0, 200);
+    let s = wait_for(&got, 4, 50).await;
+    let server = s
+        .iter()
+        .find(|s| s.name == "/census")
+        .unwrap_or_else(|| panic!("{s:#?}"));
+    assert_eq!(
+        text(&server.resource, "service.name").as_deref(),
+        Some("census-gateway")
+    );
+    assert_eq!(
+        text(&server.resource, "krustd.contract.name").as_deref(),
+        Some("telemetry opencensus")
+    );
+}
