@@ -10,6 +10,7 @@ pub mod examples;
 pub mod jwk_file;
 pub mod namespaces;
 mod reader;
+pub mod signer_jwk;
 
 use crate::diag::Diagnostics;
 pub use namespaces::{BackendNamespaces, EndpointNamespaces, ServiceNamespaces};

@@ -65,6 +65,8 @@ pub struct ServicePlan {
     pub http_secure: Option<HttpSecure>,
     /// `security/bot-detector` at service level.
     pub bot_detector: Option<BotDetector>,
+    /// `qos/ratelimit/router` at service level (its statics; every endpoint checks it).
+    pub rate_limit: Option<RateLimit>,
 }
 
 /// `security/cors` with rs/cors's normalisation applied.
@@ -215,6 +217,10 @@ pub struct Endpoint {
     pub auth_validator: Option<super::ir_auth::Validator>,
     /// `qos/ratelimit/router` (+ `krustd/ratelimit/redis`), when it limits something.
     pub rate_limit: Option<RateLimit>,
+    /// The service-level `qos/ratelimit/router`, checked before the endpoint's own limits.
+    pub service_rate_limit: Option<RateLimit>,
+    /// `auth/signer` (ir_signer.rs).
+    pub auth_signer: Option<super::ir_signer::Signer>,
 }
 
 /// A KrakenD token bucket: one token every `fill_ns`, `capacity` tokens when full (KrakenD's

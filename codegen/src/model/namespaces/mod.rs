@@ -8,6 +8,7 @@
 //! `IMPLEMENTED` lists; `check` reports any other namespace present.
 
 pub mod auth_client_credentials;
+pub mod auth_signer;
 pub mod auth_validator;
 pub mod backend_graphql;
 pub mod backend_http;
@@ -30,6 +31,7 @@ pub mod validation_cel;
 pub mod validation_json_schema;
 
 pub use auth_client_credentials::ClientCredentialsOptions;
+pub use auth_signer::AuthSignerOptions;
 pub use auth_validator::{AuthValidatorOptions, SharedCacheOptions};
 pub use backend_graphql::GraphQlOptions;
 pub use backend_http::BackendHttpOptions;
@@ -65,6 +67,8 @@ pub struct ServiceNamespaces {
     pub bot_detector: Option<BotDetectorOptions>,
     pub auth_validator: Option<SharedCacheOptions>,
     pub opentelemetry: Option<OtelOptions>,
+    /// `qos/ratelimit/router` at service level: every endpoint, before its own limits.
+    pub rate_limit: Option<RateLimitOptions>,
 }
 
 impl ServiceNamespaces {
@@ -76,6 +80,7 @@ impl ServiceNamespaces {
         security_bot_detector::NAME,
         auth_validator::NAME,
         telemetry_opentelemetry::NAME,
+        qos_ratelimit_router::NAME,
     ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
@@ -101,6 +106,9 @@ impl ServiceNamespaces {
             opentelemetry: ec
                 .get(telemetry_opentelemetry::NAME)
                 .map(|n| OtelOptions::read(d, n.value, &n.pointer)),
+            rate_limit: ec
+                .get(qos_ratelimit_router::NAME)
+                .map(|n| RateLimitOptions::read(d, n.value, &n.pointer)),
         }
     }
 }
@@ -115,6 +123,7 @@ pub struct EndpointNamespaces {
     pub redis_rate_limit: Option<RedisRateLimitOptions>,
     pub json_schema: Option<JsonSchemaOptions>,
     pub cel: Option<CelOptions>,
+    pub auth_signer: Option<AuthSignerOptions>,
 }
 
 impl EndpointNamespaces {
@@ -126,6 +135,7 @@ impl EndpointNamespaces {
         krustd_ratelimit_redis::NAME,
         validation_json_schema::NAME,
         validation_cel::NAME,
+        auth_signer::NAME,
     ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
@@ -151,6 +161,9 @@ impl EndpointNamespaces {
             cel: ec
                 .get(validation_cel::NAME)
                 .map(|n| CelOptions::read(d, n.value, &n.pointer)),
+            auth_signer: ec
+                .get(auth_signer::NAME)
+                .map(|n| AuthSignerOptions::read(d, n.value, &n.pointer)),
         }
     }
 }
