@@ -43,7 +43,7 @@ TIMEOUT=${BENCH_TIMEOUT:-10}
 MOCK_THREADS=${BENCH_MOCK_THREADS:-2}
 STARTUP_RUNS=${BENCH_STARTUP_RUNS:-20}
 PROFILE=${BENCH_PROFILE:-release}
-SCENARIOS=${BENCH_SCENARIOS:-"ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog proxy-1kb-metrics aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic jwt-hs256-1kb jwt-rs256-1kb post-1kb schema-post-1kb cel-1kb tls-1kb lua-post-1kb tracing-1kb tracing0-1kb"}
+SCENARIOS=${BENCH_SCENARIOS:-"ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog proxy-1kb-metrics aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic jwt-hs256-1kb jwt-rs256-1kb post-1kb schema-post-1kb cel-1kb tls-1kb lua-post-1kb tracing-1kb tracing0-1kb ratelimit-1kb ratelimit-redis-1kb"}
 # The gateway's scheme in the current scenario (https: tls-*).
 GW_SCHEME=http
 # The Authorization header value of the current scenario (jwt-* only).
@@ -108,6 +108,12 @@ scenario() {
     # proxy-1kb with a modifier/lua-proxy post script (contracts/bench/lua.json): one Lua call
     # per request on the worker's own state. Compare with proxy-1kb.
     lua-post-1kb) echo "mock lua /lua/1kb /1kb -" ;;
+    # proxy-1kb behind qos/ratelimit/router (an endpoint and an ip client limit that never
+    # reject; contracts/bench/ratelimit.json): the limiter's cost per request. Compare with
+    # proxy-1kb. The -redis one keeps both budgets in Redis (krustd/ratelimit/redis): the script
+    # starts redis-server on 127.0.0.1:$REDIS_PORT for it (start_redis) and stops it after.
+    ratelimit-1kb) echo "mock ratelimit /ratelimit/1kb /1kb -" ;;
+    ratelimit-redis-1kb) echo "mock ratelimit /ratelimit-redis/1kb /1kb -" ;;
     *) die "unknown scenario $1" ;;
   esac
 }
@@ -385,6 +391,24 @@ start_reference() {
   wait_ready "$REF_PORT" /single "$REF_PID" || die "the reference gateway did not start (see $RESULTS/ref-gw.log)"
 }
 
+# redis-server for the ratelimit-redis-* scenarios: 127.0.0.1 only, no persistence, bounded
+# start (10 s); the gateway finds it through KRUSTD_REDIS_URL.
+REDIS_PORT=${BENCH_REDIS_PORT:-6390}
+start_redis() {
+  command -v redis-server >/dev/null || die "redis-server is needed by $1 (apt-get install redis-server)"
+  port_in_use "$REDIS_PORT" && die "port $REDIS_PORT is in use: stop what listens there"
+  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no >"$RESULTS/redis.log" 2>&1 &
+  REDIS_PID=$!
+  PIDS+=("$REDIS_PID")
+  local i
+  for ((i = 0; i < 200; i++)); do
+    port_in_use "$REDIS_PORT" && { export KRUSTD_REDIS_URL=redis://127.0.0.1:$REDIS_PORT; return 0; }
+    kill -0 "$REDIS_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  die "redis-server did not start (see $RESULTS/redis.log)"
+}
+
 start_gateway() { # $1 contract, $2 log file
   port_in_use "$GATEWAY_PORT" && die "port $GATEWAY_PORT is in use: stop what listens there"
   "$GATEWAYS/krustd-$1" -p "$GATEWAY_PORT" >"$2" 2>&1 &
@@ -474,6 +498,7 @@ run_scenario() {
   else
     start_mock
   fi
+  [[ $name == ratelimit-redis-* ]] && start_redis "$name"
   start_gateway "$contract" "$RESULTS/$name.gateway.log"
   if [[ $GW_SCHEME == https ]]; then
     curl -sk -i --max-time 10 "https://127.0.0.1:$GATEWAY_PORT$gpath" >"$RESULTS/$name.sample-response.txt" || true
@@ -508,6 +533,10 @@ run_scenario() {
     stop "$REF_PID"
   fi
   stop "$MOCK_PID"
+  if [[ $name == ratelimit-redis-* ]]; then
+    stop "$REDIS_PID"
+    unset KRUSTD_REDIS_URL
+  fi
 
   local D_RPS D_P50 D_P99 D_P999 D_CPU G_RPS G_P50 G_P99 G_P999 G_CPU
   D_RPS=$(median "${d_rps[@]}") D_P50=$(median "${d_p50[@]}") D_P99=$(median "${d_p99[@]}") D_P999=$(median "${d_p999[@]}") D_CPU=$(median "${d_cpu[@]}")

@@ -228,6 +228,7 @@ impl Builder {
             let contract = self.contract_path();
             let base = contract.parent().unwrap_or(Path::new("."));
             model::jwk_file::load(&mut d, s, base);
+            model::signer_jwk::load(&mut d, s, base);
         }
         if let Some(s) = &service {
             check::run(&mut d, s);

@@ -74,12 +74,11 @@ fn unknown_keys_are_warnings_and_annotations_are_silent() {
 #[test]
 fn unimplemented_namespaces_are_errors_unknown_ones_warnings() {
     let errs = errors(&contract(
-        r#"{"endpoint": "/a", "extra_config": {"github.com/devopsfaith/krakend-jose/signer": {}, "modifier/jmespath": {}},
+        r#"{"endpoint": "/a", "extra_config": {"github_com/devopsfaith/bloomfilter": {}, "modifier/jmespath": {}},
             "backend": [{"url_pattern": "/a", "extra_config": {"backend/lambda": {}}}]}"#,
     ));
     assert!(
-        errs.iter()
-            .any(|e| e.contains("`auth/signer` is not supported")),
+        errs.iter().any(|e| e.contains("`auth/revoker`")),
         "{errs:#?}"
     );
     assert!(

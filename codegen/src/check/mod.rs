@@ -4,6 +4,7 @@
 //! `Diagnostics`; checking goes on past the first problem. Type errors are the model's job.
 
 mod auth_client_credentials;
+mod auth_signer;
 mod auth_validator;
 mod backend;
 mod backend_graphql;
@@ -18,6 +19,7 @@ mod proxy;
 mod qos_circuit_breaker;
 mod qos_http_cache;
 mod qos_ratelimit;
+mod qos_ratelimit_service;
 mod router;
 mod routes;
 mod security;
@@ -84,6 +86,9 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
     if let Some(o) = &s.ns.opencensus {
         telemetry_otel::check_opencensus(d, o, s.ns.opentelemetry.is_some());
     }
+    if let Some(r) = &s.ns.rate_limit {
+        qos_ratelimit_service::check_service_rate_limit(d, r);
+    }
     for e in &s.endpoints {
         endpoint::check_endpoint_path(d, e);
         endpoint::check_method(d, e);
@@ -103,6 +108,9 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
         }
         if let Some(a) = &e.ns.auth_validator {
             auth_validator::check_validator(d, a);
+        }
+        if let Some(o) = &e.ns.auth_signer {
+            auth_signer::check_signer(d, e, endpoint::is_no_op(s, e), o);
         }
         if let Some(r) = &e.ns.rate_limit {
             qos_ratelimit::check_router_rate_limit(d, e, r);

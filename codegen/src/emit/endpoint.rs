@@ -95,8 +95,22 @@ pub fn emit(e: &Endpoint) -> TokenStream {
     let backends = e.backends.iter().map(|b| backend::emit(e, b));
     // qos/ratelimit/router (after the JWT validator, before the endpoint call).
     let (rate_items, rate_checks) = match &e.rate_limit {
-        Some(rl) => super::qos_ratelimit::endpoint(&e.ident, rl),
-        None => (TokenStream::new(), TokenStream::new()),
+        // auth/signer replaces the rate-limited handler (KrakenD): no rate limit then.
+        Some(rl) if e.auth_signer.is_none() => super::qos_ratelimit::endpoint(&e.ident, rl),
+        _ => (TokenStream::new(), TokenStream::new()),
+    };
+    // qos/ratelimit/router at service level: the service's limiters, before the endpoint's own.
+    let service_rate_checks = match &e.service_rate_limit {
+        Some(rl) => super::qos_ratelimit::endpoint(super::qos_ratelimit::SERVICE, rl).1,
+        None => TokenStream::new(),
+    };
+    // auth/signer: its call answers the merged data instead of the render.
+    let (signer_items, finish) = match &e.auth_signer {
+        Some(s) => super::auth_signer::emit(&e.ident, &e.path, s),
+        None => (
+            TokenStream::new(),
+            quote! { __rt::respond::finish(&__ctx, __m) },
+        ),
     };
 
     let mut stage_items = TokenStream::new();
@@ -209,7 +223,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
                 #(#steps)*
                 let __m = __seq.finish();
                 #stages
-                __rt::respond::finish(&__ctx, __m)
+                #finish
             }
         } else {
             let fetch = if fns.len() == 1 {
@@ -217,7 +231,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
             } else {
                 quote! { let (#(#vars),*) = __rt::join!(#(#fns(&__ctx)),*); }
             };
-            if stages.is_empty() {
+            if stages.is_empty() && e.auth_signer.is_none() {
                 quote! {
                     #fetch
                     __rt::respond::respond(&__ctx, [#(#vars),*])
@@ -227,7 +241,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
                     #fetch
                     let __m = __rt::respond::merge([#(#vars),*]);
                     #stages
-                    __rt::respond::finish(&__ctx, __m)
+                    #finish
                 }
             }
         }
@@ -258,6 +272,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
         #lists
         #stage_items
         #rate_items
+        #signer_items
         #validation_items
         #lua_items
         #[doc = #doc]
@@ -278,6 +293,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
             __req: __rt::Request,
         ) -> __rt::Response {
             #pre
+            #service_rate_checks
             #rate_checks
             #validation_capture
             #start

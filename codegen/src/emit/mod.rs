@@ -4,6 +4,7 @@
 //! backend, one async fn per endpoint and per backend, a fixed-arity `join!` for the fan-out,
 //! and the route registrations. Mechanisms live in `krustd_runtime`, reached through `__rt`.
 
+mod auth_signer;
 mod auth_validator;
 pub(crate) mod backend;
 mod client_credentials;
@@ -49,6 +50,11 @@ pub fn gateway(plan: &Plan, options: EmitOptions) -> TokenStream {
 pub fn gateway_chunks(plan: &Plan, options: EmitOptions) -> impl Iterator<Item = TokenStream> + '_ {
     let prelude = std::iter::once_with(move || {
         let service = service::emit(plan);
+        // qos/ratelimit/router at service level: its limiters, shared by every endpoint.
+        let service_rate = match &plan.service.rate_limit {
+            Some(rl) => qos_ratelimit::endpoint(qos_ratelimit::SERVICE, rl).0,
+            None => TokenStream::new(),
+        };
         quote! {
         use ::krustd_runtime::__codegen as __rt;
 
@@ -58,6 +64,7 @@ pub fn gateway_chunks(plan: &Plan, options: EmitOptions) -> impl Iterator<Item =
         );
 
             #service
+            #service_rate
         }
     });
     let tests = options

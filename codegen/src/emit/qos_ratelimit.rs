@@ -8,6 +8,9 @@ use crate::plan::{Bucket, ClientKey, RateLimit};
 use proc_macro2::TokenStream;
 use quote::quote;
 
+/// The name the service-level limiters' statics derive from.
+pub(crate) const SERVICE: &str = "__service";
+
 fn token_bucket(b: &Bucket) -> TokenStream {
     let (fill, cap) = (b.fill_ns, b.capacity);
     quote! { __rt::ratelimit::TokenBucket::new(#fill, #cap) }

@@ -50,7 +50,9 @@ pub fn emit(plan: &Plan) -> TokenStream {
 /// An endpoint whose answer the generated mocks and request cannot predict: it validates the
 /// request (`validation/json-schema`, `validation/cel`), a backend rewrites the request or the
 /// answer (`modifier/martian`, `backend/graphql`, `auth/client-credentials`, Lua), or its client rate
-/// limit keys on a header the generated request does not send (or lives in Redis). Such an
+/// limit keys on a header the generated request does not send (or lives in Redis), or it answers
+/// signed tokens (`auth/signer`, whose keys the mocks do not serve), or a service-level rate
+/// limit shares one budget across endpoints. Such an
 /// endpoint is covered by its `@test` examples and the feature's integration tests.
 fn validated(e: &Endpoint) -> bool {
     use crate::plan::ClientKey;
@@ -72,6 +74,8 @@ fn validated(e: &Endpoint) -> bool {
         || e.lua_endpoint.is_some()
         || e.lua_proxy.is_some()
         || header_keyed
+        || e.auth_signer.is_some()
+        || e.service_rate_limit.is_some()
         || e.backends.iter().any(opaque_backend)
 }
 

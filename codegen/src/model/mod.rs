@@ -11,6 +11,7 @@ pub mod jwk_file;
 pub mod namespaces;
 mod reader;
 pub mod transport;
+pub mod signer_jwk;
 
 use crate::diag::Diagnostics;
 pub use namespaces::{BackendNamespaces, EndpointNamespaces, ServiceNamespaces};

@@ -67,6 +67,8 @@ pub struct ServicePlan {
     pub http_secure: Option<HttpSecure>,
     /// `security/bot-detector` at service level.
     pub bot_detector: Option<BotDetector>,
+    /// `qos/ratelimit/router` at service level (its statics; every endpoint checks it).
+    pub rate_limit: Option<RateLimit>,
 }
 
 /// `security/cors` with rs/cors's normalisation applied.
@@ -223,6 +225,10 @@ pub struct Endpoint {
     pub lua_endpoint: Option<super::lua_ir::Lua>,
     /// `modifier/lua-proxy`.
     pub lua_proxy: Option<super::lua_ir::Lua>,
+    /// The service-level `qos/ratelimit/router`, checked before the endpoint's own limits.
+    pub service_rate_limit: Option<RateLimit>,
+    /// `auth/signer` (ir_signer.rs).
+    pub auth_signer: Option<super::ir_signer::Signer>,
 }
 
 /// A KrakenD token bucket: one token every `fill_ns`, `capacity` tokens when full (KrakenD's

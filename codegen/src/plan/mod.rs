@@ -6,6 +6,7 @@ pub mod client_credentials_ir;
 pub mod graphql_ir;
 pub mod ir;
 pub mod ir_auth;
+pub mod ir_signer;
 pub mod lower;
 pub mod lua_ir;
 pub mod martian_ir;

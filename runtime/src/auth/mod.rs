@@ -11,6 +11,8 @@
 pub mod claims;
 pub mod keys;
 pub mod remote;
+pub mod sign;
+pub mod signer;
 pub mod token;
 
 pub use claims::Claims;
@@ -138,7 +140,7 @@ pub fn reject(status: StatusCode) -> Response {
 }
 
 /// The URL to download from: a test host map may point a contract host elsewhere.
-fn resolve_url(state: &SharedState, url: &'static str) -> Cow<'static, str> {
+pub(crate) fn resolve_url(state: &SharedState, url: &'static str) -> Cow<'static, str> {
     for (from, to) in &state.host_map {
         if let (Some(rest), Ok(base)) = (url.strip_prefix(from.as_str()), to) {
             return format!("{}://{}{}{rest}", base.scheme, base.authority, base.path).into();

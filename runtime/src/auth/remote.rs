@@ -97,13 +97,7 @@ pub fn store(source: &'static RemoteSource, url: &str, agent: &str) -> Arc<Remot
 
 impl RemoteKeys {
     fn new(source: &'static RemoteSource, url: &str, agent: &str) -> Self {
-        let client = reqwest::Client::builder()
-            .user_agent(agent)
-            .timeout(FETCH_TIMEOUT)
-            .danger_accept_invalid_certs(source.insecure_tls)
-            .min_tls_version(reqwest::tls::Version::TLS_1_2)
-            .build()
-            .unwrap_or_default();
+        let client = client(source.insecure_tls, agent);
         RemoteKeys {
             source,
             url: url.to_owned(),
@@ -182,32 +176,51 @@ impl RemoteKeys {
     }
 
     async fn download(&self) -> Option<Snapshot> {
-        let fail = |why: String| {
-            crate::log::error(&format!("JWK: fetching {}: {why}", self.url));
-            None
-        };
-        let mut resp = match self.client.get(&self.url).send().await {
-            Ok(r) => r,
-            Err(e) => return fail(e.to_string()),
-        };
-        if !resp.status().is_success() {
-            return fail(format!("status {}", resp.status().as_u16()));
-        }
-        let mut body = Vec::new();
-        loop {
-            match resp.chunk().await {
-                Ok(Some(c)) if body.len() + c.len() <= MAX_JWK_BYTES => body.extend_from_slice(&c),
-                Ok(Some(_)) => return fail("document too large".into()),
-                Ok(None) => break,
-                Err(e) => return fail(e.to_string()),
+        let body = match fetch(&self.client, &self.url).await {
+            Ok(b) => b,
+            Err(why) => {
+                crate::log::error(&format!("JWK: fetching {}: {why}", self.url));
+                return None;
             }
-        }
+        };
         match parse_set(&body) {
             Some(keys) => Some(Snapshot {
                 keys,
                 at: Instant::now(),
             }),
-            None => fail("not a JWK set".into()),
+            None => {
+                crate::log::error(&format!("JWK: fetching {}: not a JWK set", self.url));
+                None
+            }
+        }
+    }
+}
+
+/// The HTTP client of a JWK download (validator and signer): TLS 1.2 at least, certificates
+/// not verified with `disable_jwk_security`, bounded in time.
+pub(crate) fn client(insecure_tls: bool, agent: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .user_agent(agent)
+        .timeout(FETCH_TIMEOUT)
+        .danger_accept_invalid_certs(insecure_tls)
+        .min_tls_version(reqwest::tls::Version::TLS_1_2)
+        .build()
+        .unwrap_or_default()
+}
+
+/// Downloads a JWK document (a 2xx answer of at most `MAX_JWK_BYTES`).
+pub(crate) async fn fetch(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, String> {
+    let mut resp = client.get(url).send().await.map_err(|e| e.to_string())?;
+    if !resp.status().is_success() {
+        return Err(format!("status {}", resp.status().as_u16()));
+    }
+    let mut body = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(c)) if body.len() + c.len() <= MAX_JWK_BYTES => body.extend_from_slice(&c),
+            Ok(Some(_)) => return Err("document too large".into()),
+            Ok(None) => return Ok(body),
+            Err(e) => return Err(e.to_string()),
         }
     }
 }

@@ -8,6 +8,7 @@
 //! `IMPLEMENTED` lists; `check` reports any other namespace present.
 
 pub mod auth_client_credentials;
+pub mod auth_signer;
 pub mod auth_validator;
 pub mod backend_graphql;
 pub mod backend_http;
@@ -34,6 +35,7 @@ pub mod validation_cel;
 pub mod validation_json_schema;
 
 pub use auth_client_credentials::ClientCredentialsOptions;
+pub use auth_signer::AuthSignerOptions;
 pub use auth_validator::{AuthValidatorOptions, SharedCacheOptions};
 pub use backend_graphql::GraphQlOptions;
 pub use backend_http::BackendHttpOptions;
@@ -73,6 +75,8 @@ pub struct ServiceNamespaces {
     pub opentelemetry: Option<OtelOptions>,
     pub compression: Option<CompressionOptions>,
     pub opencensus: Option<telemetry_opencensus::OpencensusOptions>,
+    /// `qos/ratelimit/router` at service level: every endpoint, before its own limits.
+    pub rate_limit: Option<RateLimitOptions>,
 }
 
 impl ServiceNamespaces {
@@ -86,6 +90,7 @@ impl ServiceNamespaces {
         telemetry_opentelemetry::NAME,
         krustd_compression::NAME,
         telemetry_opencensus::NAME,
+        qos_ratelimit_router::NAME,
     ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
@@ -117,6 +122,9 @@ impl ServiceNamespaces {
             opencensus: ec
                 .get(telemetry_opencensus::NAME)
                 .map(|n| telemetry_opencensus::OpencensusOptions::read(d, n.value, &n.pointer)),
+            rate_limit: ec
+                .get(qos_ratelimit_router::NAME)
+                .map(|n| RateLimitOptions::read(d, n.value, &n.pointer)),
         }
     }
 }
@@ -133,6 +141,7 @@ pub struct EndpointNamespaces {
     pub cel: Option<CelOptions>,
     pub lua_endpoint: Option<LuaOptions>,
     pub lua_proxy: Option<LuaOptions>,
+    pub auth_signer: Option<AuthSignerOptions>,
 }
 
 impl EndpointNamespaces {
@@ -146,6 +155,7 @@ impl EndpointNamespaces {
         validation_cel::NAME,
         modifier_lua::ENDPOINT,
         modifier_lua::PROXY,
+        auth_signer::NAME,
     ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
@@ -177,6 +187,9 @@ impl EndpointNamespaces {
             lua_proxy: ec
                 .get(modifier_lua::PROXY)
                 .map(|n| LuaOptions::read(d, modifier_lua::PROXY, n.value, &n.pointer)),
+            auth_signer: ec
+                .get(auth_signer::NAME)
+                .map(|n| AuthSignerOptions::read(d, n.value, &n.pointer)),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Lowering: the checked model → the plan. Each default and inheritance rule lives here, once.
 
+mod auth_signer;
 mod auth_validator;
 mod backend;
 mod backend_graphql;
@@ -204,6 +205,8 @@ pub fn lower(
             examples: ex,
             bot_detector: e.ns.bot_detector.as_ref().map(security::lower_bot_detector),
             rate_limit,
+            auth_signer: e.ns.auth_signer.as_ref().map(auth_signer::lower_signer),
+            service_rate_limit: service.rate_limit.clone(),
             json_schema: e.ns.json_schema.as_ref().map(validation::lower_json_schema),
             cel: e
                 .ns

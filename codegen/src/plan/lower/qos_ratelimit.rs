@@ -54,6 +54,13 @@ fn capacity(given: &Option<At<f64>>, rate: f64) -> u64 {
     }
 }
 
+/// The service-level limiter: the endpoint one without endpoint parameters (`check` refuses the
+/// `param` strategy there).
+pub(super) fn lower_service_rate_limit(o: &RateLimitOptions) -> Option<RateLimit> {
+    let path = EndpointPath::parse("/").ok()?;
+    lower_rate_limit(o, None, &path, "")
+}
+
 pub(super) fn lower_rate_limit(
     o: &RateLimitOptions,
     redis: Option<&RedisRateLimitOptions>,

@@ -84,5 +84,10 @@ pub(super) fn lower_service(s: &Service, version: &str) -> ServicePlan {
             .bot_detector
             .as_ref()
             .map(super::security::lower_bot_detector),
+        rate_limit: s
+            .ns
+            .rate_limit
+            .as_ref()
+            .and_then(super::qos_ratelimit::lower_service_rate_limit),
     }
 }
