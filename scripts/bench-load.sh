@@ -16,7 +16,7 @@
 #   BENCH_TIMEOUT=10         per-request timeout of the load generator, seconds
 #   BENCH_MOCK_THREADS=2     mock backend worker threads
 #   BENCH_STARTUP_RUNS=20    start-up runs per measurement (0: skip the start-up probe)
-#   BENCH_SCENARIOS="ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog proxy-1kb-metrics aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic jwt-hs256-1kb jwt-rs256-1kb"
+#   BENCH_SCENARIOS="ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog proxy-1kb-metrics stats-1kb aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic jwt-hs256-1kb jwt-rs256-1kb"
 #   BENCH_REF_DIR=../shared/bench   the yardstick: refgw/ (a hand-written hyper gateway) and www/
 #                            (its backend files). The ref-* scenarios serve www/ with nginx on
 #                            127.0.0.1:8081 and measure three columns in each round: backend
@@ -40,7 +40,7 @@ THREADS=${BENCH_THREADS:-2}
 TIMEOUT=${BENCH_TIMEOUT:-10}
 MOCK_THREADS=${BENCH_MOCK_THREADS:-2}
 STARTUP_RUNS=${BENCH_STARTUP_RUNS:-20}
-SCENARIOS=${BENCH_SCENARIOS:-"ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog proxy-1kb-metrics aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic jwt-hs256-1kb jwt-rs256-1kb"}
+SCENARIOS=${BENCH_SCENARIOS:-"ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog proxy-1kb-metrics stats-1kb aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic jwt-hs256-1kb jwt-rs256-1kb"}
 # The Authorization header value of the current scenario (jwt-* only).
 AUTH=
 CRLF=$'\r\n'
@@ -74,6 +74,8 @@ scenario() {
     proxy-1kb-nolog) echo "mock proxy-nolog /json/1kb /1kb -" ;;
     # proxy-1kb with request metrics and a Prometheus exporter (telemetry/opentelemetry).
     proxy-1kb-metrics) echo "mock proxy-metrics /json/1kb /1kb -" ;;
+    # proxy-1kb with telemetry/metrics (/__stats, contracts/bench/stats.json): its cost.
+    stats-1kb) echo "mock stats /json/1kb /1kb -" ;;
     aggregate-3x1kb) echo "mock aggregate /aggregate /a -" ;;
     noop-1kb) echo "mock noop /noop/1kb /1kb -" ;;
     noop-100kb) echo "mock noop /noop/100kb /100kb -" ;;

@@ -34,6 +34,7 @@ gateway!("contracts/features/router_options.json", contract_tests);
 gateway!("contracts/features/shaping.json", contract_tests);
 gateway!("contracts/features/telemetry_logging.json", contract_tests);
 gateway!("contracts/features/telemetry_metrics.json", contract_tests);
+gateway!("contracts/features/telemetry_stats.json", contract_tests);
 gateway!("contracts/features/validation.json", contract_tests);
 gateway!("contracts/features/validation_plain.json", contract_tests);
 
@@ -46,6 +47,7 @@ gateway!("contracts/bench/proxy-nolog.json", contract_tests);
 gateway!("contracts/bench/proxy.json", contract_tests);
 gateway!("contracts/bench/reference-log.json", contract_tests);
 gateway!("contracts/bench/reference.json", contract_tests);
+gateway!("contracts/bench/stats.json", contract_tests);
 
 /// Every contract outside `contracts/invalid` is listed above.
 #[test]

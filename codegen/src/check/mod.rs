@@ -23,6 +23,7 @@ mod security;
 mod service;
 mod telemetry_logging;
 mod telemetry_opentelemetry;
+mod telemetry_stats;
 mod validation;
 
 pub use encoding::{BACKEND_ENCODINGS, OUTPUT_ENCODINGS};
@@ -69,6 +70,7 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
     if let Some(o) = &s.ns.opentelemetry {
         telemetry_opentelemetry::check_opentelemetry(d, o);
     }
+    telemetry_stats::check_stats(d, s);
     for e in &s.endpoints {
         endpoint::check_endpoint_path(d, e);
         endpoint::check_method(d, e);

@@ -20,6 +20,7 @@ mod qos_ratelimit;
 mod security;
 mod service;
 mod telemetry;
+mod telemetry_stats;
 mod tests;
 mod validation;
 

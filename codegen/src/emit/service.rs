@@ -65,6 +65,8 @@ pub fn emit(plan: &Plan) -> TokenStream {
     let method_order = &plan.method_order;
     let telemetry = super::telemetry::emit(&plan.telemetry, &plan.endpoints);
     let telemetry_const = super::telemetry::gateway_const(&plan.telemetry);
+    let legacy_telemetry = super::telemetry_stats::emit(&plan.legacy_telemetry);
+    let legacy_telemetry_const = super::telemetry_stats::gateway_const(&plan.legacy_telemetry);
 
     // One `.route(path, method router)` per distinct path, methods in contract order.
     let mut by_path: std::collections::HashMap<&str, Vec<&crate::plan::Endpoint>> =
@@ -155,6 +157,7 @@ pub fn emit(plan: &Plan) -> TokenStream {
 
         #security_items
         #telemetry
+        #legacy_telemetry
 
         /// The gateway compiled from the contract.
         pub struct Gateway;
@@ -165,6 +168,7 @@ pub fn emit(plan: &Plan) -> TokenStream {
             const ROUTES: &'static __rt::RouteTable = &ROUTES;
             #security_methods
             #telemetry_const
+            #legacy_telemetry_const
 
             fn endpoints(
                 router: __rt::Router<__rt::SharedState>,

@@ -17,6 +17,8 @@ pub struct Plan {
     pub method_order: Vec<String>,
     /// The `telemetry/*` namespaces (`plan/telemetry.rs`).
     pub telemetry: crate::plan::telemetry::Telemetry,
+    /// `telemetry/metrics`, `telemetry/influx`, `telemetry/gelf` (`plan/telemetry_stats.rs`).
+    pub legacy_telemetry: crate::plan::telemetry_stats::LegacyTelemetry,
 }
 
 #[derive(Debug, Clone)]

@@ -9,6 +9,7 @@ pub mod ir_auth;
 pub mod lower;
 pub mod martian_ir;
 pub mod telemetry;
+pub mod telemetry_stats;
 
 pub use ir::*;
 pub use lower::{lower, PlanOptions, DEFAULT_TIMEOUT};

@@ -30,6 +30,9 @@ pub trait Gateway: 'static {
     /// The `telemetry/*` namespaces (emitted only when the contract has one).
     const TELEMETRY: &'static crate::telemetry::TelemetrySpec =
         &crate::telemetry::TelemetrySpec::NONE;
+    /// `telemetry/metrics`, `telemetry/influx`, `telemetry/gelf` (emitted only when present).
+    const LEGACY_TELEMETRY: &'static crate::telemetry::LegacyTelemetrySpec =
+        &crate::telemetry::LegacyTelemetrySpec::NONE;
     /// Adds the contract's endpoints to `router`.
     fn endpoints(router: Router<SharedState>) -> Router<SharedState>;
 }

@@ -24,7 +24,10 @@ pub mod security_bot_detector;
 pub mod security_cors;
 pub mod security_http;
 pub(crate) mod security_values;
+pub mod telemetry_gelf;
+pub mod telemetry_influx;
 pub mod telemetry_logging;
+pub mod telemetry_metrics;
 pub mod telemetry_opentelemetry;
 pub mod validation_cel;
 pub mod validation_json_schema;
@@ -45,7 +48,10 @@ pub use router::RouterOptions;
 pub use security_bot_detector::BotDetectorOptions;
 pub use security_cors::CorsOptions;
 pub use security_http::HttpSecureOptions;
+pub use telemetry_gelf::{GelfOptions, LogstashOptions};
+pub use telemetry_influx::InfluxOptions;
 pub use telemetry_logging::LoggingOptions;
+pub use telemetry_metrics::MetricsOptions;
 pub use telemetry_opentelemetry::OtelOptions;
 pub use validation_cel::CelOptions;
 pub use validation_json_schema::JsonSchemaOptions;
@@ -65,6 +71,10 @@ pub struct ServiceNamespaces {
     pub bot_detector: Option<BotDetectorOptions>,
     pub auth_validator: Option<SharedCacheOptions>,
     pub opentelemetry: Option<OtelOptions>,
+    pub stats: Option<MetricsOptions>,
+    pub influx: Option<InfluxOptions>,
+    pub gelf: Option<GelfOptions>,
+    pub logstash: Option<LogstashOptions>,
 }
 
 impl ServiceNamespaces {
@@ -76,6 +86,10 @@ impl ServiceNamespaces {
         security_bot_detector::NAME,
         auth_validator::NAME,
         telemetry_opentelemetry::NAME,
+        telemetry_metrics::NAME,
+        telemetry_influx::NAME,
+        telemetry_gelf::NAME,
+        telemetry_gelf::LOGSTASH,
     ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
@@ -101,6 +115,18 @@ impl ServiceNamespaces {
             opentelemetry: ec
                 .get(telemetry_opentelemetry::NAME)
                 .map(|n| OtelOptions::read(d, n.value, &n.pointer)),
+            stats: ec
+                .get(telemetry_metrics::NAME)
+                .map(|n| MetricsOptions::read(d, n.value, &n.pointer)),
+            influx: ec
+                .get(telemetry_influx::NAME)
+                .map(|n| InfluxOptions::read(d, n.value, &n.pointer)),
+            gelf: ec
+                .get(telemetry_gelf::NAME)
+                .map(|n| GelfOptions::read(d, n.value, &n.pointer)),
+            logstash: ec
+                .get(telemetry_gelf::LOGSTASH)
+                .map(|n| LogstashOptions::read(d, n.value, &n.pointer)),
         }
     }
 }

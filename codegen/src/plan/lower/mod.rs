@@ -13,6 +13,7 @@ mod service;
 pub mod shaping;
 mod static_data;
 mod telemetry;
+mod telemetry_stats;
 pub(super) mod validation;
 
 use service::lower_service;
@@ -223,6 +224,7 @@ pub fn lower(
         routes,
         method_order,
         telemetry: telemetry::lower_telemetry(s),
+        legacy_telemetry: telemetry_stats::lower_legacy_telemetry(s),
     }
 }
 
