@@ -78,7 +78,7 @@ static ADDR: OnceLock<SocketAddr> = OnceLock::new();
 
 /// The latest collection (none before the collector started).
 pub fn latest() -> Option<Arc<Snapshot>> {
-    LATEST.lock().map_or(None, |g| g.clone())
+    LATEST.lock().ok().and_then(|g| g.clone())
 }
 
 /// Where `/__stats` listens (tests read it when the contract asks for port 0).
