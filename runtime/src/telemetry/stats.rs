@@ -86,6 +86,9 @@ pub fn stats_addr() -> Option<SocketAddr> {
     ADDR.get().copied()
 }
 
+/// A route's requests by status, cumulative duration buckets and duration sum (seconds).
+type RouteSums = (BTreeMap<String, u64>, Vec<u64>, f64);
+
 /// Cumulative bucket counts and sum (seconds) of one histogram at the previous collection.
 type Previous = HashMap<String, (Vec<u64>, f64)>;
 
@@ -130,7 +133,7 @@ impl Collector {
 
     fn router(&mut self, snap: &mut Snapshot, registry: &super::metrics::Registry) {
         // krakend-metrics names a metric by endpoint: the methods of a route add up.
-        let mut by_route: BTreeMap<&str, (BTreeMap<String, u64>, Vec<u64>, f64)> = BTreeMap::new();
+        let mut by_route: BTreeMap<&str, RouteSums> = BTreeMap::new();
         let mut finished = 0;
         for slot in registry.slots().iter().chain([&registry.unmatched]) {
             let s = slot.snapshot();
