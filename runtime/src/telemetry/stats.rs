@@ -452,7 +452,7 @@ mod tests {
     fn percentiles_are_estimated_within_buckets() {
         // 10 values: 4 in (0, 5ms], 6 in (5ms, 10ms]; sum 60 ms.
         let mut cumulative = vec![4u64, 10];
-        cumulative.extend(std::iter::repeat(10).take(BUCKETS.len() - 1));
+        cumulative.extend(std::iter::repeat_n(10, BUCKETS.len() - 1));
         let h = histogram(&cumulative, 0.06);
         assert_eq!(h.count, 10);
         assert!((h.mean - 6e6).abs() < 1.0);
