@@ -43,7 +43,7 @@ TIMEOUT=${BENCH_TIMEOUT:-10}
 MOCK_THREADS=${BENCH_MOCK_THREADS:-2}
 STARTUP_RUNS=${BENCH_STARTUP_RUNS:-20}
 PROFILE=${BENCH_PROFILE:-release}
-SCENARIOS=${BENCH_SCENARIOS:-"ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog proxy-1kb-metrics aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic jwt-hs256-1kb jwt-rs256-1kb post-1kb schema-post-1kb cel-1kb tls-1kb lua-post-1kb tracing-1kb tracing0-1kb ratelimit-1kb ratelimit-redis-1kb"}
+SCENARIOS=${BENCH_SCENARIOS:-"ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog proxy-1kb-metrics aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic jwt-hs256-1kb jwt-rs256-1kb post-1kb schema-post-1kb cel-1kb tls-1kb lua-post-1kb tracing-1kb tracing0-1kb ratelimit-1kb ratelimit-redis-1kb stats-1kb"}
 # The gateway's scheme in the current scenario (https: tls-*).
 GW_SCHEME=http
 # The Authorization header value of the current scenario (jwt-* only).
@@ -85,6 +85,8 @@ scenario() {
     # the backend) sampled at 1 and at 0, exported to an OTLP port where nothing listens.
     tracing-1kb) echo "mock tracing /json/1kb /1kb -" ;;
     tracing0-1kb) echo "mock tracing0 /json/1kb /1kb -" ;;
+    # proxy-1kb with telemetry/metrics (/__stats, contracts/bench/stats.json): its cost.
+    stats-1kb) echo "mock stats /json/1kb /1kb -" ;;
     aggregate-3x1kb) echo "mock aggregate /aggregate /a -" ;;
     noop-1kb) echo "mock noop /noop/1kb /1kb -" ;;
     noop-100kb) echo "mock noop /noop/100kb /100kb -" ;;

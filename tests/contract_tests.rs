@@ -48,6 +48,7 @@ gateway!("contracts/features/telemetry_metrics.json", contract_tests);
 gateway!("contracts/features/tls.json", contract_tests);
 gateway!("contracts/features/tls_mtls.json", contract_tests);
 gateway!("contracts/features/telemetry_otel.json", contract_tests);
+gateway!("contracts/features/telemetry_stats.json", contract_tests);
 gateway!("contracts/features/validation.json", contract_tests);
 gateway!("contracts/features/validation_plain.json", contract_tests);
 
@@ -65,6 +66,7 @@ gateway!("contracts/bench/reference.json", contract_tests);
 gateway!("contracts/bench/tls.json", contract_tests);
 gateway!("contracts/bench/tracing.json", contract_tests);
 gateway!("contracts/bench/tracing0.json", contract_tests);
+gateway!("contracts/bench/stats.json", contract_tests);
 
 /// Every contract outside `contracts/invalid` is listed above.
 #[test]

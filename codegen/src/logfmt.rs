@@ -23,6 +23,8 @@ pub enum Piece {
     /// `%{shortfile}` and the other caller verbs: Go source positions, which a Rust binary
     /// does not have (rendered as go-logging renders an unknown caller, `???`).
     Caller,
+    /// The host name (the `telemetry/logstash` record's `host`).
+    Host,
 }
 
 /// A printf spec `[-][0][width][.precision](s|d|x)` (go-logging passes it to `fmt`).

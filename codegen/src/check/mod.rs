@@ -28,6 +28,7 @@ mod telemetry_logging;
 mod telemetry_opentelemetry;
 mod transport;
 mod telemetry_otel;
+mod telemetry_stats;
 mod validation;
 
 pub use encoding::{BACKEND_ENCODINGS, OUTPUT_ENCODINGS};
@@ -89,6 +90,7 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
     if let Some(r) = &s.ns.rate_limit {
         qos_ratelimit_service::check_service_rate_limit(d, r);
     }
+    telemetry_stats::check_stats(d, s);
     for e in &s.endpoints {
         endpoint::check_endpoint_path(d, e);
         endpoint::check_method(d, e);

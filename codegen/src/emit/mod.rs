@@ -23,6 +23,7 @@ mod security;
 mod service;
 mod telemetry;
 mod telemetry_otel;
+mod telemetry_stats;
 mod tests;
 mod transport;
 mod validation;

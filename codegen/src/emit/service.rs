@@ -67,6 +67,8 @@ pub fn emit(plan: &Plan) -> TokenStream {
     let telemetry_const = super::telemetry::gateway_const(&plan.telemetry);
     let transport = super::transport::emit(&plan.transport);
     let transport_const = super::transport::gateway_const(&plan.transport);
+    let legacy_telemetry = super::telemetry_stats::emit(&plan.legacy_telemetry);
+    let legacy_telemetry_const = super::telemetry_stats::gateway_const(&plan.legacy_telemetry);
 
     // One `.route(path, method router)` per distinct path, methods in contract order.
     let mut by_path: std::collections::HashMap<&str, Vec<&crate::plan::Endpoint>> =
@@ -158,6 +160,7 @@ pub fn emit(plan: &Plan) -> TokenStream {
         #security_items
         #telemetry
         #transport
+        #legacy_telemetry
 
         /// The gateway compiled from the contract.
         pub struct Gateway;
@@ -169,6 +172,7 @@ pub fn emit(plan: &Plan) -> TokenStream {
             #security_methods
             #telemetry_const
             #transport_const
+            #legacy_telemetry_const
 
             fn endpoints(
                 router: __rt::Router<__rt::SharedState>,

@@ -152,6 +152,7 @@ fn piece(p: &Piece) -> TokenStream {
             quote! { #t::Id(#s) }
         }
         Piece::Caller => quote! { #t::Caller },
+        Piece::Host => quote! { #t::Host },
     }
 }
 

@@ -19,6 +19,8 @@ pub struct Plan {
     pub telemetry: crate::plan::telemetry::Telemetry,
     /// TLS, h2c, `client_tls`, compression (`plan/transport_ir.rs`).
     pub transport: crate::plan::transport_ir::Transport,
+    /// `telemetry/metrics`, `telemetry/influx`, `telemetry/gelf` (`plan/telemetry_stats.rs`).
+    pub legacy_telemetry: crate::plan::telemetry_stats::LegacyTelemetry,
 }
 
 #[derive(Debug, Clone)]

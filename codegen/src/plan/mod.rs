@@ -12,6 +12,7 @@ pub mod lua_ir;
 pub mod martian_ir;
 pub mod telemetry;
 pub mod transport_ir;
+pub mod telemetry_stats;
 
 pub use ir::*;
 pub use lower::{lower, PlanOptions, DEFAULT_TIMEOUT};

@@ -34,6 +34,9 @@ pub trait Gateway: 'static {
     /// contract has one of them.
     const TRANSPORT: &'static crate::transport::TransportSpec =
         &crate::transport::TransportSpec::NONE;
+    /// `telemetry/metrics`, `telemetry/influx`, `telemetry/gelf` (emitted only when present).
+    const LEGACY_TELEMETRY: &'static crate::telemetry::LegacyTelemetrySpec =
+        &crate::telemetry::LegacyTelemetrySpec::NONE;
     /// Adds the contract's endpoints to `router`.
     fn endpoints(router: Router<SharedState>) -> Router<SharedState>;
 }

@@ -16,6 +16,9 @@ struct Shard {
     sum_nanos: AtomicU64,
     count: AtomicU64,
     errors: [AtomicU64; ERROR_KINDS.len()],
+    /// The failed calls' own histogram (`/__stats` splits latencies by outcome).
+    failed_buckets: [AtomicU64; BUCKETS.len() + 1],
+    failed_sum_nanos: AtomicU64,
 }
 
 impl Shard {
@@ -25,6 +28,8 @@ impl Shard {
             sum_nanos: AtomicU64::new(0),
             count: AtomicU64::new(0),
             errors: [const { AtomicU64::new(0) }; ERROR_KINDS.len()],
+            failed_buckets: [const { AtomicU64::new(0) }; BUCKETS.len() + 1],
+            failed_sum_nanos: AtomicU64::new(0),
         }
     }
 }
@@ -49,6 +54,9 @@ pub struct BackendSnapshot {
     pub count: u64,
     /// Failures per [`ERROR_KINDS`].
     pub errors: Vec<u64>,
+    /// Cumulative counts per bucket of the failed calls only, then `+Inf`.
+    pub failed_buckets: Vec<u64>,
+    pub failed_sum_seconds: f64,
 }
 
 impl BackendMetrics {
@@ -76,13 +84,20 @@ impl BackendMetrics {
             BackendResult::Failed(e) => error_kind(e),
         };
         s.errors[kind].fetch_add(1, Ordering::Relaxed);
+        s.failed_buckets[b].fetch_add(1, Ordering::Relaxed);
+        s.failed_sum_nanos.fetch_add(nanos, Ordering::Relaxed);
     }
 
     pub fn snapshot(&self) -> BackendSnapshot {
         let mut buckets = [0u64; BUCKETS.len() + 1];
         let mut errors = [0u64; ERROR_KINDS.len()];
-        let (mut sum, mut count) = (0u64, 0u64);
+        let mut failed = [0u64; BUCKETS.len() + 1];
+        let (mut sum, mut count, mut failed_sum) = (0u64, 0u64, 0u64);
         for s in &self.shards {
+            for (t, a) in failed.iter_mut().zip(&s.failed_buckets) {
+                *t += a.load(Ordering::Relaxed);
+            }
+            failed_sum = failed_sum.saturating_add(s.failed_sum_nanos.load(Ordering::Relaxed));
             for (t, a) in buckets.iter_mut().zip(&s.buckets) {
                 *t += a.load(Ordering::Relaxed);
             }
@@ -92,20 +107,26 @@ impl BackendMetrics {
             sum = sum.saturating_add(s.sum_nanos.load(Ordering::Relaxed));
             count += s.count.load(Ordering::Relaxed);
         }
-        let mut acc = 0;
         BackendSnapshot {
-            buckets: buckets
-                .iter()
-                .map(|b| {
-                    acc += b;
-                    acc
-                })
-                .collect(),
+            buckets: cumulative(&buckets),
             sum_seconds: sum as f64 / 1e9,
             count,
             errors: errors.to_vec(),
+            failed_buckets: cumulative(&failed),
+            failed_sum_seconds: failed_sum as f64 / 1e9,
         }
     }
+}
+
+fn cumulative(counts: &[u64]) -> Vec<u64> {
+    let mut acc = 0;
+    counts
+        .iter()
+        .map(|b| {
+            acc += b;
+            acc
+        })
+        .collect()
 }
 
 /// The index in [`ERROR_KINDS`] of a failure (from the error texts the runtime writes).

@@ -54,6 +54,8 @@ pub enum LogPiece {
     Pid(LogSpec),
     Id(LogSpec),
     Caller,
+    /// The host name (`telemetry/logstash`), JSON-escaped.
+    Host,
 }
 
 /// A part of a Go time layout; times are UTC.
@@ -151,6 +153,8 @@ pub(crate) fn write(level: Level, message: &str) -> bool {
     if let Some(s) = &a.syslog {
         s.send(level, message);
     }
+    // telemetry/gelf (go-logging's `%{message}` behind the prefix, or the logstash record).
+    super::gelf::send(level, a.spec, message);
     true
 }
 
@@ -175,6 +179,7 @@ pub fn render(
             LogPiece::Pid(s) => number(out, u64::from(std::process::id()), s),
             LogPiece::Id(s) => number(out, SEQUENCE.fetch_add(1, Ordering::Relaxed) + 1, s),
             LogPiece::Caller => out.push_str("???"),
+            LogPiece::Host => json_escape(out, super::syslog::hostname()),
         }
     }
 }

@@ -4,15 +4,21 @@
 //! has a telemetry namespace; without one nothing here runs.
 
 pub mod backend_metrics;
+pub mod gelf;
+pub mod influx;
 pub mod logging;
 pub mod metrics;
 pub mod otel;
 pub mod prometheus;
+pub mod stats;
 pub mod syslog;
 
 pub use backend_metrics::{measured, BackendMetrics};
+pub use gelf::GelfSpec;
+pub use influx::InfluxSpec;
 pub use logging::{LogPiece, LogSpec, LoggingSpec, SyslogSpec, TimePart};
 pub use prometheus::PrometheusSpec;
+pub use stats::{LegacyTelemetrySpec, StatsSpec};
 
 use std::sync::OnceLock;
 
@@ -75,6 +81,10 @@ pub fn install<G: crate::gateway::Gateway>() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let spec = G::TELEMETRY;
+        // telemetry/gelf: an output of the logger, ready before its first line.
+        if let Some(g) = &G::LEGACY_TELEMETRY.gelf {
+            gelf::install(g);
+        }
         if let Some(l) = spec.logging {
             logging::install(l);
         }
@@ -107,6 +117,10 @@ pub fn install<G: crate::gateway::Gateway>() {
                     Err(err) => crate::log::error(&format!("[SERVICE: OpenTelemetry] {err}")),
                 }
             }
+        }
+        // telemetry/metrics (+ telemetry/influx): `/__stats` and the collector's thread.
+        if let Err(e) = stats::start(G::LEGACY_TELEMETRY, spec.metrics) {
+            crate::log::error(&format!("[SERVICE: Stats] {e}"));
         }
     });
 }

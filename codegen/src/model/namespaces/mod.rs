@@ -27,8 +27,11 @@ pub mod security_bot_detector;
 pub mod security_cors;
 pub mod security_http;
 pub(crate) mod security_values;
+pub mod telemetry_gelf;
+pub mod telemetry_influx;
 pub mod telemetry_logging;
 pub mod telemetry_opencensus;
+pub mod telemetry_metrics;
 pub mod telemetry_opentelemetry;
 pub mod telemetry_otel_layers;
 pub mod validation_cel;
@@ -53,7 +56,10 @@ pub use router::RouterOptions;
 pub use security_bot_detector::BotDetectorOptions;
 pub use security_cors::CorsOptions;
 pub use security_http::HttpSecureOptions;
+pub use telemetry_gelf::{GelfOptions, LogstashOptions};
+pub use telemetry_influx::InfluxOptions;
 pub use telemetry_logging::LoggingOptions;
+pub use telemetry_metrics::MetricsOptions;
 pub use telemetry_opentelemetry::OtelOptions;
 pub use validation_cel::CelOptions;
 pub use validation_json_schema::JsonSchemaOptions;
@@ -77,6 +83,10 @@ pub struct ServiceNamespaces {
     pub opencensus: Option<telemetry_opencensus::OpencensusOptions>,
     /// `qos/ratelimit/router` at service level: every endpoint, before its own limits.
     pub rate_limit: Option<RateLimitOptions>,
+    pub stats: Option<MetricsOptions>,
+    pub influx: Option<InfluxOptions>,
+    pub gelf: Option<GelfOptions>,
+    pub logstash: Option<LogstashOptions>,
 }
 
 impl ServiceNamespaces {
@@ -91,6 +101,10 @@ impl ServiceNamespaces {
         krustd_compression::NAME,
         telemetry_opencensus::NAME,
         qos_ratelimit_router::NAME,
+        telemetry_metrics::NAME,
+        telemetry_influx::NAME,
+        telemetry_gelf::NAME,
+        telemetry_gelf::LOGSTASH,
     ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
@@ -125,6 +139,18 @@ impl ServiceNamespaces {
             rate_limit: ec
                 .get(qos_ratelimit_router::NAME)
                 .map(|n| RateLimitOptions::read(d, n.value, &n.pointer)),
+            stats: ec
+                .get(telemetry_metrics::NAME)
+                .map(|n| MetricsOptions::read(d, n.value, &n.pointer)),
+            influx: ec
+                .get(telemetry_influx::NAME)
+                .map(|n| InfluxOptions::read(d, n.value, &n.pointer)),
+            gelf: ec
+                .get(telemetry_gelf::NAME)
+                .map(|n| GelfOptions::read(d, n.value, &n.pointer)),
+            logstash: ec
+                .get(telemetry_gelf::LOGSTASH)
+                .map(|n| LogstashOptions::read(d, n.value, &n.pointer)),
         }
     }
 }

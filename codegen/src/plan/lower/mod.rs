@@ -17,6 +17,7 @@ mod static_data;
 mod telemetry;
 mod transport;
 mod telemetry_otel;
+mod telemetry_stats;
 pub(super) mod validation;
 
 use service::lower_service;
@@ -241,6 +242,7 @@ pub fn lower(
         method_order,
         telemetry: telemetry::lower_telemetry(s),
         transport: transport::lower_transport(s),
+        legacy_telemetry: telemetry_stats::lower_legacy_telemetry(s),
     }
 }
 

@@ -13,23 +13,30 @@ pub const LOGSTASH_PATTERN: &str = r#"{"@timestamp":"%{time:2006-01-02T15:04:05.
 
 pub(super) fn lower_telemetry(s: &Service) -> Telemetry {
     Telemetry {
-        logging: s.ns.logging.as_ref().and_then(lower_logging),
+        logging: s
+            .ns
+            .logging
+            .as_ref()
+            .and_then(lower_logging)
+            .map(|l| super::telemetry_stats::with_logstash(l, s)),
         metrics: s
             .ns
             .opentelemetry
             .as_ref()
             .and_then(|o| lower_metrics(o, s.name.as_ref().map_or("", |n| n.value.as_str())))
-            .or_else(|| super::telemetry_otel::opencensus_metrics(s)),
+            .or_else(|| super::telemetry_otel::opencensus_metrics(s))
+            .or_else(|| super::telemetry_stats::metrics_for_stats(s)),
         traces: super::telemetry_otel::lower_traces(s),
     }
 }
 
-/// Whether backend calls are measured: metrics on (an exporter reads them).
+/// Whether backend calls are measured: metrics on (an exporter or `/__stats` reads them).
 pub(super) fn measures_backends(s: &Service) -> bool {
     s.ns.opentelemetry.as_ref().is_some_and(|o| {
         (!o.prometheus.is_empty() || !super::telemetry_otel::otlp_metrics(o).is_empty())
             && super::telemetry_otel::backend_metrics_enabled(o)
     }) || super::telemetry_otel::opencensus_metrics(s).is_some()
+        || s.ns.stats.is_some()
 }
 
 /// Metrics are kept only when an exporter reads them.
