@@ -171,3 +171,54 @@ fn diff_compares_two_templated_contracts() {
     );
     assert!(same.status.success(), "{}", text(&same.stderr));
 }
+
+#[test]
+fn the_build_tracks_every_flexible_configuration_input() {
+    let root = scratch("rerun");
+    for d in ["settings", "partials", "templates"] {
+        std::fs::create_dir_all(root.join(d)).unwrap();
+    }
+    std::fs::write(root.join("settings/s.json"), r#"{"v": 1}"#).unwrap();
+    std::fs::write(root.join("partials/p.txt"), "1").unwrap();
+    std::fs::write(
+        root.join("krakend.json"),
+        r#"{"version": 3, "x": {{ include "p.txt" }}{{ env "KRUSTD_FC_RERUN_TEST" }}}"#,
+    )
+    .unwrap();
+    struct F {
+        root: PathBuf,
+    }
+    let f = F { root };
+    let mut b = krustd_codegen::Builder::new();
+    b.root(&f.root).contract("krakend.json");
+    let plain = b.rerun_lines();
+    for v in krustd_codegen::flexible_config::ENV_VARS {
+        // Switching flexible configuration on reruns the build even when it is off.
+        assert!(
+            plain.contains(&format!("cargo::rerun-if-env-changed={v}")),
+            "{v}"
+        );
+    }
+    assert!(!plain.iter().any(|l| l.ends_with("settings")));
+    b.flexible_config(Some(krustd_codegen::flexible_config::FlexConfig::from_dir(
+        Path::new("."),
+    )));
+    let lines = b.rerun_lines();
+    for d in ["settings", "partials", "templates"] {
+        let line = format!(
+            "cargo::rerun-if-changed={}",
+            f.root.join(".").join(d).display()
+        );
+        assert!(lines.contains(&line), "{line}: {lines:?}");
+    }
+    let (source, rendered) = b.load().unwrap();
+    assert_eq!(source.text, r#"{"version": 3, "x": 1}"#);
+    assert_eq!(source.name, "krakend.json (flattened)");
+    let extra = krustd_codegen::Builder::rendered_rerun_lines(&rendered.unwrap());
+    let partial = format!(
+        "cargo::rerun-if-changed={}",
+        f.root.join("./partials/p.txt").display()
+    );
+    assert!(extra.contains(&partial), "{extra:?}");
+    assert!(extra.contains(&"cargo::rerun-if-env-changed=KRUSTD_FC_RERUN_TEST".to_owned()));
+}

@@ -169,7 +169,7 @@ pub fn render(fc: &FlexConfig, contract: &Path, root: &Path) -> Result<Rendered,
     let text = result?;
     if let Some(out) = &fc.out {
         check_out_extension(out, &shown)?;
-        crate::builder::write_if_changed(out, text.as_bytes())
+        write_if_changed(out, text.as_bytes())
             .map_err(|e| FcError(format!("cannot write FC_OUT {}: {e}", shown(out))))?;
     }
     Ok(Rendered { text, files, env })
@@ -190,6 +190,17 @@ fn check_out_extension(out: &Path, shown: &dyn Fn(&Path) -> String) -> Result<()
         }
         _ => Ok(()),
     }
+}
+
+/// Writes `bytes` unless `path` holds them already (no rebuild for an unchanged FC_OUT).
+fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, bytes)
 }
 
 fn base_name(p: &Path) -> String {

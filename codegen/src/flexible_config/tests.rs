@@ -1,5 +1,4 @@
 use super::*;
-use crate::Builder;
 
 /// A scratch directory with a contract template, settings, partials and sub-templates.
 struct Fixture {
@@ -315,45 +314,4 @@ fn instrumentation_marks_lines_outside_actions() {
         "{{__krustd_line 2 1}}a\n{{__krustd_line 2 2}}{{ if x\n }}b{{ end }}\n\
          {{__krustd_line 2 4}}{{/* c\n */}}\n"
     );
-}
-
-#[test]
-fn the_build_tracks_every_flexible_configuration_input() {
-    let f = Fixture::new("rerun");
-    f.file("settings/s.json", r#"{"v": 1}"#)
-        .file("partials/p.txt", "1")
-        .file(
-            "krakend.json",
-            r#"{"version": 3, "x": {{ include "p.txt" }}{{ env "KRUSTD_FC_RERUN_TEST" }}}"#,
-        );
-    let mut b = Builder::new();
-    b.root(&f.root).contract("krakend.json");
-    let plain = b.rerun_lines();
-    for v in ENV_VARS {
-        // Switching flexible configuration on reruns the build even when it is off.
-        assert!(
-            plain.contains(&format!("cargo::rerun-if-env-changed={v}")),
-            "{v}"
-        );
-    }
-    assert!(!plain.iter().any(|l| l.ends_with("settings")));
-    b.flexible_config(Some(FlexConfig::from_dir(Path::new("."))));
-    let lines = b.rerun_lines();
-    for d in ["settings", "partials", "templates"] {
-        let line = format!(
-            "cargo::rerun-if-changed={}",
-            f.root.join(".").join(d).display()
-        );
-        assert!(lines.contains(&line), "{line}: {lines:?}");
-    }
-    let (source, rendered) = b.load().unwrap();
-    assert_eq!(source.text, r#"{"version": 3, "x": 1}"#);
-    assert_eq!(source.name, "krakend.json (flattened)");
-    let extra = Builder::rendered_rerun_lines(&rendered.unwrap());
-    let partial = format!(
-        "cargo::rerun-if-changed={}",
-        f.root.join("./partials/p.txt").display()
-    );
-    assert!(extra.contains(&partial), "{extra:?}");
-    assert!(extra.contains(&"cargo::rerun-if-env-changed=KRUSTD_FC_RERUN_TEST".to_owned()));
 }
