@@ -20,6 +20,13 @@ ARG KRUSTD_CONTRACT=contracts/krakend.json
 ARG KRUSTD_RELEASE=unknown
 ARG KRUSTD_CONTRACT_SHA256=
 ARG SOURCE_DATE_EPOCH=0
+# Flexible configuration: the build renders the contract as a template when FC_ENABLE is set
+# (paths relative to the checkout); the binary never reads these.
+ARG FC_ENABLE=
+ARG FC_SETTINGS=
+ARG FC_PARTIALS=
+ARG FC_TEMPLATES=
+ARG FC_OUT=
 WORKDIR /krustd
 COPY . .
 # The same reproducible build as scripts/build-release.sh (remapped paths, --locked).

@@ -3,6 +3,7 @@
 
 use crate::diag::{Diagnostics, Report, Source};
 use crate::emit::{self, EmitOptions};
+use crate::flexible_config::{self, FcError, FlexConfig, Rendered};
 use crate::plan::PlanOptions;
 use crate::{check, model, plan};
 use sha2::{Digest, Sha256};
@@ -27,6 +28,8 @@ pub struct Builder {
     release: Option<String>,
     emit_rerun_if_changed: bool,
     compiled_shaping: bool,
+    /// Flexible configuration: the contract is a Go template rendered first (`FC_*`).
+    flexible_config: Option<FlexConfig>,
 }
 
 impl Default for Builder {
@@ -39,6 +42,7 @@ impl Default for Builder {
             release: None,
             emit_rerun_if_changed: true,
             compiled_shaping: true,
+            flexible_config: None,
         }
     }
 }
@@ -62,6 +66,8 @@ pub enum CompileError {
     Io(PathBuf, std::io::Error),
     /// The contract is invalid.
     Contract(Report),
+    /// The flexible configuration (`FC_*`) did not render.
+    FlexibleConfig(FcError),
     /// Generated tokens did not parse: a bug in Krustd. The tokens were written to `dump`.
     Internal {
         message: String,
@@ -76,6 +82,7 @@ impl std::fmt::Display for CompileError {
                 write!(f, "error: cannot read the contract {}: {e}", p.display())
             }
             CompileError::Contract(r) => write!(f, "{r}"),
+            CompileError::FlexibleConfig(e) => write!(f, "{e}"),
             CompileError::Internal { message, dump } => {
                 write!(
                     f,
@@ -122,6 +129,7 @@ impl Builder {
             root,
             release: Some(release),
             compiled_shaping,
+            flexible_config: FlexConfig::from_env(),
             ..Builder::default()
         }
     }
@@ -161,6 +169,14 @@ impl Builder {
         self
     }
 
+    /// Render the contract as a flexible-configuration template first (`None`: plain JSON).
+    /// `from_env` takes it from `FC_ENABLE`, `FC_SETTINGS`, `FC_PARTIALS`, `FC_TEMPLATES`,
+    /// `FC_OUT`.
+    pub fn flexible_config(&mut self, fc: Option<FlexConfig>) -> &mut Self {
+        self.flexible_config = fc;
+        self
+    }
+
     /// Print `cargo::rerun-if-*` lines in `compile` (default: on).
     pub fn emit_rerun_if_changed(&mut self, on: bool) -> &mut Self {
         self.emit_rerun_if_changed = on;
@@ -185,14 +201,83 @@ impl Builder {
         }
     }
 
-    /// Reads the contract into a `Source`.
+    /// Reads the contract into a `Source` (rendered first under flexible configuration: the
+    /// flattened contract, named after `FC_OUT` when set).
     pub fn read_source(&self) -> Result<Source, CompileError> {
+        self.load().map(|(source, _)| source)
+    }
+
+    /// `read_source`, and what the flexible configuration read (its inputs, for rerun
+    /// directives and the macro's `include_bytes!`).
+    pub fn load(&self) -> Result<(Source, Option<Rendered>), CompileError> {
         let path = self.contract_path();
-        let text = std::fs::read_to_string(&path).map_err(|e| CompileError::Io(path.clone(), e))?;
-        Ok(Source {
-            name: self.display_name(),
-            text,
-        })
+        let Some(fc) = &self.flexible_config else {
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| CompileError::Io(path.clone(), e))?;
+            let source = Source {
+                name: self.display_name(),
+                text,
+            };
+            return Ok((source, None));
+        };
+        let fc = fc.resolved(&self.root);
+        let rendered = flexible_config::render(&fc, &path, &self.root)
+            .map_err(CompileError::FlexibleConfig)?;
+        let name = match &fc.out {
+            Some(out) => out
+                .strip_prefix(&self.root)
+                .unwrap_or(out)
+                .display()
+                .to_string(),
+            None => format!("{} (flattened)", self.display_name()),
+        };
+        let source = Source {
+            name,
+            text: rendered.text.clone(),
+        };
+        Ok((source, Some(rendered)))
+    }
+
+    /// The `cargo::rerun-if-*` lines known before reading the contract: the variables the
+    /// build reads, the contract, `build.rs`, git's HEAD, and the flexible configuration's
+    /// directories (a directory covers every file in it, added ones too).
+    pub fn rerun_lines(&self) -> Vec<String> {
+        let mut out: Vec<String> = ["KRUSTD_CONTRACT", "KRUSTD_RELEASE", "KRUSTD_SHAPING"]
+            .into_iter()
+            .chain(flexible_config::ENV_VARS)
+            .map(|v| format!("cargo::rerun-if-env-changed={v}"))
+            .collect();
+        out.push(format!(
+            "cargo::rerun-if-changed={}",
+            self.contract_path().display()
+        ));
+        out.push(format!(
+            "cargo::rerun-if-changed={}",
+            self.root.join("build.rs").display()
+        ));
+        for git_file in git_inputs(&self.root) {
+            out.push(format!("cargo::rerun-if-changed={}", git_file.display()));
+        }
+        if let Some(fc) = &self.flexible_config {
+            for dir in fc.resolved(&self.root).input_dirs() {
+                out.push(format!("cargo::rerun-if-changed={}", dir.display()));
+            }
+        }
+        out
+    }
+
+    /// The lines a rendering adds: every file it read (a partial may sit outside
+    /// `FC_PARTIALS`) and every variable its `env` calls read.
+    pub fn rendered_rerun_lines(rendered: &Rendered) -> Vec<String> {
+        let files = rendered
+            .files
+            .iter()
+            .map(|f| format!("cargo::rerun-if-changed={}", f.display()));
+        let env = rendered
+            .env
+            .iter()
+            .map(|v| format!("cargo::rerun-if-env-changed={v}"));
+        files.chain(env).collect()
     }
 
     /// Contract text → pretty-printed gateway code. No environment; the only files read are the
@@ -281,21 +366,17 @@ impl Builder {
     /// For `build.rs`: reads the contract, generates, writes `gateway.rs` into the output
     /// directory only if its bytes changed, and prints the rerun directives. Returns warnings.
     pub fn compile(&self) -> Result<Report, CompileError> {
-        let path = self.contract_path();
         if self.emit_rerun_if_changed {
-            println!("cargo::rerun-if-env-changed=KRUSTD_CONTRACT");
-            println!("cargo::rerun-if-env-changed=KRUSTD_RELEASE");
-            println!("cargo::rerun-if-env-changed=KRUSTD_SHAPING");
-            println!("cargo::rerun-if-changed={}", path.display());
-            println!(
-                "cargo::rerun-if-changed={}",
-                self.root.join("build.rs").display()
-            );
-            for git_file in git_inputs(&self.root) {
-                println!("cargo::rerun-if-changed={}", git_file.display());
+            for line in self.rerun_lines() {
+                println!("{line}");
             }
         }
-        let source = self.read_source()?;
+        let (source, rendered) = self.load()?;
+        if let (true, Some(r)) = (self.emit_rerun_if_changed, &rendered) {
+            for line in Self::rendered_rerun_lines(r) {
+                println!("{line}");
+            }
+        }
         let out_dir = self
             .out_dir
             .clone()

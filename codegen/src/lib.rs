@@ -15,6 +15,7 @@ pub mod diag;
 pub mod diff;
 pub mod duration;
 pub mod emit;
+pub mod flexible_config;
 pub mod go_time;
 pub mod host;
 mod json_pointer;

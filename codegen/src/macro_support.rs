@@ -1,6 +1,7 @@
 //! What `gateway!("contracts/x.json")` expands to; the proc-macro crate is a thin shim over this.
 
 use crate::builder::Builder;
+use crate::flexible_config::FlexConfig;
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::path::{Path, PathBuf};
@@ -11,8 +12,17 @@ use std::path::{Path, PathBuf};
 ///
 /// `gateway!(lit, options)` evaluates to `router_with::<Gateway>(options)` instead, where
 /// `options` is a `krustd_runtime::Options` expression (tests use it to reach mock backends).
-pub fn expand_gateway(lit: &syn::LitStr, options: Option<&syn::Expr>) -> TokenStream {
-    match expand(lit, options) {
+///
+/// `flexible_config`: the directory (relative to the crate root) holding `settings/`,
+/// `partials/` and `templates/`; the contract is then a flexible-configuration template,
+/// rendered first (`FlexConfig::from_dir`). The macro does not read `FC_*`: a crate holds
+/// many `gateway!` calls, and the variables are the build's (`build.rs`, `krustd-contract`).
+pub fn expand_gateway(
+    lit: &syn::LitStr,
+    options: Option<&syn::Expr>,
+    flexible_config: Option<&syn::LitStr>,
+) -> TokenStream {
+    match expand(lit, options, flexible_config) {
         Ok(t) => t,
         Err(msg) => syn::Error::new(lit.span(), msg).to_compile_error(),
     }
@@ -22,7 +32,7 @@ pub fn expand_gateway(lit: &syn::LitStr, options: Option<&syn::Expr>) -> TokenSt
 /// (`contracts/features/shaping.json` → `contracts_features_shaping`) holding the gateway and
 /// its generated contract tests, one `#[test]` per endpoint and per `@test` example.
 pub fn expand_contract_tests(lit: &syn::LitStr) -> TokenStream {
-    let result = load(lit, true).map(|(items, abs)| {
+    let result = load(lit, true, None).map(|(items, abs)| {
         let rel = lit.value();
         let stem = rel.strip_suffix(".json").unwrap_or(&rel);
         let name: String = stem
@@ -62,8 +72,12 @@ fn resolve_root(manifest_dir: &Path, rel: &str) -> PathBuf {
         .to_path_buf()
 }
 
-fn expand(lit: &syn::LitStr, options: Option<&syn::Expr>) -> Result<TokenStream, String> {
-    let (items, abs) = load(lit, false)?;
+fn expand(
+    lit: &syn::LitStr,
+    options: Option<&syn::Expr>,
+    flexible_config: Option<&syn::LitStr>,
+) -> Result<TokenStream, String> {
+    let (items, abs) = load(lit, false, flexible_config)?;
     let router = match options {
         Some(o) => quote! { ::krustd_runtime::router_with::<__krustd_gateway::Gateway>(#o) },
         None => quote! { ::krustd_runtime::router::<__krustd_gateway::Gateway>() },
@@ -82,7 +96,11 @@ fn expand(lit: &syn::LitStr, options: Option<&syn::Expr>) -> Result<TokenStream,
 }
 
 /// The generated items of the contract at `lit`, and the contract's absolute path.
-fn load(lit: &syn::LitStr, contract_tests: bool) -> Result<(Vec<syn::Item>, String), String> {
+fn load(
+    lit: &syn::LitStr,
+    contract_tests: bool,
+    flexible_config: Option<&syn::LitStr>,
+) -> Result<(Vec<syn::Item>, String), String> {
     let rel = lit.value();
     if Path::new(&rel).is_absolute() {
         return Err(format!(
@@ -96,8 +114,14 @@ fn load(lit: &syn::LitStr, contract_tests: bool) -> Result<(Vec<syn::Item>, Stri
     builder
         .root(resolve_root(&root, &rel))
         .contract(&rel)
-        .emit_contract_tests(contract_tests);
-    let source = builder.read_source().map_err(|e| e.to_string())?;
+        .emit_contract_tests(contract_tests)
+        .flexible_config(flexible_config.map(|d| FlexConfig::from_dir(Path::new(&d.value()))));
+    let (source, rendered) = builder.load().map_err(|e| {
+        let text = e.to_string();
+        text.strip_prefix("error: ")
+            .map(str::to_owned)
+            .unwrap_or(text)
+    })?;
     let generated = builder.generate(source).map_err(|r| {
         // rustc already prints `error: ` before a compile_error's text.
         let text = r.to_string();
@@ -107,8 +131,10 @@ fn load(lit: &syn::LitStr, contract_tests: bool) -> Result<(Vec<syn::Item>, Stri
     })?;
     let mut file: syn::File = syn::parse_str(&generated.code)
         .map_err(|e| format!("gateway!: internal error, generated code does not parse: {e}"))?;
-    // Recompile when a side file the contract embeds changes.
-    for side in &generated.side_files {
+    // Recompile when a side file the contract embeds, or a flexible-configuration input it
+    // was rendered from, changes.
+    let fc_inputs = rendered.iter().flat_map(|r| r.files.iter());
+    for side in generated.side_files.iter().chain(fc_inputs) {
         let p = side.to_string_lossy().into_owned();
         file.items
             .push(syn::parse_quote! { const _: &[u8] = ::core::include_bytes!(#p); });

@@ -2,7 +2,11 @@
 //! `krustd-contract generate <contract>`: print the gateway code a build would compile.
 //! `krustd-contract diff [--json] <old> <new>`: the breaking-change gate (exit 1 on a breaking
 //! change outside a version bump, 2 on a usage error or an invalid contract).
+//! All three honour flexible configuration: with `FC_ENABLE` set, each contract is a template
+//! rendered with `FC_SETTINGS`, `FC_PARTIALS`, `FC_TEMPLATES` (paths relative to the working
+//! directory) and, for check/generate, written to `FC_OUT`.
 
+use krustd_codegen::flexible_config::FlexConfig;
 use krustd_codegen::Builder;
 use std::process::ExitCode;
 
@@ -27,7 +31,10 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let mut builder = Builder::new();
-    builder.contract(file.as_str()).emit_contract_tests(tests);
+    builder
+        .contract(file.as_str())
+        .emit_contract_tests(tests)
+        .flexible_config(FlexConfig::from_env());
     let source = match builder.read_source() {
         Ok(s) => s,
         Err(e) => {
@@ -72,7 +79,11 @@ fn diff(rest: &[String]) -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
-    match krustd_codegen::diff::diff_files(old, new) {
+    let result = match FlexConfig::from_env() {
+        None => krustd_codegen::diff::diff_files(old, new),
+        Some(fc) => diff_rendered(fc, old, new),
+    };
+    match result {
         Ok(d) => {
             if as_json {
                 println!("{:#}", krustd_codegen::diff::json(&d));
@@ -90,4 +101,22 @@ fn diff(rest: &[String]) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `diff` of two flexible-configuration templates: both rendered with the same settings
+/// (`FC_OUT` is not written: there are two contracts).
+fn diff_rendered(
+    fc: FlexConfig,
+    old: &str,
+    new: &str,
+) -> Result<krustd_codegen::diff::Diff, String> {
+    let fc = FlexConfig { out: None, ..fc };
+    let read = |path: &str| {
+        let mut b = Builder::new();
+        b.contract(path).flexible_config(Some(fc.clone()));
+        let source = b.read_source().map_err(|e| e.to_string())?;
+        krustd_codegen::diff::Contract::parse(&source.name, &source.text).map_err(|r| r.to_string())
+    };
+    let (o, n) = (read(old)?, read(new)?);
+    Ok(krustd_codegen::diff::diff(&o, &n))
 }
