@@ -63,10 +63,11 @@ gateway!("contracts/bench/proxy.json", contract_tests);
 gateway!("contracts/bench/ratelimit.json", contract_tests);
 gateway!("contracts/bench/reference-log.json", contract_tests);
 gateway!("contracts/bench/reference.json", contract_tests);
+gateway!("contracts/bench/stats.json", contract_tests);
 gateway!("contracts/bench/tls.json", contract_tests);
 gateway!("contracts/bench/tracing.json", contract_tests);
 gateway!("contracts/bench/tracing0.json", contract_tests);
-gateway!("contracts/bench/stats.json", contract_tests);
+gateway!("contracts/bench/validation.json", contract_tests);
 
 /// Every contract outside `contracts/invalid` is listed above.
 #[test]

@@ -73,8 +73,11 @@ static TELEMETRY: __rt::telemetry::TelemetrySpec = __rt::telemetry::TelemetrySpe
             skip_paths: &["/__health", "/__debug/", "/__echo/", "/__stats/"],
             prometheus: &[],
             backends: &[&GET_JSON_1KB_B0_METRICS],
+            otlp: &[],
+            server: true,
         },
     ),
+    traces: ::core::option::Option::None,
 };
 /// `telemetry/metrics`, `telemetry/influx` and `telemetry/gelf`.
 static LEGACY_TELEMETRY: __rt::telemetry::LegacyTelemetrySpec = __rt::telemetry::LegacyTelemetrySpec {

@@ -130,8 +130,11 @@ static TELEMETRY: __rt::telemetry::TelemetrySpec = __rt::telemetry::TelemetrySpe
                 &GET_USERS_ID_B0_METRICS,
                 &GET_BROKEN_B0_METRICS,
             ],
+            otlp: &[],
+            server: true,
         },
     ),
+    traces: ::core::option::Option::None,
 };
 /// `telemetry/metrics`, `telemetry/influx` and `telemetry/gelf`.
 static LEGACY_TELEMETRY: __rt::telemetry::LegacyTelemetrySpec = __rt::telemetry::LegacyTelemetrySpec {

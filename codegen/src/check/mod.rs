@@ -26,9 +26,9 @@ mod security;
 mod service;
 mod telemetry_logging;
 mod telemetry_opentelemetry;
-mod transport;
 mod telemetry_otel;
 mod telemetry_stats;
+mod transport;
 mod validation;
 
 pub use encoding::{BACKEND_ENCODINGS, OUTPUT_ENCODINGS};

@@ -10,8 +10,8 @@ pub mod examples;
 pub mod jwk_file;
 pub mod namespaces;
 mod reader;
-pub mod transport;
 pub mod signer_jwk;
+pub mod transport;
 
 use crate::diag::Diagnostics;
 pub use namespaces::{BackendNamespaces, EndpointNamespaces, ServiceNamespaces};

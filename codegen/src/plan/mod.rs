@@ -11,8 +11,8 @@ pub mod lower;
 pub mod lua_ir;
 pub mod martian_ir;
 pub mod telemetry;
-pub mod transport_ir;
 pub mod telemetry_stats;
+pub mod transport_ir;
 
 pub use ir::*;
 pub use lower::{lower, PlanOptions, DEFAULT_TIMEOUT};

@@ -15,9 +15,9 @@ mod service;
 pub mod shaping;
 mod static_data;
 mod telemetry;
-mod transport;
 mod telemetry_otel;
 mod telemetry_stats;
+mod transport;
 pub(super) mod validation;
 
 use service::lower_service;
