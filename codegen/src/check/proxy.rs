@@ -125,7 +125,7 @@ fn check_propagated_params(
     if !list.value.is_empty() {
         d.warning(
             &list.pointer,
-            "`sequential_propagated_params` feed CEL, Lua and GraphQL, which Krustd does not implement: they have no effect",
+            "`sequential_propagated_params` are not passed to CEL, Lua or GraphQL by Krustd yet: they have no effect",
             None,
         );
     }
