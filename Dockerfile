@@ -20,6 +20,9 @@ ARG KRUSTD_CONTRACT=contracts/krakend.json
 ARG KRUSTD_RELEASE=unknown
 ARG KRUSTD_CONTRACT_SHA256=
 ARG SOURCE_DATE_EPOCH=0
+# `release` (default, proven reproducible by scripts/repro-check.sh) or `ship` (fat LTO, one
+# codegen unit: ~10 % less CPU per request, BENCHMARKS.md; its reproducibility is not proven yet).
+ARG KRUSTD_PROFILE=release
 # Flexible configuration: the build renders the contract as a template when FC_ENABLE is set
 # (paths relative to the checkout); the binary never reads these.
 ARG FC_ENABLE=
@@ -31,8 +34,9 @@ WORKDIR /krustd
 COPY . .
 # The same reproducible build as scripts/build-release.sh (remapped paths, --locked).
 RUN KRUSTD_RELEASE="$KRUSTD_RELEASE" SOURCE_DATE_EPOCH="$SOURCE_DATE_EPOCH" \
-      CARGO_TARGET_DIR=/krustd/target scripts/build-release.sh "$KRUSTD_CONTRACT" \
- && cp target/ship/krustd /krustd-bin \
+      KRUSTD_PROFILE="$KRUSTD_PROFILE" CARGO_TARGET_DIR=/krustd/target \
+      scripts/build-release.sh "$KRUSTD_CONTRACT" \
+ && cp "target/$KRUSTD_PROFILE/krustd" /krustd-bin \
  && /krustd-bin --version \
  && if [ -n "$KRUSTD_CONTRACT_SHA256" ]; then \
       /krustd-bin --version | grep -qx "contract sha256: $KRUSTD_CONTRACT_SHA256" \

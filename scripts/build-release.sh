@@ -5,9 +5,10 @@
 #   scripts/build-release.sh [CONTRACT]      # default: $KRUSTD_CONTRACT, else contracts/krakend.json
 #
 # Environment: KRUSTD_RELEASE (default: `git rev-parse --short HEAD`, else `unknown`),
-# CARGO_TARGET_DIR (default: target), KRUSTD_PROFILE (default: ship, the release profile with fat
-# LTO and one codegen unit: see Cargo.toml and BENCHMARKS.md; `release` builds faster). Prints
-# the binary's path and its sha256 on the last line.
+# CARGO_TARGET_DIR (default: target), KRUSTD_PROFILE (default: release; `ship` is the release
+# profile with fat LTO and one codegen unit, ~10 % less CPU per request (Cargo.toml,
+# BENCHMARKS.md), whose reproducibility scripts/repro-check.sh has not proven yet). Prints the
+# binary's path and its sha256 on the last line.
 #
 # What makes it reproducible:
 # - `--remap-path-prefix` maps the checkout, the target directory and CARGO_HOME to fixed names
@@ -36,7 +37,7 @@ CARGO_HOME_DIR=${CARGO_HOME:-$HOME/.cargo}
 export KRUSTD_CONTRACT=$CONTRACT KRUSTD_RELEASE SOURCE_DATE_EPOCH CARGO_TARGET_DIR=$TARGET
 export RUSTFLAGS="${RUSTFLAGS:-} --remap-path-prefix=$ROOT=/krustd --remap-path-prefix=$TARGET=/target --remap-path-prefix=$CARGO_HOME_DIR=/cargo"
 export CFLAGS="${CFLAGS:-} -ffile-prefix-map=$ROOT=/krustd -ffile-prefix-map=$TARGET=/target -ffile-prefix-map=$CARGO_HOME_DIR=/cargo"
-PROFILE=${KRUSTD_PROFILE:-ship}
+PROFILE=${KRUSTD_PROFILE:-release}
 cargo build --profile "$PROFILE" --locked --bin krustd >&2
 BIN=$TARGET/$PROFILE/krustd
 echo "$BIN $(sha256sum "$BIN" | cut -d' ' -f1)"
