@@ -52,7 +52,7 @@ async fn the_prometheus_exporter_counts_requests_with_the_build_identity() {
         .first()
         .copied()
         .expect("the exporter listens");
-    assert_eq!(addr.port(), 47913);
+    assert_eq!(addr.port(), 27913);
     let (status, headers, text) = get(&format!("http://{addr}/metrics")).await;
     assert_eq!(status, 200);
     assert!(header(&headers, "content-type")

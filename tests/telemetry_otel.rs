@@ -141,7 +141,7 @@ async fn otlp_traces_and_metrics() {
 }
 
 async fn spans_reach_the_otlp_receiver_with_the_identity_and_the_backend_continues_the_trace() {
-    let (got, metrics) = receiver(47931).await;
+    let (got, metrics) = receiver(27931).await;
     let mock_url = start(mock()).await;
     let gw = start(krustd_macros::gateway!(
         "contracts/features/telemetry_otel.json",
@@ -291,7 +291,7 @@ async fn spans_reach_the_otlp_receiver_with_the_identity_and_the_backend_continu
 }
 
 async fn sample_rate_zero_exports_nothing_but_still_propagates() {
-    let (got, _) = receiver(47932).await;
+    let (got, _) = receiver(27932).await;
     let mock_url = start(mock()).await;
     let gw = start(krustd_macros::gateway!(
         "contracts/features/otel_unsampled.json",

@@ -11,15 +11,32 @@ use common::*;
 use std::io::Read as _;
 use std::time::{Duration, Instant};
 
-/// The contract's GELF input and InfluxDB HTTP port (fixed: the contract is compiled).
-const GELF_PORT: u16 = 47951;
-const INFLUX_HTTP: u16 = 47961;
-const INFLUX_RPC: u16 = 47962;
+/// The contract's GELF input and InfluxDB HTTP port (fixed: the contract is compiled). Fixed
+/// ports sit below Linux's ephemeral range (32768–60999): a client socket of an earlier test
+/// left in TIME_WAIT on such a port would make `influxd`'s bind fail.
+const GELF_PORT: u16 = 27951;
+const INFLUX_HTTP: u16 = 27961;
+const INFLUX_RPC: u16 = 27962;
 
 /// An `influxd` this test started; killed when dropped.
 struct Influxd {
     child: std::process::Child,
     dir: std::path::PathBuf,
+}
+
+impl Influxd {
+    /// Why `influxd` is not answering: its exit status (if it stopped) and its log's tail.
+    fn diagnosis(&mut self) -> String {
+        let status = match self.child.try_wait() {
+            Ok(Some(s)) => format!("influxd exited ({s})"),
+            Ok(None) => "influxd is still running".to_string(),
+            Err(e) => format!("influxd status unknown: {e}"),
+        };
+        let log = std::fs::read_to_string(self.dir.join("influxd.log")).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(8).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        format!("{status}; its log ends with:\n{}", tail.join("\n"))
+    }
 }
 
 impl Drop for Influxd {
@@ -66,7 +83,7 @@ fn start_influxd() -> Option<Influxd> {
         .arg("-config")
         .arg(dir.join("influxdb.conf"))
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::fs::File::create(dir.join("influxd.log")).expect("log file"))
         .spawn()
         .expect("start influxd");
     Some(Influxd { child, dir })
@@ -200,7 +217,7 @@ async fn stats_gelf_and_influx() {
     assert_eq!(found["level"], 3, "ERROR is syslog severity 3: {found}");
 
     // InfluxDB: the points a query reads back.
-    let Some(_influxd) = influxd else {
+    let Some(mut influxd) = influxd else {
         return;
     };
     let up = eventually(Duration::from_secs(10), || async {
@@ -211,7 +228,11 @@ async fn stats_gelf_and_influx() {
         r.ok().filter(|r| r.status().as_u16() == 204)
     })
     .await;
-    assert!(up.is_some(), "influxd answers /ping within 10 s");
+    assert!(
+        up.is_some(),
+        "influxd answers /ping within 10 s: {}",
+        influxd.diagnosis()
+    );
     let (status, body) = influx_query("CREATE DATABASE krustd_stats").await;
     assert_eq!(status, 200, "{body}");
     let rows = eventually(Duration::from_secs(8), || async {
