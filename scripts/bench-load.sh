@@ -48,7 +48,7 @@ SCENARIOS=${BENCH_SCENARIOS:-"ref-single ref-agg ref-single-log proxy-1kb proxy-
 GW_SCHEME=http
 # The Authorization header value of the current scenario (jwt-* only).
 AUTH=
-# The JSON body of the current scenario (*post-* only; the others GET).
+# The JSON body of the current scenario (post-*, schema-post-* only; the others GET).
 BODY=
 CRLF=$'\r\n'
 REF_DIR=${BENCH_REF_DIR:-$ROOT/../shared/bench}
@@ -236,7 +236,7 @@ cat >"$WRK_LUA" <<'EOF'
 -- The jwt-* scenarios send a token (BENCH_AUTH); the others send no Authorization.
 local auth = os.getenv("BENCH_AUTH")
 if auth and auth ~= "" then wrk.headers["Authorization"] = auth end
--- The *post-* scenarios POST a JSON body (BENCH_BODY); the others GET.
+-- The POST scenarios (post-*, schema-post-*) send a JSON body (BENCH_BODY); the others GET.
 local body = os.getenv("BENCH_BODY")
 if body and body ~= "" then
   wrk.method = "POST"
@@ -424,11 +424,11 @@ b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
 
 # `Bearer <token>` for a jwt-* scenario (empty otherwise): signed with openssl by the test-only
 # keys of tests/fixtures/jwt (contracts/bench/jwt.json embeds their public halves).
-# The JSON body a *post-* scenario sends (a valid order for schema-post-1kb's schema), else
-# nothing.
+# The JSON body a POST scenario (post-*, schema-post-*) sends (a valid order for
+# schema-post-1kb's schema), else nothing. lua-post-1kb GETs: its "post" is the Lua hook.
 bench_body() {
   case $1 in
-    *post-*) echo '{"id":1042,"customer":"ACME Corp","express":true,"items":[{"sku":"ABC-1234","qty":2},{"sku":"XYZ-0042","qty":10},{"sku":"KRK-2026","qty":1}]}' ;;
+    post-* | schema-post-*) echo '{"id":1042,"customer":"ACME Corp","express":true,"items":[{"sku":"ABC-1234","qty":2},{"sku":"XYZ-0042","qty":10},{"sku":"KRK-2026","qty":1}]}' ;;
   esac
 }
 
