@@ -161,8 +161,15 @@ impl AccessLog {
     }
 }
 
-/// The writer thread: takes every queued line, writes them in one go, flushes, then reports
-/// lines dropped meanwhile. Ends when every sender is gone.
+/// How long the writer lets lines gather after a write before it looks at the queue again.
+/// While it naps, a request's `push` finds no waiting receiver and so makes no wake-up system
+/// call: under load, one wake-up per [`ACCESS_BATCH_PAUSE`] instead of one per line (the
+/// per-line wake-up measured 8% of the gateway's CPU on the 1 KB proxy). A line reaches the
+/// sink at most this much later; an idle writer blocks and costs nothing.
+pub const ACCESS_BATCH_PAUSE: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// The writer thread: takes every queued line, writes them in one go, flushes, reports lines
+/// dropped meanwhile, then naps [`ACCESS_BATCH_PAUSE`]. Ends when every sender is gone.
 fn write_lines(
     rx: std::sync::mpsc::Receiver<String>,
     sink: impl Write,
@@ -182,6 +189,7 @@ fn write_lines(
             );
         }
         let _ = out.flush();
+        std::thread::sleep(ACCESS_BATCH_PAUSE);
     }
 }
 
