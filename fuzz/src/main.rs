@@ -1,4 +1,5 @@
-//! `krustd-fuzz <target> [--runs N] [--seconds S] [--seed X]`: mutation fuzzing on stable Rust.
+//! `krustd-fuzz <target|all> [--runs N] [--seconds S] [--seed X]`: mutation fuzzing on stable
+//! Rust (`all`: every target in turn, each with the given budget).
 //!
 //! Each target runs its corpus (`fuzz/corpus/<target>/`), then `N` mutated inputs (default
 //! 1,000,000), stopping early after `S` seconds when given. A panic (a crash, or a broken
@@ -44,11 +45,11 @@ fn args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
     let target = it.next().ok_or_else(|| {
         format!(
-            "usage: krustd-fuzz <{}> [--runs N] [--seconds S] [--seed X]",
+            "usage: krustd-fuzz <{}|all> [--runs N] [--seconds S] [--seed X]",
             TARGETS.join("|")
         )
     })?;
-    if !TARGETS.contains(&target.as_str()) {
+    if target != "all" && !TARGETS.contains(&target.as_str()) {
         return Err(format!(
             "unknown target {target:?} (one of {})",
             TARGETS.join(", ")
@@ -77,15 +78,28 @@ fn args() -> Result<Args, String> {
 
 fn run() -> Result<(), String> {
     let a = args()?;
+    // Panics are reported by the loop, with the input that caused them.
+    std::panic::set_hook(Box::new(|_| {}));
+    if a.target != "all" {
+        return fuzz(&a);
+    }
+    for t in TARGETS {
+        fuzz(&Args {
+            target: (*t).to_owned(),
+            ..a
+        })?;
+    }
+    Ok(())
+}
+
+/// One target: its corpus, then mutated inputs within the budget.
+fn fuzz(a: &Args) -> Result<(), String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let corpus = load_corpus(&root.join("corpus").join(&a.target))?;
     let tokens = tokens(&a.target);
     let exec = executor(&a.target);
-    // Panics are reported by the loop, with the input that caused them.
-    std::panic::set_hook(Box::new(|_| {}));
-
     for (i, input) in corpus.iter().enumerate() {
-        check(&a, exec, input, &format!("corpus-{i}"))?;
+        check(a, exec, input, &format!("corpus-{i}"))?;
     }
     let mut rng = mutate::Rng::new(a.seed);
     let started = Instant::now();
@@ -93,7 +107,7 @@ fn run() -> Result<(), String> {
     let mut done = 0u64;
     while done < a.runs {
         let input = mutate::mutate(&mut rng, &corpus, tokens);
-        check(&a, exec, &input, &format!("run-{done}"))?;
+        check(a, exec, &input, &format!("run-{done}"))?;
         done += 1;
         if done % 1024 == 0 && deadline.is_some_and(|d| Instant::now() >= d) {
             break;
