@@ -431,3 +431,16 @@ async fn static_data_over_the_debug_backend_by_path_and_by_redirect() {
     assert_eq!(status, 301);
     assert_eq!(header(&headers, "location"), Some("/static"));
 }
+
+/// krakend-ce's `integration_jsonschema` spec: `/__health` of the spec contract is a 200 whose
+/// JSON object has `agents` (an object), `now` (a string) and `status` (the string `ok`).
+#[tokio::test]
+async fn the_health_endpoint_has_the_three_typed_fields() {
+    let (gw, _) = gateway().await;
+    let (status, _, body) = send(bare().get(format!("{gw}/__health"))).await;
+    assert_eq!(status, 200, "{body}");
+    let v = json(&body);
+    assert!(v["agents"].is_object(), "{v}");
+    assert!(v["now"].as_str().is_some_and(|s| !s.is_empty()), "{v}");
+    assert_eq!(v["status"], "ok", "{v}");
+}
