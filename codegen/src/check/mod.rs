@@ -11,6 +11,7 @@ mod backend_graphql;
 mod backend_http;
 mod backend_http_client;
 mod encoding;
+mod jwk_client;
 mod endpoint;
 mod modifier_lua;
 mod modifier_martian;

@@ -6,6 +6,8 @@ use super::namespaces::NsReader;
 use super::transport::list;
 use super::At;
 use crate::diag::Diagnostics;
+use base64::engine::general_purpose::URL_SAFE;
+use base64::Engine;
 use serde_json::Value;
 
 /// The keys read here, for the namespaces' lists of known keys.
@@ -65,4 +67,17 @@ impl JwkClientOptions {
     pub fn custom_tls(&self) -> bool {
         !self.fingerprints.is_empty() || self.local_ca.is_some() || !self.cipher_suites.is_empty()
     }
+}
+
+/// A `jwk_fingerprints` entry: padded URL-safe base64 (Go `base64.URLEncoding`) of a SHA-256.
+pub fn fingerprint(text: &str) -> Result<[u8; 32], String> {
+    let raw = URL_SAFE
+        .decode(text)
+        .map_err(|e| format!("`{text}` is not padded URL-safe base64: {e}"))?;
+    <[u8; 32]>::try_from(raw.as_slice()).map_err(|_| {
+        format!(
+            "`{text}` decodes to {} bytes: a fingerprint is a SHA-256 (32 bytes)",
+            raw.len()
+        )
+    })
 }
