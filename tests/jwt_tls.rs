@@ -61,12 +61,13 @@ async fn gateway() -> String {
         .await
         .expect("TLS 1.2 JWK server");
     let mock_url = start(mock()).await;
+    let (tls12, any) = (format!("https://{tls12}"), format!("https://{any}"));
     let gw = krustd_macros::gateway!(
         "contracts/features/jwt_tls.json",
         hosts(&[
             ("http://mock", mock_url.as_str()),
-            ("https://jwk-old", &format!("https://{tls12}")),
-            ("https://jwk-any", &format!("https://{any}")),
+            ("https://jwk-old", tls12.as_str()),
+            ("https://jwk-any", any.as_str()),
         ])
     );
     start(gw).await

@@ -14,10 +14,13 @@ fn bytes(b: &[u8]) -> TokenStream {
 
 /// The `static` of a JWK download's TLS (`jwk_fingerprints`, `jwk_local_ca`, `cipher_suites`).
 pub(super) fn jwk_tls(id: &proc_macro2::Ident, t: &JwkTls) -> TokenStream {
+    let pins_id = format_ident!("{id}_PINS");
+    let n = t.fingerprints.len();
     let pins = t.fingerprints.iter().map(|f| bytes(f));
     let params = super::transport::params(&t.params);
     quote! {
-        static #id: __rt::auth::JwkTls = __rt::auth::JwkTls::new(&[#(*#pins),*], #params);
+        static #pins_id: [[u8; 32]; #n] = [#(*#pins),*];
+        static #id: __rt::auth::JwkTls = __rt::auth::JwkTls::new(&#pins_id, #params);
     }
 }
 

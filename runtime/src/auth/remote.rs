@@ -232,7 +232,16 @@ pub(crate) fn client(
 
 /// Downloads a JWK document (a 2xx answer of at most `MAX_JWK_BYTES`).
 pub(crate) async fn fetch(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, String> {
-    let mut resp = client.get(url).send().await.map_err(|e| e.to_string())?;
+    let mut resp = client.get(url).send().await.map_err(|e| {
+        // reqwest's message hides the cause (a refused certificate, a pin, no common suite).
+        let mut msg = e.to_string();
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            msg = format!("{msg}: {c}");
+            cause = c.source();
+        }
+        msg
+    })?;
     if !resp.status().is_success() {
         return Err(format!("status {}", resp.status().as_u16()));
     }
