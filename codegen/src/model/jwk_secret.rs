@@ -124,7 +124,10 @@ pub fn read(
             d.error(
                 &path.pointer,
                 format!("cannot read `jwk_local_path` {}: {err}", path.value),
-                Some("the path is relative to the contract's directory".to_owned()),
+                Some(
+                    "the path is relative to the contract's directory; the file must be a JWK set ({\"keys\": [...]})"
+                        .to_owned(),
+                ),
             );
             return None;
         }
