@@ -1,7 +1,7 @@
 //! The JWK client's TLS through real HTTPS on 127.0.0.1 (contracts/features/jwt_tls.json):
 //! certificate pinning (`jwk_fingerprints`, also with `disable_jwk_security`), an extra CA
 //! (`jwk_local_ca`), TLS 1.2 `cipher_suites`, and an encrypted `jwk_local_path` (`secret_url` +
-//! `cypher_key`, decrypted at build time). The CA and the JWK servers' certificates are made at
+//! `cypher_key`, decrypted at build time); the signer's download goes through the same TLS. The CA and the JWK servers' certificates are made at
 //! test time (rcgen) into `target/krustd-test-jose/`; the servers' key is the fixed test key
 //! tests/fixtures/jwt/jwk_tls_server_test_only.key, whose SubjectPublicKeyInfo the contract pins.
 
@@ -116,6 +116,18 @@ async fn pinning_local_ca_and_cipher_suites_decide_the_jwk_download() {
     assert_eq!(status(&gw, "/suites-mismatch", &t).await, 401);
     // A bad signature still fails where the download works.
     assert_eq!(status(&gw, "/pinned", &token("sym1", b"not the secret")).await, 401);
+}
+
+#[tokio::test]
+async fn the_signer_downloads_its_key_through_the_same_tls() {
+    let gw = gateway().await;
+    let (s, _, body) = send(client().get(format!("{gw}/sign-pinned"))).await;
+    assert_eq!(s.as_u16(), 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let jws = v["headers"].as_str().expect("the signed key is a compact JWS");
+    assert_eq!(jws.split('.').count(), 3, "{jws}");
+    let (s, _, body) = send(client().get(format!("{gw}/sign-wrong-pin"))).await;
+    assert_eq!((s.as_u16(), body.as_str()), (401, ""));
 }
 
 #[tokio::test]
