@@ -75,7 +75,10 @@ async fn gateway() -> String {
 
 fn token(kid: &str, secret: &[u8]) -> String {
     let claims = json!({"sub": "user-1", "exp": now() + 3600});
-    format!("Bearer {}", token_with("HS256", "HS256", kid, secret, &claims))
+    format!(
+        "Bearer {}",
+        token_with("HS256", "HS256", kid, secret, &claims)
+    )
 }
 
 /// The status of `path` with `auth`, answered within 6 s (no hang on a refused handshake).
@@ -115,7 +118,10 @@ async fn pinning_local_ca_and_cipher_suites_decide_the_jwk_download() {
     assert_eq!(status(&gw, "/suites-match", &t).await, 200);
     assert_eq!(status(&gw, "/suites-mismatch", &t).await, 401);
     // A bad signature still fails where the download works.
-    assert_eq!(status(&gw, "/pinned", &token("sym1", b"not the secret")).await, 401);
+    assert_eq!(
+        status(&gw, "/pinned", &token("sym1", b"not the secret")).await,
+        401
+    );
 }
 
 #[tokio::test]
@@ -124,7 +130,9 @@ async fn the_signer_downloads_its_key_through_the_same_tls() {
     let (s, _, body) = send(client().get(format!("{gw}/sign-pinned"))).await;
     assert_eq!(s.as_u16(), 200, "{body}");
     let v: serde_json::Value = serde_json::from_str(&body).expect("json");
-    let jws = v["headers"].as_str().expect("the signed key is a compact JWS");
+    let jws = v["headers"]
+        .as_str()
+        .expect("the signed key is a compact JWS");
     assert_eq!(jws.split('.').count(), 3, "{jws}");
     let (s, _, body) = send(client().get(format!("{gw}/sign-wrong-pin"))).await;
     assert_eq!((s.as_u16(), body.as_str()), (401, ""));

@@ -63,12 +63,20 @@ mod tests {
     fn rules() {
         let fp = "\"jwk_fingerprints\": [\"LXEWQrcmsEQBYnyp-6wy9chTD7GQPMTbAiWHF5IaSIE=\"]";
         for (ns, ok) in [
-            ("auth/validator", r#""alg": "HS256", "jwk_url": "https://k/jwk""#),
-            ("auth/signer", r#""alg": "HS256", "kid": "a", "jwk_url": "https://k/jwk""#),
+            (
+                "auth/validator",
+                r#""alg": "HS256", "jwk_url": "https://k/jwk""#,
+            ),
+            (
+                "auth/signer",
+                r#""alg": "HS256", "kid": "a", "jwk_url": "https://k/jwk""#,
+            ),
         ] {
             let good = format!(r#"{ok}, {fp}, "cipher_suites": [49199, 52393]"#);
             assert!(diags(ns, &good).is_empty(), "{:?}", diags(ns, &good));
-            let unpadded = format!(r#"{ok}, "jwk_fingerprints": ["LXEWQrcmsEQBYnyp-6wy9chTD7GQPMTbAiWHF5IaSIE"]"#);
+            let unpadded = format!(
+                r#"{ok}, "jwk_fingerprints": ["LXEWQrcmsEQBYnyp-6wy9chTD7GQPMTbAiWHF5IaSIE"]"#
+            );
             assert_eq!(diags(ns, &unpadded).len(), 1, "{ns}");
             let short = format!(r#"{ok}, "jwk_fingerprints": ["AAAA"]"#);
             assert_eq!(diags(ns, &short).len(), 1, "{ns}");

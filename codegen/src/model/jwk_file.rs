@@ -31,8 +31,7 @@ pub fn load(d: &mut Diagnostics, s: &mut Service, base: &Path) {
         let Some(bytes) = super::jwk_secret::read(d, &file, path, &v.client) else {
             continue;
         };
-        let keys =
-            parse(&bytes).map_err(|why| format!("`jwk_local_path` {}: {why}", path.value));
+        let keys = parse(&bytes).map_err(|why| format!("`jwk_local_path` {}: {why}", path.value));
         match keys {
             Ok(keys) => v.local_keys = Some(keys),
             Err(msg) => d.error(

@@ -52,7 +52,8 @@ pub fn keeper_key(secret_url: &str) -> Result<[u8; 32], String> {
     }
     if host.is_empty() {
         return Err(
-            "`base64key://` without a key makes a random key: nothing could be decrypted".to_owned(),
+            "`base64key://` without a key makes a random key: nothing could be decrypted"
+                .to_owned(),
         );
     }
     let key = URL_SAFE
@@ -104,7 +105,11 @@ pub fn open_file(data_key: &[u8], file: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 /// The plain content of an encrypted `jwk_local_path`; the error says which key is to blame.
-pub fn decrypt(secret_url: &str, cypher_key: &str, file: &[u8]) -> Result<Vec<u8>, (Blame, String)> {
+pub fn decrypt(
+    secret_url: &str,
+    cypher_key: &str,
+    file: &[u8],
+) -> Result<Vec<u8>, (Blame, String)> {
     let keeper = keeper_key(secret_url).map_err(|e| (Blame::SecretUrl, e))?;
     let key = data_key(&keeper, cypher_key).map_err(|e| (Blame::CypherKey, e))?;
     open_file(&key, file).map_err(|e| (Blame::File, e))
@@ -181,9 +186,18 @@ mod tests {
 
     #[test]
     fn refusals() {
-        assert_eq!(decrypt("awskms://x", KEY, FILE).unwrap_err().0, Blame::SecretUrl);
-        assert_eq!(decrypt("base64key://", KEY, FILE).unwrap_err().0, Blame::SecretUrl);
-        assert_eq!(decrypt("base64key://AAAA", KEY, FILE).unwrap_err().0, Blame::SecretUrl);
+        assert_eq!(
+            decrypt("awskms://x", KEY, FILE).unwrap_err().0,
+            Blame::SecretUrl
+        );
+        assert_eq!(
+            decrypt("base64key://", KEY, FILE).unwrap_err().0,
+            Blame::SecretUrl
+        );
+        assert_eq!(
+            decrypt("base64key://AAAA", KEY, FILE).unwrap_err().0,
+            Blame::SecretUrl
+        );
         let other = format!("base64key://{}", URL_SAFE.encode([7u8; 32]));
         assert_eq!(decrypt(&other, KEY, FILE).unwrap_err().0, Blame::CypherKey);
         let mut bad = FILE.to_vec();

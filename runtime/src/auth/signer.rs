@@ -6,8 +6,8 @@
 //! an empty 401 to every request, as krakend-jose's `erroredHandler`. The answer is always JSON,
 //! with no `X-Krakend*` and no `Cache-Control`.
 
-use super::sign::{self, PrivateMaterial, SigningKey};
 use super::jwk_tls::JwkTls;
+use super::sign::{self, PrivateMaterial, SigningKey};
 use super::Alg;
 use crate::ctx::{EndpointCtx, SharedState};
 use crate::respond::Merged;

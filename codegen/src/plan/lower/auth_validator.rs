@@ -1,11 +1,11 @@
 //! Lowering of `auth/validator` (spec: security-and-traffic.md §1): KrakenD's defaults applied.
 
 use crate::duration;
+use crate::model::jwk_client::JwkClientOptions;
 use crate::model::jwk_file;
 use crate::model::namespaces::auth_validator::{
     AuthValidatorOptions, LocalMaterial, SharedCacheOptions,
 };
-use crate::model::jwk_client::JwkClientOptions;
 use crate::plan::ir_auth::{EmbeddedJwk, EmbeddedMaterial, JwkTls, Validator, ValidatorKeys};
 use crate::plan::transport_ir::Params;
 use crate::tls_ids::Version;
