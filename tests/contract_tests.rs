@@ -27,6 +27,7 @@ gateway!("contracts/features/http_secure.json", contract_tests);
 gateway!("contracts/features/http_secure_dev.json", contract_tests);
 gateway!("contracts/features/http_secure_regex.json", contract_tests);
 gateway!("contracts/features/jwt.json", contract_tests);
+gateway!("contracts/features/jwt_tls.json", contract_tests);
 gateway!("contracts/features/krakend_specs.json", contract_tests);
 gateway!("contracts/features/lua.json", contract_tests);
 gateway!("contracts/features/martian.json", contract_tests);

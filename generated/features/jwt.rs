@@ -374,6 +374,7 @@ static GET_HS_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSource {
     shared: true,
     cooldown: ::core::option::Option::None,
     insecure_tls: true,
+    tls: ::core::option::Option::None,
 };
 static GET_HS_JWT_PROPAGATE: [(&str, __rt::HeaderName); 4usize] = [
     ("sub", __rt::HeaderName::from_static("x-user")),
@@ -469,6 +470,7 @@ static GET_HS_ARRAY_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSou
     shared: true,
     cooldown: ::core::option::Option::None,
     insecure_tls: true,
+    tls: ::core::option::Option::None,
 };
 static GET_HS_ARRAY_JWT_PROPAGATE: [(&str, __rt::HeaderName); 1usize] = [
     ("groups", __rt::HeaderName::from_static("x-groups")),
@@ -554,6 +556,7 @@ static GET_RS_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSource {
     shared: true,
     cooldown: ::core::option::Option::None,
     insecure_tls: true,
+    tls: ::core::option::Option::None,
 };
 static GET_RS_JWT_PROPAGATE: [(&str, __rt::HeaderName); 0usize] = [];
 static GET_RS_JWT: __rt::auth::ValidatorSpec = __rt::auth::ValidatorSpec {
@@ -637,6 +640,7 @@ static GET_RS_COOLDOWN_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::Remote
     shared: true,
     cooldown: ::core::option::Option::Some(__rt::Duration::new(30u64, 0u32)),
     insecure_tls: true,
+    tls: ::core::option::Option::None,
 };
 static GET_RS_COOLDOWN_JWT_PROPAGATE: [(&str, __rt::HeaderName); 0usize] = [];
 static GET_RS_COOLDOWN_JWT: __rt::auth::ValidatorSpec = __rt::auth::ValidatorSpec {
@@ -721,6 +725,7 @@ static GET_NOCACHE_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSour
     shared: false,
     cooldown: ::core::option::Option::None,
     insecure_tls: true,
+    tls: ::core::option::Option::None,
 };
 static GET_NOCACHE_JWT_PROPAGATE: [(&str, __rt::HeaderName); 0usize] = [];
 static GET_NOCACHE_JWT: __rt::auth::ValidatorSpec = __rt::auth::ValidatorSpec {
@@ -804,6 +809,7 @@ static GET_SCOPES_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSourc
     shared: true,
     cooldown: ::core::option::Option::None,
     insecure_tls: true,
+    tls: ::core::option::Option::None,
 };
 static GET_SCOPES_JWT_PROPAGATE: [(&str, __rt::HeaderName); 0usize] = [];
 static GET_SCOPES_JWT: __rt::auth::ValidatorSpec = __rt::auth::ValidatorSpec {
@@ -887,6 +893,7 @@ static GET_NESTED_ROLES_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::Remot
     shared: true,
     cooldown: ::core::option::Option::None,
     insecure_tls: true,
+    tls: ::core::option::Option::None,
 };
 static GET_NESTED_ROLES_JWT_PROPAGATE: [(&str, __rt::HeaderName); 0usize] = [];
 static GET_NESTED_ROLES_JWT: __rt::auth::ValidatorSpec = __rt::auth::ValidatorSpec {
@@ -972,6 +979,7 @@ static GET_COOKIE_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSourc
     shared: true,
     cooldown: ::core::option::Option::None,
     insecure_tls: true,
+    tls: ::core::option::Option::None,
 };
 static GET_COOKIE_JWT_PROPAGATE: [(&str, __rt::HeaderName); 0usize] = [];
 static GET_COOKIE_JWT: __rt::auth::ValidatorSpec = __rt::auth::ValidatorSpec {
@@ -1055,6 +1063,7 @@ static GET_DOWN_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSource 
     shared: true,
     cooldown: ::core::option::Option::None,
     insecure_tls: true,
+    tls: ::core::option::Option::None,
 };
 static GET_DOWN_JWT_PROPAGATE: [(&str, __rt::HeaderName); 0usize] = [];
 static GET_DOWN_JWT: __rt::auth::ValidatorSpec = __rt::auth::ValidatorSpec {
@@ -1138,6 +1147,7 @@ static GET_INSECURE_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSou
     shared: true,
     cooldown: ::core::option::Option::None,
     insecure_tls: false,
+    tls: ::core::option::Option::None,
 };
 static GET_INSECURE_JWT_PROPAGATE: [(&str, __rt::HeaderName); 0usize] = [];
 static GET_INSECURE_JWT: __rt::auth::ValidatorSpec = __rt::auth::ValidatorSpec {
@@ -1397,6 +1407,7 @@ static GET_ALG_HS512_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSo
     shared: true,
     cooldown: ::core::option::Option::None,
     insecure_tls: true,
+    tls: ::core::option::Option::None,
 };
 static GET_ALG_HS512_JWT_PROPAGATE: [(&str, __rt::HeaderName); 0usize] = [];
 static GET_ALG_HS512_JWT: __rt::auth::ValidatorSpec = __rt::auth::ValidatorSpec {
@@ -1481,6 +1492,7 @@ static GET_ALG_RS384_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSo
     shared: true,
     cooldown: ::core::option::Option::None,
     insecure_tls: true,
+    tls: ::core::option::Option::None,
 };
 static GET_ALG_RS384_JWT_PROPAGATE: [(&str, __rt::HeaderName); 0usize] = [];
 static GET_ALG_RS384_JWT: __rt::auth::ValidatorSpec = __rt::auth::ValidatorSpec {
@@ -1565,6 +1577,7 @@ static GET_ALG_RS512_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSo
     shared: true,
     cooldown: ::core::option::Option::None,
     insecure_tls: true,
+    tls: ::core::option::Option::None,
 };
 static GET_ALG_RS512_JWT_PROPAGATE: [(&str, __rt::HeaderName); 0usize] = [];
 static GET_ALG_RS512_JWT: __rt::auth::ValidatorSpec = __rt::auth::ValidatorSpec {
@@ -1649,6 +1662,7 @@ static GET_ALG_PS256_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSo
     shared: true,
     cooldown: ::core::option::Option::None,
     insecure_tls: true,
+    tls: ::core::option::Option::None,
 };
 static GET_ALG_PS256_JWT_PROPAGATE: [(&str, __rt::HeaderName); 0usize] = [];
 static GET_ALG_PS256_JWT: __rt::auth::ValidatorSpec = __rt::auth::ValidatorSpec {
@@ -1733,6 +1747,7 @@ static GET_ALG_PS384_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSo
     shared: true,
     cooldown: ::core::option::Option::None,
     insecure_tls: true,
+    tls: ::core::option::Option::None,
 };
 static GET_ALG_PS384_JWT_PROPAGATE: [(&str, __rt::HeaderName); 0usize] = [];
 static GET_ALG_PS384_JWT: __rt::auth::ValidatorSpec = __rt::auth::ValidatorSpec {
@@ -1817,6 +1832,7 @@ static GET_ALG_PS512_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSo
     shared: true,
     cooldown: ::core::option::Option::None,
     insecure_tls: true,
+    tls: ::core::option::Option::None,
 };
 static GET_ALG_PS512_JWT_PROPAGATE: [(&str, __rt::HeaderName); 0usize] = [];
 static GET_ALG_PS512_JWT: __rt::auth::ValidatorSpec = __rt::auth::ValidatorSpec {
@@ -1901,6 +1917,7 @@ static GET_ALG_ES256_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSo
     shared: true,
     cooldown: ::core::option::Option::None,
     insecure_tls: true,
+    tls: ::core::option::Option::None,
 };
 static GET_ALG_ES256_JWT_PROPAGATE: [(&str, __rt::HeaderName); 0usize] = [];
 static GET_ALG_ES256_JWT: __rt::auth::ValidatorSpec = __rt::auth::ValidatorSpec {
@@ -1985,6 +2002,7 @@ static GET_ALG_ES384_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSo
     shared: true,
     cooldown: ::core::option::Option::None,
     insecure_tls: true,
+    tls: ::core::option::Option::None,
 };
 static GET_ALG_ES384_JWT_PROPAGATE: [(&str, __rt::HeaderName); 0usize] = [];
 static GET_ALG_ES384_JWT: __rt::auth::ValidatorSpec = __rt::auth::ValidatorSpec {
@@ -2069,6 +2087,7 @@ static GET_ALG_ES512_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSo
     shared: true,
     cooldown: ::core::option::Option::None,
     insecure_tls: true,
+    tls: ::core::option::Option::None,
 };
 static GET_ALG_ES512_JWT_PROPAGATE: [(&str, __rt::HeaderName); 0usize] = [];
 static GET_ALG_ES512_JWT: __rt::auth::ValidatorSpec = __rt::auth::ValidatorSpec {
@@ -2153,6 +2172,7 @@ static GET_ALG_EDDSA_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSo
     shared: true,
     cooldown: ::core::option::Option::None,
     insecure_tls: true,
+    tls: ::core::option::Option::None,
 };
 static GET_ALG_EDDSA_JWT_PROPAGATE: [(&str, __rt::HeaderName); 0usize] = [];
 static GET_ALG_EDDSA_JWT: __rt::auth::ValidatorSpec = __rt::auth::ValidatorSpec {
@@ -2237,6 +2257,7 @@ static GET_PRIVATE_CUSTOM_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::Rem
     shared: false,
     cooldown: ::core::option::Option::None,
     insecure_tls: true,
+    tls: ::core::option::Option::None,
 };
 static GET_PRIVATE_CUSTOM_JWT_PROPAGATE: [(&str, __rt::HeaderName); 0usize] = [];
 static GET_PRIVATE_CUSTOM_JWT: __rt::auth::ValidatorSpec = __rt::auth::ValidatorSpec {
@@ -2357,6 +2378,7 @@ static GET_CLAIMS_IN_URL_ID_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::R
     shared: true,
     cooldown: ::core::option::Option::None,
     insecure_tls: true,
+    tls: ::core::option::Option::None,
 };
 static GET_CLAIMS_IN_URL_ID_JWT_PROPAGATE: [(&str, __rt::HeaderName); 0usize] = [];
 static GET_CLAIMS_IN_URL_ID_JWT: __rt::auth::ValidatorSpec = __rt::auth::ValidatorSpec {
@@ -2492,6 +2514,7 @@ static GET_CEL_JWT_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSour
     shared: true,
     cooldown: ::core::option::Option::None,
     insecure_tls: true,
+    tls: ::core::option::Option::None,
 };
 static GET_CEL_JWT_JWT_PROPAGATE: [(&str, __rt::HeaderName); 0usize] = [];
 static GET_CEL_JWT_JWT: __rt::auth::ValidatorSpec = __rt::auth::ValidatorSpec {

@@ -560,6 +560,7 @@ static GET_PRIVATE_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSour
     shared: false,
     cooldown: ::core::option::Option::None,
     insecure_tls: true,
+    tls: ::core::option::Option::None,
 };
 static GET_PRIVATE_JWT_PROPAGATE: [(&str, __rt::HeaderName); 0usize] = [];
 static GET_PRIVATE_JWT: __rt::auth::ValidatorSpec = __rt::auth::ValidatorSpec {

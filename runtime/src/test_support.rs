@@ -32,6 +32,19 @@ pub async fn serve_https(
     key: &str,
     client_ca: Option<&str>,
 ) -> Result<SocketAddr, String> {
+    const SUITES: &[u16] = &[0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8];
+    serve_https_with(app, cert, key, client_ca, false, SUITES).await
+}
+
+/// [`serve_https`] with `tls12_only` (no TLS 1.3) and these TLS 1.2 `suites` (IANA ids).
+pub async fn serve_https_with(
+    app: axum::Router,
+    cert: &str,
+    key: &str,
+    client_ca: Option<&str>,
+    tls12_only: bool,
+    suites: &'static [u16],
+) -> Result<SocketAddr, String> {
     let leak = |s: &str| -> &'static str { Box::leak(s.to_owned().into_boxed_str()) };
     let ca_certs: &'static [&'static str] = match client_ca {
         Some(ca) => Box::leak(Box::new([leak(ca)])),
@@ -45,8 +58,12 @@ pub async fn serve_https(
             enable_mtls: client_ca.is_some(),
             params: crate::transport::TlsParams {
                 min_version: crate::transport::TlsVersion::Tls12,
-                max_version: crate::transport::TlsVersion::Tls13,
-                cipher_suites: &[0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8],
+                max_version: if tls12_only {
+                    crate::transport::TlsVersion::Tls12
+                } else {
+                    crate::transport::TlsVersion::Tls13
+                },
+                cipher_suites: suites,
                 curves: &[29, 23, 24],
                 ca_certs,
                 system_ca_pool: false,

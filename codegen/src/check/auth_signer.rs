@@ -35,6 +35,7 @@ pub(super) fn check_signer(d: &mut Diagnostics, e: &Endpoint, no_op: bool, o: &A
         ),
         _ => {}
     }
+    super::jwk_client::check(d, &o.client, o.jwk_url.is_some());
     if let (Some(key), Some(path)) = (&o.local_key, &o.jwk_local_path) {
         let alg = o.alg.as_ref().map_or("", |a| a.value.as_str());
         match key {

@@ -27,6 +27,7 @@ pub(super) fn check_validator(d: &mut Diagnostics, o: &AuthValidatorOptions) {
     check_durations(d, o);
     check_roles_key(d, o);
     check_header_names(d, o);
+    super::jwk_client::check(d, &o.client, o.jwk_url.is_some());
 }
 
 fn check_alg(d: &mut Diagnostics, o: &AuthValidatorOptions) {
@@ -188,7 +189,7 @@ mod tests {
         ));
         assert_eq!(e.len(), 1, "{e:?}");
         assert_eq!(errors(&format!(r#"{OK}, "leeway": "x""#)).len(), 1);
-        assert_eq!(errors(&format!(r#"{OK}, "secret_url": "x""#)).len(), 1);
+        assert_eq!(errors(&format!(r#"{OK}, "cypher_keys": "x""#)).len(), 1);
         // Insecure source: a warning, not an error.
         assert_eq!(errors(r#""alg": "HS256", "jwk_url": "http://k""#).len(), 1);
     }

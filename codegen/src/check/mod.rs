@@ -12,6 +12,7 @@ mod backend_http;
 mod backend_http_client;
 mod encoding;
 mod endpoint;
+mod jwk_client;
 mod modifier_lua;
 mod modifier_martian;
 mod namespaces;

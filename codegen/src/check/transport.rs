@@ -12,7 +12,7 @@ use crate::tls_ids::{self, Suite};
 
 /// Certificates and keys are read at start-up (they are secrets and rotate): a literal path
 /// missing at build time is a warning, since CI often builds before secrets are mounted.
-fn check_file(d: &mut Diagnostics, path: &At<String>) {
+pub(super) fn check_file(d: &mut Diagnostics, path: &At<String>) {
     if d.side_files.exists(&path.value) == Some(false) {
         d.warning(
             &path.pointer,
@@ -72,8 +72,26 @@ fn check_common(d: &mut Diagnostics, c: &TlsCommon) {
             );
         }
     }
+    check_cipher_suites(d, &c.cipher_suites);
+    for c in &c.curve_preferences {
+        if let Err(msg) = tls_ids::curve(c.value) {
+            d.error(
+                &c.pointer,
+                msg,
+                Some("supported curves: 23 (P-256), 24 (P-384), 29 (X25519)".to_owned()),
+            );
+        }
+    }
+    for ca in &c.ca_certs {
+        check_file(d, ca);
+    }
+}
+
+/// Go cipher suite ids: TLS 1.2 suites rustls implements (TLS 1.3 ones are always on: a
+/// warning); any other id is an error (also for the JWK client of `auth/validator`/`auth/signer`).
+pub(super) fn check_cipher_suites(d: &mut Diagnostics, suites: &[At<i64>]) {
     let mut refused = Vec::new();
-    for s in &c.cipher_suites {
+    for s in suites {
         match tls_ids::suite(s.value) {
             Suite::Tls12(_) => {}
             Suite::Tls13 => d.warning(
@@ -110,18 +128,6 @@ fn check_common(d: &mut Diagnostics, c: &TlsCommon) {
                 supported.join(", ")
             )),
         );
-    }
-    for c in &c.curve_preferences {
-        if let Err(msg) = tls_ids::curve(c.value) {
-            d.error(
-                &c.pointer,
-                msg,
-                Some("supported curves: 23 (P-256), 24 (P-384), 29 (X25519)".to_owned()),
-            );
-        }
-    }
-    for ca in &c.ca_certs {
-        check_file(d, ca);
     }
 }
 

@@ -47,10 +47,27 @@ pub(super) fn emit(base: &str, path: &str, s: &Signer) -> (TokenStream, TokenStr
             });
             quote! { __rt::auth::signer::SignerKey::Local(&#key_id) }
         }
-        SignerKey::Remote { url, insecure_tls } => {
+        SignerKey::Remote {
+            url,
+            insecure_tls,
+            tls: None,
+        } => {
             items.extend(quote! {
                 static #key_id: __rt::auth::signer::RemoteSigningKey =
                     __rt::auth::signer::RemoteSigningKey::new(#url, #insecure_tls);
+            });
+            quote! { __rt::auth::signer::SignerKey::Remote(&#key_id) }
+        }
+        SignerKey::Remote {
+            url,
+            insecure_tls,
+            tls: Some(t),
+        } => {
+            let tls_id = ident::static_ident(base, "_SIGNER_TLS");
+            items.extend(super::auth_validator::jwk_tls(&tls_id, t));
+            items.extend(quote! {
+                static #key_id: __rt::auth::signer::RemoteSigningKey =
+                    __rt::auth::signer::RemoteSigningKey::with_tls(#url, #insecure_tls, &#tls_id);
             });
             quote! { __rt::auth::signer::SignerKey::Remote(&#key_id) }
         }

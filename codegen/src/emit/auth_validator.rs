@@ -3,13 +3,25 @@
 
 use super::{duration, opt_duration};
 use crate::naming as ident;
-use crate::plan::ir_auth::{EmbeddedMaterial, Validator, ValidatorKeys};
+use crate::plan::ir_auth::{EmbeddedMaterial, JwkTls, Validator, ValidatorKeys};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 fn bytes(b: &[u8]) -> TokenStream {
     let lit = Literal::byte_string(b);
     quote! { #lit }
+}
+
+/// The `static` of a JWK download's TLS (`jwk_fingerprints`, `jwk_local_ca`, `cipher_suites`).
+pub(super) fn jwk_tls(id: &proc_macro2::Ident, t: &JwkTls) -> TokenStream {
+    let pins_id = format_ident!("{id}_PINS");
+    let n = t.fingerprints.len();
+    let pins = t.fingerprints.iter().map(|f| bytes(f));
+    let params = super::transport::params(&t.params);
+    quote! {
+        static #pins_id: [[u8; 32]; #n] = [#(*#pins),*];
+        static #id: __rt::auth::JwkTls = __rt::auth::JwkTls::new(&#pins_id, #params);
+    }
 }
 
 /// (items, statements before `EndpointCtx::start`, statements right after it).
@@ -62,10 +74,19 @@ pub(super) fn emit(
             shared,
             cooldown,
             insecure_tls,
+            tls,
         } => {
             let remote = ident::static_ident(base, "_JWT_REMOTE");
             let ttl = duration(*ttl);
             let cooldown = opt_duration(*cooldown);
+            let tls = match tls {
+                Some(t) => {
+                    let id = ident::static_ident(base, "_JWT_TLS");
+                    items.extend(jwk_tls(&id, t));
+                    quote! { ::core::option::Option::Some(&#id) }
+                }
+                None => quote! { ::core::option::Option::None },
+            };
             items.extend(quote! {
                 static #remote: __rt::auth::RemoteSource = __rt::auth::RemoteSource {
                     url: #url,
@@ -74,6 +95,7 @@ pub(super) fn emit(
                     shared: #shared,
                     cooldown: #cooldown,
                     insecure_tls: #insecure_tls,
+                    tls: #tls,
                 };
             });
             quote! { __rt::auth::KeySource::Remote(&#remote) }

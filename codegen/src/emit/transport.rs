@@ -21,7 +21,7 @@ fn version(v: Version) -> TokenStream {
     }
 }
 
-fn params(p: &Params) -> TokenStream {
+pub(super) fn params(p: &Params) -> TokenStream {
     let (min, max) = (version(p.min_version), version(p.max_version));
     let (suites, curves, cas) = (&p.cipher_suites, &p.curves, &p.ca_certs);
     let system = p.system_ca_pool;

@@ -28,11 +28,10 @@ pub fn load(d: &mut Diagnostics, s: &mut Service, base: &Path) {
             continue;
         };
         let file = base.join(&path.value);
-        let keys = std::fs::read(&file)
-            .map_err(|err| format!("cannot read `jwk_local_path` {}: {err}", path.value))
-            .and_then(|bytes| {
-                parse(&bytes).map_err(|why| format!("`jwk_local_path` {}: {why}", path.value))
-            });
+        let Some(bytes) = super::jwk_secret::read(d, &file, path, &v.client) else {
+            continue;
+        };
+        let keys = parse(&bytes).map_err(|why| format!("`jwk_local_path` {}: {why}", path.value));
         match keys {
             Ok(keys) => v.local_keys = Some(keys),
             Err(msg) => d.error(

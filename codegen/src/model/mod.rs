@@ -7,7 +7,9 @@
 //! `"true"` for a bool, a single string for a list, and keys match case-insensitively.
 
 pub mod examples;
+pub mod jwk_client;
 pub mod jwk_file;
+pub mod jwk_secret;
 pub mod namespaces;
 mod reader;
 pub mod signer_jwk;

@@ -27,16 +27,9 @@ pub fn load(d: &mut Diagnostics, s: &mut Service, base: &Path) {
         let Some(path) = &o.jwk_local_path else {
             continue;
         };
-        match std::fs::read(base.join(&path.value)) {
-            Ok(bytes) => {
-                let kid = o.kid.as_ref().map_or("", |k| k.value.as_str());
-                o.local_key = Some(private_key(&bytes, kid));
-            }
-            Err(err) => d.error(
-                &path.pointer,
-                format!("cannot read `jwk_local_path` {}: {err}", path.value),
-                Some("the path is relative to the contract's directory".to_owned()),
-            ),
+        if let Some(bytes) = super::jwk_secret::read(d, &base.join(&path.value), path, &o.client) {
+            let kid = o.kid.as_ref().map_or("", |k| k.value.as_str());
+            o.local_key = Some(private_key(&bytes, kid));
         }
     }
 }

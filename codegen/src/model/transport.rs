@@ -101,7 +101,7 @@ fn string_key(d: &mut Diagnostics, r: &mut NsReader<'_>, key: &str) -> Option<At
     }
 }
 
-fn list<T>(
+pub(crate) fn list<T>(
     d: &mut Diagnostics,
     r: &mut NsReader<'_>,
     key: &str,

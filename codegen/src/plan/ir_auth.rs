@@ -43,7 +43,17 @@ pub enum ValidatorKeys {
         shared: bool,
         cooldown: Option<Duration>,
         insecure_tls: bool,
+        /// `jwk_fingerprints`, `jwk_local_ca`, `cipher_suites`.
+        tls: Option<JwkTls>,
     },
+}
+
+/// The TLS of a JWK download when the contract sets any of its keys.
+#[derive(Debug, Clone)]
+pub struct JwkTls {
+    /// SHA-256 of accepted SubjectPublicKeyInfos (empty: no pinning).
+    pub fingerprints: Vec<[u8; 32]>,
+    pub params: crate::plan::transport_ir::Params,
 }
 
 /// A key embedded in the gateway.

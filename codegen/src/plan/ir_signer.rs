@@ -21,6 +21,8 @@ pub enum SignerKey {
     Remote {
         url: String,
         insecure_tls: bool,
+        /// `jwk_fingerprints`, `jwk_local_ca`, `cipher_suites`.
+        tls: Option<crate::plan::ir_auth::JwkTls>,
     },
 }
 

@@ -9,6 +9,7 @@
 //! with no body, no `Content-Type`, no `X-Krakend*`.
 
 pub mod claims;
+pub mod jwk_tls;
 pub mod keys;
 pub mod remote;
 pub mod sign;
@@ -16,6 +17,7 @@ pub mod signer;
 pub mod token;
 
 pub use claims::Claims;
+pub use jwk_tls::JwkTls;
 pub use keys::{StaticJwk, StaticMaterial};
 pub use remote::RemoteSource;
 

@@ -2,6 +2,7 @@
 //! requests read without a lock (arc-swap). Refreshes are single-flight; unknown key ids trigger
 //! a re-download unless they failed within `failed_jwk_key_cooldown`.
 
+use super::jwk_tls::JwkTls;
 use super::keys::{parse_set, Key};
 use super::KeyStrategy;
 use arc_swap::{ArcSwap, ArcSwapOption};
@@ -30,6 +31,8 @@ pub struct RemoteSource {
     pub cooldown: Option<Duration>,
     /// `disable_jwk_security`: TLS certificates are not verified.
     pub insecure_tls: bool,
+    /// `jwk_fingerprints`, `jwk_local_ca`, `cipher_suites`.
+    pub tls: Option<&'static JwkTls>,
 }
 
 /// One downloaded key set.
@@ -50,7 +53,8 @@ impl Snapshot {
 pub struct RemoteKeys {
     source: &'static RemoteSource,
     url: String,
-    client: reqwest::Client,
+    /// `Err`: the TLS configuration cannot be built (logged on each download).
+    client: Result<reqwest::Client, String>,
     current: ArcSwapOption<Snapshot>,
     refresh: tokio::sync::Mutex<()>,
     misses: Mutex<VecDeque<(String, Instant)>>,
@@ -97,7 +101,7 @@ pub fn store(source: &'static RemoteSource, url: &str, agent: &str) -> Arc<Remot
 
 impl RemoteKeys {
     fn new(source: &'static RemoteSource, url: &str, agent: &str) -> Self {
-        let client = client(source.insecure_tls, agent);
+        let client = client(source.insecure_tls, source.tls, agent);
         RemoteKeys {
             source,
             url: url.to_owned(),
@@ -176,7 +180,14 @@ impl RemoteKeys {
     }
 
     async fn download(&self) -> Option<Snapshot> {
-        let body = match fetch(&self.client, &self.url).await {
+        let client = match &self.client {
+            Ok(c) => c,
+            Err(why) => {
+                crate::log::error(&format!("JWK: fetching {}: {why}", self.url));
+                return None;
+            }
+        };
+        let body = match fetch(client, &self.url).await {
             Ok(b) => b,
             Err(why) => {
                 crate::log::error(&format!("JWK: fetching {}: {why}", self.url));
@@ -197,20 +208,40 @@ impl RemoteKeys {
 }
 
 /// The HTTP client of a JWK download (validator and signer): TLS 1.2 at least, certificates
-/// not verified with `disable_jwk_security`, bounded in time.
-pub(crate) fn client(insecure_tls: bool, agent: &str) -> reqwest::Client {
-    reqwest::Client::builder()
+/// not verified with `disable_jwk_security`, bounded in time; `tls` when the contract pins
+/// certificates, adds a CA or chooses suites.
+pub(crate) fn client(
+    insecure_tls: bool,
+    tls: Option<&'static JwkTls>,
+    agent: &str,
+) -> Result<reqwest::Client, String> {
+    let builder = reqwest::Client::builder()
         .user_agent(agent)
-        .timeout(FETCH_TIMEOUT)
-        .danger_accept_invalid_certs(insecure_tls)
-        .min_tls_version(reqwest::tls::Version::TLS_1_2)
-        .build()
-        .unwrap_or_default()
+        .timeout(FETCH_TIMEOUT);
+    let builder = match tls {
+        Some(t) => {
+            let config: std::sync::Arc<rustls::ClientConfig> = t.config(insecure_tls)?;
+            builder.use_preconfigured_tls(rustls::ClientConfig::clone(&config))
+        }
+        None => builder
+            .danger_accept_invalid_certs(insecure_tls)
+            .min_tls_version(reqwest::tls::Version::TLS_1_2),
+    };
+    builder.build().map_err(|e| e.to_string())
 }
 
 /// Downloads a JWK document (a 2xx answer of at most `MAX_JWK_BYTES`).
 pub(crate) async fn fetch(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, String> {
-    let mut resp = client.get(url).send().await.map_err(|e| e.to_string())?;
+    let mut resp = client.get(url).send().await.map_err(|e| {
+        // reqwest's message hides the cause (a refused certificate, a pin, no common suite).
+        let mut msg = e.to_string();
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            msg = format!("{msg}: {c}");
+            cause = c.source();
+        }
+        msg
+    })?;
     if !resp.status().is_success() {
         return Err(format!("status {}", resp.status().as_u16()));
     }

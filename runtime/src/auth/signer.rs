@@ -6,6 +6,7 @@
 //! an empty 401 to every request, as krakend-jose's `erroredHandler`. The answer is always JSON,
 //! with no `X-Krakend*` and no `Cache-Control`.
 
+use super::jwk_tls::JwkTls;
 use super::sign::{self, PrivateMaterial, SigningKey};
 use super::Alg;
 use crate::ctx::{EndpointCtx, SharedState};
@@ -53,6 +54,8 @@ pub struct RemoteSigningKey {
     pub url: &'static str,
     /// `disable_jwk_security`: TLS certificates are not verified.
     pub insecure_tls: bool,
+    /// `jwk_fingerprints`, `jwk_local_ca`, `cipher_suites`.
+    pub tls: Option<&'static JwkTls>,
     key: OnceLock<SigningKey>,
     fetching: tokio::sync::Mutex<()>,
     failed: Mutex<Option<Instant>>,
@@ -63,10 +66,18 @@ impl RemoteSigningKey {
         RemoteSigningKey {
             url,
             insecure_tls,
+            tls: None,
             key: OnceLock::new(),
             fetching: tokio::sync::Mutex::const_new(()),
             failed: Mutex::new(None),
         }
+    }
+
+    /// A source whose download has its own TLS (see [`JwkTls`]).
+    pub const fn with_tls(url: &'static str, insecure_tls: bool, tls: &'static JwkTls) -> Self {
+        let mut k = RemoteSigningKey::new(url, insecure_tls);
+        k.tls = Some(tls);
+        k
     }
 
     async fn get(&self, state: &SharedState, spec: &SignerSpec) -> Option<&SigningKey> {
@@ -95,9 +106,11 @@ impl RemoteSigningKey {
             .as_ref()
             .and_then(|a| a.to_str().ok())
             .unwrap_or("KrakenD");
-        let client = super::remote::client(self.insecure_tls, agent);
-        let built = match super::remote::fetch(&client, &url).await {
-            Ok(doc) => sign::from_set(&doc, spec.kid, spec.alg),
+        let built = match super::remote::client(self.insecure_tls, self.tls, agent) {
+            Ok(client) => match super::remote::fetch(&client, &url).await {
+                Ok(doc) => sign::from_set(&doc, spec.kid, spec.alg),
+                Err(why) => Err(why),
+            },
             Err(why) => Err(why),
         };
         match built {

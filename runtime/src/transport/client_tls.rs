@@ -36,15 +36,7 @@ fn build(spec: &ClientTlsSpec) -> Result<rustls::ClientConfig, String> {
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider.clone())))
     } else {
-        let store = roots(
-            &spec.params,
-            |s| match crate::client::tls::Roots::from_env() {
-                Ok(crate::client::tls::Roots::System) => {
-                    s.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-                }
-                _ => s.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
-            },
-        )?;
+        let store = roots(&spec.params, default_roots)?;
         builder.with_root_certificates(store)
     };
     let keys = spec
@@ -57,6 +49,17 @@ fn build(spec: &ClientTlsSpec) -> Result<rustls::ClientConfig, String> {
     } else {
         builder.with_client_cert_resolver(Arc::new(FirstUsable(keys)))
     })
+}
+
+/// The default trust store: Mozilla's roots, or the system's with `KRUSTD_TLS_ROOTS=system`
+/// (also the JWK client's, `auth::jwk_tls`).
+pub(crate) fn default_roots(s: &mut rustls::RootCertStore) {
+    match crate::client::tls::Roots::from_env() {
+        Ok(crate::client::tls::Roots::System) => {
+            s.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+        }
+        _ => s.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
 }
 
 /// The first client certificate whose key can sign with a scheme the backend accepts.

@@ -3,7 +3,7 @@
 //! compression (`krustd/compression`). Codegen emits a [`TransportSpec`] only for contracts
 //! that use one of them; certificates and keys are files read at start-up, never compiled in.
 
-mod client_tls;
+pub(crate) mod client_tls;
 mod compression;
 pub mod listener;
 mod pem;
@@ -109,7 +109,7 @@ pub struct CompressionSpec {
 }
 
 /// The ring provider restricted to `p`'s suites and groups.
-fn provider(p: &TlsParams) -> rustls::crypto::CryptoProvider {
+pub(crate) fn provider(p: &TlsParams) -> rustls::crypto::CryptoProvider {
     use rustls::crypto::ring;
     let base = ring::default_provider();
     let tls12 =
@@ -145,7 +145,7 @@ fn provider(p: &TlsParams) -> rustls::crypto::CryptoProvider {
 }
 
 /// The protocol versions between `p.min_version` and `p.max_version`.
-fn versions(p: &TlsParams) -> Vec<&'static rustls::SupportedProtocolVersion> {
+pub(crate) fn versions(p: &TlsParams) -> Vec<&'static rustls::SupportedProtocolVersion> {
     let mut v = Vec::new();
     if p.min_version <= TlsVersion::Tls12 && p.max_version >= TlsVersion::Tls12 {
         v.push(&rustls::version::TLS12);
@@ -157,7 +157,7 @@ fn versions(p: &TlsParams) -> Vec<&'static rustls::SupportedProtocolVersion> {
 }
 
 /// The trust store of `p`: the system's CAs unless disabled, then `ca_certs`.
-fn roots(
+pub(crate) fn roots(
     p: &TlsParams,
     system: impl FnOnce(&mut rustls::RootCertStore),
 ) -> Result<rustls::RootCertStore, String> {

@@ -2,6 +2,7 @@
 
 use super::NsReader;
 use crate::diag::Diagnostics;
+use crate::model::jwk_client::JwkClientOptions;
 use crate::model::At;
 use serde_json::Value;
 
@@ -15,6 +16,11 @@ pub const KEYS: &[&str] = &[
     "jwk_local_path",
     "disable_jwk_security",
     "full",
+    "jwk_fingerprints",
+    "jwk_local_ca",
+    "cipher_suites",
+    "secret_url",
+    "cypher_key",
 ];
 
 /// The namespace as written.
@@ -28,6 +34,8 @@ pub struct AuthSignerOptions {
     pub jwk_local_path: Option<At<String>>,
     pub disable_jwk_security: bool,
     pub full: bool,
+    /// `jwk_fingerprints`, `jwk_local_ca`, `cipher_suites`, `secret_url`, `cypher_key`.
+    pub client: JwkClientOptions,
     /// The key `kid` of `jwk_local_path`, read by the builder before `check`: `Err` says why
     /// it cannot sign (no such kid, public key only, …).
     pub local_key: Option<Result<PrivateJwk, String>>,
@@ -85,6 +93,7 @@ impl AuthSignerOptions {
             jwk_local_path: string(&mut r, d, "jwk_local_path"),
             disable_jwk_security: boolean(&mut r, d, "disable_jwk_security"),
             full: boolean(&mut r, d, "full"),
+            client: JwkClientOptions::read(d, &mut r, NAME),
             ..AuthSignerOptions::default()
         };
         if let Some((v, p)) = r.get("keys_to_sign") {

@@ -3,6 +3,7 @@
 
 use super::NsReader;
 use crate::diag::Diagnostics;
+use crate::model::jwk_client::JwkClientOptions;
 use crate::model::{child, At};
 use serde_json::Value;
 
@@ -31,6 +32,11 @@ pub const KEYS: &[&str] = &[
     "propagate_claims",
     "propagate_claims_preserve_array",
     "operation_debug",
+    "jwk_fingerprints",
+    "jwk_local_ca",
+    "cipher_suites",
+    "secret_url",
+    "cypher_key",
 ];
 /// Service-level keys.
 pub const SERVICE_KEYS: &[&str] = &["shared_cache_duration"];
@@ -61,6 +67,8 @@ pub struct AuthValidatorOptions {
     /// `[claim, header]` pairs.
     pub propagate_claims: Vec<At<(String, String)>>,
     pub propagate_claims_preserve_array: bool,
+    /// `jwk_fingerprints`, `jwk_local_ca`, `cipher_suites`, `secret_url`, `cypher_key`.
+    pub client: JwkClientOptions,
     /// The keys of `jwk_local_path`, read by the builder (`side_files`) before `check`.
     pub local_keys: Option<Vec<LocalJwk>>,
     pub unknown: Vec<At<String>>,
@@ -178,6 +186,7 @@ impl AuthValidatorOptions {
             leeway: string(&mut r, d, "leeway"),
             propagate_claims_preserve_array: boolean(&mut r, d, "propagate_claims_preserve_array")
                 .is_some_and(|b| b.value),
+            client: JwkClientOptions::read(d, &mut r, NAME),
             ..AuthValidatorOptions::default()
         };
         boolean(&mut r, d, "operation_debug");

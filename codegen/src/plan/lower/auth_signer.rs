@@ -18,6 +18,7 @@ pub(super) fn lower_signer(o: &AuthSignerOptions) -> Signer {
                 .map(|u| u.value.clone())
                 .unwrap_or_default(),
             insecure_tls: o.disable_jwk_security,
+            tls: super::auth_validator::jwk_tls(&o.client),
         },
     };
     let https = o

@@ -1,11 +1,14 @@
 //! Lowering of `auth/validator` (spec: security-and-traffic.md §1): KrakenD's defaults applied.
 
 use crate::duration;
+use crate::model::jwk_client::JwkClientOptions;
 use crate::model::jwk_file;
 use crate::model::namespaces::auth_validator::{
     AuthValidatorOptions, LocalMaterial, SharedCacheOptions,
 };
-use crate::plan::ir_auth::{EmbeddedJwk, EmbeddedMaterial, Validator, ValidatorKeys};
+use crate::plan::ir_auth::{EmbeddedJwk, EmbeddedMaterial, JwkTls, Validator, ValidatorKeys};
+use crate::plan::transport_ir::Params;
+use crate::tls_ids::Version;
 use std::time::Duration;
 
 const DEFAULT_CACHE_SECS: u64 = 900;
@@ -35,6 +38,36 @@ pub(super) fn backend_path(
         path.params.extend(url_placeholders(e));
     }
     path
+}
+
+/// The TLS of a `jwk_url` download (validator and signer), when the contract sets any of
+/// `jwk_fingerprints`, `jwk_local_ca`, `cipher_suites` (krakend-jose's JWK client: TLS 1.2 at
+/// least, Go's default curves, the system's CAs plus the local one).
+pub(super) fn jwk_tls(c: &JwkClientOptions) -> Option<JwkTls> {
+    if !c.custom_tls() {
+        return None;
+    }
+    Some(JwkTls {
+        fingerprints: c
+            .fingerprints
+            .iter()
+            .filter_map(|f| crate::model::jwk_client::fingerprint(&f.value).ok())
+            .collect(),
+        params: Params {
+            min_version: Version::Tls12,
+            max_version: Version::Tls13,
+            cipher_suites: super::transport::tls12_suites(&c.cipher_suites),
+            // X25519, P-256, P-384: Go's default preference (no `curve_preferences` key here).
+            curves: vec![29, 23, 24],
+            ca_certs: c
+                .local_ca
+                .iter()
+                .filter(|p| !p.value.is_empty())
+                .map(|p| p.value.clone())
+                .collect(),
+            system_ca_pool: true,
+        },
+    })
 }
 
 pub(super) fn lower_validator(
@@ -100,6 +133,7 @@ pub(super) fn lower_validator(
                     .and_then(|c| duration::parse(&c.value).ok())
                     .filter(|d| *d >= Duration::from_secs(1)),
                 insecure_tls: o.disable_jwk_security,
+                tls: jwk_tls(&o.client),
             }
         }
     };

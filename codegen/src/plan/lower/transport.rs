@@ -16,20 +16,7 @@ fn params(c: &TlsCommon) -> Params {
             .and_then(|v| tls_ids::version(&v.value).ok())
             .unwrap_or(Version::Tls13)
     };
-    let mut cipher_suites: Vec<u16> = c
-        .cipher_suites
-        .iter()
-        .filter_map(|s| match tls_ids::suite(s.value) {
-            Suite::Tls12(id) => Some(id),
-            _ => None,
-        })
-        .collect();
-    if c.cipher_suites.is_empty() {
-        cipher_suites = tls_ids::TLS12_SUITES
-            .iter()
-            .map(|(i, _)| *i as u16)
-            .collect();
-    }
+    let cipher_suites = tls12_suites(&c.cipher_suites);
     let mut curves: Vec<u16> = c
         .curve_preferences
         .iter()
@@ -46,6 +33,23 @@ fn params(c: &TlsCommon) -> Params {
         ca_certs: c.ca_certs.iter().map(|c| c.value.clone()).collect(),
         system_ca_pool: !c.disable_system_ca_pool,
     }
+}
+
+/// The TLS 1.2 suites of a Go `cipher_suites` list (Go's defaults when empty; TLS 1.3 ids are
+/// always on). Also the JWK client's of `auth/validator`/`auth/signer`.
+pub(crate) fn tls12_suites(list: &[crate::model::At<i64>]) -> Vec<u16> {
+    if list.is_empty() {
+        return tls_ids::TLS12_SUITES
+            .iter()
+            .map(|(i, _)| *i as u16)
+            .collect();
+    }
+    list.iter()
+        .filter_map(|s| match tls_ids::suite(s.value) {
+            Suite::Tls12(id) => Some(id),
+            _ => None,
+        })
+        .collect()
 }
 
 fn pairs(list: &[KeyPair]) -> Vec<(String, String)> {
