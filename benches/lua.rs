@@ -40,6 +40,30 @@ fn response() -> Rc<RefCell<Resp>> {
 }
 
 fn main() {
+    // `KRUSTD_LUA_BENCH_CALLS=n`: n calls of each script and no timing, for an instruction
+    // count (`perf stat -e instructions:u`, n against 0) that the machine's load does not blur.
+    if let Some(n) = std::env::var("KRUSTD_LUA_BENCH_CALLS")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+    {
+        for spec in [&EMPTY, &SET_KEY] {
+            // The state is built by the first call, outside the counted ones.
+            let r = response();
+            let _ = engine::run(spec, Phase::Post, |lua| {
+                lua.set_named_registry_value(RESP_SLOT, RespUd(r.clone()))
+            });
+        }
+        for spec in [&EMPTY, &SET_KEY] {
+            for _ in 0..n {
+                let r = response();
+                let out = engine::run(spec, Phase::Post, |lua| {
+                    lua.set_named_registry_value(RESP_SLOT, RespUd(r.clone()))
+                });
+                black_box(out.is_ok());
+            }
+        }
+        return;
+    }
     let mut c = Criterion::default()
         .configure_from_args()
         .sample_size(50)

@@ -214,7 +214,7 @@ async fn globals_do_not_leak_between_requests() {
         let (status, _, body) = send(c.get(format!("{gw}/lua/state"))).await;
         assert_eq!(status, 200, "{body}");
         let v = json(&body);
-        for key in ["loaded", "seen", "via_g", "calls"] {
+        for key in ["loaded", "seen", "via_g", "raw", "calls"] {
             assert_eq!(v[key], 1, "{key} starts afresh on every request: {v}");
         }
     }

@@ -36,6 +36,10 @@ struct Engine {
     env_meta: Table,
     /// The metatable of a call's globals: `__index` falls back to the loaded globals.
     call_meta: Table,
+    /// The environment of every chunk (kept empty).
+    env: Table,
+    /// The current call's globals: empty between calls unless the last call assigned one.
+    globals: Table,
 }
 
 thread_local! {
@@ -101,6 +105,7 @@ fn build(spec: &'static LuaSpec) -> mlua::Result<Engine> {
     };
     let pre = spec.pre.map(|c| snippet(c, "pre-script")).transpose()?;
     let post = spec.post.map(|c| snippet(c, "post-script")).transpose()?;
+    let globals = call_globals(&lua, &env_meta, &call_meta)?;
     Ok(Engine {
         lua,
         pre,
@@ -108,16 +113,39 @@ fn build(spec: &'static LuaSpec) -> mlua::Result<Engine> {
         budget,
         env_meta,
         call_meta,
+        env,
+        globals,
     })
 }
 
+/// A new, empty globals table for the calls to come, falling back to the loaded globals.
+fn call_globals(lua: &Lua, env_meta: &Table, call_meta: &Table) -> mlua::Result<Table> {
+    let globals = lua.create_table()?;
+    globals.set_metatable(Some(call_meta.clone()))?;
+    env_meta.raw_set("__index", &globals)?;
+    env_meta.raw_set("__newindex", &globals)?;
+    Ok(globals)
+}
+
 impl Engine {
-    /// Gives the next call a fresh, empty globals table.
-    fn fresh_globals(&self) -> mlua::Result<()> {
-        let globals = self.lua.create_table()?;
-        globals.set_metatable(Some(self.call_meta.clone()))?;
-        self.env_meta.raw_set("__index", &globals)?;
-        self.env_meta.raw_set("__newindex", globals)
+    /// Makes sure the next call starts with no global of an earlier one: the last call's table
+    /// when it assigned nothing (the usual case costs one check), else a new one. Keys a script
+    /// stored in `_G` itself with `rawset` are removed.
+    fn fresh_globals(&mut self) -> mlua::Result<()> {
+        if !self.globals.is_empty() {
+            self.globals = call_globals(&self.lua, &self.env_meta, &self.call_meta)?;
+        }
+        if !self.env.is_empty() {
+            let keys = self
+                .env
+                .pairs::<mlua::Value, mlua::Value>()
+                .map(|kv| kv.map(|(k, _)| k))
+                .collect::<mlua::Result<Vec<_>>>()?;
+            for k in keys {
+                self.env.raw_set(k, mlua::Value::Nil)?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -142,7 +170,7 @@ pub fn run(
         if let std::collections::hash_map::Entry::Vacant(slot) = engines.entry(key) {
             slot.insert(build(spec).map_err(|e| Failure::Internal(message(&e)))?);
         }
-        let Some(engine) = engines.get(&key) else {
+        let Some(engine) = engines.get_mut(&key) else {
             return Err(Failure::Internal("lua: no state".to_owned()));
         };
         let f = match phase {

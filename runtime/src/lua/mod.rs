@@ -294,7 +294,10 @@ pub fn proxy_post(
         Some(Value::Object(d)) => d,
         _ => serde_json::Map::new(),
     };
-    let r = Rc::new(RefCell::new(Resp::decoded(data::table_from(data), m.complete)));
+    let r = Rc::new(RefCell::new(Resp::decoded(
+        data::table_from(data),
+        m.complete,
+    )));
     if let Err(f) = engine::run(spec, Phase::Post, |lua| resp_ud(lua, &r)) {
         log_failure("ENDPOINT", &f);
         return Err(crate::respond::error_response(ctx, backend_error(f)));
