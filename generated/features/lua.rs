@@ -914,7 +914,7 @@ static GET_LUA_STATE_LUA_PROXY: __rt::lua::LuaSpec = __rt::lua::LuaSpec {
     sources: &[
         (
             "lua/state.lua",
-            "-- Globals: `loaded` is defined when the state loads this file; `bump` and the post snippet\n-- assign globals on every call (directly and through `_G`). Each request must start afresh.\nloaded = 0\n\nfunction bump(r)\n  loaded = loaded + 1\n  seen = (seen or 0) + 1\n  _G.via_g = (_G.via_g or 0) + 1\n  local d = r:data()\n  d:set('loaded', loaded)\n  d:set('seen', seen)\n  d:set('via_g', via_g)\nend\n",
+            "-- Globals: `loaded` is defined when the state loads this file; `bump` and the post snippet\n-- assign globals on every call (directly, through `_G` and with `rawset`). Each request must start afresh.\nloaded = 0\n\nfunction bump(r)\n  loaded = loaded + 1\n  seen = (seen or 0) + 1\n  _G.via_g = (_G.via_g or 0) + 1\n  rawset(_G, 'raw', (rawget(_G, 'raw') or 0) + 1)\n  local d = r:data()\n  d:set('loaded', loaded)\n  d:set('seen', seen)\n  d:set('via_g', via_g)\n  d:set('raw', raw)\nend\n",
         ),
     ],
     pre: ::core::option::Option::None,
