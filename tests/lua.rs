@@ -155,3 +155,67 @@ async fn skip_next_and_runtime_errors() {
     assert_eq!(status, 500);
     assert!(body.contains("post-script"), "{body}");
 }
+
+#[tokio::test]
+async fn proxy_post_response_headers_reach_the_client_as_in_krakend() {
+    let gw = gateway().await;
+    let (status, headers, body) = get(&format!("{gw}/lua/response-headers")).await;
+    // KrakenD's JSON render answers 200 whatever `statusCode` the script set.
+    assert_eq!(status, 200, "{body}");
+    let v = json(&body);
+    assert_eq!(v["method"], "GET");
+    assert_eq!(
+        (v["status_before"].clone(), v["status_after"].clone()),
+        (serde_json::json!(0), serde_json::json!(201)),
+        "a decoded response starts with status 0; the setter is read back"
+    );
+    assert_eq!(
+        (v["body_before"].as_str(), v["body_after"].as_str()),
+        (Some(""), Some("replaced")),
+        "no body before; body(new) is read back and not sent"
+    );
+    assert_eq!(header(&headers, "x-from-lua"), Some("yes"));
+    assert_eq!(
+        header(&headers, "content-type"),
+        Some("application/vnd.krustd+json"),
+        "the script's Content-Type replaces the render's"
+    );
+    assert_eq!(
+        header(&headers, "x-krakend-completed"),
+        Some("true"),
+        "the router's X-Krakend-Completed wins"
+    );
+    let all = |name: &str| {
+        headers
+            .get_all(name)
+            .iter()
+            .map(|v| v.to_str().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(all("x-krakend").len(), 2, "{:?}", all("x-krakend"));
+    assert_eq!(all("x-krakend")[1], "lua", "added after the router's");
+    assert_eq!(
+        all("cache-control"),
+        ["public, max-age=60", "no-store"],
+        "added after cache_ttl's"
+    );
+    // Without data, KrakenD's router copies no response header.
+    let (status, headers, body) = get(&format!("{gw}/lua/skip-headers")).await;
+    assert_eq!((status.as_u16(), body.as_str()), (200, "{}"));
+    assert_eq!(header(&headers, "x-dropped"), None);
+}
+
+#[tokio::test]
+async fn globals_do_not_leak_between_requests() {
+    let gw = gateway().await;
+    // One client, one connection: every request lands on the same worker's state.
+    let c = client();
+    for _ in 0..6 {
+        let (status, _, body) = send(c.get(format!("{gw}/lua/state"))).await;
+        assert_eq!(status, 200, "{body}");
+        let v = json(&body);
+        for key in ["loaded", "seen", "via_g", "raw", "calls"] {
+            assert_eq!(v[key], 1, "{key} starts afresh on every request: {v}");
+        }
+    }
+}

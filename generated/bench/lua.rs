@@ -114,11 +114,15 @@ async fn get_lua_1kb(
     };
     let __b0 = get_lua_1kb_b0(&__ctx).await;
     let __m = __rt::respond::merge([__b0]);
-    let __m = match __rt::lua::proxy_post(&__ctx, &GET_LUA_1KB_LUA_PROXY, __m) {
-        ::core::result::Result::Ok(__m) => __m,
+    let (__m, __lua_headers) = match __rt::lua::proxy_post(
+        &__ctx,
+        &GET_LUA_1KB_LUA_PROXY,
+        __m,
+    ) {
+        ::core::result::Result::Ok(__r) => __r,
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
-    __rt::respond::finish(&__ctx, __m)
+    __lua_headers.apply(__rt::respond::finish(&__ctx, __m))
 }
 /// Backend 0 of GET /lua/1kb: GET /1kb (contract /endpoints/0/backend/0)
 static GET_LUA_1KB_B0: __rt::BackendSpec = __rt::BackendSpec {

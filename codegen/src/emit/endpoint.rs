@@ -112,6 +112,8 @@ pub fn emit(e: &Endpoint) -> TokenStream {
             quote! { __rt::respond::finish(&__ctx, __m) },
         ),
     };
+    // modifier/lua-proxy (post): the headers its script set go on the answer.
+    let finish = super::lua::proxy_finish(e, finish);
 
     let mut stage_items = TokenStream::new();
     // A no-op endpoint streams the client's body to its backend instead of buffering it,

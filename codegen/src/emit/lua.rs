@@ -93,13 +93,22 @@ pub(crate) fn proxy_post(e: &Endpoint) -> TokenStream {
             let id = ident::static_ident(&e.ident, "_LUA_PROXY");
             quote! {
                 // modifier/lua-proxy (post)
-                let __m = match __rt::lua::proxy_post(&__ctx, &#id, __m) {
-                    ::core::result::Result::Ok(__m) => __m,
+                let (__m, __lua_headers) = match __rt::lua::proxy_post(&__ctx, &#id, __m) {
+                    ::core::result::Result::Ok(__r) => __r,
                     ::core::result::Result::Err(__rejection) => return __rejection,
                 };
             }
         }
         _ => TokenStream::new(),
+    }
+}
+
+/// The endpoint's answer (`finish`) with the headers a proxy-level `post` script set added to
+/// it; `finish` unchanged without one.
+pub(crate) fn proxy_finish(e: &Endpoint, finish: TokenStream) -> TokenStream {
+    match &e.lua_proxy {
+        Some(l) if l.post.is_some() => quote! { __lua_headers.apply(#finish) },
+        _ => finish,
     }
 }
 
@@ -110,13 +119,14 @@ pub(crate) fn proxy_skip(e: &Endpoint) -> Option<TokenStream> {
         return None;
     }
     let post = proxy_post(e);
+    let finish = proxy_finish(e, quote! { __rt::respond::finish(&__ctx, __m) });
     let fns = e.backends.iter().map(|b| ident::fn_ident(&b.ident));
     Some(quote! {
         // modifier/lua-proxy (skip_next): no backend is called.
         #(let _ = #fns;)*
         let __m = __rt::lua::skipped();
         #post
-        __rt::respond::finish(&__ctx, __m)
+        #finish
     })
 }
 

@@ -2,10 +2,19 @@
 //! static spec), with the sources loaded once; a call runs synchronously on the worker,
 //! bounded by an instruction budget (a count hook) and a memory limit, so a script cannot hold
 //! a worker: past either limit the call fails and the state is rebuilt for the next request.
+//!
+//! Globals do not leak from one call to the next (KrakenD builds a fresh state per request).
+//! Every chunk (the sources, `pre`, `post`) runs with one environment table, `env`, which stays
+//! empty: its metatable sends reads and writes to the current call's own globals table, which
+//! falls back to the globals the sources defined when the state was built. A call starts with a
+//! new, empty globals table, so whatever a script assigned during an earlier call is gone,
+//! without reloading the sources. `_G` is `env`. What stays shared is what a table reached
+//! through the loaded globals holds: a script mutating such a table in place (`t.k = v` on a
+//! table a source defined, or on `string`) changes it for later calls too.
 
 use super::objects::{CustomError, REQ_SLOT, RESP_SLOT};
 use super::LuaSpec;
-use mlua::{Function, HookTriggers, Lua, LuaOptions, StdLib, VmState};
+use mlua::{Function, HookTriggers, Lua, LuaOptions, StdLib, Table, VmState};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -23,6 +32,14 @@ struct Engine {
     post: Option<Function>,
     /// Hook ticks left in the current call.
     budget: Rc<Cell<u32>>,
+    /// The metatable of `env`: `__index` and `__newindex` name the current call's globals.
+    env_meta: Table,
+    /// The metatable of a call's globals: `__index` falls back to the loaded globals.
+    call_meta: Table,
+    /// The environment of every chunk (kept empty).
+    env: Table,
+    /// The current call's globals: empty between calls unless the last call assigned one.
+    globals: Table,
 }
 
 thread_local! {
@@ -62,24 +79,74 @@ fn build(spec: &'static LuaSpec) -> mlua::Result<Engine> {
         },
     )?;
     super::objects::register(&lua)?;
+    // While the sources load, `env` reads and writes the state's globals: what they define
+    // becomes the base every call falls back to.
+    let base = lua.globals();
+    let env = lua.create_table()?;
+    let env_meta = lua.create_table()?;
+    env_meta.raw_set("__index", &base)?;
+    env_meta.raw_set("__newindex", &base)?;
+    env.set_metatable(Some(env_meta.clone()))?;
+    base.raw_set("_G", &env)?;
+    let call_meta = lua.create_table()?;
+    call_meta.raw_set("__index", &base)?;
     budget.set(INSTRUCTION_LIMIT / HOOK_EVERY);
     for (name, code) in spec.sources {
-        lua.load(*code).set_name(format!("@{name}")).exec()?;
+        lua.load(*code)
+            .set_name(format!("@{name}"))
+            .set_environment(env.clone())
+            .exec()?;
     }
-    let pre = match spec.pre {
-        Some(code) => Some(lua.load(code).set_name("pre-script").into_function()?),
-        None => None,
+    let snippet = |code: &str, name: &str| {
+        lua.load(code)
+            .set_name(name)
+            .set_environment(env.clone())
+            .into_function()
     };
-    let post = match spec.post {
-        Some(code) => Some(lua.load(code).set_name("post-script").into_function()?),
-        None => None,
-    };
+    let pre = spec.pre.map(|c| snippet(c, "pre-script")).transpose()?;
+    let post = spec.post.map(|c| snippet(c, "post-script")).transpose()?;
+    let globals = call_globals(&lua, &env_meta, &call_meta)?;
     Ok(Engine {
         lua,
         pre,
         post,
         budget,
+        env_meta,
+        call_meta,
+        env,
+        globals,
     })
+}
+
+/// A new, empty globals table for the calls to come, falling back to the loaded globals.
+fn call_globals(lua: &Lua, env_meta: &Table, call_meta: &Table) -> mlua::Result<Table> {
+    let globals = lua.create_table()?;
+    globals.set_metatable(Some(call_meta.clone()))?;
+    env_meta.raw_set("__index", &globals)?;
+    env_meta.raw_set("__newindex", &globals)?;
+    Ok(globals)
+}
+
+impl Engine {
+    /// Makes sure the next call starts with no global of an earlier one: the last call's table
+    /// when it assigned nothing (the usual case costs one check), else a new one. Keys a script
+    /// stored in `_G` itself with `rawset` are removed.
+    fn fresh_globals(&mut self) -> mlua::Result<()> {
+        if !self.globals.is_empty() {
+            self.globals = call_globals(&self.lua, &self.env_meta, &self.call_meta)?;
+        }
+        if !self.env.is_empty() {
+            let keys = self
+                .env
+                .pairs::<mlua::Value, mlua::Value>()
+                .map(|kv| kv.map(|(k, _)| k))
+                .collect::<mlua::Result<Vec<_>>>()?;
+            for k in keys {
+                self.env.raw_set(k, mlua::Value::Nil)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Which snippet to run.
@@ -103,7 +170,7 @@ pub fn run(
         if let std::collections::hash_map::Entry::Vacant(slot) = engines.entry(key) {
             slot.insert(build(spec).map_err(|e| Failure::Internal(message(&e)))?);
         }
-        let Some(engine) = engines.get(&key) else {
+        let Some(engine) = engines.get_mut(&key) else {
             return Err(Failure::Internal("lua: no state".to_owned()));
         };
         let f = match phase {
@@ -114,7 +181,10 @@ pub fn run(
             return Ok(());
         };
         engine.budget.set(INSTRUCTION_LIMIT / HOOK_EVERY);
-        let result = setup(&engine.lua).and_then(|()| f.call::<()>(()));
+        let result = engine
+            .fresh_globals()
+            .and_then(|()| setup(&engine.lua))
+            .and_then(|()| f.call::<()>(()));
         // Drop this call's objects from the registry.
         let _ = engine.lua.unset_named_registry_value(REQ_SLOT);
         let _ = engine.lua.unset_named_registry_value(RESP_SLOT);

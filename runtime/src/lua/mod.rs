@@ -280,33 +280,81 @@ pub fn skipped() -> Merged {
 }
 
 /// `modifier/lua-proxy` `post`: on the merged response, when every backend answered (KrakenD
-/// skips it on an error, which passes through).
+/// skips it on an error, which passes through). Returns the response headers the script set,
+/// for [`ResponseHeaders::apply`] on the rendered answer.
 pub fn proxy_post(
     ctx: &EndpointCtx,
     spec: &'static LuaSpec,
     mut m: Merged,
-) -> Result<Merged, Response> {
+) -> Result<(Merged, ResponseHeaders), Response> {
     if !m.errors.is_empty() {
-        return Ok(m);
+        return Ok((m, ResponseHeaders(None)));
     }
     let data = match m.data.take() {
         Some(Value::Object(d)) => d,
         _ => serde_json::Map::new(),
     };
-    let r = Rc::new(RefCell::new(Resp {
-        data: data::table_from(data),
-        complete: m.complete,
-        status: 200,
-        headers: http::HeaderMap::new(),
-    }));
+    let r = Rc::new(RefCell::new(Resp::decoded(
+        data::table_from(data),
+        m.complete,
+    )));
     if let Err(f) = engine::run(spec, Phase::Post, |lua| resp_ud(lua, &r)) {
         log_failure("ENDPOINT", &f);
         return Err(crate::respond::error_response(ctx, backend_error(f)));
     }
-    let r = r.borrow();
-    m.data = Some(Value::Object(data::table_to(&r.data)));
+    let mut r = r.borrow_mut();
+    let data = data::table_to(&r.data);
+    // KrakenD's router copies the response's headers only when its data is not empty.
+    let headers = if data.is_empty() || r.headers.is_empty() {
+        None
+    } else {
+        Some(Box::new(std::mem::take(&mut r.headers)))
+    };
+    m.data = Some(Value::Object(data));
     m.complete = r.complete;
-    Ok(m)
+    Ok((m, ResponseHeaders(headers)))
+}
+
+/// The headers a `modifier/lua-proxy` `post` script set on the response (`None`: nothing to
+/// add). Its `statusCode` and `body` are not sent: KrakenD's renders (JSON, XML, YAML, string,
+/// collection) answer 200 with the data; only its `no-op` render, where Krustd refuses Lua,
+/// sends them.
+#[derive(Debug)]
+pub struct ResponseHeaders(Option<Box<http::HeaderMap>>);
+
+impl ResponseHeaders {
+    /// Adds the headers to the rendered answer as KrakenD's router does: each value is added
+    /// after `X-Krakend` and `Cache-Control` (which keep theirs), a `Content-Type` replaces the
+    /// render's (Gin writes its own only when none is set), and `X-Krakend-Completed` stays the
+    /// router's. `Content-Length` and hop-by-hop headers are dropped (the server frames the
+    /// body).
+    pub fn apply(self, mut resp: Response) -> Response {
+        let Some(set) = self.0 else {
+            return resp;
+        };
+        let out = resp.headers_mut();
+        if set.contains_key(http::header::CONTENT_TYPE) {
+            out.remove(http::header::CONTENT_TYPE);
+        }
+        for (name, value) in set.iter() {
+            let skip = name == crate::respond::X_KRAKEND_COMPLETED
+                || name == http::header::CONTENT_LENGTH
+                || matches!(
+                    name.as_str(),
+                    "connection"
+                        | "keep-alive"
+                        | "proxy-connection"
+                        | "transfer-encoding"
+                        | "upgrade"
+                        | "te"
+                        | "trailer"
+                );
+            if !skip {
+                out.append(name.clone(), value.clone());
+            }
+        }
+        resp
+    }
 }
 
 /// `modifier/lua-backend` `pre`: on the backend request as it would go out (full URL, method,
@@ -386,12 +434,7 @@ pub fn backend_post(r: BackendResult, spec: &'static LuaSpec) -> BackendResult {
     let BackendResult::Ok(d) = r else {
         return r;
     };
-    let resp = Rc::new(RefCell::new(Resp {
-        data: data::table_from(d),
-        complete: true,
-        status: 200,
-        headers: http::HeaderMap::new(),
-    }));
+    let resp = Rc::new(RefCell::new(Resp::decoded(data::table_from(d), true)));
     if let Err(f) = engine::run(spec, Phase::Post, |lua| resp_ud(lua, &resp)) {
         log_failure("BACKEND", &f);
         return BackendResult::Failed(backend_error(f));

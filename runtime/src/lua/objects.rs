@@ -36,13 +36,31 @@ pub struct Req {
     pub body: Bytes,
 }
 
-/// The response a `post` script sees and changes.
+/// The response a `post` script sees and changes: KrakenD's `proxy.Response` (`Data`,
+/// `IsComplete`, `Metadata.StatusCode`, `Metadata.Headers`, `Io`). A decoded response starts
+/// with status 0, no headers and no body, as in KrakenD (only `no-op` responses carry the
+/// backend's).
 #[derive(Debug)]
 pub struct Resp {
     pub data: TableRef,
     pub complete: bool,
-    pub status: u16,
+    pub status: i64,
     pub headers: HeaderMap,
+    /// `body(new)`; `None`: no body (`body()` is empty).
+    pub body: Option<Bytes>,
+}
+
+impl Resp {
+    /// A decoded response's object: the data, nothing else.
+    pub fn decoded(data: TableRef, complete: bool) -> Resp {
+        Resp {
+            data,
+            complete,
+            status: 0,
+            headers: HeaderMap::new(),
+            body: None,
+        }
+    }
 }
 
 pub struct ReqUd(pub Rc<RefCell<Req>>);
@@ -309,13 +327,13 @@ impl UserData for RespUd {
         m.add_method("statusCode", |_, this, args: MultiValue| {
             let mut r = this.0.borrow_mut();
             match args.front() {
-                None => Ok(LuaValue::Number(f64::from(r.status))),
+                None => Ok(LuaValue::Number(r.status as f64)),
                 Some(LuaValue::Number(f)) => {
-                    r.status = *f as u16;
+                    r.status = *f as i64;
                     Ok(LuaValue::Nil)
                 }
                 Some(LuaValue::Integer(i)) => {
-                    r.status = u16::try_from(*i).unwrap_or(0);
+                    r.status = *i;
                     Ok(LuaValue::Nil)
                 }
                 Some(_) => Err(mlua::Error::runtime("statusCode needs a number")),
@@ -331,8 +349,23 @@ impl UserData for RespUd {
         m.add_method("headerList", |lua, this, args: MultiValue| {
             header_list(lua, &mut this.0.borrow_mut().headers, &args)
         });
-        // The response body is a stream only `no-op` endpoints have; Krustd refuses Lua there.
-        m.add_method("body", |lua, _, ()| string(lua, ""));
+        // KrakenD's `Io`: only a `no-op` response has one (Krustd refuses Lua there), so it
+        // starts empty; `body(new)` replaces it (read back by `body()`), and the render, which
+        // sends the data, ignores it, as KrakenD's does.
+        m.add_method("body", |lua, this, args: MultiValue| {
+            let mut r = this.0.borrow_mut();
+            if args.is_empty() {
+                return match &r.body {
+                    Some(b) => Ok(LuaValue::String(lua.create_string(&b[..])?)),
+                    None => string(lua, ""),
+                };
+            }
+            r.body = Some(match args.front() {
+                Some(LuaValue::String(s)) => Bytes::copy_from_slice(&s.as_bytes()),
+                _ => Bytes::from(text(&args, 0)),
+            });
+            Ok(LuaValue::Nil)
+        });
     }
 }
 
