@@ -68,6 +68,7 @@ pub(super) fn otlp_metrics(o: &OtelOptions) -> Vec<OtlpPlan> {
             Some(OtlpPlan {
                 name: e.name.clone(),
                 base_url: otlp_base_url(e)?,
+                grpc: !e.use_http,
                 traces: false,
                 metrics: true,
                 metric_period_secs: metric_period(o, e),
@@ -125,6 +126,7 @@ fn otel_traces(o: &OtelOptions, contract_name: &str) -> Option<TracesPlan> {
             Some(OtlpPlan {
                 name: e.name.clone(),
                 base_url: otlp_base_url(e)?,
+                grpc: !e.use_http,
                 traces: true,
                 metrics: false,
                 metric_period_secs: metric_period(o, e),
@@ -230,6 +232,7 @@ fn opencensus_traces(o: &OpencensusOptions, contract_name: &str) -> Option<Trace
         exporters: vec![OtlpPlan {
             name: "jaeger".to_owned(),
             base_url: target.base_url,
+            grpc: false,
             traces: true,
             metrics: false,
             metric_period_secs: o
@@ -293,6 +296,7 @@ mod tests {
         let s = service(OTLP);
         let t = lower_traces(&s).unwrap_or_else(|| panic!("traces"));
         assert_eq!(t.exporters[0].base_url, "http://c:4320");
+        assert!(!t.exporters[0].grpc);
         assert_eq!((t.service_name.as_str(), t.sample_rate), ("gw", 1.0));
         assert!(t.propagation && t.global.traces);
         assert_eq!(
@@ -326,5 +330,13 @@ mod tests {
         assert_eq!(t.sample_rate, 0.25);
         let e = endpoint_tracing(&s);
         assert!(e.proxy && !e.backend_stage && e.backend_round_trip);
+
+        // Without `use_http`: OTLP/gRPC, port 4317 by default, traces and metrics.
+        let s = service(r#""exporters": {"otlp": [{"host": "c"}]}"#);
+        let t = lower_traces(&s).unwrap_or_else(|| panic!("traces"));
+        assert_eq!(t.exporters[0].base_url, "http://c:4317");
+        assert!(t.exporters[0].grpc);
+        let o = s.ns.opentelemetry.as_ref().unwrap_or_else(|| panic!());
+        assert!(otlp_metrics(o)[0].grpc);
     }
 }
