@@ -46,6 +46,12 @@ pub(super) fn check_traces(d: &mut Diagnostics, o: &OtelOptions) {
     if let Some(r) = &o.traces.trace_sample_rate {
         if !(0.0..=1.0).contains(&r.value) {
             d.error(&r.pointer, "`trace_sample_rate` must be from 0 to 1", None);
+        } else if r.value == 0.0 {
+            d.warning(
+                &r.pointer,
+                "`trace_sample_rate` 0 samples every trace, as in KrakenD (krakend-otel treats 0 like 1)",
+                Some("to sample (almost) no trace, use a small rate such as 0.0001; to export no span, set `disable_traces` on the exporters".to_owned()),
+            );
         }
     }
     let Some(layers) = &o.traces.layers else {
@@ -216,6 +222,15 @@ mod tests {
             r#""trace_sample_rate": 2, "exporters": {"otlp": [{"host": "https://c", "use_http": true, "disable_metrics": true}]}"#,
         );
         assert_eq!(d.len(), 2, "{d:#?}");
+        let d = diags(
+            "telemetry/opentelemetry",
+            r#""trace_sample_rate": 0, "exporters": {"otlp": [{"host": "c"}]}"#,
+        );
+        assert_eq!(d.len(), 1, "{d:#?}");
+        assert!(
+            d[0].starts_with("`trace_sample_rate` 0 samples every trace"),
+            "{d:#?}"
+        );
         // gRPC (no `use_http`) is KrakenD's default; `https://` is sent in cleartext, as KrakenD.
         let d = diags(
             "telemetry/opentelemetry",

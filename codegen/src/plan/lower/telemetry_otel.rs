@@ -175,17 +175,24 @@ fn otel_traces(o: &OtelOptions, contract_name: &str) -> Option<TracesPlan> {
             .as_ref()
             .map(|v| v.value.clone())
             .unwrap_or_default(),
-        sample_rate: o
-            .traces
-            .trace_sample_rate
-            .as_ref()
-            .map_or(1.0, |r| r.value.clamp(0.0, 1.0)),
+        sample_rate: otel_sample_rate(o),
         skip_paths: o.skip_paths.clone().unwrap_or_else(default_skip_paths),
         propagation,
         global: global_plan,
         skip_headers,
         exporters,
     })
+}
+
+/// `trace_sample_rate` as krakend-otel applies it: a ratio strictly between 0 and 1, else every
+/// trace (0 included).
+fn otel_sample_rate(o: &OtelOptions) -> f64 {
+    o.traces
+        .trace_sample_rate
+        .as_ref()
+        .map(|r| r.value)
+        .filter(|r| *r > 0.0 && *r < 1.0)
+        .unwrap_or(1.0)
 }
 
 fn metric_period(o: &OtelOptions, e: &OtlpOptions) -> u64 {
@@ -330,6 +337,11 @@ mod tests {
         assert_eq!(t.sample_rate, 0.25);
         let e = endpoint_tracing(&s);
         assert!(e.proxy && !e.backend_stage && e.backend_round_trip);
+
+        // 0 samples every trace, as krakend-otel.
+        let s = service(&format!(r#"{OTLP}, "trace_sample_rate": 0"#));
+        let t = lower_traces(&s).unwrap_or_else(|| panic!("traces"));
+        assert_eq!(t.sample_rate, 1.0);
 
         // Without `use_http`: OTLP/gRPC, port 4317 by default, traces and metrics.
         let s = service(r#""exporters": {"otlp": [{"host": "c"}]}"#);
