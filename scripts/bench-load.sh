@@ -82,7 +82,7 @@ scenario() {
     # proxy-1kb with request metrics and a Prometheus exporter (telemetry/opentelemetry).
     proxy-1kb-metrics) echo "mock proxy-metrics /json/1kb /1kb -" ;;
     # proxy-1kb with OpenTelemetry traces (server, proxy, backend spans; traceparent written to
-    # the backend) sampled at 1 and at 0, exported to an OTLP port where nothing listens.
+    # the backend) sampled at 1 and at 0.0001 (0 means 1, as in KrakenD), exported to an OTLP port where nothing listens.
     tracing-1kb) echo "mock tracing /json/1kb /1kb -" ;;
     tracing0-1kb) echo "mock tracing0 /json/1kb /1kb -" ;;
     # proxy-1kb with telemetry/metrics (/__stats, contracts/bench/stats.json): its cost.

@@ -32,6 +32,7 @@ gateway!("contracts/features/krakend_specs.json", contract_tests);
 gateway!("contracts/features/lua.json", contract_tests);
 gateway!("contracts/features/martian.json", contract_tests);
 gateway!("contracts/features/opencensus.json", contract_tests);
+gateway!("contracts/features/otel_grpc.json", contract_tests);
 gateway!("contracts/features/otel_unsampled.json", contract_tests);
 gateway!("contracts/features/plain_errors.json", contract_tests);
 gateway!("contracts/features/proxy.json", contract_tests);

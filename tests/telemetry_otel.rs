@@ -1,8 +1,8 @@
 //! `telemetry/opentelemetry` traces and metrics through real HTTP: an OTLP/HTTP receiver on
 //! 127.0.0.1 (protobuf decoded with opentelemetry-proto) gets the server span with the build
 //! identity in its resource, the proxy span and the backend client span as children, and the
-//! request metrics; the backend gets a `traceparent` continuing the client's trace; sample
-//! rate 0 exports nothing; a `telemetry/opencensus` contract exports to the mapped Jaeger OTLP
+//! request metrics; the backend gets a `traceparent` continuing the client's trace; an
+//! unsampled incoming context exports nothing; a `telemetry/opencensus` contract exports to the mapped Jaeger OTLP
 //! port. One test runs the three in order: telemetry is installed once per process, and the
 //! metrics registry belongs to the first gateway (the traced one).
 
@@ -136,7 +136,7 @@ fn hex(b: &[u8]) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn otlp_traces_and_metrics() {
     spans_reach_the_otlp_receiver_with_the_identity_and_the_backend_continues_the_trace().await;
-    sample_rate_zero_exports_nothing_but_still_propagates().await;
+    an_unsampled_parent_exports_nothing_but_still_propagates().await;
     opencensus_jaeger_is_exported_over_otlp_to_port_4318().await;
 }
 
@@ -290,7 +290,7 @@ async fn spans_reach_the_otlp_receiver_with_the_identity_and_the_backend_continu
     );
 }
 
-async fn sample_rate_zero_exports_nothing_but_still_propagates() {
+async fn an_unsampled_parent_exports_nothing_but_still_propagates() {
     let (got, _) = receiver(27932).await;
     let mock_url = start(mock()).await;
     let gw = start(krustd_macros::gateway!(
@@ -298,8 +298,13 @@ async fn sample_rate_zero_exports_nothing_but_still_propagates() {
         hosts(&[("http://mock", mock_url.as_str())])
     ))
     .await;
+    // Sampled at 0.5, parent-based: the client's unsampled context (flags 00) is followed.
     for _ in 0..3 {
-        let (status, _, body) = get(&format!("{gw}/unsampled")).await;
+        let (status, _, body) = send(client().get(format!("{gw}/unsampled")).header(
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4737-00f067aa0ba902b8-00",
+        ))
+        .await;
         assert_eq!(status, 200, "{body}");
         // A context is still written: unsampled (flags 00).
         assert!(body.contains("-00\""), "{body}");

@@ -87,6 +87,7 @@ static OTEL: __rt::telemetry::otel::OtelSpec = __rt::telemetry::otel::OtelSpec {
         __rt::telemetry::otel::OtlpSpec {
             name: "bench",
             base_url: "http://127.0.0.1:9418",
+            grpc: false,
             traces: true,
             metrics: false,
             metric_period_secs: 30u64,

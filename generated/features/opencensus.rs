@@ -87,6 +87,7 @@ static OTEL: __rt::telemetry::otel::OtelSpec = __rt::telemetry::otel::OtelSpec {
         __rt::telemetry::otel::OtlpSpec {
             name: "jaeger",
             base_url: "http://127.0.0.1:4318",
+            grpc: false,
             traces: true,
             metrics: false,
             metric_period_secs: 1u64,

@@ -81,6 +81,7 @@ static TELEMETRY: __rt::telemetry::TelemetrySpec = __rt::telemetry::TelemetrySpe
                 __rt::telemetry::otel::OtlpSpec {
                     name: "local",
                     base_url: "http://127.0.0.1:27931",
+                    grpc: false,
                     traces: false,
                     metrics: true,
                     metric_period_secs: 1u64,
@@ -108,6 +109,7 @@ static OTEL: __rt::telemetry::otel::OtelSpec = __rt::telemetry::otel::OtelSpec {
         __rt::telemetry::otel::OtlpSpec {
             name: "local",
             base_url: "http://127.0.0.1:27931",
+            grpc: false,
             traces: true,
             metrics: false,
             metric_period_secs: 1u64,

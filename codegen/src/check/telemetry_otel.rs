@@ -19,10 +19,16 @@ pub(super) fn check_traces(d: &mut Diagnostics, o: &OtelOptions) {
             None => d.error(&e.pointer, "an OTLP exporter needs a `host`", None),
             Some(h) => match split_address(&h.value) {
                 Err(msg) => d.error(&h.pointer, msg, None),
-                Ok((scheme, _, _)) if scheme != "http" => d.error(
+                Ok((scheme, _, _)) if scheme != "http" && (e.use_http || scheme != "https") => d.error(
                     &h.pointer,
                     format!("{scheme}:// OTLP collectors are not supported: Krustd exports over plain HTTP"),
                     Some("send to a collector on the same host or network (`http://`)".to_owned()),
+                ),
+                // krakend-otel's gRPC exporter keeps its insecure option whatever the scheme.
+                Ok((scheme, _, _)) if scheme == "https" => d.warning(
+                    &h.pointer,
+                    "OTLP over gRPC is sent in cleartext (HTTP/2 without TLS) despite `https://`, as KrakenD does",
+                    Some("write `http://`, and reach the collector over a trusted network".to_owned()),
                 ),
                 Ok(_) => {}
             },
@@ -36,18 +42,16 @@ pub(super) fn check_traces(d: &mut Diagnostics, o: &OtelOptions) {
                 );
             }
         }
-        let exports = !(e.disable_traces && e.disable_metrics);
-        if !e.use_http && exports {
-            d.error(
-                &e.pointer,
-                "OTLP over gRPC is not built into Krustd",
-                Some("set `\"use_http\": true`: spans go over OTLP/HTTP (protobuf), port 4318 by default".to_owned()),
-            );
-        }
     }
     if let Some(r) = &o.traces.trace_sample_rate {
         if !(0.0..=1.0).contains(&r.value) {
             d.error(&r.pointer, "`trace_sample_rate` must be from 0 to 1", None);
+        } else if r.value == 0.0 {
+            d.warning(
+                &r.pointer,
+                "`trace_sample_rate` 0 samples every trace, as in KrakenD (krakend-otel treats 0 like 1)",
+                Some("to sample (almost) no trace, use a small rate such as 0.0001; to export no span, set `disable_traces` on the exporters".to_owned()),
+            );
         }
     }
     let Some(layers) = &o.traces.layers else {
@@ -220,9 +224,28 @@ mod tests {
         assert_eq!(d.len(), 2, "{d:#?}");
         let d = diags(
             "telemetry/opentelemetry",
-            r#""exporters": {"otlp": [{"host": "c", "disable_metrics": true}]}"#,
+            r#""trace_sample_rate": 0, "exporters": {"otlp": [{"host": "c"}]}"#,
         );
-        assert!(d[0].starts_with("OTLP over gRPC is not built"), "{d:#?}");
+        assert_eq!(d.len(), 1, "{d:#?}");
+        assert!(
+            d[0].starts_with("`trace_sample_rate` 0 samples every trace"),
+            "{d:#?}"
+        );
+        // gRPC (no `use_http`) is KrakenD's default; `https://` is sent in cleartext, as KrakenD.
+        let d = diags(
+            "telemetry/opentelemetry",
+            r#""exporters": {"otlp": [{"host": "c"}, {"host": "http://c", "port": 4317}]}"#,
+        );
+        assert!(d.is_empty(), "{d:#?}");
+        let d = diags(
+            "telemetry/opentelemetry",
+            r#""exporters": {"otlp": [{"host": "https://c"}]}"#,
+        );
+        assert_eq!(d.len(), 1, "{d:#?}");
+        assert!(
+            d[0].starts_with("OTLP over gRPC is sent in cleartext"),
+            "{d:#?}"
+        );
     }
 
     #[test]

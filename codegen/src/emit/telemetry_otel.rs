@@ -15,9 +15,10 @@ fn layer(l: &LayerPlan) -> TokenStream {
 
 /// One `OtlpSpec` value.
 pub fn otlp(e: &OtlpPlan) -> TokenStream {
-    let (name, url, traces, metrics, period) = (
+    let (name, url, grpc, traces, metrics, period) = (
         &e.name,
         &e.base_url,
+        e.grpc,
         e.traces,
         e.metrics,
         e.metric_period_secs,
@@ -26,6 +27,7 @@ pub fn otlp(e: &OtlpPlan) -> TokenStream {
         __rt::telemetry::otel::OtlpSpec {
             name: #name,
             base_url: #url,
+            grpc: #grpc,
             traces: #traces,
             metrics: #metrics,
             metric_period_secs: #period,

@@ -49,6 +49,8 @@ pub struct OtlpPlan {
     pub name: String,
     /// `http://host:port`.
     pub base_url: String,
+    /// OTLP/gRPC (no `use_http`), else OTLP/HTTP protobuf.
+    pub grpc: bool,
     pub traces: bool,
     pub metrics: bool,
     pub metric_period_secs: u64,

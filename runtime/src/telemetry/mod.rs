@@ -111,8 +111,10 @@ pub fn install<G: crate::gateway::Gateway>() {
             for e in m.otlp {
                 match otel::metrics::start(e, registry, m) {
                     Ok(()) => crate::log::info(&format!(
-                        "[SERVICE: OpenTelemetry] OTLP exporter {:?}: metrics to {}/v1/metrics every {} s",
-                        e.name, e.base_url, e.metric_period_secs
+                        "[SERVICE: OpenTelemetry] OTLP exporter {:?}: metrics to {} every {} s",
+                        e.name,
+                        e.target("metrics"),
+                        e.metric_period_secs
                     )),
                     Err(err) => crate::log::error(&format!("[SERVICE: OpenTelemetry] {err}")),
                 }

@@ -68,6 +68,7 @@ pub(super) fn otlp_metrics(o: &OtelOptions) -> Vec<OtlpPlan> {
             Some(OtlpPlan {
                 name: e.name.clone(),
                 base_url: otlp_base_url(e)?,
+                grpc: !e.use_http,
                 traces: false,
                 metrics: true,
                 metric_period_secs: metric_period(o, e),
@@ -125,6 +126,7 @@ fn otel_traces(o: &OtelOptions, contract_name: &str) -> Option<TracesPlan> {
             Some(OtlpPlan {
                 name: e.name.clone(),
                 base_url: otlp_base_url(e)?,
+                grpc: !e.use_http,
                 traces: true,
                 metrics: false,
                 metric_period_secs: metric_period(o, e),
@@ -173,17 +175,24 @@ fn otel_traces(o: &OtelOptions, contract_name: &str) -> Option<TracesPlan> {
             .as_ref()
             .map(|v| v.value.clone())
             .unwrap_or_default(),
-        sample_rate: o
-            .traces
-            .trace_sample_rate
-            .as_ref()
-            .map_or(1.0, |r| r.value.clamp(0.0, 1.0)),
+        sample_rate: otel_sample_rate(o),
         skip_paths: o.skip_paths.clone().unwrap_or_else(default_skip_paths),
         propagation,
         global: global_plan,
         skip_headers,
         exporters,
     })
+}
+
+/// `trace_sample_rate` as krakend-otel applies it: a ratio strictly between 0 and 1, else every
+/// trace (0 included).
+fn otel_sample_rate(o: &OtelOptions) -> f64 {
+    o.traces
+        .trace_sample_rate
+        .as_ref()
+        .map(|r| r.value)
+        .filter(|r| *r > 0.0 && *r < 1.0)
+        .unwrap_or(1.0)
 }
 
 fn metric_period(o: &OtelOptions, e: &OtlpOptions) -> u64 {
@@ -230,6 +239,7 @@ fn opencensus_traces(o: &OpencensusOptions, contract_name: &str) -> Option<Trace
         exporters: vec![OtlpPlan {
             name: "jaeger".to_owned(),
             base_url: target.base_url,
+            grpc: false,
             traces: true,
             metrics: false,
             metric_period_secs: o
@@ -293,6 +303,7 @@ mod tests {
         let s = service(OTLP);
         let t = lower_traces(&s).unwrap_or_else(|| panic!("traces"));
         assert_eq!(t.exporters[0].base_url, "http://c:4320");
+        assert!(!t.exporters[0].grpc);
         assert_eq!((t.service_name.as_str(), t.sample_rate), ("gw", 1.0));
         assert!(t.propagation && t.global.traces);
         assert_eq!(
@@ -326,5 +337,18 @@ mod tests {
         assert_eq!(t.sample_rate, 0.25);
         let e = endpoint_tracing(&s);
         assert!(e.proxy && !e.backend_stage && e.backend_round_trip);
+
+        // 0 samples every trace, as krakend-otel.
+        let s = service(&format!(r#"{OTLP}, "trace_sample_rate": 0"#));
+        let t = lower_traces(&s).unwrap_or_else(|| panic!("traces"));
+        assert_eq!(t.sample_rate, 1.0);
+
+        // Without `use_http`: OTLP/gRPC, port 4317 by default, traces and metrics.
+        let s = service(r#""exporters": {"otlp": [{"host": "c"}]}"#);
+        let t = lower_traces(&s).unwrap_or_else(|| panic!("traces"));
+        assert_eq!(t.exporters[0].base_url, "http://c:4317");
+        assert!(t.exporters[0].grpc);
+        let o = s.ns.opentelemetry.as_ref().unwrap_or_else(|| panic!());
+        assert!(otlp_metrics(o)[0].grpc);
     }
 }

@@ -1,7 +1,8 @@
 //! OTLP metrics (`exporters.otlp[]` without `disable_metrics`): every reporting period, the
 //! lock-free registry's snapshot (the one the Prometheus exporter reads) is encoded as an OTLP
 //! `ExportMetricsServiceRequest` (cumulative sums and histograms, the build identity in the
-//! resource) and POSTed to `/v1/metrics` from the exporter thread ([`super::transport`]).
+//! resource) and POSTed to `/v1/metrics` from the exporter thread ([`super::transport`]), or
+//! sent in one OTLP/gRPC `MetricsService/Export` call ([`super::grpc`]).
 //! Recording stays the registry's relaxed atomic adds: nothing is added to the request path.
 
 use super::OtlpSpec;
@@ -189,6 +190,22 @@ pub fn encode(registry: &Registry, spec: &MetricsSpec, start: u64) -> ExportMetr
     }
 }
 
+/// One OTLP/HTTP export of `body` to `url`.
+async fn post(url: &str, body: Vec<u8>) -> Result<(), String> {
+    let request = http::Request::post(url)
+        .header(http::header::CONTENT_TYPE, "application/x-protobuf")
+        .body(bytes::Bytes::from(body))
+        .map_err(|e| e.to_string())?;
+    let resp = super::transport::send(request)
+        .await
+        .map_err(|e| e.to_string())?;
+    if resp.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!("status {}", resp.status()))
+    }
+}
+
 /// Starts the periodic export of one exporter (on the exporter thread).
 pub fn start(
     e: &'static OtlpSpec,
@@ -197,6 +214,7 @@ pub fn start(
 ) -> Result<(), String> {
     let handle = super::transport::handle()?;
     let url = format!("{}/v1/metrics", e.base_url);
+    let target = e.target("metrics");
     let period = Duration::from_secs(e.metric_period_secs.max(1));
     let started = now_nanos();
     handle.spawn(async move {
@@ -206,27 +224,13 @@ pub fn start(
         loop {
             tick.tick().await;
             let body = encode(registry, spec, started).encode_to_vec();
-            let request = http::Request::post(url.as_str())
-                .header(http::header::CONTENT_TYPE, "application/x-protobuf")
-                .body(bytes::Bytes::from(body));
-            let result = match request {
-                Ok(r) => super::transport::send(r)
-                    .await
-                    .map_err(|e| e.to_string())
-                    .and_then(|resp| {
-                        if resp.status().is_success() {
-                            Ok(())
-                        } else {
-                            Err(format!("status {}", resp.status()))
-                        }
-                    }),
-                Err(err) => Err(err.to_string()),
+            let result = if e.grpc {
+                super::grpc::unary(e.base_url, super::grpc::METRICS, &body).await
+            } else {
+                post(&url, body).await
             };
             if let Err(err) = result {
-                crate::log::error(&format!(
-                    "[SERVICE: OpenTelemetry] OTLP exporter {:?}: metrics to {url}: {err}",
-                    e.name
-                ));
+                super::transport::export_failed(e.name, &format!("metrics to {target}"), &err);
             }
         }
     });

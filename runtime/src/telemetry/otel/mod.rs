@@ -4,9 +4,10 @@
 //! round trip ([`backend_call`]); W3C `traceparent` + `baggage` read from the client and written
 //! to the backends. Spans go to the OpenTelemetry SDK's batch processor (a bounded queue drained
 //! by its own thread: a full queue drops spans, a down collector never slows a request) and are
-//! exported over OTLP/HTTP protobuf ([`transport`]). Generated code calls these functions only
+//! exported over OTLP/HTTP protobuf ([`transport`]) or OTLP/gRPC ([`grpc`]). Generated code calls these functions only
 //! for the layers whose traces are on; a contract without traces names nothing here.
 
+pub mod grpc;
 pub mod metrics;
 pub mod transport;
 
@@ -27,6 +28,8 @@ pub struct OtlpSpec {
     pub name: &'static str,
     /// `http://host:port` (the contract's `host` and `port`, scheme defaulted to `http`).
     pub base_url: &'static str,
+    /// OTLP/gRPC over HTTP/2 cleartext (no `use_http`), else OTLP/HTTP protobuf.
+    pub grpc: bool,
     /// Spans are sent to it (`disable_traces` false).
     pub traces: bool,
     /// Metrics are sent to it (`disable_metrics` false).
@@ -34,6 +37,17 @@ pub struct OtlpSpec {
     /// Seconds between metric exports (`custom_metric_reporting_period`, else
     /// `metric_reporting_period`).
     pub metric_period_secs: u64,
+}
+
+impl OtlpSpec {
+    /// Where `signal` (`traces`, `metrics`) goes, for the logs.
+    pub fn target(&self, signal: &str) -> String {
+        if self.grpc {
+            format!("{} (OTLP/gRPC)", self.base_url)
+        } else {
+            format!("{}/v1/{signal}", self.base_url)
+        }
+    }
 }
 
 /// The switches of one layer (`layers.global|proxy`, `layers.backend.traces`).
@@ -117,19 +131,18 @@ pub fn install(spec: &'static OtelSpec, id: &'static BuildIdentity) {
             .with_sampler(sampler)
             .with_resource(resource);
         for e in spec.exporters.iter().filter(|e| e.traces) {
-            match transport::span_exporter(e) {
-                Ok(exporter) => {
-                    let processor = BatchSpanProcessor::builder(exporter)
-                        .with_batch_config(
-                            BatchConfigBuilder::default()
-                                .with_max_queue_size(MAX_QUEUED_SPANS)
-                                .build(),
-                        )
-                        .build();
+            let processor = if e.grpc {
+                grpc::SpanExporter::new(e).map(batch)
+            } else {
+                transport::span_exporter(e).map(batch)
+            };
+            match processor {
+                Ok(processor) => {
                     builder = builder.with_span_processor(processor);
                     crate::log::info(&format!(
-                        "[SERVICE: OpenTelemetry] OTLP exporter {:?}: traces to {}/v1/traces",
-                        e.name, e.base_url
+                        "[SERVICE: OpenTelemetry] OTLP exporter {:?}: traces to {}",
+                        e.name,
+                        e.target("traces")
                     ));
                 }
                 Err(err) => crate::log::error(&format!(
@@ -151,6 +164,17 @@ pub fn install(spec: &'static OtelSpec, id: &'static BuildIdentity) {
             ]),
         }
     });
+}
+
+/// The batch processor (bounded queue, own thread) in front of `exporter`.
+fn batch<E: opentelemetry_sdk::trace::SpanExporter + 'static>(exporter: E) -> BatchSpanProcessor {
+    BatchSpanProcessor::builder(exporter)
+        .with_batch_config(
+            BatchConfigBuilder::default()
+                .with_max_queue_size(MAX_QUEUED_SPANS)
+                .build(),
+        )
+        .build()
 }
 
 /// Spans waiting for export at most (KrakenD's SDK default); more are dropped.

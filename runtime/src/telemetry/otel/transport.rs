@@ -1,7 +1,9 @@
-//! The HTTP client of the OTLP exporters: hyper-util's client on one dedicated thread with its
-//! own current-thread tokio runtime ("krustd-otlp"). The SDK's batch processors export from
-//! their own threads (outside any runtime); they hand each request to this thread and wait for
-//! its answer, so no export ever runs on a gateway worker and no new TLS stack is needed.
+//! The HTTP clients of the OTLP exporters: hyper-util's client (HTTP/1.1 for OTLP/HTTP, and
+//! HTTP/2 cleartext for OTLP/gRPC, [`super::grpc`]) on one dedicated thread with its own
+//! current-thread tokio runtime ("krustd-otlp"). The SDK's batch processors export from their
+//! own threads (outside any runtime); they hand each request to this thread and wait for its
+//! answer, so no export ever runs on a gateway worker and no new TLS stack is needed. Failed
+//! exports are logged at most once per [`LOG_EVERY`] (with the count of those not logged).
 
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full, Limited};
@@ -9,19 +11,29 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use opentelemetry_http::{HttpClient, HttpError, Request, Response};
 use opentelemetry_otlp::{WithExportConfig as _, WithHttpConfig as _};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// One export's deadline (OTLP's default).
 pub const EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Largest collector answer read.
 const MAX_ANSWER: usize = 64 * 1024;
 
-type Http = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
+pub(super) type Http = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
 
-/// The exporter thread's runtime and client, started on first use.
-fn exporter_thread() -> Result<&'static (tokio::runtime::Handle, Http), String> {
-    static THREAD: OnceLock<Result<(tokio::runtime::Handle, Http), String>> = OnceLock::new();
+/// The exporter thread's runtime and its clients.
+pub(super) struct ExporterThread {
+    pub handle: tokio::runtime::Handle,
+    /// OTLP/HTTP (HTTP/1.1).
+    pub http: Http,
+    /// OTLP/gRPC (HTTP/2 with prior knowledge, cleartext).
+    pub h2c: Http,
+}
+
+/// The exporter thread's runtime and clients, started on first use.
+pub(super) fn exporter_thread() -> Result<&'static ExporterThread, String> {
+    static THREAD: OnceLock<Result<ExporterThread, String>> = OnceLock::new();
     THREAD
         .get_or_init(|| {
             let rt = tokio::runtime::Builder::new_current_thread()
@@ -33,8 +45,11 @@ fn exporter_thread() -> Result<&'static (tokio::runtime::Handle, Http), String> 
                 .name("krustd-otlp".to_owned())
                 .spawn(move || rt.block_on(std::future::pending::<()>()))
                 .map_err(|e| format!("OTLP exporter thread: {e}"))?;
-            let client = Client::builder(TokioExecutor::new()).build_http();
-            Ok((handle, client))
+            let http = Client::builder(TokioExecutor::new()).build_http();
+            let h2c = Client::builder(TokioExecutor::new())
+                .http2_only(true)
+                .build_http();
+            Ok(ExporterThread { handle, http, h2c })
         })
         .as_ref()
         .map_err(Clone::clone)
@@ -42,7 +57,43 @@ fn exporter_thread() -> Result<&'static (tokio::runtime::Handle, Http), String> 
 
 /// The exporter thread's runtime (periodic metric exports run there).
 pub fn handle() -> Result<&'static tokio::runtime::Handle, String> {
-    exporter_thread().map(|(h, _)| h)
+    exporter_thread().map(|t| &t.handle)
+}
+
+/// Failed exports are logged at most this often.
+pub const LOG_EVERY: Duration = Duration::from_secs(10);
+
+/// Logs a failed export, at most once per [`LOG_EVERY`] for the whole process (a down
+/// collector fails every batch); the failures not logged are counted in the next line.
+pub fn export_failed(exporter: &str, what: &str, err: &str) {
+    static NEXT_AT: AtomicU64 = AtomicU64::new(0);
+    static SILENCED: AtomicU64 = AtomicU64::new(0);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let next = NEXT_AT.load(Ordering::Relaxed);
+    if now < next
+        || NEXT_AT
+            .compare_exchange(
+                next,
+                now + LOG_EVERY.as_secs(),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            )
+            .is_err()
+    {
+        SILENCED.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    let silenced = SILENCED.swap(0, Ordering::Relaxed);
+    let more = if silenced == 0 {
+        String::new()
+    } else {
+        format!(" ({silenced} more failed exports not logged)")
+    };
+    crate::log::error(&format!(
+        "[SERVICE: OpenTelemetry] OTLP exporter {exporter:?}: {what}: {err}{more}"
+    ));
 }
 
 /// [`HttpClient`] over the exporter thread.
@@ -51,10 +102,10 @@ pub struct OtlpHttp;
 
 /// POSTs `request` from the exporter thread; the answer with its body (bounded).
 pub async fn send(request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
-    let (handle, client) = exporter_thread()?;
+    let thread = exporter_thread()?;
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let client = client.clone();
-    handle.spawn(async move {
+    let client = thread.http.clone();
+    thread.handle.spawn(async move {
         let (parts, body) = request.into_parts();
         let request = http::Request::from_parts(parts, Full::new(body));
         let answer = tokio::time::timeout(EXPORT_TIMEOUT, async move {
@@ -85,12 +136,36 @@ impl HttpClient for OtlpHttp {
     }
 }
 
+/// [`OtlpHttp`] that logs the failed span exports of one exporter ([`export_failed`]).
+#[derive(Debug, Clone, Copy)]
+struct Logged(&'static str);
+
+#[async_trait::async_trait]
+impl HttpClient for Logged {
+    async fn send_bytes(&self, request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
+        let url = request.uri().to_string();
+        let answer = send(request).await;
+        match &answer {
+            Err(e) => export_failed(self.0, &format!("traces to {url}"), &e.to_string()),
+            Ok(r) if !r.status().is_success() => export_failed(
+                self.0,
+                &format!("traces to {url}"),
+                &format!("status {}", r.status()),
+            ),
+            Ok(_) => {}
+        }
+        answer
+    }
+}
+
 /// The OTLP/HTTP protobuf span exporter of one `exporters.otlp[]` entry.
-pub fn span_exporter(e: &super::OtlpSpec) -> Result<opentelemetry_otlp::SpanExporter, String> {
+pub fn span_exporter(
+    e: &'static super::OtlpSpec,
+) -> Result<opentelemetry_otlp::SpanExporter, String> {
     exporter_thread()?;
     opentelemetry_otlp::SpanExporter::builder()
         .with_http()
-        .with_http_client(OtlpHttp)
+        .with_http_client(Logged(e.name))
         .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
         .with_endpoint(format!("{}/v1/traces", e.base_url))
         .with_timeout(EXPORT_TIMEOUT)
