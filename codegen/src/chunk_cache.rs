@@ -11,6 +11,8 @@
 
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 const MAGIC: &[u8; 8] = b"krustdC1";
@@ -22,10 +24,14 @@ type Key = [u8; 32];
 pub struct ChunkCache {
     path: PathBuf,
     identity: Key,
-    old: HashMap<Key, String>,
-    new: Vec<(Key, String)>,
-    /// Entries taken from the file in this run.
+    /// The file as read, and where each entry's text sits in it.
+    data: Vec<u8>,
+    old: HashMap<Key, Range<usize>>,
+    /// This run's entries: key and where the text sits in the output.
+    new: Vec<(Key, Range<usize>)>,
+    /// Entries taken from the file in this run, and entries made.
     pub hits: usize,
+    pub misses: usize,
 }
 
 impl ChunkCache {
@@ -40,77 +46,104 @@ impl ChunkCache {
             .duration_since(std::time::UNIX_EPOCH)
             .ok()?;
         let identity: Key = Sha256::new()
-            .chain_update(crate::builder::VERSION)
+            .chain_update(env!("CARGO_PKG_VERSION"))
             .chain_update(meta.len().to_le_bytes())
             .chain_update(mtime.as_nanos().to_le_bytes())
             .finalize()
             .into();
         let path = path.into();
-        let old = std::fs::read(&path)
-            .ok()
-            .and_then(|bytes| parse(&bytes, &identity))
-            .unwrap_or_default();
+        let data = std::fs::read(&path).unwrap_or_default();
+        let old = parse(&data, &identity).unwrap_or_default();
         Some(ChunkCache {
             path,
             identity,
+            data,
             old,
             new: Vec::new(),
             hits: 0,
+            misses: 0,
         })
     }
 
-    /// The text cached for `key`, else `make()`'s (then cached).
-    pub fn get_or<E>(
+    /// Appends to `out` the text cached for `key` (the `Debug` text of what the chunk is made
+    /// from), else `make()`'s (then cached).
+    pub fn append<E>(
         &mut self,
-        key: &str,
+        out: &mut String,
+        key: &dyn std::fmt::Debug,
         make: impl FnOnce() -> Result<String, E>,
-    ) -> Result<String, E> {
-        let k: Key = Sha256::new()
-            .chain_update(self.identity)
-            .chain_update(key.as_bytes())
-            .finalize()
-            .into();
-        let text = match self.old.remove(&k) {
+    ) -> Result<(), E> {
+        let mut h = HashWriter(Sha256::new().chain_update(self.identity));
+        // Writing into a hasher cannot fail.
+        let _ = write!(h, "{key:?}");
+        let k: Key = h.0.finalize().into();
+        let start = out.len();
+        let cached = self
+            .old
+            .remove(&k)
+            .and_then(|r| std::str::from_utf8(&self.data[r]).ok());
+        match cached {
             Some(text) => {
                 self.hits += 1;
-                text
+                out.push_str(text);
             }
-            None => make()?,
-        };
-        self.new.push((k, text.clone()));
-        Ok(text)
+            None => {
+                self.misses += 1;
+                out.push_str(&make()?);
+            }
+        }
+        self.new.push((k, start..out.len()));
+        Ok(())
     }
 
-    /// Writes this run's entries (best effort: a cache that cannot be written is no cache).
-    pub fn save(&self) {
-        let mut out = Vec::with_capacity(self.new.iter().map(|(_, t)| t.len() + 40).sum());
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&self.identity);
-        for (k, text) in &self.new {
-            out.extend_from_slice(k);
-            out.extend_from_slice(&(text.len() as u64).to_le_bytes());
-            out.extend_from_slice(text.as_bytes());
+    /// Writes this run's entries, their texts taken from `out` (best effort: a cache that
+    /// cannot be written is no cache). Nothing to write when every entry came from the file
+    /// and none was left unused: the file already holds exactly them.
+    pub fn save(&self, out: &str) {
+        if self.misses == 0 && self.old.is_empty() && !self.data.is_empty() {
+            return;
         }
-        let _ = write_atomically(&self.path, &out);
+        let mut file = Vec::with_capacity(self.new.iter().map(|(_, r)| r.len() + 40).sum());
+        file.extend_from_slice(MAGIC);
+        file.extend_from_slice(&self.identity);
+        for (k, r) in &self.new {
+            let Some(text) = out.get(r.clone()) else {
+                return;
+            };
+            file.extend_from_slice(k);
+            file.extend_from_slice(&(text.len() as u64).to_le_bytes());
+            file.extend_from_slice(text.as_bytes());
+        }
+        let _ = write_atomically(&self.path, &file);
     }
 }
 
-/// The entries of a cache file written by the same codegen build; `None` for anything else.
-fn parse(bytes: &[u8], identity: &Key) -> Option<HashMap<Key, String>> {
+/// `Debug` text straight into sha256, without building the string.
+struct HashWriter(Sha256);
+
+impl std::fmt::Write for HashWriter {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.update(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// Where each entry's text sits in a cache file written by the same codegen build; `None`
+/// for anything else.
+fn parse(bytes: &[u8], identity: &Key) -> Option<HashMap<Key, Range<usize>>> {
+    let header = MAGIC.len() + identity.len();
     let rest = bytes.strip_prefix(MAGIC)?;
-    let rest = rest.strip_prefix(identity.as_slice())?;
+    rest.strip_prefix(identity.as_slice())?;
     let mut map = HashMap::new();
-    let mut rest = rest;
-    while !rest.is_empty() {
-        let (k, r) = rest.split_first_chunk::<32>()?;
-        let (len, r) = r.split_first_chunk::<8>()?;
-        let len = usize::try_from(u64::from_le_bytes(*len)).ok()?;
-        if len > r.len() {
-            return None;
-        }
-        let (text, r) = r.split_at(len);
-        map.insert(*k, String::from_utf8(text.to_vec()).ok()?);
-        rest = r;
+    let mut at = header;
+    while at < bytes.len() {
+        let k: Key = bytes.get(at..at + 32)?.try_into().ok()?;
+        let len: [u8; 8] = bytes.get(at + 32..at + 40)?.try_into().ok()?;
+        let len = usize::try_from(u64::from_le_bytes(len)).ok()?;
+        let start = at + 40;
+        let end = start.checked_add(len).filter(|e| *e <= bytes.len())?;
+        map.insert(k, start..end);
+        at = end;
     }
     Some(map)
 }
@@ -132,22 +165,30 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("gateway.chunks");
         let _ = std::fs::remove_file(&path);
+        let mut out = String::new();
         let mut c = ChunkCache::open(&path).unwrap();
-        let a = c.get_or("plan a", || Ok::<_, ()>("code a".to_owned()));
-        assert_eq!(a, Ok("code a".to_owned()));
-        assert_eq!(c.hits, 0);
-        c.save();
+        c.append(&mut out, &"plan a", || Ok::<_, ()>("code a;".to_owned()))
+            .unwrap();
+        assert_eq!((out.as_str(), c.hits), ("code a;", 0));
+        c.save(&out);
+        let mut out = String::new();
         let mut c = ChunkCache::open(&path).unwrap();
-        let a = c.get_or("plan a", || Err("made again"));
-        assert_eq!(a, Ok("code a".to_owned()));
-        let b = c.get_or("plan b", || Ok::<_, &str>("code b".to_owned()));
-        assert_eq!(b, Ok("code b".to_owned()));
-        assert_eq!(c.hits, 1);
+        c.append(&mut out, &"plan a", || Err("made again")).unwrap();
+        c.append(&mut out, &"plan b", || Ok::<_, &str>("code b;".to_owned()))
+            .unwrap();
+        assert_eq!((out.as_str(), c.hits, c.misses), ("code a;code b;", 1, 1));
+        c.save(&out);
+        let mut out = String::new();
+        let mut c = ChunkCache::open(&path).unwrap();
+        c.append(&mut out, &"plan b", || Err("made again")).unwrap();
+        assert_eq!(out, "code b;");
         // A file of another build (or garbage) is an empty cache.
         std::fs::write(&path, b"krustdC1 not this build").unwrap();
+        let mut out = String::new();
         let mut c = ChunkCache::open(&path).unwrap();
-        let a = c.get_or("plan a", || Ok::<_, ()>("made".to_owned()));
-        assert_eq!(a, Ok("made".to_owned()));
+        c.append(&mut out, &"plan b", || Ok::<_, ()>("made".to_owned()))
+            .unwrap();
+        assert_eq!(out, "made");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
