@@ -11,6 +11,7 @@
 
 pub mod builder;
 pub mod check;
+pub mod chunk_cache;
 pub mod diag;
 pub mod diff;
 pub mod duration;

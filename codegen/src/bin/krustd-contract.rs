@@ -1,5 +1,6 @@
 //! `krustd-contract check <contract>`: the build's diagnostics, without building.
-//! `krustd-contract generate <contract>`: print the gateway code a build would compile.
+//! `krustd-contract generate <contract>`: print the gateway code a build would compile
+//! (`--cache=FILE`: reuse the code of endpoints unchanged since the last run, see `chunk_cache`).
 //! `krustd-contract diff [--json] <old> <new>`: the breaking-change gate (exit 1 on a breaking
 //! change outside a version bump, 2 on a usage error or an invalid contract).
 //! All three honour flexible configuration: with `FC_ENABLE` set, each contract is a template
@@ -10,7 +11,7 @@ use krustd_codegen::flexible_config::FlexConfig;
 use krustd_codegen::Builder;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: krustd-contract check <krakend.json>\n       krustd-contract generate [--tests] <krakend.json>\n       krustd-contract diff [--json] <old.json> <new.json>";
+const USAGE: &str = "usage: krustd-contract check <krakend.json>\n       krustd-contract generate [--tests] [--cache=FILE] <krakend.json>\n       krustd-contract diff [--json] <old.json> <new.json>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,6 +26,11 @@ fn main() -> ExitCode {
         return diff(rest);
     }
     let tests = rest.iter().any(|a| a == "--tests");
+    // `--cache=FILE`: keep each endpoint's code in FILE and reuse it while its plan is unchanged.
+    let cache = rest
+        .iter()
+        .find_map(|a| a.strip_prefix("--cache="))
+        .map(std::path::PathBuf::from);
     let files: Vec<&String> = rest.iter().filter(|a| !a.starts_with("--")).collect();
     let [file] = files.as_slice() else {
         eprintln!("{USAGE}");
@@ -34,6 +40,7 @@ fn main() -> ExitCode {
     builder
         .contract(file.as_str())
         .emit_contract_tests(tests)
+        .chunk_cache(cache)
         .flexible_config(FlexConfig::from_env());
     let source = match builder.read_source() {
         Ok(s) => s,

@@ -44,36 +44,65 @@ pub(super) fn check_route_conflicts(d: &mut Diagnostics, s: &Service) -> Vec<Str
             parsed.push((ep, &p.pointer));
         }
     }
-    // Two paths can only clash when their first segments are the same literal or both
-    // parameters: compare within those groups, in contract order.
-    let mut groups: std::collections::HashMap<Option<&str>, Vec<usize>> =
-        std::collections::HashMap::new();
-    for (i, (a, _)) in parsed.iter().enumerate() {
-        let key = match a.segments.first() {
-            Some(path::Segment::Literal(l)) => Some(l.as_str()),
-            _ => None,
-        };
-        groups.entry(key).or_default().push(i);
+    // `a` clashes with an earlier `b` at the first position where both hold parameters of
+    // different names, everything before it being the same. So index the earlier paths by each
+    // prefix that ends just before a parameter: the first path with that prefix, its parameter
+    // name there, and the first path after it whose name differs. The earliest clashing path
+    // for `a` is then found per parameter of `a`, without comparing every pair.
+    struct Seen<'p> {
+        first: (usize, &'p str),
+        other: Option<usize>,
     }
+    let mut seen: std::collections::HashMap<String, Seen> = std::collections::HashMap::new();
     for (i, (a, pointer)) in parsed.iter().enumerate() {
-        let key = match a.segments.first() {
-            Some(path::Segment::Literal(l)) => Some(l.as_str()),
-            _ => None,
-        };
-        let earlier = groups
-            .get(&key)
-            .into_iter()
-            .flatten()
-            .take_while(|j| **j < i);
-        for (b, _) in earlier.map(|j| &parsed[*j]) {
-            if let Some((x, y)) = path::param_name_conflict(a, b) {
-                reported.push((*pointer).to_owned());
-                d.error(
-                    pointer,
-                    format!("route conflict: `{{{x}}}` in {} and `{{{y}}}` in {} are parameters at the same position with different names", a.raw, b.raw),
-                    Some("use the same parameter name at the same position in every endpoint".to_owned()),
-                );
-                break;
+        let mut prefix = String::new();
+        let mut clash: Option<(usize, &str)> = None;
+        for seg in &a.segments {
+            if let path::Segment::Param(p) = seg {
+                let earliest = seen.get(&prefix).and_then(|s| {
+                    if s.first.1 != p.as_str() {
+                        Some(s.first.0)
+                    } else {
+                        s.other
+                    }
+                });
+                if let Some(j) = earliest.filter(|j| clash.is_none_or(|(c, _)| *j < c)) {
+                    clash = Some((j, p.as_str()));
+                }
+            }
+            match seg {
+                path::Segment::Literal(l) => prefix.push_str(&format!("L{}:{l}/", l.len())),
+                path::Segment::Param(p) => prefix.push_str(&format!("P{}:{p}/", p.len())),
+            }
+        }
+        if let Some((j, x)) = clash {
+            let b = &parsed[j].0;
+            let y = path::param_name_conflict(a, b).map_or("", |(_, y)| y);
+            reported.push((*pointer).to_owned());
+            d.error(
+                pointer,
+                format!("route conflict: `{{{x}}}` in {} and `{{{y}}}` in {} are parameters at the same position with different names", a.raw, b.raw),
+                Some("use the same parameter name at the same position in every endpoint".to_owned()),
+            );
+        }
+        // Index this path under each prefix that ends before one of its parameters.
+        let mut prefix = String::new();
+        for seg in &a.segments {
+            match seg {
+                path::Segment::Param(p) => {
+                    seen.entry(prefix.clone())
+                        .and_modify(|s| {
+                            if s.other.is_none() && s.first.1 != p.as_str() {
+                                s.other = Some(i);
+                            }
+                        })
+                        .or_insert(Seen {
+                            first: (i, p.as_str()),
+                            other: None,
+                        });
+                    prefix.push_str(&format!("P{}:{p}/", p.len()));
+                }
+                path::Segment::Literal(l) => prefix.push_str(&format!("L{}:{l}/", l.len())),
             }
         }
     }

@@ -49,31 +49,56 @@ pub fn gateway(plan: &Plan, options: EmitOptions) -> TokenStream {
 /// parses and pretty-prints them one by one, which keeps the working set small on large
 /// contracts.
 pub fn gateway_chunks(plan: &Plan, options: EmitOptions) -> impl Iterator<Item = TokenStream> + '_ {
-    let prelude = std::iter::once_with(move || {
-        let service = service::emit(plan);
-        // qos/ratelimit/router at service level: its limiters, shared by every endpoint.
-        let service_rate = match &plan.service.rate_limit {
-            Some(rl) => qos_ratelimit::endpoint(qos_ratelimit::SERVICE, rl).0,
-            None => TokenStream::new(),
-        };
-        quote! {
-        use ::krustd_runtime::__codegen as __rt;
-
-        const _: () = ::core::assert!(
-            __rt::CODEGEN_FORMAT == 2u32,
-            "this gateway was generated for another version of krustd-runtime; regenerate it"
-        );
-
-            #service
-            #service_rate
-        }
-    });
+    let prelude = std::iter::once_with(move || prelude(plan)).flatten();
     let tests = options
         .contract_tests
-        .then(|| std::iter::once_with(move || tests::emit(plan)));
+        .then(|| std::iter::once_with(move || tests(plan)));
     prelude
-        .chain(plan.endpoints.iter().map(endpoint::emit))
+        .chain(plan.endpoints.iter().map(endpoint))
         .chain(tests.into_iter().flatten())
+}
+
+/// The first chunks: the service, its routes and its shared limiters, in three runs of items:
+/// those before the build identity, the `IDENTITY` static (the only item that reads
+/// `plan.identity`, so a renamed contract changes only that chunk), and those after it.
+pub fn prelude(plan: &Plan) -> [TokenStream; 3] {
+    let [service, after] = service::emit(plan);
+    let identity = service::identity(&plan.identity);
+    // qos/ratelimit/router at service level: its limiters, shared by every endpoint.
+    let service_rate = match &plan.service.rate_limit {
+        Some(rl) => qos_ratelimit::endpoint(qos_ratelimit::SERVICE, rl).0,
+        None => TokenStream::new(),
+    };
+    let head = quote! {
+    use ::krustd_runtime::__codegen as __rt;
+
+    const _: () = ::core::assert!(
+        __rt::CODEGEN_FORMAT == 2u32,
+        "this gateway was generated for another version of krustd-runtime; regenerate it"
+    );
+
+        #service
+    };
+    let tail = quote! {
+        #after
+        #service_rate
+    };
+    [head, identity, tail]
+}
+
+/// The second chunk of `prelude` alone: the `IDENTITY` static.
+pub fn identity(id: &crate::plan::Identity) -> TokenStream {
+    service::identity(id)
+}
+
+/// The chunk of one endpoint: a function of `e` alone (the codegen cache relies on it).
+pub fn endpoint(e: &crate::plan::Endpoint) -> TokenStream {
+    endpoint::emit(e)
+}
+
+/// The last chunk with `contract_tests`: the `#[cfg(test)]` module.
+pub fn tests(plan: &Plan) -> TokenStream {
+    tests::emit(plan)
 }
 
 /// Tokens for a `Duration` constant.

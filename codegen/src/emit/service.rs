@@ -6,7 +6,9 @@ use crate::plan::Plan;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-pub fn emit(plan: &Plan) -> TokenStream {
+/// The service's items in two runs: those before the build identity (`identity`) and those
+/// after it. Neither reads `plan.identity`.
+pub fn emit(plan: &Plan) -> [TokenStream; 2] {
     let s = &plan.service;
     let port = s.port;
     let listen_ip = &s.listen_ip;
@@ -54,9 +56,6 @@ pub fn emit(plan: &Plan) -> TokenStream {
         Some(skip) => quote! { ::core::option::Option::Some(&[#(#skip),*]) },
     };
 
-    let id = &plan.identity;
-    let (name, sha, version, release) = (&id.name, &id.contract_sha256, &id.version, &id.release);
-
     let routes = plan.routes.iter().map(|r| {
         let pattern = &r.pattern;
         let methods = &r.methods;
@@ -103,7 +102,7 @@ pub fn emit(plan: &Plan) -> TokenStream {
 
     let (security_items, security_methods) = super::security::service(s);
 
-    quote! {
+    let before = quote! {
         /// Service settings of the contract.
         pub static SERVICE: __rt::ServiceSpec = __rt::ServiceSpec {
             port: #port,
@@ -135,15 +134,8 @@ pub fn emit(plan: &Plan) -> TokenStream {
             trusted: #trusted,
             app_engine: #app_engine,
         };
-
-        /// Identity of this build.
-        pub static IDENTITY: __rt::BuildIdentity = __rt::BuildIdentity {
-            name: #name,
-            contract_sha256: #sha,
-            version: #version,
-            release: #release,
-        };
-
+    };
+    let after = quote! {
         /// Registered paths and methods, for redirects, 405 and 404.
         pub static ROUTES: __rt::RouteTable = __rt::RouteTable {
             routes: &[#(#routes),*],
@@ -180,5 +172,20 @@ pub fn emit(plan: &Plan) -> TokenStream {
                 router #(#registrations)*
             }
         }
+    };
+    [before, after]
+}
+
+/// The `IDENTITY` static: the only item that reads `plan.identity`.
+pub fn identity(id: &crate::plan::Identity) -> TokenStream {
+    let (name, sha, version, release) = (&id.name, &id.contract_sha256, &id.version, &id.release);
+    quote! {
+        /// Identity of this build.
+        pub static IDENTITY: __rt::BuildIdentity = __rt::BuildIdentity {
+            name: #name,
+            contract_sha256: #sha,
+            version: #version,
+            release: #release,
+        };
     }
 }

@@ -23,7 +23,7 @@ pub struct Plan {
     pub legacy_telemetry: crate::plan::telemetry_stats::LegacyTelemetry,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Identity {
     pub name: String,
     pub contract_sha256: String,

@@ -1,0 +1,3 @@
+fn main() {
+    let _router = krustd_macros::gateway!("contracts/invalid/jwt_bad_leeway.json");
+}
