@@ -298,11 +298,18 @@ impl fmt::Display for Report {
                 "error: could not compile the contract due to {}",
                 plural(errors, "error")
             )?;
+            // Not rustc's "N warnings emitted": cargo drops a compiler message ending that way
+            // (it prints its own summary), which hid the whole report of a `gateway!` that had
+            // both errors and warnings.
             if warnings > 0 {
-                write!(f, "; {} emitted", plural(warnings, "warning"))?;
+                write!(f, " and {}", plural(warnings, "warning"))?;
             }
         } else if warnings > 0 {
-            write!(f, "warning: {} emitted", plural(warnings, "warning"))?;
+            write!(
+                f,
+                "warning: the contract compiled with {}",
+                plural(warnings, "warning")
+            )?;
         }
         Ok(())
     }
@@ -581,7 +588,7 @@ mod tests {
         assert!(shown.starts_with("warning: w1\n"), "{shown}");
         assert!(shown.contains("\n\nwarning: w2\n"), "{shown}");
         assert!(
-            shown.ends_with("\n\nwarning: 2 warnings emitted"),
+            shown.ends_with("\n\nwarning: the contract compiled with 2 warnings"),
             "{shown}"
         );
     }
@@ -600,7 +607,7 @@ mod tests {
         let shown = report.to_string();
         assert!(
             shown.ends_with(
-                "\n\nerror: could not compile the contract due to 2 errors; 1 warning emitted"
+                "\n\nerror: could not compile the contract due to 2 errors and 1 warning"
             ),
             "{shown}"
         );
@@ -624,7 +631,7 @@ mod tests {
         };
         assert!(report
             .to_string()
-            .ends_with("\n\nwarning: 1 warning emitted"));
+            .ends_with("\n\nwarning: the contract compiled with 1 warning"));
         let Ok(empty) = diags("{}").finish() else {
             panic!("no errors expected");
         };
