@@ -340,7 +340,8 @@ pub fn no_op_answer(
     resp
 }
 
-fn is_hop_by_hop(name: &HeaderName) -> bool {
+/// A hop-by-hop header, which is never copied from a backend's (or a script's) answer.
+pub(crate) fn is_hop_by_hop(name: &HeaderName) -> bool {
     matches!(
         name.as_str(),
         "connection"

@@ -339,16 +339,7 @@ impl ResponseHeaders {
         for (name, value) in set.iter() {
             let skip = name == crate::respond::X_KRAKEND_COMPLETED
                 || name == http::header::CONTENT_LENGTH
-                || matches!(
-                    name.as_str(),
-                    "connection"
-                        | "keep-alive"
-                        | "proxy-connection"
-                        | "transfer-encoding"
-                        | "upgrade"
-                        | "te"
-                        | "trailer"
-                );
+                || crate::respond::is_hop_by_hop(name);
             if !skip {
                 out.append(name.clone(), value.clone());
             }
