@@ -36,19 +36,7 @@ pub struct JwkClientOptions {
 
 impl JwkClientOptions {
     pub(crate) fn read(d: &mut Diagnostics, r: &mut NsReader<'_>, ns: &str) -> Self {
-        let mut string = |d: &mut Diagnostics, key: &str| {
-            let (v, pointer) = r.get(key)?;
-            match v {
-                Value::String(s) => Some(At {
-                    value: s.clone(),
-                    pointer,
-                }),
-                _ => {
-                    d.error(&pointer, format!("`{ns}.{key}` must be a string"), None);
-                    None
-                }
-            }
-        };
+        let mut string = |d: &mut Diagnostics, key: &str| r.string(d, ns, key);
         let local_ca = string(d, "jwk_local_ca");
         let secret_url = string(d, "secret_url");
         let cypher_key = string(d, "cypher_key");

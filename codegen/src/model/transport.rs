@@ -89,16 +89,7 @@ fn bool_key(d: &mut Diagnostics, r: &mut NsReader<'_>, key: &str) -> bool {
 }
 
 fn string_key(d: &mut Diagnostics, r: &mut NsReader<'_>, key: &str) -> Option<At<String>> {
-    match r.get(key)? {
-        (Value::String(s), pointer) => Some(At {
-            value: s.clone(),
-            pointer,
-        }),
-        (_, p) => {
-            d.error(&p, format!("`{key}` must be a string"), None);
-            None
-        }
-    }
+    r.string(d, "", key)
 }
 
 pub(crate) fn list<T>(

@@ -29,19 +29,7 @@ pub struct ClientCredentialsOptions {
 impl ClientCredentialsOptions {
     pub fn read(d: &mut Diagnostics, value: &Value, pointer: &str) -> Self {
         let mut r = NsReader::new(d, NAME, value, pointer);
-        let text = |d: &mut Diagnostics, r: &mut NsReader<'_>, key: &str| -> Option<At<String>> {
-            let (v, p) = r.get(key)?;
-            match v {
-                Value::String(s) => Some(At {
-                    value: s.clone(),
-                    pointer: p,
-                }),
-                _ => {
-                    d.error(&p, format!("`{key}` must be a string"), None);
-                    None
-                }
-            }
-        };
+        let text = |d: &mut Diagnostics, r: &mut NsReader<'_>, key: &str| r.string(d, "", key);
         let client_id = text(d, &mut r, "client_id")
             .map(|a| a.value)
             .unwrap_or_default();

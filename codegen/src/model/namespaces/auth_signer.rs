@@ -62,17 +62,7 @@ pub enum PrivateJwk {
 }
 
 fn string(r: &mut NsReader<'_>, d: &mut Diagnostics, key: &str) -> Option<At<String>> {
-    let (v, pointer) = r.get(key)?;
-    match v {
-        Value::String(s) => Some(At {
-            value: s.clone(),
-            pointer,
-        }),
-        _ => {
-            d.error(&pointer, format!("`{NAME}.{key}` must be a string"), None);
-            None
-        }
-    }
+    r.string(d, NAME, key)
 }
 
 fn boolean(r: &mut NsReader<'_>, d: &mut Diagnostics, key: &str) -> bool {

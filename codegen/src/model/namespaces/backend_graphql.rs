@@ -32,19 +32,7 @@ pub struct GraphQlOptions {
 impl GraphQlOptions {
     pub fn read(d: &mut Diagnostics, value: &Value, pointer: &str) -> Self {
         let mut r = NsReader::new(d, NAME, value, pointer);
-        let text = |d: &mut Diagnostics, r: &mut NsReader<'_>, key: &str| -> Option<At<String>> {
-            let (v, p) = r.get(key)?;
-            match v {
-                Value::String(s) => Some(At {
-                    value: s.clone(),
-                    pointer: p,
-                }),
-                _ => {
-                    d.error(&p, format!("`{key}` must be a string"), None);
-                    None
-                }
-            }
-        };
+        let text = |d: &mut Diagnostics, r: &mut NsReader<'_>, key: &str| r.string(d, "", key);
         let kind = text(d, &mut r, "type");
         let mut query = text(d, &mut r, "query")
             .map(|q| q.value)

@@ -339,6 +339,27 @@ impl<'a> NsReader<'a> {
         }
     }
 
+    /// A string; anything else is reported as `` `ns.key` must be a string `` (`` `key` `` alone
+    /// when `ns` is empty).
+    pub fn string(&mut self, d: &mut Diagnostics, ns: &str, key: &str) -> Option<At<String>> {
+        let (v, pointer) = self.get(key)?;
+        match v {
+            Value::String(s) => Some(At {
+                value: s.clone(),
+                pointer,
+            }),
+            _ => {
+                let name = if ns.is_empty() {
+                    key.to_owned()
+                } else {
+                    format!("{ns}.{key}")
+                };
+                d.error(&pointer, format!("`{name}` must be a string"), None);
+                None
+            }
+        }
+    }
+
     /// The keys that were not read (annotations aside), in the object's order.
     pub fn finish(self) -> Vec<At<String>> {
         let Some(map) = self.map else {

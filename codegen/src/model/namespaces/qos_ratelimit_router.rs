@@ -61,17 +61,7 @@ pub(crate) fn string(
     ns: &str,
     key: &str,
 ) -> Option<At<String>> {
-    let (v, pointer) = r.get(key)?;
-    match v.as_str() {
-        Some(s) => Some(At {
-            value: s.to_owned(),
-            pointer,
-        }),
-        None => {
-            d.error(&pointer, format!("`{ns}.{key}` must be a string"), None);
-            None
-        }
-    }
+    r.string(d, ns, key)
 }
 
 impl RateLimitOptions {

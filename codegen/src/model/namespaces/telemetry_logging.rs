@@ -51,17 +51,7 @@ pub fn invalid_level(d: &mut Diagnostics, pointer: &str) {
 
 /// A string key, or an error.
 fn string(d: &mut Diagnostics, r: &mut NsReader<'_>, key: &str) -> Option<At<String>> {
-    match r.get(key) {
-        Some((Value::String(s), pointer)) => Some(At {
-            value: s.clone(),
-            pointer,
-        }),
-        Some((_, p)) => {
-            d.error(&p, format!("`{NAME}.{key}` must be a string"), None);
-            None
-        }
-        None => None,
-    }
+    r.string(d, NAME, key)
 }
 
 impl LoggingOptions {

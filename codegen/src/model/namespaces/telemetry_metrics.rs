@@ -39,17 +39,7 @@ pub(crate) fn string(
     ns: &str,
     key: &str,
 ) -> Option<At<String>> {
-    match r.get(key) {
-        Some((Value::String(s), pointer)) => Some(At {
-            value: s.clone(),
-            pointer,
-        }),
-        Some((_, p)) => {
-            d.error(&p, format!("`{ns}.{key}` must be a string"), None);
-            None
-        }
-        None => None,
-    }
+    r.string(d, ns, key)
 }
 
 /// A boolean key of namespace `ns` (absent: false), or an error.

@@ -68,16 +68,7 @@ fn int(d: &mut Diagnostics, r: &mut NsReader<'_>, key: &str) -> Option<At<i64>> 
 }
 
 fn string(d: &mut Diagnostics, r: &mut NsReader<'_>, key: &str) -> Option<At<String>> {
-    match r.get(key)? {
-        (Value::String(s), pointer) => Some(At {
-            value: s.clone(),
-            pointer,
-        }),
-        (_, p) => {
-            d.error(&p, format!("`{key}` must be a string"), None);
-            None
-        }
-    }
+    r.string(d, "", key)
 }
 
 impl OpencensusOptions {

@@ -153,16 +153,7 @@ fn strings(d: &mut Diagnostics, v: &Value, p: &str, message: &str) -> Vec<String
 }
 
 fn string(d: &mut Diagnostics, r: &mut NsReader<'_>, key: &str) -> Option<At<String>> {
-    match r.get(key)? {
-        (Value::String(s), pointer) => Some(At {
-            value: s.clone(),
-            pointer,
-        }),
-        (_, p) => {
-            d.error(&p, format!("`{key}` must be a string"), None);
-            None
-        }
-    }
+    r.string(d, "", key)
 }
 
 fn integer(d: &mut Diagnostics, r: &mut NsReader<'_>, key: &str) -> Option<At<i64>> {
