@@ -174,10 +174,29 @@ async fn spans_reach_the_otlp_receiver_with_the_identity_and_the_backend_continu
     assert_eq!(parts[1], trace_id);
     assert_ne!(parts[2], "00f067aa0ba902b7");
     assert_eq!(parts[3], "01");
+    // A `tracestate` and the baggage travel on to the backend as the propagators write them.
+    let (status, _, body) = send(
+        client()
+            .get(format!("{gw}/traced"))
+            .header(
+                "traceparent",
+                "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            )
+            .header("tracestate", "vendor=opaque")
+            .header("baggage", "user=alice"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let echoed = json(&body);
+    assert_eq!(
+        echoed["headers"]["tracestate"][0], "vendor=opaque",
+        "{body}"
+    );
+    assert_eq!(echoed["headers"]["baggage"][0], "user=alice", "{body}");
     assert_eq!(get(&format!("{gw}/broken")).await.0, 500);
 
     // server + proxy + stage + client per request.
-    let all = wait_for(&got, 8, 50).await;
+    let all = wait_for(&got, 12, 50).await;
     let ours: Vec<&Span> = all
         .iter()
         .filter(|s| hex(&s.trace_id) == trace_id)
@@ -286,7 +305,8 @@ async fn spans_reach_the_otlp_receiver_with_the_identity_and_the_backend_continu
     );
     assert_eq!(
         point.value,
-        Some(opentelemetry_proto::tonic::metrics::v1::number_data_point::Value::AsInt(1))
+        // Two requests to /traced answered 200 (with and without `tracestate`/baggage).
+        Some(opentelemetry_proto::tonic::metrics::v1::number_data_point::Value::AsInt(2))
     );
 }
 

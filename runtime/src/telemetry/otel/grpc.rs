@@ -7,16 +7,9 @@
 //! krakend-otel connects in cleartext too, whatever the host's scheme. No tonic: this is all a
 //! unary call needs, and it adds no crate to the build.
 
-use super::transport::{export_failed, exporter_thread, EXPORT_TIMEOUT};
-use super::OtlpSpec;
+use super::transport::{exporter_thread, EXPORT_TIMEOUT};
 use bytes::{BufMut as _, Bytes, BytesMut};
 use http_body_util::{BodyExt as _, Full, Limited};
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use opentelemetry_proto::transform::common::tonic::ResourceAttributesWithSchema;
-use opentelemetry_proto::transform::trace::tonic::group_spans_by_resource_and_scope;
-use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
-use opentelemetry_sdk::trace::SpanData;
-use prost::Message as _;
 
 /// The span service's unary method.
 pub const TRACES: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
@@ -117,52 +110,6 @@ pub async fn unary(base_url: &str, method: &'static str, message: &[u8]) -> Resu
     });
     rx.await
         .unwrap_or_else(|_| Err("OTLP exporter thread stopped".to_owned()))
-}
-
-/// The span exporter of one gRPC `exporters.otlp[]` entry: each batch the SDK's batch
-/// processor hands over is encoded (opentelemetry-proto's conversion) and sent in one call.
-#[derive(Debug)]
-pub struct SpanExporter {
-    spec: &'static OtlpSpec,
-    resource: ResourceAttributesWithSchema,
-}
-
-impl SpanExporter {
-    /// The exporter of `spec` (starts the exporter thread).
-    pub fn new(spec: &'static OtlpSpec) -> Result<Self, String> {
-        exporter_thread()?;
-        Ok(Self {
-            spec,
-            resource: ResourceAttributesWithSchema::default(),
-        })
-    }
-}
-
-impl opentelemetry_sdk::trace::SpanExporter for SpanExporter {
-    fn export(
-        &self,
-        batch: Vec<SpanData>,
-    ) -> impl std::future::Future<Output = OTelSdkResult> + Send {
-        let message = ExportTraceServiceRequest {
-            resource_spans: group_spans_by_resource_and_scope(batch, &self.resource),
-        }
-        .encode_to_vec();
-        let spec = self.spec;
-        async move {
-            unary(spec.base_url, TRACES, &message).await.map_err(|e| {
-                export_failed(
-                    spec.name,
-                    &format!("traces to {} (gRPC)", spec.base_url),
-                    &e,
-                );
-                OTelSdkError::InternalFailure(e)
-            })
-        }
-    }
-
-    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
-        self.resource = resource.into();
-    }
 }
 
 #[cfg(test)]

@@ -2,13 +2,15 @@
 //! time): a server span per request ([`server`], the `global` layer), a proxy span around the
 //! endpoint's pipe ([`proxy`]), and per backend call a stage span and a client span for the
 //! round trip ([`backend_call`]); W3C `traceparent` + `baggage` read from the client and written
-//! to the backends. Spans go to the OpenTelemetry SDK's batch processor (a bounded queue drained
-//! by its own thread: a full queue drops spans, a down collector never slows a request) and are
-//! exported over OTLP/HTTP protobuf ([`transport`]) or OTLP/gRPC ([`grpc`]). Generated code calls these functions only
-//! for the layers whose traces are on; a contract without traces names nothing here.
+//! to the backends. Ended spans are encoded as OTLP protobuf and queued ([`spans`]: a bounded
+//! queue drained by the exporter thread; a full queue drops spans, a down collector never slows
+//! a request) and exported over OTLP/HTTP protobuf ([`transport`]) or OTLP/gRPC ([`grpc`]).
+//! Generated code calls these functions only for the layers whose traces are on; a contract
+//! without traces names nothing here.
 
 pub mod grpc;
 pub mod metrics;
+pub mod spans;
 pub mod transport;
 
 use crate::backend::{BackendError, BackendResult, Decoder};
@@ -16,11 +18,13 @@ use crate::ctx::{BuildIdentity, EndpointCtx};
 use crate::spec::BackendSpec;
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::{
-    FutureExt as _, SpanKind, Status, TraceContextExt as _, Tracer as _, TracerProvider as _,
+    SpanContext, SpanId, SpanKind, Status, TraceContextExt as _, TraceFlags, TraceId,
 };
-use opentelemetry::{Context, KeyValue};
-use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracer};
+use opentelemetry::KeyValue;
+use opentelemetry_sdk::trace::{IdGenerator as _, RandomIdGenerator};
+use std::borrow::Cow;
 use std::sync::{Mutex, OnceLock};
+use std::time::SystemTime;
 
 /// One `exporters.otlp[]` entry.
 #[derive(Debug)]
@@ -81,10 +85,13 @@ pub struct OtelSpec {
     pub state: OnceLock<Installed>,
 }
 
-/// A started pipeline.
+/// A started pipeline: the span queue, the ID generator and the incoming-context propagators.
 #[derive(Debug)]
 pub struct Installed {
-    tracer: SdkTracer,
+    /// Where ended, sampled spans go (none when no exporter has traces on).
+    pipeline: Option<&'static spans::Pipeline>,
+    ids: RandomIdGenerator,
+    /// Extracts the incoming `traceparent`/`tracestate` and `baggage` (once per request).
     propagator: opentelemetry::propagation::TextMapCompositePropagator,
 }
 
@@ -107,78 +114,53 @@ pub struct BackendTrace {
     pub report_headers: bool,
 }
 
-static PROVIDERS: Mutex<Vec<opentelemetry_sdk::trace::SdkTracerProvider>> = Mutex::new(Vec::new());
+/// The installed pipelines, for [`flush`].
+static INSTALLED: Mutex<Vec<&'static Installed>> = Mutex::new(Vec::new());
 
 /// Starts the span pipeline of `spec` (once per spec; later calls do nothing).
 pub fn install(spec: &'static OtelSpec, id: &'static BuildIdentity) {
-    spec.state.get_or_init(|| {
-        let resource = opentelemetry_sdk::Resource::builder_empty()
-            .with_attributes(resource_attributes(
-                spec.service_name,
-                spec.service_version,
-                spec.deploy_env,
-                id,
-            ))
-            .build();
-        let sampler = if spec.sample_rate >= 1.0 {
-            Sampler::AlwaysOn
-        } else if spec.sample_rate <= 0.0 {
-            Sampler::ParentBased(Box::new(Sampler::AlwaysOff))
+    let mut fresh = false;
+    let installed = spec.state.get_or_init(|| {
+        fresh = true;
+        let resource =
+            resource_attributes(spec.service_name, spec.service_version, spec.deploy_env, id);
+        let exporters: Vec<&'static OtlpSpec> =
+            spec.exporters.iter().filter(|e| e.traces).collect();
+        let pipeline = if exporters.is_empty() {
+            None
         } else {
-            Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(spec.sample_rate)))
-        };
-        let mut builder = opentelemetry_sdk::trace::SdkTracerProvider::builder()
-            .with_sampler(sampler)
-            .with_resource(resource);
-        for e in spec.exporters.iter().filter(|e| e.traces) {
-            let processor = if e.grpc {
-                grpc::SpanExporter::new(e).map(batch)
-            } else {
-                transport::span_exporter(e).map(batch)
-            };
-            match processor {
-                Ok(processor) => {
-                    builder = builder.with_span_processor(processor);
-                    crate::log::info(&format!(
-                        "[SERVICE: OpenTelemetry] OTLP exporter {:?}: traces to {}",
-                        e.name,
-                        e.target("traces")
-                    ));
+            match spans::Pipeline::start(exporters.clone(), &resource, "krustd") {
+                Ok(p) => {
+                    for e in &exporters {
+                        crate::log::info(&format!(
+                            "[SERVICE: OpenTelemetry] OTLP exporter {:?}: traces to {}",
+                            e.name,
+                            e.target("traces")
+                        ));
+                    }
+                    Some(p)
                 }
-                Err(err) => crate::log::error(&format!(
-                    "[SERVICE: OpenTelemetry] OTLP exporter {:?}: {err}",
-                    e.name
-                )),
+                Err(err) => {
+                    crate::log::error(&format!("[SERVICE: OpenTelemetry] traces: {err}"));
+                    None
+                }
             }
-        }
-        let provider = builder.build();
-        let tracer = provider.tracer("krustd");
-        if let Ok(mut list) = PROVIDERS.lock() {
-            list.push(provider);
-        }
+        };
         Installed {
-            tracer,
+            pipeline,
+            ids: RandomIdGenerator::default(),
             propagator: opentelemetry::propagation::TextMapCompositePropagator::new(vec![
                 Box::new(opentelemetry_sdk::propagation::TraceContextPropagator::new()),
                 Box::new(opentelemetry_sdk::propagation::BaggagePropagator::new()),
             ]),
         }
     });
+    if fresh {
+        if let Ok(mut list) = INSTALLED.lock() {
+            list.push(installed);
+        }
+    }
 }
-
-/// The batch processor (bounded queue, own thread) in front of `exporter`.
-fn batch<E: opentelemetry_sdk::trace::SpanExporter + 'static>(exporter: E) -> BatchSpanProcessor {
-    BatchSpanProcessor::builder(exporter)
-        .with_batch_config(
-            BatchConfigBuilder::default()
-                .with_max_queue_size(MAX_QUEUED_SPANS)
-                .build(),
-        )
-        .build()
-}
-
-/// Spans waiting for export at most (KrakenD's SDK default); more are dropped.
-const MAX_QUEUED_SPANS: usize = 2048;
 
 /// The build identity and service attributes, on every span and metric (the resource).
 pub fn resource_attributes(
@@ -205,18 +187,127 @@ pub fn resource_attributes(
 
 /// Exports every span ended so far (tests; a shutdown hook). Blocks: not for request paths.
 pub fn flush() {
-    let providers = PROVIDERS.lock().map(|l| l.clone()).unwrap_or_default();
-    for p in providers {
-        let _ = p.force_flush();
+    let installed = INSTALLED.lock().map(|l| l.clone()).unwrap_or_default();
+    for p in installed.iter().filter_map(|i| i.pipeline) {
+        p.flush(transport::EXPORT_TIMEOUT);
     }
 }
 
-fn report_headers(
-    span: &opentelemetry::trace::SpanRef<'_>,
-    prefix: &str,
-    headers: &http::HeaderMap,
-    skip: &[&str],
-) {
+// ---- spans -------------------------------------------------------------------------------
+//
+// The SDK's tracer and batch processor are not used: a span is an [`Open`] value owned by the
+// code that times it; the trace context travels in a task-local ([`CURRENT`]) set by the server
+// span and the proxy span; an ended, sampled span is encoded and queued by [`spans`] (why: see
+// there). The API crate's types (`SpanContext`, `KeyValue`, `Status`), the SDK's ID generator
+// and its propagators (for the incoming context) are used as they are. Sampling is the SDK's:
+// `AlwaysOn` at rate 1, otherwise parent-based over `TraceIdRatioBased` (or `AlwaysOff` at 0).
+
+/// The span context requests and backend calls run in, and the incoming `baggage` (as the
+/// baggage propagator writes it back), kept for the backends.
+#[derive(Clone, Debug)]
+struct Current {
+    span: SpanContext,
+    baggage: Option<http::HeaderValue>,
+}
+
+tokio::task_local! {
+    static CURRENT: Current;
+}
+
+fn current() -> Option<Current> {
+    CURRENT.try_with(Current::clone).ok()
+}
+
+/// A started span: ended (and exported when sampled) by [`Open::end`].
+struct Open {
+    cx: SpanContext,
+    parent: SpanId,
+    parent_remote: bool,
+    kind: SpanKind,
+    name: Cow<'static, str>,
+    start: SystemTime,
+    /// Empty when not sampled (nothing is recorded).
+    attrs: Vec<KeyValue>,
+    status: Status,
+}
+
+impl Open {
+    /// A span under `parent` (a new trace when there is none or it is invalid).
+    fn start(
+        spec: &OtelSpec,
+        otel: &Installed,
+        parent: Option<&SpanContext>,
+        kind: SpanKind,
+        name: Cow<'static, str>,
+    ) -> Open {
+        let parent = parent.filter(|p| p.is_valid());
+        let trace_id = match parent {
+            Some(p) => p.trace_id(),
+            None => otel.ids.new_trace_id(),
+        };
+        let sampled = if spec.sample_rate >= 1.0 {
+            true
+        } else if let Some(p) = parent {
+            p.is_sampled()
+        } else {
+            spec.sample_rate > 0.0 && ratio_sampled(spec.sample_rate, trace_id)
+        };
+        let flags = if sampled {
+            TraceFlags::SAMPLED
+        } else {
+            TraceFlags::default()
+        };
+        let state = parent.map(|p| p.trace_state().clone()).unwrap_or_default();
+        Open {
+            cx: SpanContext::new(trace_id, otel.ids.new_span_id(), flags, false, state),
+            parent: parent.map_or(SpanId::INVALID, SpanContext::span_id),
+            parent_remote: parent.is_some_and(SpanContext::is_remote),
+            kind,
+            name,
+            start: SystemTime::now(),
+            attrs: Vec::new(),
+            status: Status::Unset,
+        }
+    }
+
+    fn recording(&self) -> bool {
+        self.cx.is_sampled()
+    }
+
+    fn set(&mut self, kv: KeyValue) {
+        if self.recording() {
+            self.attrs.push(kv);
+        }
+    }
+
+    fn fail(&mut self, message: &str) {
+        if self.recording() {
+            self.attrs.push(KeyValue::new("error", message.to_owned()));
+            self.status = Status::error(message.to_owned());
+        }
+    }
+
+    fn end(self, otel: &Installed) {
+        if let Some(p) = otel.pipeline.filter(|_| self.recording()) {
+            p.push(&self);
+        }
+    }
+}
+
+/// The SDK's `TraceIdRatioBased` decision.
+fn ratio_sampled(rate: f64, trace_id: TraceId) -> bool {
+    let bound = (rate.max(0.0) * (1u64 << 63) as f64) as u64;
+    let bytes = trace_id.to_bytes();
+    let low = u64::from_be_bytes([
+        bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15],
+    ]);
+    (low >> 1) < bound
+}
+
+fn report_headers(span: &mut Open, prefix: &str, headers: &http::HeaderMap, skip: &[&str]) {
+    if !span.recording() {
+        return;
+    }
     for name in headers.keys() {
         if skip.contains(&name.as_str()) {
             continue;
@@ -226,11 +317,74 @@ fn report_headers(
             .iter()
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned().into())
             .collect();
-        span.set_attribute(KeyValue::new(
+        span.set(KeyValue::new(
             format!("{prefix}{name}"),
             opentelemetry::Value::Array(values.into()),
         ));
     }
+}
+
+/// What the trace-context and baggage propagators write: the `traceparent` of `cx` (when it is
+/// valid), its `tracestate` when there is one, and the incoming baggage.
+fn inject(
+    cx: Option<&SpanContext>,
+    baggage: Option<&http::HeaderValue>,
+    headers: &mut http::HeaderMap,
+) {
+    use std::fmt::Write as _;
+    if let Some(b) = baggage {
+        headers.insert(BAGGAGE.clone(), b.clone());
+    }
+    let Some(cx) = cx.filter(|cx| cx.is_valid()) else {
+        return;
+    };
+    let mut tp = String::with_capacity(55);
+    let _ = write!(
+        tp,
+        "00-{}-{}-{:02x}",
+        cx.trace_id(),
+        cx.span_id(),
+        cx.trace_flags().to_u8()
+    );
+    if let Ok(v) = http::HeaderValue::try_from(tp) {
+        headers.insert(TRACEPARENT.clone(), v);
+    }
+    let state = cx.trace_state().header();
+    if !state.is_empty() {
+        if let Ok(v) = http::HeaderValue::try_from(state) {
+            headers.insert(TRACESTATE.clone(), v);
+        }
+    } else {
+        headers.remove(&TRACESTATE);
+    }
+}
+
+static TRACEPARENT: http::HeaderName = http::HeaderName::from_static("traceparent");
+static TRACESTATE: http::HeaderName = http::HeaderName::from_static("tracestate");
+static BAGGAGE: http::HeaderName = http::HeaderName::from_static("baggage");
+
+/// The incoming trace context: the remote span and the baggage, as the propagators read them.
+fn extract(otel: &Installed, headers: &http::HeaderMap) -> Option<Current> {
+    let has_parent = headers.contains_key(&TRACEPARENT);
+    let has_baggage = headers.contains_key(&BAGGAGE);
+    if !has_parent && !has_baggage {
+        return None;
+    }
+    let cx = otel
+        .propagator
+        .extract(&opentelemetry_http::HeaderExtractor(headers));
+    let baggage = if has_baggage {
+        let mut out = http::HeaderMap::new();
+        opentelemetry_sdk::propagation::BaggagePropagator::new()
+            .inject_context(&cx, &mut opentelemetry_http::HeaderInjector(&mut out));
+        out.remove(&BAGGAGE).filter(|v| !v.is_empty())
+    } else {
+        None
+    };
+    Some(Current {
+        span: cx.span().span_context().clone(),
+        baggage,
+    })
 }
 
 /// The `global` layer (a `Router::layer` around the routes): the incoming trace context is
@@ -244,64 +398,87 @@ pub async fn server(
         return next.run(req).await;
     };
     let parent = if spec.propagation {
-        otel.propagator
-            .extract(&opentelemetry_http::HeaderExtractor(req.headers()))
+        extract(otel, req.headers())
     } else {
-        Context::new()
+        None
     };
     let path = req.uri().path();
     if !spec.global.traces || spec.skip_paths.iter().any(|p| path.starts_with(p)) {
-        return next.run(req).with_context(parent).await;
+        return match parent {
+            Some(p) => CURRENT.scope(p, next.run(req)).await,
+            None => next.run(req).await,
+        };
     }
-    let route = req
-        .extensions()
-        .get::<axum::extract::MatchedPath>()
-        .map(|m| m.as_str().to_owned());
-    let span = otel
-        .tracer
-        .span_builder(path.to_owned())
-        .with_kind(SpanKind::Server)
-        .start_with_context(&otel.tracer, &parent);
-    let cx = parent.with_span(span);
-    {
-        let span = cx.span();
-        span.set_attributes([
-            KeyValue::new("http.request.method", req.method().as_str().to_owned()),
-            KeyValue::new("url.path", path.to_owned()),
-            KeyValue::new("krakend.stage", "global"),
-        ]);
-        if let Some(r) = route {
-            span.set_attribute(KeyValue::new("http.route", r));
+    let mut span = Open::start(
+        spec,
+        otel,
+        parent.as_ref().map(|p| &p.span),
+        SpanKind::Server,
+        Cow::Owned(path.to_owned()),
+    );
+    if span.recording() {
+        let method = req.method().as_str();
+        let mut attrs = Vec::with_capacity(5);
+        attrs.push(KeyValue::new(
+            "http.request.method",
+            opentelemetry::StringValue::from(method.to_owned()),
+        ));
+        attrs.push(KeyValue::new("url.path", path.to_owned()));
+        attrs.push(KeyValue::new("krakend.stage", "global"));
+        if let Some(r) = req.extensions().get::<axum::extract::MatchedPath>() {
+            attrs.push(KeyValue::new("http.route", r.as_str().to_owned()));
         }
-        if spec.global.report_headers && span.is_recording() {
+        span.attrs = attrs;
+        if spec.global.report_headers {
             report_headers(
-                &span,
+                &mut span,
                 "http.request.header.",
                 req.headers(),
                 spec.skip_headers,
             );
         }
     }
-    let resp = next.run(req).with_context(cx.clone()).await;
-    let span = cx.span();
+    let here = Current {
+        span: span.cx.clone(),
+        baggage: parent.and_then(|p| p.baggage),
+    };
+    let resp = CURRENT.scope(here, next.run(req)).await;
     let status = resp.status().as_u16();
-    span.set_attribute(KeyValue::new(
+    span.set(KeyValue::new(
         "http.response.status_code",
         i64::from(status),
     ));
     if status >= 500 {
-        span.set_status(Status::error(""));
+        span.status = Status::error("");
     }
-    if spec.global.report_headers && span.is_recording() {
+    if spec.global.report_headers {
         report_headers(
-            &span,
+            &mut span,
             "http.response.header.",
             resp.headers(),
             spec.skip_headers,
         );
     }
-    span.end();
+    span.end(otel);
     resp
+}
+
+/// Starts a child of the current span (a root when there is none) and the context to run its
+/// work in.
+fn child(spec: &OtelSpec, otel: &Installed, name: &'static str) -> (Open, Current) {
+    let parent = current();
+    let span = Open::start(
+        spec,
+        otel,
+        parent.as_ref().map(|p| &p.span),
+        SpanKind::Internal,
+        Cow::Borrowed(name),
+    );
+    let here = Current {
+        span: span.cx.clone(),
+        baggage: parent.and_then(|p| p.baggage),
+    };
+    (span, here)
 }
 
 /// The `proxy` layer: a span named after the endpoint around its pipe (merge included).
@@ -317,25 +494,24 @@ where
     let Some(otel) = spec.state.get() else {
         return pipe.await;
     };
-    let parent = Context::current();
-    let span = otel.tracer.start_with_context(endpoint, &parent);
-    let cx = parent.with_span(span);
-    cx.span().set_attributes([
-        KeyValue::new("krakend.stage", "proxy"),
-        KeyValue::new("krakend.endpoint.route", endpoint),
-        KeyValue::new("krakend.endpoint.method", method),
-    ]);
-    let resp = pipe.with_context(cx.clone()).await;
-    let span = cx.span();
+    let (mut span, here) = child(spec, otel, endpoint);
+    if span.recording() {
+        span.attrs = vec![
+            KeyValue::new("krakend.stage", "proxy"),
+            KeyValue::new("krakend.endpoint.route", endpoint),
+            KeyValue::new("krakend.endpoint.method", method),
+        ];
+    }
+    let resp = CURRENT.scope(here, pipe).await;
     let status = resp.status().as_u16();
-    span.set_attribute(KeyValue::new(
+    span.set(KeyValue::new(
         "http.response.status_code",
         i64::from(status),
     ));
     if status >= 500 {
-        span.set_status(Status::error(""));
+        span.status = Status::error("");
     }
-    span.end();
+    span.end(otel);
     resp
 }
 
@@ -348,23 +524,23 @@ where
     let Some(otel) = t.otel.state.get().filter(|_| t.stage) else {
         return call.await;
     };
-    let cx = start_stage(otel, t);
-    let r = call.with_context(cx.clone()).await;
-    end_with(&cx, &r);
+    let (mut span, here) = start_stage(otel, t);
+    let r = CURRENT.scope(here, call).await;
+    end_with(otel, &mut span, &r);
+    span.end(otel);
     r
 }
 
-fn start_stage(otel: &Installed, t: &'static BackendTrace) -> Context {
-    let parent = Context::current();
-    let span = otel.tracer.start_with_context(t.url_pattern, &parent);
-    let cx = parent.with_span(span);
-    cx.span()
-        .set_attributes(backend_attributes(t, "backend-request"));
-    cx
+fn start_stage(otel: &Installed, t: &'static BackendTrace) -> (Open, Current) {
+    let (mut span, here) = child(t.otel, otel, t.url_pattern);
+    if span.recording() {
+        span.attrs = backend_attributes(t, "backend-request");
+    }
+    (span, here)
 }
 
-fn backend_attributes(t: &'static BackendTrace, stage: &'static str) -> [KeyValue; 5] {
-    [
+fn backend_attributes(t: &'static BackendTrace, stage: &'static str) -> Vec<KeyValue> {
+    vec![
         KeyValue::new("http.request.method", t.method),
         KeyValue::new("http.route", t.url_pattern),
         KeyValue::new("krakend.endpoint.route", t.endpoint),
@@ -373,13 +549,10 @@ fn backend_attributes(t: &'static BackendTrace, stage: &'static str) -> [KeyValu
     ]
 }
 
-fn end_with(cx: &Context, r: &BackendResult) {
-    let span = cx.span();
+fn end_with(_otel: &Installed, span: &mut Open, r: &BackendResult) {
     if let BackendResult::Failed(e) = r {
-        span.set_attribute(KeyValue::new("error", e.message.clone()));
-        span.set_status(Status::error(e.message.clone()));
+        span.fail(&e.message);
     }
-    span.end();
 }
 
 /// `backend::call` with the backend layer's spans: the stage span around the whole call
@@ -396,94 +569,83 @@ pub async fn backend_call(
         let Some(otel) = t.otel.state.get() else {
             return crate::backend::call(ctx, spec, seq, decoder).await;
         };
-        let stage = t.stage.then(|| start_stage(otel, t));
-        let fetched = async {
-            let (uri, headers) = match crate::backend::prepare(ctx, spec, seq) {
-                Ok(p) => p,
-                Err(e) => return BackendResult::Failed(e),
-            };
-            let parent = Context::current();
-            let cx = if t.round_trip {
-                let span = otel
-                    .tracer
-                    .span_builder(t.client_span)
-                    .with_kind(SpanKind::Client)
-                    .start_with_context(&otel.tracer, &parent);
-                let cx = parent.with_span(span);
-                {
-                    let span = cx.span();
-                    if span.is_recording() {
-                        span.set_attributes(backend_attributes(t, "backend-request"));
-                        span.set_attribute(KeyValue::new("url.full", uri.to_string()));
-                    }
+        let mut stage = t.stage.then(|| start_stage(otel, t).0);
+        let (uri, headers) = match crate::backend::prepare(ctx, spec, seq) {
+            Ok(p) => p,
+            Err(e) => {
+                let r = BackendResult::Failed(e);
+                if let Some(mut s) = stage {
+                    end_with(otel, &mut s, &r);
+                    s.end(otel);
                 }
-                Some(cx)
-            } else {
-                None
-            };
-            let mut headers = headers.into_owned();
-            if t.otel.propagation {
-                let from = cx.as_ref().unwrap_or(&parent);
-                otel.propagator
-                    .inject_context(from, &mut opentelemetry_http::HeaderInjector(&mut headers));
-                // The SDK writes an empty `tracestate` when there is none.
-                if headers
-                    .get("tracestate")
-                    .is_some_and(|v| v.as_bytes().is_empty())
-                {
-                    headers.remove("tracestate");
-                }
-            }
-            if let Some(cx) = cx.as_ref().filter(|_| t.report_headers) {
-                report_headers(
-                    &cx.span(),
-                    "http.request.header.",
-                    &headers,
-                    t.otel.skip_headers,
-                );
-            }
-            let received = crate::backend::exchange(ctx, spec, uri, &headers).await;
-            if let Some(cx) = &cx {
-                let span = cx.span();
-                match &received {
-                    Ok(r) => {
-                        let status = r.status.as_u16();
-                        span.set_attribute(KeyValue::new(
-                            "http.response.status_code",
-                            i64::from(status),
-                        ));
-                        if status >= 400 {
-                            span.set_status(Status::error(""));
-                        }
-                        if t.report_headers {
-                            report_headers(
-                                &span,
-                                "http.response.header.",
-                                &r.headers,
-                                t.otel.skip_headers,
-                            );
-                        }
-                    }
-                    Err(e) => {
-                        span.set_attribute(KeyValue::new("error", e.message.clone()));
-                        span.set_status(Status::error(e.message.clone()));
-                    }
-                }
-                span.end();
-            }
-            match received {
-                Ok(r) => crate::backend::answer(spec, r, decoder).await,
-                Err(e) => BackendResult::Failed(e),
+                return r;
             }
         };
-        match stage {
-            Some(cx) => {
-                let r = fetched.with_context(cx.clone()).await;
-                end_with(&cx, &r);
-                r
+        let outer = current();
+        let parent = match &stage {
+            Some(s) => Some(s.cx.clone()),
+            None => outer.as_ref().map(|c| c.span.clone()),
+        };
+        let baggage = outer.and_then(|c| c.baggage);
+        let mut client = t.round_trip.then(|| {
+            let mut span = Open::start(
+                t.otel,
+                otel,
+                parent.as_ref(),
+                SpanKind::Client,
+                Cow::Borrowed(t.client_span),
+            );
+            if span.recording() {
+                let mut attrs = backend_attributes(t, "backend-request");
+                attrs.push(KeyValue::new("url.full", uri.to_string()));
+                span.attrs = attrs;
             }
-            None => fetched.await,
+            span
+        });
+        let mut headers = headers.into_owned();
+        if t.otel.propagation {
+            let from = client.as_ref().map(|c| &c.cx).or(parent.as_ref());
+            inject(from, baggage.as_ref(), &mut headers);
         }
+        if let Some(c) = client.as_mut().filter(|_| t.report_headers) {
+            report_headers(c, "http.request.header.", &headers, t.otel.skip_headers);
+        }
+        let received = crate::backend::exchange(ctx, spec, uri, &headers).await;
+        if let Some(mut span) = client {
+            match &received {
+                Ok(r) => {
+                    let status = r.status.as_u16();
+                    span.set(KeyValue::new(
+                        "http.response.status_code",
+                        i64::from(status),
+                    ));
+                    if status >= 400 {
+                        span.status = Status::error("");
+                    }
+                    if t.report_headers {
+                        report_headers(
+                            &mut span,
+                            "http.response.header.",
+                            &r.headers,
+                            t.otel.skip_headers,
+                        );
+                    }
+                }
+                Err(e) => span.fail(&e.message),
+            }
+            span.end(otel);
+        }
+        let r = match received {
+            Ok(r) => crate::backend::answer(spec, r, decoder).await,
+            Err(e) => BackendResult::Failed(e),
+        };
+        if let Some(s) = stage.as_mut() {
+            end_with(otel, s, &r);
+        }
+        if let Some(s) = stage {
+            s.end(otel);
+        }
+        r
     };
     match tokio::time::timeout_at(ctx.deadline, fetch).await {
         Ok(r) => r,

@@ -1,16 +1,15 @@
 //! The HTTP clients of the OTLP exporters: hyper-util's client (HTTP/1.1 for OTLP/HTTP, and
 //! HTTP/2 cleartext for OTLP/gRPC, [`super::grpc`]) on one dedicated thread with its own
-//! current-thread tokio runtime ("krustd-otlp"). The SDK's batch processors export from their
-//! own threads (outside any runtime); they hand each request to this thread and wait for its
-//! answer, so no export ever runs on a gateway worker and no new TLS stack is needed. Failed
+//! current-thread tokio runtime ("krustd-otlp"). The span exporter task ([`super::spans`]) and
+//! the periodic metric exports run there, so no export ever runs on a gateway worker and no new
+//! TLS stack is needed. Failed
 //! exports are logged at most once per [`LOG_EVERY`] (with the count of those not logged).
 
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use opentelemetry_http::{HttpClient, HttpError, Request, Response};
-use opentelemetry_otlp::{WithExportConfig as _, WithHttpConfig as _};
+use opentelemetry_http::{HttpError, Request, Response};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -96,10 +95,6 @@ pub fn export_failed(exporter: &str, what: &str, err: &str) {
     ));
 }
 
-/// [`HttpClient`] over the exporter thread.
-#[derive(Debug, Clone, Copy)]
-pub struct OtlpHttp;
-
 /// POSTs `request` from the exporter thread; the answer with its body (bounded).
 pub async fn send(request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
     let thread = exporter_thread()?;
@@ -127,48 +122,4 @@ pub async fn send(request: Request<Bytes>) -> Result<Response<Bytes>, HttpError>
         Ok(Err(e)) => Err(e.into()),
         Err(_) => Err("OTLP exporter thread stopped".into()),
     }
-}
-
-#[async_trait::async_trait]
-impl HttpClient for OtlpHttp {
-    async fn send_bytes(&self, request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
-        send(request).await
-    }
-}
-
-/// [`OtlpHttp`] that logs the failed span exports of one exporter ([`export_failed`]).
-#[derive(Debug, Clone, Copy)]
-struct Logged(&'static str);
-
-#[async_trait::async_trait]
-impl HttpClient for Logged {
-    async fn send_bytes(&self, request: Request<Bytes>) -> Result<Response<Bytes>, HttpError> {
-        let url = request.uri().to_string();
-        let answer = send(request).await;
-        match &answer {
-            Err(e) => export_failed(self.0, &format!("traces to {url}"), &e.to_string()),
-            Ok(r) if !r.status().is_success() => export_failed(
-                self.0,
-                &format!("traces to {url}"),
-                &format!("status {}", r.status()),
-            ),
-            Ok(_) => {}
-        }
-        answer
-    }
-}
-
-/// The OTLP/HTTP protobuf span exporter of one `exporters.otlp[]` entry.
-pub fn span_exporter(
-    e: &'static super::OtlpSpec,
-) -> Result<opentelemetry_otlp::SpanExporter, String> {
-    exporter_thread()?;
-    opentelemetry_otlp::SpanExporter::builder()
-        .with_http()
-        .with_http_client(Logged(e.name))
-        .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
-        .with_endpoint(format!("{}/v1/traces", e.base_url))
-        .with_timeout(EXPORT_TIMEOUT)
-        .build()
-        .map_err(|err| err.to_string())
 }
