@@ -65,7 +65,7 @@ mod tests {
             ["invalid port @/extra_config/telemetry~1opentelemetry/exporters/prometheus/0/port"]
         );
         let d =
-            diags(r#""exporters": {"otlp": [{"host": "x", "use_http": true}]}, "histograms": {}"#);
+            diags(r#""exporters": {"otlp": [{"host": "x", "port": 4318, "use_http": true}]}, "histograms": {}"#);
         assert_eq!(d.len(), 1, "{d:#?}");
     }
 }
