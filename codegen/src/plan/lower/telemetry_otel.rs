@@ -44,6 +44,16 @@ pub fn otlp_base_url(o: &OtlpOptions) -> Option<String> {
     Some(format!("http://{host}:{port}"))
 }
 
+/// `service_name` as krakend-otel defaults it: when absent or empty, the contract `name`, else
+/// `KrakenD`.
+pub(super) fn service_name(o: &OtelOptions, contract_name: &str) -> String {
+    [o.service_name.as_ref().map_or("", |s| s.value.as_str()), contract_name]
+        .into_iter()
+        .find(|n| !n.is_empty())
+        .unwrap_or("KrakenD")
+        .to_owned()
+}
+
 /// `layers.global.disable_metrics`: requests are not measured.
 pub(super) fn global_metrics_disabled(o: &OtelOptions) -> bool {
     o.traces
@@ -167,10 +177,7 @@ fn otel_traces(o: &OtelOptions, contract_name: &str) -> Option<TracesPlan> {
     skip_headers.sort();
     skip_headers.dedup();
     Some(TracesPlan {
-        service_name: o
-            .service_name
-            .as_ref()
-            .map_or_else(|| contract_name.to_owned(), |s| s.value.clone()),
+        service_name: service_name(o, contract_name),
         service_version: o
             .traces
             .service_version
@@ -358,6 +365,12 @@ mod tests {
         assert!(t.exporters[0].grpc);
         let o = s.ns.opentelemetry.as_ref().unwrap_or_else(|| panic!());
         assert!(otlp_metrics(o)[0].grpc);
+
+        // krakend-otel's service name: the contract's for an empty one, else `KrakenD`.
+        let s = service(r#""service_name": "", "exporters": {"otlp": [{"host": "c"}]}"#);
+        assert_eq!(lower_traces(&s).map(|t| t.service_name).as_deref(), Some("gw"));
+        let o = s.ns.opentelemetry.as_ref().unwrap_or_else(|| panic!());
+        assert_eq!(service_name(o, ""), "KrakenD");
 
         // krakend-otel's defaults: 4317 with `use_http` too; no or an empty `host` is localhost.
         let s = service(r#""exporters": {"otlp": [{"use_http": true}, {"name": "b", "host": "", "port": 0}]}"#);
