@@ -115,7 +115,7 @@ impl PipeMetrics {
     }
 
     /// Whether the pipe's answer is complete (see the module documentation).
-    fn complete(&self, resp: &axum::response::Response) -> bool {
+    pub fn complete(&self, resp: &axum::response::Response) -> bool {
         match resp.headers().get(crate::respond::X_KRAKEND_COMPLETED) {
             Some(v) if v.as_bytes() == b"true" => true,
             Some(v) if self.no_op && v.as_bytes() == b"false" => resp
