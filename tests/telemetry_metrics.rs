@@ -140,8 +140,5 @@ async fn the_prometheus_exporter_counts_requests_with_the_build_identity() {
     };
     let keys = stats.as_object().expect("an object");
     assert!(keys.contains_key("krakend.router.response./ok.status.200.count"));
-    assert!(
-        !keys.keys().any(|k| k.contains(".layer.pipe.")),
-        "{stats}"
-    );
+    assert!(!keys.keys().any(|k| k.contains(".layer.pipe.")), "{stats}");
 }

@@ -214,7 +214,15 @@ async fn stats_gelf_and_influx() {
             assert!(keys.contains_key(&format!("{h}.count")), "{h}");
         }
     }
-    for field in ["count", "min", "max", "mean", "std-dev", "50-percentile", "999-percentile"] {
+    for field in [
+        "count",
+        "min",
+        "max",
+        "mean",
+        "std-dev",
+        "50-percentile",
+        "999-percentile",
+    ] {
         let key = format!("krakend.router.response./ok.time.{field}");
         assert!(keys.contains_key(&key), "{key}");
     }

@@ -70,8 +70,9 @@ mod tests {
             diags(r#""exporters": {"prometheus": [{"host": "gw", "listen_ip": "127.0.0.1"}]}"#),
             ["invalid ip address @/extra_config/telemetry~1opentelemetry/exporters/prometheus/0/host"]
         );
-        let d =
-            diags(r#""exporters": {"otlp": [{"host": "x", "port": 4318, "use_http": true}]}, "histograms": {}"#);
+        let d = diags(
+            r#""exporters": {"otlp": [{"host": "x", "port": 4318, "use_http": true}]}, "histograms": {}"#,
+        );
         assert_eq!(d.len(), 1, "{d:#?}");
     }
 }

@@ -17,8 +17,8 @@ pub mod syslog;
 pub use backend_metrics::{measured, BackendMetrics};
 pub use gelf::GelfSpec;
 pub use influx::InfluxSpec;
-pub use pipe_metrics::PipeMetrics;
 pub use logging::{LogPiece, LogSpec, LoggingSpec, SyslogSpec, TimePart};
+pub use pipe_metrics::PipeMetrics;
 pub use prometheus::PrometheusSpec;
 pub use stats::{LegacyTelemetrySpec, StatsSpec};
 

@@ -259,7 +259,14 @@ impl Collector {
     /// `krakend.proxy.{requests,latency}.layer.<layer>.name.<name>.complete.<bool>.error.<bool>`:
     /// the four counters and histograms krakend-metrics registers for every name, two of
     /// which (`complete` with an error, incomplete without one) Krustd never records.
-    fn layer(&mut self, snap: &mut Snapshot, layer: &str, name: &str, ok: Outcome, failed: Outcome) {
+    fn layer(
+        &mut self,
+        snap: &mut Snapshot,
+        layer: &str,
+        name: &str,
+        ok: Outcome,
+        failed: Outcome,
+    ) {
         let base = format!("layer.{layer}.name.{name}");
         for (labels, o) in [
             ("complete.true.error.false", Some(ok)),
@@ -325,7 +332,11 @@ pub fn histogram(cumulative: &[u64], sum_seconds: f64) -> Histogram {
     let mut below = 0;
     for (i, c) in cumulative.iter().enumerate() {
         let (lower, upper) = bounds(i);
-        let mid = if i < BUCKETS.len() { (lower + upper) / 2.0 } else { top } * 1e9;
+        let mid = if i < BUCKETS.len() {
+            (lower + upper) / 2.0
+        } else {
+            top
+        } * 1e9;
         squares += c.saturating_sub(below) as f64 * (mid - mean).powi(2);
         below = *c;
     }
@@ -537,7 +548,10 @@ mod tests {
         assert!((h.percentiles[0] - 1.25e6).abs() < 1.0, "{h:?}");
         assert!((h.percentiles[2] - (5e6 + 5e6 / 6.0)).abs() < 1.0, "{h:?}");
         // min: rank 1 (1.25 ms); max: the last sample's bucket's bound (10 ms).
-        assert!((h.min - 1.25e6).abs() < 1.0 && (h.max - 1e7).abs() < 1.0, "{h:?}");
+        assert!(
+            (h.min - 1.25e6).abs() < 1.0 && (h.max - 1e7).abs() < 1.0,
+            "{h:?}"
+        );
         // Samples at their buckets' middles (2.5 and 7.5 ms) around the mean (6 ms).
         let sd = ((4.0 * 3.5e6f64.powi(2) + 6.0 * 1.5e6f64.powi(2)) / 10.0).sqrt();
         assert!((h.std_dev - sd).abs() < 1.0, "{h:?}");

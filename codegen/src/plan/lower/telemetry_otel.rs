@@ -47,11 +47,14 @@ pub fn otlp_base_url(o: &OtlpOptions) -> Option<String> {
 /// `service_name` as krakend-otel defaults it: when absent or empty, the contract `name`, else
 /// `KrakenD`.
 pub(super) fn service_name(o: &OtelOptions, contract_name: &str) -> String {
-    [o.service_name.as_ref().map_or("", |s| s.value.as_str()), contract_name]
-        .into_iter()
-        .find(|n| !n.is_empty())
-        .unwrap_or("KrakenD")
-        .to_owned()
+    [
+        o.service_name.as_ref().map_or("", |s| s.value.as_str()),
+        contract_name,
+    ]
+    .into_iter()
+    .find(|n| !n.is_empty())
+    .unwrap_or("KrakenD")
+    .to_owned()
 }
 
 /// `layers.global.disable_metrics`: requests are not measured.
@@ -368,12 +371,17 @@ mod tests {
 
         // krakend-otel's service name: the contract's for an empty one, else `KrakenD`.
         let s = service(r#""service_name": "", "exporters": {"otlp": [{"host": "c"}]}"#);
-        assert_eq!(lower_traces(&s).map(|t| t.service_name).as_deref(), Some("gw"));
+        assert_eq!(
+            lower_traces(&s).map(|t| t.service_name).as_deref(),
+            Some("gw")
+        );
         let o = s.ns.opentelemetry.as_ref().unwrap_or_else(|| panic!());
         assert_eq!(service_name(o, ""), "KrakenD");
 
         // krakend-otel's defaults: 4317 with `use_http` too; no or an empty `host` is localhost.
-        let s = service(r#""exporters": {"otlp": [{"use_http": true}, {"name": "b", "host": "", "port": 0}]}"#);
+        let s = service(
+            r#""exporters": {"otlp": [{"use_http": true}, {"name": "b", "host": "", "port": 0}]}"#,
+        );
         let t = lower_traces(&s).unwrap_or_else(|| panic!("traces"));
         assert_eq!(t.exporters[0].base_url, "http://localhost:4317");
         assert!(!t.exporters[0].grpc);
