@@ -1,6 +1,7 @@
 //! `telemetry/opentelemetry` with a Prometheus exporter, through real HTTP: requests are
 //! counted by route, method and status, timed, and every series carries the build identity
-//! (the contract name label included); the exporter's text is parsed here.
+//! (the contract name label included); the exporter's text is parsed here. `/__stats`
+//! (`telemetry/metrics` with `proxy_disabled`) shows no pipe layer.
 
 mod common;
 use common::*;
@@ -124,4 +125,20 @@ async fn the_prometheus_exporter_counts_requests_with_the_build_identity() {
     assert!(s
         .iter()
         .any(|(n, l, v)| n == "target_info" && l["contract"] == "telemetry metrics" && *v == 1.0));
+
+    // `/__stats` beside the exporter, with `proxy_disabled`: the backend layer and no pipe one.
+    let addr = krustd_runtime::telemetry::stats::stats_addr().expect("/__stats listens");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let stats = loop {
+        let v = json(&get(&format!("http://{addr}/__stats")).await.2);
+        let backend = "krakend.proxy.requests.layer.backend.name./a.complete.true.error.false";
+        if v[backend] == 3 {
+            break v;
+        }
+        assert!(std::time::Instant::now() < deadline, "{v}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let keys = stats.as_object().expect("an object");
+    assert!(keys.contains_key("krakend.router.response./ok.status.200.count"));
+    assert!(!keys.keys().any(|k| k.contains(".layer.pipe.")), "{stats}");
 }

@@ -3,7 +3,8 @@
 //! server answering `grpc-status: 0` in the trailers) gets the unary `Export` calls of the trace
 //! and metric services, with the spans (build identity in the resource, the backend spans
 //! children of the proxy span) and the request counter; an exporter whose collector is down
-//! and one whose collector never answers do not slow the requests. Its own test binary:
+//! and one whose collector never answers do not slow the requests; an exporter without `host`
+//! and `port` sends to krakend-otel's defaults, localhost:4317. Its own test binary:
 //! telemetry is installed once per process.
 
 mod common;
@@ -200,6 +201,8 @@ fn counter(got: &Shared) -> Option<(Vec<KeyValue>, i64)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn otlp_grpc_traces_and_metrics() {
     let got = receiver(27933).await;
+    // The `defaults` exporter (no `host`, no `port`): krakend-otel's localhost:4317.
+    let defaults = receiver(4317).await;
     stuck(27935).await;
     // Nothing listens on 27934: the `down` exporter's calls are refused.
     let mock_url = start(mock()).await;
@@ -237,6 +240,18 @@ async fn otlp_grpc_traces_and_metrics() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(all.len() >= want, "{} spans: {all:#?}", all.len());
+    let mut at_defaults = 0;
+    for _ in 0..50 {
+        at_defaults = spans(&defaults).len();
+        if at_defaults >= want {
+            break;
+        }
+        tokio::task::spawn_blocking(krustd_runtime::telemetry::otel::flush)
+            .await
+            .expect("flush");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(at_defaults >= want, "{at_defaults} spans at localhost:4317");
     let (resource, server) = all
         .iter()
         .find(|(_, s)| s.kind == 2)
@@ -255,6 +270,12 @@ async fn otlp_grpc_traces_and_metrics() {
         Some(64)
     );
     assert!(text(resource, "krustd.release").is_some());
+    // No `service_version`: the gateway's version, as krakend-otel (KrakenD's there).
+    assert_eq!(
+        text(resource, "service.version"),
+        text(resource, "krustd.version")
+    );
+    assert!(text(resource, "service.version").is_some());
     let child_of =
         |parent: &[u8], pred: &dyn Fn(&opentelemetry_proto::tonic::trace::v1::Span) -> bool| {
             all.iter()
@@ -295,5 +316,7 @@ async fn otlp_grpc_traces_and_metrics() {
         Some("telemetry otel grpc")
     );
     let malformed = got.lock().expect("lock").malformed.clone();
+    assert!(malformed.is_empty(), "{malformed:#?}");
+    let malformed = defaults.lock().expect("lock").malformed.clone();
     assert!(malformed.is_empty(), "{malformed:#?}");
 }

@@ -140,6 +140,14 @@ async fn stats_gelf_and_influx() {
     assert_eq!(get(&format!("{gw}/users/7")).await.0, 200);
     // Logged at ERROR (`[ENDPOINT: /broken] …`): a GELF message.
     assert_eq!(get(&format!("{gw}/broken")).await.0, 500);
+    // The pipe layer's outcomes: a partial merge, a no-op answer, a failed no-op call.
+    let (status, headers, _) = get(&format!("{gw}/partial")).await;
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "x-krakend-completed"), Some("false"));
+    assert_eq!(get(&format!("{gw}/raw")).await.0, 200);
+    assert_eq!(get(&format!("{gw}/raw-broken")).await.0, 500);
+    // No endpoint: not a router connection in krakend-metrics.
+    assert_eq!(get(&format!("{gw}/nowhere")).await.0, 404);
 
     // /__stats: refreshed every 100 ms (collection_time).
     let addr = krustd_runtime::telemetry::stats::stats_addr().expect("/__stats listens");
@@ -151,7 +159,8 @@ async fn stats_gelf_and_influx() {
             .starts_with("application/json"));
         let v = json(&body);
         (v["krakend.router.response./ok.status.200.count"] == 3
-            && v["krakend.router.response./broken.status.500.count"] == 1)
+            && v["krakend.router.response./broken.status.500.count"] == 1
+            && v["krakend.router.response./raw-broken.status.500.count"] == 1)
             .then_some(v)
     })
     .await
@@ -160,22 +169,63 @@ async fn stats_gelf_and_influx() {
         stats["krakend.router.response./users/{id}.status.200.count"],
         1
     );
-    assert_eq!(stats["krakend.router.connected-total"], 5);
-    assert_eq!(stats["krakend.router.disconnected-total"], 5);
+    assert_eq!(stats["krakend.router.connected-total"], 8);
+    assert_eq!(stats["krakend.router.disconnected-total"], 8);
+    // Registered by krakend-metrics for every endpoint, never counted.
+    assert_eq!(stats["krakend.router.response./ok.status"], 0);
     let backend = "krakend.proxy.requests.layer.backend.name";
+    // /ok ×3 and /partial's first backend; /broken's and /partial's second (no-op backends
+    // are not measured).
     assert_eq!(
         stats[format!("{backend}./a.complete.true.error.false").as_str()],
-        3
+        4
     );
     assert_eq!(
         stats[format!("{backend}./a.complete.false.error.true").as_str()],
-        1
+        2
     );
+    // The pipe layer (krakend-metrics' proxy middleware), by endpoint and outcome.
+    let pipe = "krakend.proxy.requests.layer.pipe.name";
+    for (name, ok, failed) in [
+        ("/ok", 3, 0),
+        ("/users/{id}", 1, 0),
+        ("/broken", 0, 1),
+        ("/partial", 0, 1),
+        ("/raw", 1, 0),
+        ("/raw-broken", 0, 1),
+    ] {
+        let count = |labels: &str| stats[format!("{pipe}.{name}.{labels}").as_str()].as_i64();
+        assert_eq!(count("complete.true.error.false"), Some(ok), "{name}");
+        assert_eq!(count("complete.false.error.true"), Some(failed), "{name}");
+        assert_eq!(count("complete.true.error.true"), Some(0), "{name}");
+        assert_eq!(count("complete.false.error.false"), Some(0), "{name}");
+    }
     assert!(stats["krakend.service.runtime.NumThread"].as_i64() > Some(0));
-    assert!(stats
-        .as_object()
-        .expect("an object")
-        .contains_key("krakend.router.response./ok.time.50-percentile"));
+    let keys = stats.as_object().expect("an object");
+    // Every outcome's latency histogram of every layer, with go-metrics' JSON fields.
+    for layer in ["pipe.name./ok", "backend.name./a"] {
+        for labels in [
+            "complete.true.error.false",
+            "complete.false.error.true",
+            "complete.true.error.true",
+            "complete.false.error.false",
+        ] {
+            let h = format!("krakend.proxy.latency.layer.{layer}.{labels}");
+            assert!(keys.contains_key(&format!("{h}.count")), "{h}");
+        }
+    }
+    for field in [
+        "count",
+        "min",
+        "max",
+        "mean",
+        "std-dev",
+        "50-percentile",
+        "999-percentile",
+    ] {
+        let key = format!("krakend.router.response./ok.time.{field}");
+        assert!(keys.contains_key(&key), "{key}");
+    }
 
     // GELF: gzipped GELF 1.1 JSON; the /broken error is among the first messages.
     let found = tokio::task::spawn_blocking(move || {
@@ -252,12 +302,14 @@ async fn stats_gelf_and_influx() {
         rows.is_some(),
         "InfluxDB holds the /ok responses within 8 s"
     );
-    let (_, body) = influx_query("SELECT total FROM requests WHERE layer = 'backend' AND \"name\" = '/a' AND complete = 'true' AND error = 'false'").await;
-    let v = json(&body);
-    let last = v["results"][0]["series"][0]["values"]
-        .as_array()
-        .and_then(|a| a.last().cloned());
-    assert_eq!(last.and_then(|r| r[1].as_i64()), Some(3), "{body}");
+    for (layer, name, total) in [("backend", "/a", 4), ("pipe", "/ok", 3)] {
+        let (_, body) = influx_query(&format!("SELECT total FROM requests WHERE layer = '{layer}' AND \"name\" = '{name}' AND complete = 'true' AND error = 'false'")).await;
+        let v = json(&body);
+        let last = v["results"][0]["series"][0]["values"]
+            .as_array()
+            .and_then(|a| a.last().cloned());
+        assert_eq!(last.and_then(|r| r[1].as_i64()), Some(total), "{body}");
+    }
     let (_, body) = influx_query("SELECT * FROM router WHERE direction = 'in'").await;
     assert!(body.contains("\"total\""), "{body}");
 }

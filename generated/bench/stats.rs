@@ -89,6 +89,7 @@ static LEGACY_TELEMETRY: __rt::telemetry::LegacyTelemetrySpec = __rt::telemetry:
         proxy: true,
         backend: true,
         endpoint: true,
+        pipes: &[&GET_JSON_1KB_PIPE_METRICS],
     }),
     influx: ::core::option::Option::None,
     gelf: ::core::option::Option::None,
@@ -114,6 +115,10 @@ impl __rt::Gateway for Gateway {
             )
     }
 }
+static GET_JSON_1KB_PIPE_METRICS: __rt::telemetry::PipeMetrics = __rt::telemetry::PipeMetrics::new(
+    "/json/1kb",
+    false,
+);
 /// GET /json/1kb (contract /endpoints/0)
 static GET_JSON_1KB: __rt::EndpointSpec = __rt::EndpointSpec {
     name: "GET /json/1kb",
@@ -134,8 +139,14 @@ async fn get_json_1kb(
         ::core::result::Result::Ok(__ctx) => __ctx,
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
-    let __b0 = get_json_1kb_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::telemetry::pipe_metrics::pipe(
+            &GET_JSON_1KB_PIPE_METRICS,
+            async {
+                let __b0 = get_json_1kb_b0(&__ctx).await;
+                __rt::respond::respond(&__ctx, [__b0])
+            },
+        )
+        .await
 }
 /// Backend 0 of GET /json/1kb: GET /1kb (contract /endpoints/0/backend/0)
 static GET_JSON_1KB_B0: __rt::BackendSpec = __rt::BackendSpec {

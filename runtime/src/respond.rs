@@ -16,6 +16,12 @@ use serde_json::Value;
 pub const X_KRAKEND: HeaderName = HeaderName::from_static("x-krakend");
 /// `X-Krakend-Completed`.
 pub const X_KRAKEND_COMPLETED: HeaderName = HeaderName::from_static("x-krakend-completed");
+
+/// Marks the answer of a failed endpoint call ([`error_response`]), so the `/__stats` pipe
+/// metrics tell a failed `no-op` call from a passed-on answer (both say
+/// `X-Krakend-Completed: false`).
+#[derive(Debug, Clone, Copy)]
+pub struct PipeFailed;
 const JSON_UTF8: HeaderValue = HeaderValue::from_static("application/json; charset=utf-8");
 const TEXT_UTF8: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
 
@@ -287,6 +293,7 @@ pub fn error_response(ctx: &EndpointCtx, err: BackendError) -> Response {
     let h = resp.headers_mut();
     h.insert(X_KRAKEND, HeaderValue::from_static(ctx.version_header()));
     h.insert(X_KRAKEND_COMPLETED, HeaderValue::from_static("false"));
+    resp.extensions_mut().insert(PipeFailed);
     resp
 }
 

@@ -64,8 +64,15 @@ mod tests {
             diags(r#""exporters": {"prometheus": [{"port": 70000}]}"#),
             ["invalid port @/extra_config/telemetry~1opentelemetry/exporters/prometheus/0/port"]
         );
-        let d =
-            diags(r#""exporters": {"otlp": [{"host": "x", "use_http": true}]}, "histograms": {}"#);
+        // krakend-otel's `host` key is the listen address too.
+        assert!(diags(r#""exporters": {"prometheus": [{"host": "127.0.0.1"}]}"#).is_empty());
+        assert_eq!(
+            diags(r#""exporters": {"prometheus": [{"host": "gw", "listen_ip": "127.0.0.1"}]}"#),
+            ["invalid ip address @/extra_config/telemetry~1opentelemetry/exporters/prometheus/0/host"]
+        );
+        let d = diags(
+            r#""exporters": {"otlp": [{"host": "x", "port": 4318, "use_http": true}]}, "histograms": {}"#,
+        );
         assert_eq!(d.len(), 1, "{d:#?}");
     }
 }

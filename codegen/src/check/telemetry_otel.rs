@@ -15,8 +15,9 @@ use crate::model::namespaces::telemetry_otel_layers::{
 pub(super) fn check_traces(d: &mut Diagnostics, o: &OtelOptions) {
     for e in &o.otlp {
         check_unknown_keys(d, &e.unknown, OTLP_KEYS, &[], "exporters.otlp[]");
-        match &e.host {
-            None => d.error(&e.pointer, "an OTLP exporter needs a `host`", None),
+        // No or an empty `host`: krakend-otel's `localhost`.
+        match e.host.as_ref().filter(|h| !h.value.is_empty()) {
+            None => {}
             Some(h) => match split_address(&h.value) {
                 Err(msg) => d.error(&h.pointer, msg, None),
                 Ok((scheme, _, _)) if scheme != "http" && (e.use_http || scheme != "https") => d.error(
@@ -38,9 +39,17 @@ pub(super) fn check_traces(d: &mut Diagnostics, o: &OtelOptions) {
                 d.error(
                     &p.pointer,
                     "invalid port",
-                    Some("use 1 to 65535 (0: 4317, or 4318 with `use_http`)".to_owned()),
+                    Some("use 1 to 65535 (0: 4317)".to_owned()),
                 );
             }
+        }
+        // krakend-otel's port default is the gRPC one, also for OTLP/HTTP.
+        if e.use_http && e.port.as_ref().is_none_or(|p| p.value == 0) {
+            d.warning(
+                e.port.as_ref().map_or(&e.pointer, |p| &p.pointer),
+                "OTLP/HTTP goes to port 4317 without a `port`, as in KrakenD (4317 is a collector's OTLP/gRPC port; its OTLP/HTTP one is 4318)",
+                Some("write the collector's OTLP/HTTP port, e.g. `\"port\": 4318`".to_owned()),
+            );
         }
     }
     if let Some(r) = &o.traces.trace_sample_rate {
@@ -215,11 +224,11 @@ mod tests {
 
     #[test]
     fn otlp_exporters_and_layers() {
-        let ok = r#""trace_sample_rate": 0.5, "service_version": "1", "deploy_env": "prod", "exporters": {"otlp": [{"name": "c", "host": "localhost", "use_http": true, "disable_metrics": true}]}, "layers": {"global": {"report_headers": true, "disable_propagation": false}, "proxy": {"disable_traces": true}, "backend": {"traces": {"round_trip": true}, "metrics": {"read_payload": true}}}"#;
+        let ok = r#""trace_sample_rate": 0.5, "service_version": "1", "deploy_env": "prod", "exporters": {"otlp": [{"name": "c", "host": "localhost", "port": 4318, "use_http": true, "disable_metrics": true}]}, "layers": {"global": {"report_headers": true, "disable_propagation": false}, "proxy": {"disable_traces": true}, "backend": {"traces": {"round_trip": true}, "metrics": {"read_payload": true}}}"#;
         assert!(diags("telemetry/opentelemetry", ok).is_empty());
         let d = diags(
             "telemetry/opentelemetry",
-            r#""trace_sample_rate": 2, "exporters": {"otlp": [{"host": "https://c", "use_http": true, "disable_metrics": true}]}"#,
+            r#""trace_sample_rate": 2, "exporters": {"otlp": [{"host": "https://c", "port": 4318, "use_http": true, "disable_metrics": true}]}"#,
         );
         assert_eq!(d.len(), 2, "{d:#?}");
         let d = diags(
@@ -231,6 +240,13 @@ mod tests {
             d[0].starts_with("`trace_sample_rate` 0 samples every trace"),
             "{d:#?}"
         );
+        // krakend-otel defaults an absent `port` to 4317 over HTTP too: said; no `host` is fine.
+        let d = diags(
+            "telemetry/opentelemetry",
+            r#""exporters": {"otlp": [{"use_http": true}, {"host": ""}]}"#,
+        );
+        assert_eq!(d.len(), 1, "{d:#?}");
+        assert!(d[0].starts_with("OTLP/HTTP goes to port 4317"), "{d:#?}");
         // gRPC (no `use_http`) is KrakenD's default; `https://` is sent in cleartext, as KrakenD.
         let d = diags(
             "telemetry/opentelemetry",

@@ -251,10 +251,19 @@ pub fn emit(e: &Endpoint) -> TokenStream {
 
     // telemetry: the proxy span around the pipe (traces on).
     let body = super::telemetry_otel::proxy(e, body);
+    let validation_checks = super::validation::endpoint_checks(e);
+    // telemetry/metrics: the `pipe` layer, around every proxy stage (Lua, CEL, JSON schema).
+    let (pipe_item, body) = super::telemetry_stats::pipe(
+        e,
+        quote! {
+            #post_start
+            #validation_checks
+            #body
+        },
+    );
     let validation_items = super::validation::endpoint_items(e);
     let lua_items = super::lua::endpoint_items(e);
     let validation_capture = super::validation::endpoint_capture(e);
-    let validation_checks = super::validation::endpoint_checks(e);
     let start = if streams_body {
         quote! {
             let (__ctx, __body) = match __rt::EndpointCtx::start_streaming(&__state, &#spec, __req) {
@@ -277,6 +286,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
         #signer_items
         #validation_items
         #lua_items
+        #pipe_item
         #[doc = #doc]
         static #spec: __rt::EndpointSpec = __rt::EndpointSpec {
             name: #name,
@@ -299,8 +309,6 @@ pub fn emit(e: &Endpoint) -> TokenStream {
             #rate_checks
             #validation_capture
             #start
-            #post_start
-            #validation_checks
             #body
         }
 

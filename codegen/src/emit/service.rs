@@ -66,7 +66,7 @@ pub fn emit(plan: &Plan) -> [TokenStream; 2] {
     let telemetry_const = super::telemetry::gateway_const(&plan.telemetry);
     let transport = super::transport::emit(&plan.transport);
     let transport_const = super::transport::gateway_const(&plan.transport);
-    let legacy_telemetry = super::telemetry_stats::emit(&plan.legacy_telemetry);
+    let legacy_telemetry = super::telemetry_stats::emit(&plan.legacy_telemetry, &plan.endpoints);
     let legacy_telemetry_const = super::telemetry_stats::gateway_const(&plan.legacy_telemetry);
 
     // One `.route(path, method router)` per distinct path, methods in contract order.

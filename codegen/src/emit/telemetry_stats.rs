@@ -17,7 +17,7 @@ pub fn gateway_const(t: &LegacyTelemetry) -> TokenStream {
 }
 
 /// The `static LEGACY_TELEMETRY` item (empty without these namespaces).
-pub fn emit(t: &LegacyTelemetry) -> TokenStream {
+pub fn emit(t: &LegacyTelemetry, endpoints: &[crate::plan::Endpoint]) -> TokenStream {
     if !t.any() {
         return TokenStream::new();
     }
@@ -27,6 +27,11 @@ pub fn emit(t: &LegacyTelemetry) -> TokenStream {
         |s| {
             let (ip, port, ms) = (&s.listen_ip, s.port, s.collection_ms);
             let (router, proxy, backend, endpoint) = (s.router, s.proxy, s.backend, s.endpoint);
+            // The statics `pipe_item` writes for measured endpoints.
+            let pipes = endpoints
+                .iter()
+                .filter(|e| e.pipe_metrics)
+                .map(|e| crate::naming::static_ident(&e.ident, "_PIPE_METRICS"));
             quote! {
                 ::core::option::Option::Some(__rt::telemetry::StatsSpec {
                     listen_ip: #ip,
@@ -36,6 +41,7 @@ pub fn emit(t: &LegacyTelemetry) -> TokenStream {
                     proxy: #proxy,
                     backend: #backend,
                     endpoint: #endpoint,
+                    pipes: &[#(&#pipes),*],
                 })
             }
         },
@@ -80,4 +86,20 @@ pub fn emit(t: &LegacyTelemetry) -> TokenStream {
                 gelf: #gelf,
             };
     }
+}
+
+/// `telemetry/metrics` (`pipe` layer): the endpoint's proxy pipe measured in a static of its
+/// own, `(item, wrapped pipe)`; unchanged without `pipe_metrics`.
+pub fn pipe(e: &crate::plan::Endpoint, pipe: TokenStream) -> (TokenStream, TokenStream) {
+    if !e.pipe_metrics {
+        return (TokenStream::new(), pipe);
+    }
+    let m = crate::naming::static_ident(&e.ident, "_PIPE_METRICS");
+    let (path, no_op) = (&e.path, e.output == crate::plan::Output::NoOp);
+    (
+        quote! {
+            static #m: __rt::telemetry::PipeMetrics = __rt::telemetry::PipeMetrics::new(#path, #no_op);
+        },
+        quote! { __rt::telemetry::pipe_metrics::pipe(&#m, async { #pipe }).await },
+    )
 }

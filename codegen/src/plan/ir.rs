@@ -191,6 +191,8 @@ pub struct Endpoint {
     pub ident: String,
     /// Backend calls are measured (`telemetry/opentelemetry` with an exporter).
     pub metrics: bool,
+    /// Its proxy pipe is measured for `/__stats` (`telemetry/metrics` without `proxy_disabled`).
+    pub pipe_metrics: bool,
     /// The spans it emits (`telemetry/opentelemetry` or `telemetry/opencensus` traces).
     pub tracing: crate::plan::telemetry::EndpointTracing,
     pub params: Vec<String>,

@@ -301,6 +301,7 @@ mod tests {
                 count: 7,
                 mean: 1000.4,
                 percentiles: [5.0; 7],
+                ..Default::default()
             },
         );
         let mut last = HashMap::new();

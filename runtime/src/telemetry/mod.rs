@@ -9,6 +9,7 @@ pub mod influx;
 pub mod logging;
 pub mod metrics;
 pub mod otel;
+pub mod pipe_metrics;
 pub mod prometheus;
 pub mod stats;
 pub mod syslog;
@@ -17,6 +18,7 @@ pub use backend_metrics::{measured, BackendMetrics};
 pub use gelf::GelfSpec;
 pub use influx::InfluxSpec;
 pub use logging::{LogPiece, LogSpec, LoggingSpec, SyslogSpec, TimePart};
+pub use pipe_metrics::PipeMetrics;
 pub use prometheus::PrometheusSpec;
 pub use stats::{LegacyTelemetrySpec, StatsSpec};
 

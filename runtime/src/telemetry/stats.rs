@@ -48,12 +48,12 @@ pub struct StatsSpec {
     pub backend: bool,
     /// Serve `/__stats` (`endpoint_disabled` negated).
     pub endpoint: bool,
+    /// The pipe metrics of every endpoint (none with `proxy_disabled`).
+    pub pipes: &'static [&'static super::PipeMetrics],
 }
 
-/// The percentiles of every histogram (krakend-metrics').
+/// The percentiles of every snapshot histogram (krakend-metrics', which krakend-influx sends).
 pub const PERCENTILES: [f64; 7] = [0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99];
-/// Their names in `/__stats` (`<name>.50-percentile`).
-const PERCENTILE_NAMES: [&str; 7] = ["10", "25", "50", "75", "90", "95", "99"];
 
 /// A histogram over one collection window, in nanoseconds.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -62,6 +62,12 @@ pub struct Histogram {
     pub mean: f64,
     /// Estimates at [`PERCENTILES`] (linear within a bucket).
     pub percentiles: [f64; 7],
+    /// Estimates of the 99.9th percentile, the least and the greatest value and the standard
+    /// deviation (`/__stats` shows them, as go-metrics' JSON handler does).
+    pub p999: f64,
+    pub min: f64,
+    pub max: f64,
+    pub std_dev: f64,
 }
 
 /// One collection.
@@ -88,6 +94,15 @@ pub fn stats_addr() -> Option<SocketAddr> {
 
 /// A route's requests by status, cumulative duration buckets and duration sum (seconds).
 type RouteSums = (BTreeMap<String, u64>, Vec<u64>, f64);
+
+/// The calls of one layer and name with one outcome: their count (cumulative), cumulative
+/// bucket counts and duration sum (seconds).
+#[derive(Debug, Default)]
+struct Outcome {
+    count: u64,
+    buckets: Vec<u64>,
+    sum_seconds: f64,
+}
 
 /// Cumulative bucket counts and sum (seconds) of one histogram at the previous collection.
 type Previous = HashMap<String, (Vec<u64>, f64)>;
@@ -124,6 +139,9 @@ impl Collector {
         if let Some(registry) = super::registry() {
             self.router(&mut snap, registry);
         }
+        if self.spec.proxy {
+            self.pipes(&mut snap, self.spec.pipes);
+        }
         if let Some(m) = self.metrics.filter(|_| self.spec.backend) {
             self.backends(&mut snap, m.backends);
         }
@@ -132,15 +150,14 @@ impl Collector {
     }
 
     fn router(&mut self, snap: &mut Snapshot, registry: &super::metrics::Registry) {
-        // krakend-metrics names a metric by endpoint: the methods of a route add up.
+        // krakend-metrics names a metric by endpoint: the methods of a route add up. Every
+        // endpoint is there from the start; a request no endpoint matched (404) is not counted
+        // (KrakenD's router middleware wraps endpoint handlers only).
         let mut by_route: BTreeMap<&str, RouteSums> = BTreeMap::new();
         let mut finished = 0;
-        for slot in registry.slots().iter().chain([&registry.unmatched]) {
+        for slot in registry.slots() {
             let s = slot.snapshot();
             finished += s.count;
-            if slot.route.is_empty() || s.count == 0 {
-                continue;
-            }
             let entry = by_route.entry(slot.route).or_default();
             for (status, n) in s.by_status {
                 *entry.0.entry(status).or_default() += n;
@@ -148,7 +165,8 @@ impl Collector {
             add(&mut entry.1, &s.buckets);
             entry.2 += s.sum_seconds;
         }
-        let started = finished + registry.in_flight();
+        // In flight counts 404s too, for the moment they last: kept from going down.
+        let started = (finished + registry.in_flight()).max(self.started);
         let (window_in, window_out) = (
             started.saturating_sub(self.started),
             finished.saturating_sub(self.finished),
@@ -159,6 +177,8 @@ impl Collector {
         }
         for (route, (statuses, buckets, sum)) in by_route {
             let name = format!("krakend.router.response.{route}");
+            // Registered by krakend-metrics and never counted (statuses go to `.status.<code>.count`).
+            snap.counters.insert(format!("{name}.status"), 0);
             for (status, n) in statuses {
                 snap.counters
                     .insert(format!("{name}.status.{status}.count"), clamp(n));
@@ -198,35 +218,70 @@ impl Collector {
         }
         for (name, s) in by_name {
             let failed: u64 = s.errors.iter().sum();
-            let ok = s.count.saturating_sub(failed);
-            let base = format!("layer.backend.name.{name}");
-            for (complete, error, n) in [
-                (true, false, ok),
-                (false, true, failed),
-                (true, true, 0),
-                (false, false, 0),
-            ] {
-                snap.counters.insert(
-                    format!("krakend.proxy.requests.{base}.complete.{complete}.error.{error}"),
-                    clamp(n),
-                );
-            }
             let ok_buckets: Vec<u64> = s
                 .buckets
                 .iter()
                 .zip(s.failed_buckets.iter().chain(std::iter::repeat(&0)))
                 .map(|(a, f)| a.saturating_sub(*f))
                 .collect();
-            let ok_name = format!("krakend.proxy.latency.{base}.complete.true.error.false");
-            let h = self.window(
-                ok_name.clone(),
-                ok_buckets,
-                s.sum_seconds - s.failed_sum_seconds,
+            let ok = Outcome {
+                count: s.count.saturating_sub(failed),
+                buckets: ok_buckets,
+                sum_seconds: s.sum_seconds - s.failed_sum_seconds,
+            };
+            let failed = Outcome {
+                count: failed,
+                buckets: s.failed_buckets,
+                sum_seconds: s.failed_sum_seconds,
+            };
+            self.layer(snap, "backend", name, ok, failed);
+        }
+    }
+
+    /// The `pipe` layer: one endpoint's proxy pipe (krakend-metrics' proxy middleware).
+    fn pipes(&mut self, snap: &mut Snapshot, list: &[&super::PipeMetrics]) {
+        // Named by endpoint, as krakend-metrics: the methods of a route add up.
+        let mut by_name: BTreeMap<&str, (Outcome, Outcome)> = BTreeMap::new();
+        for p in list {
+            let (ok, failed) = p.snapshot();
+            let e = by_name.entry(p.endpoint).or_default();
+            for (into, from) in [(&mut e.0, ok), (&mut e.1, failed)] {
+                into.count += from.count();
+                add(&mut into.buckets, &from.buckets);
+                into.sum_seconds += from.sum_seconds;
+            }
+        }
+        for (name, (ok, failed)) in by_name {
+            self.layer(snap, "pipe", name, ok, failed);
+        }
+    }
+
+    /// `krakend.proxy.{requests,latency}.layer.<layer>.name.<name>.complete.<bool>.error.<bool>`:
+    /// the four counters and histograms krakend-metrics registers for every name, two of
+    /// which (`complete` with an error, incomplete without one) Krustd never records.
+    fn layer(
+        &mut self,
+        snap: &mut Snapshot,
+        layer: &str,
+        name: &str,
+        ok: Outcome,
+        failed: Outcome,
+    ) {
+        let base = format!("layer.{layer}.name.{name}");
+        for (labels, o) in [
+            ("complete.true.error.false", Some(ok)),
+            ("complete.false.error.true", Some(failed)),
+            ("complete.true.error.true", None),
+            ("complete.false.error.false", None),
+        ] {
+            let o = o.unwrap_or_default();
+            snap.counters.insert(
+                format!("krakend.proxy.requests.{base}.{labels}"),
+                clamp(o.count),
             );
-            snap.histograms.insert(ok_name, h);
-            let failed_name = format!("krakend.proxy.latency.{base}.complete.false.error.true");
-            let h = self.window(failed_name.clone(), s.failed_buckets, s.failed_sum_seconds);
-            snap.histograms.insert(failed_name, h);
+            let key = format!("krakend.proxy.latency.{base}.{labels}");
+            let h = self.window(key.clone(), o.buckets, o.sum_seconds);
+            snap.histograms.insert(key, h);
         }
     }
 
@@ -255,22 +310,44 @@ pub fn histogram(cumulative: &[u64], sum_seconds: f64) -> Histogram {
         return Histogram::default();
     }
     let top = BUCKETS[BUCKETS.len() - 1];
-    let percentiles = PERCENTILES.map(|p| {
-        let rank = (p * count as f64).max(1.0);
+    let bounds = |i: usize| {
+        let lower = if i == 0 { 0.0 } else { BUCKETS[i - 1] };
+        (lower, BUCKETS.get(i).copied().unwrap_or(top))
+    };
+    // The value of the `rank`th smallest sample, linear within its bucket.
+    let at_rank = |rank: f64| {
+        let rank = rank.max(1.0);
         let i = cumulative
             .iter()
             .position(|c| *c as f64 >= rank)
             .unwrap_or(cumulative.len() - 1);
         let below = if i == 0 { 0 } else { cumulative[i - 1] };
-        let lower = if i == 0 { 0.0 } else { BUCKETS[i - 1] };
-        let upper = BUCKETS.get(i).copied().unwrap_or(top);
+        let (lower, upper) = bounds(i);
         let within = (cumulative[i] - below).max(1) as f64;
         (lower + (upper - lower) * ((rank - below as f64) / within).clamp(0.0, 1.0)) * 1e9
-    });
+    };
+    let mean = sum_seconds * 1e9 / count as f64;
+    // Every sample at its bucket's middle (the `+Inf` one at the last bound).
+    let mut squares = 0.0;
+    let mut below = 0;
+    for (i, c) in cumulative.iter().enumerate() {
+        let (lower, upper) = bounds(i);
+        let mid = if i < BUCKETS.len() {
+            (lower + upper) / 2.0
+        } else {
+            top
+        } * 1e9;
+        squares += c.saturating_sub(below) as f64 * (mid - mean).powi(2);
+        below = *c;
+    }
     Histogram {
         count,
-        mean: sum_seconds * 1e9 / count as f64,
-        percentiles,
+        mean,
+        percentiles: PERCENTILES.map(|p| at_rank(p * count as f64)),
+        p999: at_rank(0.999 * count as f64),
+        min: at_rank(1.0),
+        max: at_rank(count as f64),
+        std_dev: (squares / count as f64).sqrt(),
     }
 }
 
@@ -337,11 +414,22 @@ pub fn render(snap: &Snapshot) -> String {
     for (k, v) in snap.counters.iter().chain(&snap.gauges) {
         entry(&mut out, k, v);
     }
+    // go-metrics' JSON handler's histogram fields.
     for (k, h) in &snap.histograms {
+        let [_, _, p50, p75, _, p95, p99] = h.percentiles;
         entry(&mut out, &format!("{k}.count"), &h.count);
-        entry(&mut out, &format!("{k}.mean"), &number(h.mean));
-        for (p, v) in PERCENTILE_NAMES.iter().zip(h.percentiles) {
-            entry(&mut out, &format!("{k}.{p}-percentile"), &number(v));
+        for (field, v) in [
+            ("min", h.min),
+            ("max", h.max),
+            ("mean", h.mean),
+            ("std-dev", h.std_dev),
+            ("50-percentile", p50),
+            ("75-percentile", p75),
+            ("95-percentile", p95),
+            ("99-percentile", p99),
+            ("999-percentile", h.p999),
+        ] {
+            entry(&mut out, &format!("{k}.{field}"), &number(v));
         }
     }
     out.push_str("\n}\n");
@@ -459,6 +547,14 @@ mod tests {
         // p10: rank 1 of 4 in the first bucket → 1.25 ms; p50: rank 5 → 1/6 into (5, 10] ms.
         assert!((h.percentiles[0] - 1.25e6).abs() < 1.0, "{h:?}");
         assert!((h.percentiles[2] - (5e6 + 5e6 / 6.0)).abs() < 1.0, "{h:?}");
+        // min: rank 1 (1.25 ms); max: the last sample's bucket's bound (10 ms).
+        assert!(
+            (h.min - 1.25e6).abs() < 1.0 && (h.max - 1e7).abs() < 1.0,
+            "{h:?}"
+        );
+        // Samples at their buckets' middles (2.5 and 7.5 ms) around the mean (6 ms).
+        let sd = ((4.0 * 3.5e6f64.powi(2) + 6.0 * 1.5e6f64.powi(2)) / 10.0).sqrt();
+        assert!((h.std_dev - sd).abs() < 1.0, "{h:?}");
         assert_eq!(histogram(&[0; 15], 0.0), Histogram::default());
     }
 
@@ -477,12 +573,43 @@ mod tests {
                 count: 2,
                 mean: 1.5,
                 percentiles: [1.0; 7],
+                p999: 3.0,
+                min: 0.5,
+                max: 4.0,
+                std_dev: 0.25,
             },
         );
         let v: serde_json::Value = serde_json::from_str(&render(&snap)).expect("JSON");
         assert_eq!(v["krakend.router.connected"], 3);
-        assert_eq!(v["krakend.router.response./a.time.count"], 2);
-        assert_eq!(v["krakend.router.response./a.time.50-percentile"], 1.0);
-        assert_eq!(v["krakend.router.response./a.time.99-percentile"], 1.0);
+        // go-metrics' JSON handler's fields, no more.
+        let h = "krakend.router.response./a.time";
+        let mut fields: Vec<&str> = v
+            .as_object()
+            .expect("an object")
+            .keys()
+            .filter_map(|k| k.strip_prefix(h))
+            .collect();
+        fields.sort_unstable();
+        assert_eq!(
+            fields,
+            [
+                ".50-percentile",
+                ".75-percentile",
+                ".95-percentile",
+                ".99-percentile",
+                ".999-percentile",
+                ".count",
+                ".max",
+                ".mean",
+                ".min",
+                ".std-dev"
+            ]
+        );
+        assert_eq!(v[format!("{h}.count").as_str()], 2);
+        assert_eq!(v[format!("{h}.50-percentile").as_str()], 1.0);
+        assert_eq!(v[format!("{h}.999-percentile").as_str()], 3.0);
+        assert_eq!(v[format!("{h}.std-dev").as_str()], 0.25);
+        assert_eq!(v[format!("{h}.min").as_str()], 0.5);
+        assert_eq!(v[format!("{h}.max").as_str()], 4.0);
     }
 }

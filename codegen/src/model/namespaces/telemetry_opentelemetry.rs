@@ -23,8 +23,15 @@ pub const KEYS: &[&str] = &[
 /// Keys KrakenD reads that Krustd does not implement yet (a warning).
 pub const NOT_YET: &[&str] = &["histograms"];
 /// Keys of `exporters.prometheus[]`; `process_metrics` and `go_metrics` have no Rust meaning.
-pub const PROMETHEUS_KEYS: &[&str] =
-    &["name", "port", "listen_ip", "process_metrics", "go_metrics"];
+/// krakend-otel reads the listen address from `host`; `listen_ip` is KrakenD's documented name.
+pub const PROMETHEUS_KEYS: &[&str] = &[
+    "name",
+    "port",
+    "host",
+    "listen_ip",
+    "process_metrics",
+    "go_metrics",
+];
 /// KrakenD's `skip_paths` default.
 pub const DEFAULT_SKIP_PATHS: &[&str] = &["/__health", "/__debug/", "/__echo/", "/__stats/"];
 
@@ -48,6 +55,7 @@ pub struct PrometheusOptions {
     pub pointer: String,
     pub name: String,
     pub port: Option<At<i64>>,
+    /// `host` (krakend-otel's key), else `listen_ip`.
     pub listen_ip: Option<At<String>>,
     pub unknown: Vec<At<String>>,
 }
@@ -154,17 +162,19 @@ impl PrometheusOptions {
             }),
             None => None,
         };
-        let listen_ip = match r.get("listen_ip") {
+        let mut ip = |key: &str| match r.get(key) {
             Some((Value::String(s), p)) => Some(At {
                 value: s.clone(),
                 pointer: p,
             }),
             Some((_, p)) => {
-                d.error(&p, "`listen_ip` must be a string", None);
+                d.error(&p, format!("`{key}` must be a string"), None);
                 None
             }
             None => None,
         };
+        let listen_ip = ip("listen_ip");
+        let listen_ip = ip("host").or(listen_ip);
         r.get("process_metrics");
         r.get("go_metrics");
         PrometheusOptions {

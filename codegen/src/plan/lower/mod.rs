@@ -184,6 +184,7 @@ pub fn lower(
             path: ep.raw.clone(),
             ident,
             metrics: telemetry::measures_backends(s),
+            pipe_metrics: telemetry_stats::measures_pipes(s),
             tracing: telemetry_otel::endpoint_tracing(s),
             params: ep.params.clone(),
             param_segments: ep.param_segments(),

@@ -46,10 +46,7 @@ fn lower_metrics(o: &OtelOptions, contract_name: &str) -> Option<MetricsPlan> {
         return None;
     }
     Some(MetricsPlan {
-        service_name: o
-            .service_name
-            .as_ref()
-            .map_or_else(|| contract_name.to_owned(), |s| s.value.clone()),
+        service_name: super::telemetry_otel::service_name(o, contract_name),
         skip_paths: o
             .skip_paths
             .clone()

@@ -23,17 +23,38 @@ fn default_skip_paths() -> Vec<String> {
     DEFAULT_SKIP_PATHS.iter().map(|p| (*p).to_owned()).collect()
 }
 
-/// `http://host:port` of an OTLP exporter (`port` 0 or absent: 4318 over HTTP, 4317 gRPC).
+/// krakend-otel's OTLP `port` default, over gRPC and over HTTP alike.
+pub const OTLP_PORT: u16 = 4317;
+/// krakend-otel's OTLP `host` default (for an absent or empty `host`).
+pub const OTLP_HOST: &str = "localhost";
+
+/// `http://host:port` of an OTLP exporter: as krakend-otel, an absent or empty `host` is
+/// `localhost` and an absent or 0 `port` is 4317, whatever the transport.
 pub fn otlp_base_url(o: &OtlpOptions) -> Option<String> {
-    let host = o.host.as_ref()?;
-    let (_, host, _) = split_address(&host.value).ok()?;
+    let host = match o.host.as_ref().filter(|h| !h.value.is_empty()) {
+        Some(h) => split_address(&h.value).ok()?.1,
+        None => OTLP_HOST.to_owned(),
+    };
     let port = o
         .port
         .as_ref()
         .and_then(|p| u16::try_from(p.value).ok())
         .filter(|p| *p != 0)
-        .unwrap_or(if o.use_http { 4318 } else { 4317 });
+        .unwrap_or(OTLP_PORT);
     Some(format!("http://{host}:{port}"))
+}
+
+/// `service_name` as krakend-otel defaults it: when absent or empty, the contract `name`, else
+/// `KrakenD`.
+pub(super) fn service_name(o: &OtelOptions, contract_name: &str) -> String {
+    [
+        o.service_name.as_ref().map_or("", |s| s.value.as_str()),
+        contract_name,
+    ]
+    .into_iter()
+    .find(|n| !n.is_empty())
+    .unwrap_or("KrakenD")
+    .to_owned()
 }
 
 /// `layers.global.disable_metrics`: requests are not measured.
@@ -159,10 +180,7 @@ fn otel_traces(o: &OtelOptions, contract_name: &str) -> Option<TracesPlan> {
     skip_headers.sort();
     skip_headers.dedup();
     Some(TracesPlan {
-        service_name: o
-            .service_name
-            .as_ref()
-            .map_or_else(|| contract_name.to_owned(), |s| s.value.clone()),
+        service_name: service_name(o, contract_name),
         service_version: o
             .traces
             .service_version
@@ -350,5 +368,24 @@ mod tests {
         assert!(t.exporters[0].grpc);
         let o = s.ns.opentelemetry.as_ref().unwrap_or_else(|| panic!());
         assert!(otlp_metrics(o)[0].grpc);
+
+        // krakend-otel's service name: the contract's for an empty one, else `KrakenD`.
+        let s = service(r#""service_name": "", "exporters": {"otlp": [{"host": "c"}]}"#);
+        assert_eq!(
+            lower_traces(&s).map(|t| t.service_name).as_deref(),
+            Some("gw")
+        );
+        let o = s.ns.opentelemetry.as_ref().unwrap_or_else(|| panic!());
+        assert_eq!(service_name(o, ""), "KrakenD");
+
+        // krakend-otel's defaults: 4317 with `use_http` too; no or an empty `host` is localhost.
+        let s = service(
+            r#""exporters": {"otlp": [{"use_http": true}, {"name": "b", "host": "", "port": 0}]}"#,
+        );
+        let t = lower_traces(&s).unwrap_or_else(|| panic!("traces"));
+        assert_eq!(t.exporters[0].base_url, "http://localhost:4317");
+        assert!(!t.exporters[0].grpc);
+        assert_eq!(t.exporters[1].base_url, "http://localhost:4317");
+        assert!(t.exporters[1].grpc);
     }
 }

@@ -78,6 +78,11 @@ fn has_logger(s: &Service) -> bool {
     s.ns.logging.as_ref().is_some_and(|l| l.level.is_some())
 }
 
+/// Whether `/__stats` shows the `pipe` layer (`telemetry/metrics` without `proxy_disabled`).
+pub(super) fn measures_pipes(s: &Service) -> bool {
+    s.ns.stats.as_ref().is_some_and(|m| !m.proxy_disabled)
+}
+
 /// The request metrics `/__stats` reads, when there is no Prometheus exporter to want them.
 pub(super) fn metrics_for_stats(s: &Service) -> Option<MetricsPlan> {
     s.ns.stats.as_ref()?;

@@ -176,9 +176,13 @@ pub fn resource_attributes(
         KeyValue::new("krustd.release", id.release),
         KeyValue::new("krustd.version", id.version),
     ];
-    if !service_version.is_empty() {
-        attrs.push(KeyValue::new("service.version", service_version));
-    }
+    // krakend-otel's default is the gateway's version: here Krustd's.
+    let version = if service_version.is_empty() {
+        id.version
+    } else {
+        service_version
+    };
+    attrs.push(KeyValue::new("service.version", version));
     if !deploy_env.is_empty() {
         attrs.push(KeyValue::new("deployment.environment", deploy_env));
     }
