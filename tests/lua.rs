@@ -219,3 +219,30 @@ async fn globals_do_not_leak_between_requests() {
         }
     }
 }
+
+/// The gateway of `contracts/features/lua_more.json`.
+async fn more() -> String {
+    let mock_url = start(mock()).await;
+    let gw = krustd_macros::gateway!(
+        "contracts/features/lua_more.json",
+        hosts(&[("http://mock", mock_url.as_str())])
+    );
+    start(gw).await
+}
+
+#[tokio::test]
+async fn sequential_values_reach_lua_cel_and_graphql_as_params() {
+    let gw = more().await;
+    let (status, _, body) = get(&format!("{gw}/seq/5")).await;
+    assert_eq!(status, 200, "{body}");
+    let v = json(&body);
+    assert_eq!(v["first"]["user"]["id"], 42, "{v}");
+    // Lua (a `live: true` script, embedded): `req:params("Resp0_first.user.id")`.
+    assert_eq!(v["lua"]["path"], "/echo/lua/42", "{v}");
+    assert_eq!(v["lua"]["headers"]["x-name"][0], "ann 5", "{v}");
+    // CEL: `req_params` holds them beside the endpoint's own parameters.
+    assert_eq!(v["cel"]["path"], "/echo/cel", "{v}");
+    // GraphQL variables `{resp0_…}` (`{Resp0_…}` alike).
+    let gql = json(v["graphql"]["body"].as_str().unwrap_or_default());
+    assert_eq!(gql["variables"], serde_json::json!({"id": "42", "name": "ann 5"}), "{v}");
+}

@@ -213,6 +213,8 @@ pub fn emit(e: &Endpoint) -> TokenStream {
                     });
                     quote! { #f(&__ctx, &[#(#values),*]).await }
                 };
+                // Sequential values as request parameters (sequential_propagated_params).
+                let call = super::sequential_params::step_call(b, call);
                 quote! {
                     if __seq.running() {
                         let __r = #call;

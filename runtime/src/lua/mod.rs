@@ -370,6 +370,7 @@ pub fn backend_pre(
             .iter()
             .zip(&ctx.params)
             .map(|(n, v)| ((*n).to_owned(), v.clone()))
+            .chain(ctx.seq_params.iter().map(|(n, v)| ((*n).to_owned(), v.clone())))
             .collect(),
         headers: headers.into_owned(),
         body: ctx.body.clone(),
@@ -416,6 +417,7 @@ pub fn backend_pre(
             uri,
             headers: r.headers,
         })),
+        seq_params: ctx.seq_params.clone(),
     })
 }
 
