@@ -246,3 +246,22 @@ async fn sequential_values_reach_lua_cel_and_graphql_as_params() {
     let gql = json(v["graphql"]["body"].as_str().unwrap_or_default());
     assert_eq!(gql["variables"], serde_json::json!({"id": "42", "name": "ann 5"}), "{v}");
 }
+
+#[tokio::test]
+async fn a_pre_global_reaches_the_post_script_of_the_same_request_only() {
+    let gw = more().await;
+    for _ in 0..2 {
+        let (status, _, body) = get(&format!("{gw}/globals/7")).await;
+        assert_eq!(status, 200, "{body}");
+        let v = json(&body);
+        assert_eq!(v["from_pre"], "p-7", "{v}");
+        // Backend level: a table of plain values, and a counter that starts afresh per call.
+        assert_eq!(v["backend_calls"], 1, "{v}");
+        assert_eq!(v["backend_tag"], "b-7", "{v}");
+        assert_eq!(v["backend_n"], 2.5, "{v}");
+        assert_eq!(v["backend_list"], "y", "{v}");
+    }
+    // A request whose pre script assigns nothing sees no global of an earlier one.
+    let (_, _, body) = get(&format!("{gw}/globals/none")).await;
+    assert_eq!(json(&body)["from_pre"], "unset", "{body}");
+}

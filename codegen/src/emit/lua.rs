@@ -77,6 +77,16 @@ pub(crate) fn proxy_pre(e: &Endpoint) -> TokenStream {
     let id = ident::static_ident(&e.ident, "_LUA_PROXY");
     let names = &l.param_names;
     let method = &e.method;
+    if l.post.is_some() {
+        // The `post` script sees the globals `pre` assigned (krakend-lua: one state per request).
+        return quote! {
+            // modifier/lua-proxy (pre)
+            let (__ctx, __lua_carry) = match __rt::lua::proxy_pre_keeping(__ctx, &#id, #method, &[#(#names),*]) {
+                ::core::result::Result::Ok(__c) => __c,
+                ::core::result::Result::Err(__rejection) => return __rejection,
+            };
+        };
+    }
     quote! {
         // modifier/lua-proxy (pre)
         let __ctx = match __rt::lua::proxy_pre(__ctx, &#id, #method, &[#(#names),*]) {
@@ -91,9 +101,14 @@ pub(crate) fn proxy_post(e: &Endpoint) -> TokenStream {
     match &e.lua_proxy {
         Some(l) if l.post.is_some() => {
             let id = ident::static_ident(&e.ident, "_LUA_PROXY");
+            let call = if l.pre.is_some() {
+                quote! { __rt::lua::proxy_post_carried(&__ctx, &#id, __m, __lua_carry) }
+            } else {
+                quote! { __rt::lua::proxy_post(&__ctx, &#id, __m) }
+            };
             quote! {
                 // modifier/lua-proxy (post)
-                let (__m, __lua_headers) = match __rt::lua::proxy_post(&__ctx, &#id, __m) {
+                let (__m, __lua_headers) = match #call {
                     ::core::result::Result::Ok(__r) => __r,
                     ::core::result::Result::Err(__rejection) => return __rejection,
                 };
@@ -147,7 +162,19 @@ pub(crate) fn backend_wrap(b: &Backend, seq: &TokenStream, call: TokenStream) ->
     let id = ident::static_ident(&b.ident, "_LUA");
     let spec = ident::static_ident(&b.ident, "");
     let mut out = TokenStream::new();
-    if l.pre.is_some() {
+    let both = l.pre.is_some() && l.post.is_some();
+    if both {
+        // The `post` script sees the globals `pre` assigned (krakend-lua: one state per call).
+        let names = &l.param_names;
+        out.extend(quote! {
+            // modifier/lua-backend (pre)
+            let (__lua_ctx, __lua_carry) = match __rt::lua::backend_pre_keeping(__ctx, &#spec, &#id, &[#(#names),*], #seq) {
+                ::core::result::Result::Ok(__c) => __c,
+                ::core::result::Result::Err(__e) => return __rt::BackendResult::Failed(__e),
+            };
+            let __ctx = &__lua_ctx;
+        });
+    } else if l.pre.is_some() {
         let names = &l.param_names;
         out.extend(quote! {
             // modifier/lua-backend (pre)
@@ -167,10 +194,15 @@ pub(crate) fn backend_wrap(b: &Backend, seq: &TokenStream, call: TokenStream) ->
         call
     };
     if l.post.is_some() {
+        let post = if both {
+            quote! { __rt::lua::backend_post_carried(__r, &#id, __lua_carry) }
+        } else {
+            quote! { __rt::lua::backend_post(__r, &#id) }
+        };
         out.extend(quote! {
             let __r = { #inner };
             // modifier/lua-backend (post)
-            __rt::lua::backend_post(__r, &#id)
+            #post
         });
     } else {
         out.extend(inner);

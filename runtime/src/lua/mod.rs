@@ -7,6 +7,7 @@
 //! (and body, with `return_error_msg`) at proxy and backend level, and that status with an
 //! empty body at router level; any other error is a 500.
 
+pub mod carry;
 pub mod data;
 pub mod engine;
 pub mod objects;
@@ -17,6 +18,7 @@ use crate::respond::Merged;
 use crate::spec::BackendSpec;
 use axum::response::Response;
 use bytes::Bytes;
+pub use carry::Carried;
 use engine::{Failure, Phase};
 use objects::{Level, Req, ReqUd, Resp, RespUd, REQ_SLOT, RESP_SLOT};
 use serde_json::Value;
@@ -220,10 +222,33 @@ fn status_only(status: http::StatusCode, content_type: Option<&str>) -> Response
 /// `modifier/lua-proxy` `pre`: on the request every backend is built from (headers, query,
 /// body, parameters); `param_names` as KrakenD names them (first letter upper-cased).
 pub fn proxy_pre(
+    ctx: EndpointCtx,
+    spec: &'static LuaSpec,
+    method: &'static str,
+    param_names: &'static [&'static str],
+) -> Result<EndpointCtx, Response> {
+    proxy_pre_carrying(ctx, spec, method, param_names, None)
+}
+
+/// [`proxy_pre`] for a namespace that also has a `post` script: the globals `pre` assigned
+/// come back for [`proxy_post_carried`].
+pub fn proxy_pre_keeping(
+    ctx: EndpointCtx,
+    spec: &'static LuaSpec,
+    method: &'static str,
+    param_names: &'static [&'static str],
+) -> Result<(EndpointCtx, Carried), Response> {
+    let mut carry = Carried::default();
+    let ctx = proxy_pre_carrying(ctx, spec, method, param_names, Some(&mut carry))?;
+    Ok((ctx, carry))
+}
+
+fn proxy_pre_carrying(
     mut ctx: EndpointCtx,
     spec: &'static LuaSpec,
     method: &'static str,
     param_names: &'static [&'static str],
+    carry: Option<&mut Carried>,
 ) -> Result<EndpointCtx, Response> {
     let r = Rc::new(RefCell::new(Req {
         level: Level::Proxy,
@@ -240,7 +265,7 @@ pub fn proxy_pre(
         headers: std::mem::take(&mut ctx.headers),
         body: std::mem::take(&mut ctx.body),
     }));
-    let result = engine::run(spec, Phase::Pre, |lua| req_ud(lua, &r));
+    let result = engine::run_carrying(spec, Phase::Pre, |lua| req_ud(lua, &r), carry);
     let r = into_inner(r, || Req {
         level: Level::Proxy,
         method: String::new(),
@@ -285,7 +310,17 @@ pub fn skipped() -> Merged {
 pub fn proxy_post(
     ctx: &EndpointCtx,
     spec: &'static LuaSpec,
+    m: Merged,
+) -> Result<(Merged, ResponseHeaders), Response> {
+    proxy_post_carried(ctx, spec, m, Carried::default())
+}
+
+/// [`proxy_post`] seeing the globals the request's `pre` script assigned.
+pub fn proxy_post_carried(
+    ctx: &EndpointCtx,
+    spec: &'static LuaSpec,
     mut m: Merged,
+    mut carry: Carried,
 ) -> Result<(Merged, ResponseHeaders), Response> {
     if !m.errors.is_empty() {
         return Ok((m, ResponseHeaders(None)));
@@ -298,7 +333,7 @@ pub fn proxy_post(
         data::table_from(data),
         m.complete,
     )));
-    if let Err(f) = engine::run(spec, Phase::Post, |lua| resp_ud(lua, &r)) {
+    if let Err(f) = engine::run_carrying(spec, Phase::Post, |lua| resp_ud(lua, &r), Some(&mut carry)) {
         log_failure("ENDPOINT", &f);
         return Err(crate::respond::error_response(ctx, backend_error(f)));
     }
@@ -357,6 +392,31 @@ pub fn backend_pre(
     param_names: &'static [&'static str],
     seq: &[Option<String>],
 ) -> Result<EndpointCtx, BackendError> {
+    backend_pre_carrying(ctx, backend, spec, param_names, seq, None)
+}
+
+/// [`backend_pre`] for a namespace that also has a `post` script: the globals `pre` assigned
+/// come back for [`backend_post_carried`].
+pub fn backend_pre_keeping(
+    ctx: &EndpointCtx,
+    backend: &'static BackendSpec,
+    spec: &'static LuaSpec,
+    param_names: &'static [&'static str],
+    seq: &[Option<String>],
+) -> Result<(EndpointCtx, Carried), BackendError> {
+    let mut carry = Carried::default();
+    let ctx = backend_pre_carrying(ctx, backend, spec, param_names, seq, Some(&mut carry))?;
+    Ok((ctx, carry))
+}
+
+fn backend_pre_carrying(
+    ctx: &EndpointCtx,
+    backend: &'static BackendSpec,
+    spec: &'static LuaSpec,
+    param_names: &'static [&'static str],
+    seq: &[Option<String>],
+    carry: Option<&mut Carried>,
+) -> Result<EndpointCtx, BackendError> {
     let (uri, headers) = crate::backend::prepare(ctx, backend, seq)?;
     let url = uri.to_string();
     let r = Rc::new(RefCell::new(Req {
@@ -375,7 +435,7 @@ pub fn backend_pre(
         headers: headers.into_owned(),
         body: ctx.body.clone(),
     }));
-    let result = engine::run(spec, Phase::Pre, |lua| req_ud(lua, &r));
+    let result = engine::run_carrying(spec, Phase::Pre, |lua| req_ud(lua, &r), carry);
     if let Err(f) = result {
         log_failure("BACKEND", &f);
         return Err(backend_error(f));
@@ -424,11 +484,21 @@ pub fn backend_pre(
 /// `modifier/lua-backend` `post`: on the data of a successful call (after the backend's
 /// shaping, as in KrakenD); failures pass through untouched.
 pub fn backend_post(r: BackendResult, spec: &'static LuaSpec) -> BackendResult {
+    backend_post_carried(r, spec, Carried::default())
+}
+
+/// [`backend_post`] seeing the globals the call's `pre` script assigned.
+pub fn backend_post_carried(
+    r: BackendResult,
+    spec: &'static LuaSpec,
+    mut carry: Carried,
+) -> BackendResult {
     let BackendResult::Ok(d) = r else {
         return r;
     };
     let resp = Rc::new(RefCell::new(Resp::decoded(data::table_from(d), true)));
-    if let Err(f) = engine::run(spec, Phase::Post, |lua| resp_ud(lua, &resp)) {
+    let setup = |lua: &mlua::Lua| resp_ud(lua, &resp);
+    if let Err(f) = engine::run_carrying(spec, Phase::Post, setup, Some(&mut carry)) {
         log_failure("BACKEND", &f);
         return BackendResult::Failed(backend_error(f));
     }

@@ -24,7 +24,7 @@ pub(super) fn assign(backends: &mut [Backend], propagated: &[String]) {
         .filter(|(_, path)| !path.is_empty())
         .collect();
     let mut carried: Vec<(String, usize, Vec<String>)> = Vec::new();
-    let mut add = |carried: &mut Vec<(String, usize, Vec<String>)>, step: usize, p: &[String]| {
+    let add = |carried: &mut Vec<(String, usize, Vec<String>)>, step: usize, p: &[String]| {
         let name = param_name(step, p);
         if !carried.iter().any(|(n, _, _)| *n == name) {
             carried.push((name, step, p.to_vec()));
