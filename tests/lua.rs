@@ -265,3 +265,21 @@ async fn a_pre_global_reaches_the_post_script_of_the_same_request_only() {
     let (_, _, body) = get(&format!("{gw}/globals/none")).await;
     assert_eq!(json(&body)["from_pre"], "unset", "{body}");
 }
+
+#[tokio::test]
+async fn a_lone_backend_post_scripts_headers_reach_the_client() {
+    let gw = more().await;
+    let (status, headers, body) = get(&format!("{gw}/backend-headers")).await;
+    assert_eq!((status.as_u16(), body.as_str()), (200, r#"{"method":"GET"}"#));
+    assert_eq!(header(&headers, "x-from-backend"), Some("yes"));
+    assert_eq!(header(&headers, "content-type"), Some("application/x-lua"));
+    assert_eq!(header(&headers, "x-krakend-completed"), Some("true"));
+    // Two backends: lura's merge builds a new response without them.
+    let (status, headers, body) = get(&format!("{gw}/backend-headers/merged")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(header(&headers, "x-from-backend"), None);
+    assert_eq!(
+        header(&headers, "content-type"),
+        Some("application/json; charset=utf-8")
+    );
+}

@@ -155,7 +155,50 @@ pub(crate) fn backend_items(b: &Backend) -> TokenStream {
 
 /// The backend call (`call`: CEL rules, shaping included) with the backend-level `pre` before
 /// it (the request the call then sends) and `post` on its shaped data after it.
-pub(crate) fn backend_wrap(b: &Backend, seq: &TokenStream, call: TokenStream) -> TokenStream {
+/// Whether the headers a backend `post` script sets reach the client: on the lone backend of
+/// an endpoint (lura merges several into a response without them).
+pub(crate) fn backend_headers(e: &Endpoint, b: &Backend) -> bool {
+    e.backends.len() == 1 && b.lua.as_ref().is_some_and(|l| l.post.is_some())
+}
+
+/// The backend function's extra parameter when [`backend_headers`]: where the headers go.
+pub(crate) fn backend_headers_param(e: &Endpoint, b: &Backend) -> TokenStream {
+    if backend_headers(e, b) {
+        quote! { , __lua_out: &mut __rt::lua::ResponseHeaders }
+    } else {
+        TokenStream::new()
+    }
+}
+
+/// The lone backend's call (`__b0`) and the answer (`finish`) with the headers its `post`
+/// script set added; both unchanged without.
+pub(crate) fn backend_fetch(e: &Endpoint, fetch: TokenStream) -> TokenStream {
+    match e.backends.first() {
+        Some(b) if backend_headers(e, b) => {
+            let f = ident::fn_ident(&b.ident);
+            quote! {
+                let mut __lua_backend = __rt::lua::ResponseHeaders::none();
+                let __b0 = #f(&__ctx, &mut __lua_backend).await;
+            }
+        }
+        _ => fetch,
+    }
+}
+
+/// See [`backend_fetch`].
+pub(crate) fn backend_finish(e: &Endpoint, finish: TokenStream) -> TokenStream {
+    match e.backends.first() {
+        Some(b) if backend_headers(e, b) => quote! { __lua_backend.apply(#finish) },
+        _ => finish,
+    }
+}
+
+pub(crate) fn backend_wrap(
+    e: &Endpoint,
+    b: &Backend,
+    seq: &TokenStream,
+    call: TokenStream,
+) -> TokenStream {
     let Some(l) = &b.lua else {
         return call;
     };
@@ -194,7 +237,14 @@ pub(crate) fn backend_wrap(b: &Backend, seq: &TokenStream, call: TokenStream) ->
         call
     };
     if l.post.is_some() {
-        let post = if both {
+        let post = if backend_headers(e, b) {
+            let carry = if both {
+                quote! { __lua_carry }
+            } else {
+                quote! { ::core::default::Default::default() }
+            };
+            quote! { __rt::lua::backend_post_headers(__r, &#id, #carry, __lua_out) }
+        } else if both {
             quote! { __rt::lua::backend_post_carried(__r, &#id, __lua_carry) }
         } else {
             quote! { __rt::lua::backend_post(__r, &#id) }

@@ -358,6 +358,11 @@ pub fn proxy_post_carried(
 pub struct ResponseHeaders(Option<Box<http::HeaderMap>>);
 
 impl ResponseHeaders {
+    /// Nothing to add (yet).
+    pub fn none() -> Self {
+        ResponseHeaders(None)
+    }
+
     /// Adds the headers to the rendered answer as KrakenD's router does: each value is added
     /// after `X-Krakend` and `Cache-Control` (which keep theirs), a `Content-Type` replaces the
     /// render's (Gin writes its own only when none is set), and `X-Krakend-Completed` stays the
@@ -491,7 +496,20 @@ pub fn backend_post(r: BackendResult, spec: &'static LuaSpec) -> BackendResult {
 pub fn backend_post_carried(
     r: BackendResult,
     spec: &'static LuaSpec,
+    carry: Carried,
+) -> BackendResult {
+    backend_post_headers(r, spec, carry, &mut ResponseHeaders(None))
+}
+
+/// [`backend_post_carried`] on the one backend of an endpoint: the headers the script set go
+/// to `out`, for [`ResponseHeaders::apply`] on the answer. lura passes a lone backend's
+/// response (its metadata included) to the router, which adds the headers when the data is
+/// not empty; a merge of several backends builds a new response without them.
+pub fn backend_post_headers(
+    r: BackendResult,
+    spec: &'static LuaSpec,
     mut carry: Carried,
+    out: &mut ResponseHeaders,
 ) -> BackendResult {
     let BackendResult::Ok(d) = r else {
         return r;
@@ -502,6 +520,10 @@ pub fn backend_post_carried(
         log_failure("BACKEND", &f);
         return BackendResult::Failed(backend_error(f));
     }
-    let data = data::table_to(&resp.borrow().data);
+    let mut resp = resp.borrow_mut();
+    let data = data::table_to(&resp.data);
+    if !data.is_empty() && !resp.headers.is_empty() {
+        *out = ResponseHeaders(Some(Box::new(std::mem::take(&mut resp.headers))));
+    }
     BackendResult::Ok(data)
 }
