@@ -283,3 +283,28 @@ async fn a_lone_backend_post_scripts_headers_reach_the_client() {
         Some("application/json; charset=utf-8")
     );
 }
+
+#[tokio::test]
+async fn a_service_level_lua_endpoint_runs_on_every_request() {
+    let mock_url = start(mock()).await;
+    let gw = krustd_macros::gateway!(
+        "contracts/features/lua_service.json",
+        hosts(&[("http://mock", mock_url.as_str())])
+    );
+    let gw = start(gw).await;
+    // After the router match: the route's parameters, and the handler sees what it changed.
+    let (status, _, body) = get(&format!("{gw}/svc/5")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        json(&body),
+        serde_json::json!({"path": "/echo/5", "headers": {"x-service-lua": ["GET 5"]}})
+    );
+    // Any failure is a 500 with an empty body (custom_error's status is not used there).
+    let (status, _, body) = send(client().get(format!("{gw}/svc/5")).header("X-Fail", "1")).await;
+    assert_eq!((status.as_u16(), body.as_str()), (500, ""));
+    // The router's own 404 runs it too.
+    let (status, _, _) = get(&format!("{gw}/nope")).await;
+    assert_eq!(status, 404);
+    let (status, _, body) = send(client().get(format!("{gw}/nope")).header("X-Fail", "1")).await;
+    assert_eq!((status.as_u16(), body.as_str()), (500, ""));
+}

@@ -259,3 +259,24 @@ pub(crate) fn backend_wrap(
     }
     out
 }
+
+/// The service-level `modifier/lua-endpoint`: its static and the `Gateway` method handing it to
+/// the runtime (both empty without it).
+pub(crate) fn service(s: &crate::plan::ir::ServicePlan) -> (TokenStream, TokenStream) {
+    let Some(l) = &s.lua else {
+        return (TokenStream::new(), TokenStream::new());
+    };
+    let id = quote::format_ident!("SERVICE_LUA");
+    let item = spec(&id, l);
+    (
+        quote! {
+            /// `modifier/lua-endpoint` (service level).
+            #item
+        },
+        quote! {
+            fn service_lua() -> ::core::option::Option<&'static __rt::lua::LuaSpec> {
+                ::core::option::Option::Some(&SERVICE_LUA)
+            }
+        },
+    )
+}

@@ -71,6 +71,8 @@ pub struct ServicePlan {
     pub bot_detector: Option<BotDetector>,
     /// `qos/ratelimit/router` at service level (its statics; every endpoint checks it).
     pub rate_limit: Option<RateLimit>,
+    /// `modifier/lua-endpoint` at service level.
+    pub lua: Option<super::lua_ir::Lua>,
 }
 
 /// `security/cors` with rs/cors's normalisation applied.

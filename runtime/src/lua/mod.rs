@@ -20,7 +20,7 @@ use axum::response::Response;
 use bytes::Bytes;
 pub use carry::Carried;
 use engine::{Failure, Phase};
-use objects::{Level, Req, ReqUd, Resp, RespUd, REQ_SLOT, RESP_SLOT};
+use objects::{CustomError, Level, Req, ReqUd, Resp, RespUd, REQ_SLOT, RESP_SLOT};
 use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -102,6 +102,60 @@ pub async fn router_pre(
     param_segments: &'static [usize],
     req: axum::extract::Request,
 ) -> Result<axum::extract::Request, Response> {
+    run_router(spec, param_names, param_segments, req, false).await
+}
+
+/// A service-level `modifier/lua-endpoint` (krakend-lua's Gin middleware, registered on the
+/// engine): runs on every request after the router match, on the matched route's parameters
+/// (named as the route declares them), and on the router's own 404 and 405 answers (not on
+/// its redirects). Any failure, `custom_error` included, answers 500 with an empty body.
+pub async fn service_layer(
+    spec: &'static LuaSpec,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let pattern = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let (names, segments): (Vec<&str>, Vec<usize>) = pattern
+        .split('/')
+        .skip(1)
+        .enumerate()
+        .filter_map(|(i, seg)| {
+            let name = seg.strip_prefix('{')?.strip_suffix('}')?;
+            Some((name.strip_prefix('*').unwrap_or(name), i))
+        })
+        .unzip();
+    match run_router(spec, &names, &segments, req, true).await {
+        Ok(req) => next.run(req).await,
+        Err(resp) => resp,
+    }
+}
+
+/// [`service_layer`] on a request the router did not match (`answer`: its 404 or 405).
+pub async fn service_not_matched(
+    spec: &'static LuaSpec,
+    req: axum::extract::Request,
+    answer: Response,
+) -> Response {
+    if answer.status().is_redirection() {
+        return answer;
+    }
+    match run_router(spec, &[], &[], req, true).await {
+        Ok(_) => answer,
+        Err(resp) => resp,
+    }
+}
+
+async fn run_router(
+    spec: &'static LuaSpec,
+    param_names: &[&str],
+    param_segments: &[usize],
+    req: axum::extract::Request,
+    service: bool,
+) -> Result<axum::extract::Request, Response> {
     let (mut parts, body) = req.into_parts();
     let body = match axum::body::to_bytes(body, crate::ctx::MAX_REQUEST_BODY).await {
         Ok(b) => b,
@@ -142,6 +196,14 @@ pub async fn router_pre(
         body,
     }));
     if let Err(f) = engine::run(spec, Phase::Pre, |lua| req_ud(lua, &r)) {
+        if service {
+            // krakend-lua's engine middleware answers every error with a 500.
+            let (Failure::Custom(CustomError { message: m, .. }) | Failure::Internal(m)) = f;
+            if crate::log::enabled(crate::log::Level::Error) {
+                crate::log::error(&format!("[SERVICE: Gin][Lua] {m}"));
+            }
+            return Err(status_only(http::StatusCode::INTERNAL_SERVER_ERROR, None));
+        }
         log_failure("ROUTER", &f);
         return Err(match f {
             Failure::Custom(c) => status_only(
