@@ -244,7 +244,11 @@ async fn sequential_values_reach_lua_cel_and_graphql_as_params() {
     assert_eq!(v["cel"]["path"], "/echo/cel", "{v}");
     // GraphQL variables `{resp0_…}` (`{Resp0_…}` alike).
     let gql = json(v["graphql"]["body"].as_str().unwrap_or_default());
-    assert_eq!(gql["variables"], serde_json::json!({"id": "42", "name": "ann 5"}), "{v}");
+    assert_eq!(
+        gql["variables"],
+        serde_json::json!({"id": "42", "name": "ann 5"}),
+        "{v}"
+    );
 }
 
 #[tokio::test]
@@ -270,7 +274,10 @@ async fn a_pre_global_reaches_the_post_script_of_the_same_request_only() {
 async fn a_lone_backend_post_scripts_headers_reach_the_client() {
     let gw = more().await;
     let (status, headers, body) = get(&format!("{gw}/backend-headers")).await;
-    assert_eq!((status.as_u16(), body.as_str()), (200, r#"{"method":"GET"}"#));
+    assert_eq!(
+        (status.as_u16(), body.as_str()),
+        (200, r#"{"method":"GET"}"#)
+    );
     assert_eq!(header(&headers, "x-from-backend"), Some("yes"));
     assert_eq!(header(&headers, "content-type"), Some("application/x-lua"));
     assert_eq!(header(&headers, "x-krakend-completed"), Some("true"));

@@ -146,7 +146,10 @@ mod tests {
             r#""extra_config": {"modifier/lua-backend": {"pre": "x(", "live": true}}"#,
         ));
         assert_eq!(e.len(), 2, "{e:?}");
-        assert!(e.iter().any(|m| m.contains("`live: true` is ignored")), "{e:?}");
+        assert!(
+            e.iter().any(|m| m.contains("`live: true` is ignored")),
+            "{e:?}"
+        );
         let ok = diagnostics_of(&one_endpoint(
             "",
             "",

@@ -395,7 +395,9 @@ pub fn proxy_post_carried(
         data::table_from(data),
         m.complete,
     )));
-    if let Err(f) = engine::run_carrying(spec, Phase::Post, |lua| resp_ud(lua, &r), Some(&mut carry)) {
+    if let Err(f) =
+        engine::run_carrying(spec, Phase::Post, |lua| resp_ud(lua, &r), Some(&mut carry))
+    {
         log_failure("ENDPOINT", &f);
         return Err(crate::respond::error_response(ctx, backend_error(f)));
     }
@@ -497,7 +499,11 @@ fn backend_pre_carrying(
             .iter()
             .zip(&ctx.params)
             .map(|(n, v)| ((*n).to_owned(), v.clone()))
-            .chain(ctx.seq_params.iter().map(|(n, v)| ((*n).to_owned(), v.clone())))
+            .chain(
+                ctx.seq_params
+                    .iter()
+                    .map(|(n, v)| ((*n).to_owned(), v.clone())),
+            )
             .collect(),
         headers: headers.into_owned(),
         body: ctx.body.clone(),
