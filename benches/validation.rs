@@ -87,6 +87,7 @@ fn main() {
                 path: "/cel/ok",
                 param_names: &["Id"],
                 params: &params,
+                seq_params: &[],
                 headers: &headers,
                 query: "",
             };

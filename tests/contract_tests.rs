@@ -30,6 +30,8 @@ gateway!("contracts/features/jwt.json", contract_tests);
 gateway!("contracts/features/jwt_tls.json", contract_tests);
 gateway!("contracts/features/krakend_specs.json", contract_tests);
 gateway!("contracts/features/lua.json", contract_tests);
+gateway!("contracts/features/lua_more.json", contract_tests);
+gateway!("contracts/features/lua_service.json", contract_tests);
 gateway!("contracts/features/martian.json", contract_tests);
 gateway!("contracts/features/opencensus.json", contract_tests);
 gateway!("contracts/features/otel_grpc.json", contract_tests);

@@ -219,3 +219,99 @@ async fn globals_do_not_leak_between_requests() {
         }
     }
 }
+
+/// The gateway of `contracts/features/lua_more.json`.
+async fn more() -> String {
+    let mock_url = start(mock()).await;
+    let gw = krustd_macros::gateway!(
+        "contracts/features/lua_more.json",
+        hosts(&[("http://mock", mock_url.as_str())])
+    );
+    start(gw).await
+}
+
+#[tokio::test]
+async fn sequential_values_reach_lua_cel_and_graphql_as_params() {
+    let gw = more().await;
+    let (status, _, body) = get(&format!("{gw}/seq/5")).await;
+    assert_eq!(status, 200, "{body}");
+    let v = json(&body);
+    assert_eq!(v["first"]["user"]["id"], 42, "{v}");
+    // Lua (a `live: true` script, embedded): `req:params("Resp0_first.user.id")`.
+    assert_eq!(v["lua"]["path"], "/echo/lua/42", "{v}");
+    assert_eq!(v["lua"]["headers"]["x-name"][0], "ann 5", "{v}");
+    // CEL: `req_params` holds them beside the endpoint's own parameters.
+    assert_eq!(v["cel"]["path"], "/echo/cel", "{v}");
+    // GraphQL variables `{resp0_…}` (`{Resp0_…}` alike).
+    let gql = json(v["graphql"]["body"].as_str().unwrap_or_default());
+    assert_eq!(
+        gql["variables"],
+        serde_json::json!({"id": "42", "name": "ann 5"}),
+        "{v}"
+    );
+}
+
+#[tokio::test]
+async fn a_pre_global_reaches_the_post_script_of_the_same_request_only() {
+    let gw = more().await;
+    for _ in 0..2 {
+        let (status, _, body) = get(&format!("{gw}/globals/7")).await;
+        assert_eq!(status, 200, "{body}");
+        let v = json(&body);
+        assert_eq!(v["from_pre"], "p-7", "{v}");
+        // Backend level: a table of plain values, and a counter that starts afresh per call.
+        assert_eq!(v["backend_calls"], 1, "{v}");
+        assert_eq!(v["backend_tag"], "b-7", "{v}");
+        assert_eq!(v["backend_n"], 2.5, "{v}");
+        assert_eq!(v["backend_list"], "y", "{v}");
+    }
+    // A request whose pre script assigns nothing sees no global of an earlier one.
+    let (_, _, body) = get(&format!("{gw}/globals/none")).await;
+    assert_eq!(json(&body)["from_pre"], "unset", "{body}");
+}
+
+#[tokio::test]
+async fn a_lone_backend_post_scripts_headers_reach_the_client() {
+    let gw = more().await;
+    let (status, headers, body) = get(&format!("{gw}/backend-headers")).await;
+    assert_eq!(
+        (status.as_u16(), body.as_str()),
+        (200, r#"{"method":"GET"}"#)
+    );
+    assert_eq!(header(&headers, "x-from-backend"), Some("yes"));
+    assert_eq!(header(&headers, "content-type"), Some("application/x-lua"));
+    assert_eq!(header(&headers, "x-krakend-completed"), Some("true"));
+    // Two backends: lura's merge builds a new response without them.
+    let (status, headers, body) = get(&format!("{gw}/backend-headers/merged")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(header(&headers, "x-from-backend"), None);
+    assert_eq!(
+        header(&headers, "content-type"),
+        Some("application/json; charset=utf-8")
+    );
+}
+
+#[tokio::test]
+async fn a_service_level_lua_endpoint_runs_on_every_request() {
+    let mock_url = start(mock()).await;
+    let gw = krustd_macros::gateway!(
+        "contracts/features/lua_service.json",
+        hosts(&[("http://mock", mock_url.as_str())])
+    );
+    let gw = start(gw).await;
+    // After the router match: the route's parameters, and the handler sees what it changed.
+    let (status, _, body) = get(&format!("{gw}/svc/5")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        json(&body),
+        serde_json::json!({"path": "/echo/5", "headers": {"x-service-lua": ["GET 5"]}})
+    );
+    // Any failure is a 500 with an empty body (custom_error's status is not used there).
+    let (status, _, body) = send(client().get(format!("{gw}/svc/5")).header("X-Fail", "1")).await;
+    assert_eq!((status.as_u16(), body.as_str()), (500, ""));
+    // The router's own 404 runs it too.
+    let (status, _, _) = get(&format!("{gw}/nope")).await;
+    assert_eq!(status, 404);
+    let (status, _, body) = send(client().get(format!("{gw}/nope")).header("X-Fail", "1")).await;
+    assert_eq!((status.as_u16(), body.as_str()), (500, ""));
+}

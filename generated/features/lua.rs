@@ -460,8 +460,9 @@ async fn get_lua_backend_id(
         ::core::result::Result::Ok(__ctx) => __ctx,
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
-    let __b0 = get_lua_backend_id_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    let mut __lua_backend = __rt::lua::ResponseHeaders::none();
+    let __b0 = get_lua_backend_id_b0(&__ctx, &mut __lua_backend).await;
+    __lua_backend.apply(__rt::respond::respond(&__ctx, [__b0]))
 }
 /// Backend 0 of GET /lua/backend/{id}: GET /echo/{id} (contract /endpoints/3/backend/0)
 static GET_LUA_BACKEND_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -518,8 +519,11 @@ static GET_LUA_BACKEND_ID_B0_LUA: __rt::lua::LuaSpec = __rt::lua::LuaSpec {
 /// Backend 0 of GET /lua/backend/{id}: GET /echo/{id} (contract /endpoints/3/backend/0)
 ///
 /// Shaping compiled into the parse (`GET_LUA_BACKEND_ID_B0_PROJECTION`).
-async fn get_lua_backend_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    let __lua_ctx = match __rt::lua::backend_pre(
+async fn get_lua_backend_id_b0(
+    __ctx: &__rt::EndpointCtx,
+    __lua_out: &mut __rt::lua::ResponseHeaders,
+) -> __rt::BackendResult {
+    let (__lua_ctx, __lua_carry) = match __rt::lua::backend_pre_keeping(
         __ctx,
         &GET_LUA_BACKEND_ID_B0,
         &GET_LUA_BACKEND_ID_B0_LUA,
@@ -542,7 +546,12 @@ async fn get_lua_backend_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult
             )
             .await
     };
-    __rt::lua::backend_post(__r, &GET_LUA_BACKEND_ID_B0_LUA)
+    __rt::lua::backend_post_headers(
+        __r,
+        &GET_LUA_BACKEND_ID_B0_LUA,
+        __lua_carry,
+        __lua_out,
+    )
 }
 static GET_LUA_ROUTER_ID_HEADER_NAMES: [__rt::HeaderName; 1usize] = [
     __rt::HeaderName::from_static("x-router"),

@@ -297,6 +297,7 @@ pub async fn transmit_with(
         crate::graphql::apply(
             g,
             &ctx.params,
+            &ctx.seq_params,
             &ctx.body,
             &mut graphql_headers,
             &mut request,

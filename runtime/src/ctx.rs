@@ -139,7 +139,7 @@ impl ClientIp {
 pub struct RawTarget(pub http::Uri);
 
 /// Everything the backends of one endpoint call need, built once per request.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct EndpointCtx {
     pub state: SharedState,
     pub spec: &'static EndpointSpec,
@@ -160,6 +160,9 @@ pub struct EndpointCtx {
     /// `modifier/lua-backend`: the backend request as its `pre` script left it (set only on
     /// the context such a backend's call gets).
     pub lua_request: Option<std::sync::Arc<crate::lua::BackendRequest>>,
+    /// Sequential values a step's request parameters carry (`Resp0_id`; `sequential.rs`),
+    /// for its Lua, CEL and GraphQL; empty elsewhere.
+    pub seq_params: Vec<(&'static str, String)>,
 }
 
 impl EndpointCtx {
@@ -234,6 +237,7 @@ impl EndpointCtx {
             accept,
             length_forwarded,
             lua_request: None,
+            seq_params: Vec::new(),
         };
         Ok((ctx, body))
     }

@@ -34,6 +34,9 @@ pub enum Var {
     /// `"{param}"`: the endpoint parameter at this index (`None`: the endpoint has no such
     /// parameter, and the value is empty, as in KrakenD).
     Param(Option<usize>),
+    /// `"{resp0_id}"` on a sequential step: the value lura put in its params (`Resp0_id`;
+    /// empty when unresolved).
+    Seq(&'static str),
 }
 
 /// Turns the backend request into the GraphQL request: method, body or query string, and
@@ -41,6 +44,7 @@ pub enum Var {
 pub fn apply<'a>(
     g: &'static GraphQl,
     params: &[String],
+    seq_params: &[(&'static str, String)],
     client_body: &Bytes,
     headers: &'a mut HeaderMap,
     req: &mut client::Request<'a>,
@@ -59,6 +63,13 @@ pub fn apply<'a>(
             Var::Param(i) => {
                 Value::String(i.and_then(|i| params.get(i)).cloned().unwrap_or_default())
             }
+            Var::Seq(name) => Value::String(
+                seq_params
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default(),
+            ),
         };
         vars.insert((*k).to_owned(), value);
     }

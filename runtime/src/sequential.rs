@@ -5,6 +5,7 @@
 //! this type keeps the results and decides when the chain stops.
 
 use crate::backend::BackendResult;
+use crate::ctx::EndpointCtx;
 use crate::respond::Merged;
 use serde_json::Value;
 
@@ -63,6 +64,22 @@ impl Sequence {
             }
         }
         level.get(*last).map(format_value)
+    }
+
+    /// The context of a step whose Lua, CEL or GraphQL reads request parameters: `ctx` with
+    /// the sequential values lura puts in `request.Params` before the step, `(name, step,
+    /// path)` each (`Resp0_user.id`); one that cannot be resolved is absent, as in lura.
+    pub fn step_ctx(
+        &self,
+        ctx: &EndpointCtx,
+        params: &[(&'static str, usize, &[&str])],
+    ) -> EndpointCtx {
+        let mut c = ctx.clone();
+        c.seq_params = params
+            .iter()
+            .filter_map(|(name, step, path)| Some((*name, self.value(*step, path)?)))
+            .collect();
+        c
     }
 
     /// The merged data of the executed steps (later steps overwrite colliding keys).

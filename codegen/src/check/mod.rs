@@ -58,6 +58,9 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
     if let Some(r) = &s.ns.router {
         router::check_router(d, r);
     }
+    if let Some(o) = &s.ns.lua_endpoint {
+        modifier_lua::check_lua(d, o);
+    }
     if let Some(l) = &s.ns.logging {
         telemetry_logging::check_logging(d, l);
     }

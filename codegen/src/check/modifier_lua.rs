@@ -1,7 +1,8 @@
 //! Rules on `modifier/lua-endpoint`, `modifier/lua-proxy` and `modifier/lua-backend`. KrakenD
 //! finds a wrong `md5` when the gateway starts and a syntax error on the first request that
 //! runs the script; Krustd reports both at build time. `live: true` (re-read the sources on
-//! every request) contradicts a gateway whose binary is the contract: refused.
+//! every request) cannot apply to a gateway whose binary is the contract: a warning, and the
+//! sources are embedded as with `live: false` (krakend-ce's own fixtures use it).
 
 use super::namespaces::check_unknown_keys;
 use crate::diag::Diagnostics;
@@ -12,10 +13,10 @@ use md5::Digest as _;
 pub(super) fn check_lua(d: &mut Diagnostics, o: &LuaOptions) {
     check_unknown_keys(d, &o.unknown, KEYS, &[], o.namespace);
     if let Some(live) = o.live.as_ref().filter(|l| l.value) {
-        d.error(
+        d.warning(
             &live.pointer,
-            "`live: true` re-reads the Lua sources at run time; a Krustd gateway embeds them at build time",
-            Some("remove `live` (or set it to false): the binary is the contract, rebuild it to change a script".to_owned()),
+            "`live: true` is ignored: Krustd embeds the Lua sources at build time, as with `live: false`",
+            Some("rebuild the gateway to change a script".to_owned()),
         );
     }
     for (name, expected) in &o.md5 {
@@ -138,13 +139,17 @@ mod tests {
     }
 
     #[test]
-    fn live_and_syntax_are_errors() {
+    fn live_is_a_warning_and_syntax_an_error() {
         let e = diagnostics_of(&one_endpoint(
             "",
             "",
             r#""extra_config": {"modifier/lua-backend": {"pre": "x(", "live": true}}"#,
         ));
         assert_eq!(e.len(), 2, "{e:?}");
+        assert!(
+            e.iter().any(|m| m.contains("`live: true` is ignored")),
+            "{e:?}"
+        );
         let ok = diagnostics_of(&one_endpoint(
             "",
             "",

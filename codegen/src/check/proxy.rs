@@ -108,26 +108,29 @@ fn check_propagated_params(
     backends: usize,
 ) {
     for item in &list.value {
-        match item.value.as_deref().and_then(path::parse_sequential_ref) {
-            Some((n, _)) if n < backends => {}
-            Some((n, _)) => d.error(
+        // lura matches `[Rr]esp<N>`.
+        let name = item.value.as_deref().map(|v| match v.strip_prefix('R') {
+            Some(rest) if rest.starts_with("esp") => format!("r{rest}"),
+            _ => v.to_owned(),
+        });
+        match name.as_deref().and_then(path::parse_sequential_ref) {
+            Some((n, _)) if n >= backends => d.error(
                 &item.pointer,
                 format!("`resp{n}` refers to a backend that does not exist"),
                 None,
             ),
+            Some((n, p)) if p.is_empty() => d.warning(
+                &item.pointer,
+                format!("a whole answer (`resp{n}`) is not passed on by Krustd: it has no effect"),
+                Some("KrakenD passes only a `no-op` backend's raw body here; name a field (`resp0_field`)".to_owned()),
+            ),
+            Some(_) => {}
             None => d.error(
                 &item.pointer,
                 "propagated params look like `resp0` or `resp0_field.sub`",
                 None,
             ),
         }
-    }
-    if !list.value.is_empty() {
-        d.warning(
-            &list.pointer,
-            "`sequential_propagated_params` are not passed to CEL, Lua or GraphQL by Krustd yet: they have no effect",
-            None,
-        );
     }
 }
 
@@ -183,8 +186,14 @@ mod tests {
     #[test]
     fn propagated_params() {
         let d = at_endpoint(r#""sequential_propagated_params": ["resp0_a", "x", "resp3"]"#);
-        // Two bad references and the "no effect" warning.
-        assert_eq!(d.len(), 3, "{d:#?}");
+        // Two bad references.
+        assert_eq!(d.len(), 2, "{d:#?}");
+        assert!(at_endpoint(r#""sequential_propagated_params": ["Resp0_a.b"]"#).is_empty());
+        // A whole answer: a warning.
+        assert_eq!(
+            at_endpoint(r#""sequential_propagated_params": ["resp0"]"#).len(),
+            1
+        );
     }
 
     #[test]

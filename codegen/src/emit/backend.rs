@@ -211,7 +211,7 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
     };
     let call = super::validation::backend_wrap(b, &seq, call);
     // modifier/lua-backend: around the CEL rules (KrakenD's backend stack: rate limit → Lua → CEL).
-    let call = super::lua::backend_wrap(b, &seq, call);
+    let call = super::lua::backend_wrap(e, b, &seq, call);
     let lua_items = super::lua::backend_items(b);
     let validation_items = super::validation::backend_items(b);
     // telemetry: the call's latency and failures, in a static of this backend.
@@ -229,6 +229,8 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
     } else {
         (call, TokenStream::new())
     };
+    // modifier/lua-backend (post) on a lone backend: where its response headers go.
+    let lua_out = super::lua::backend_headers_param(e, b);
     let proj_items = projected.items;
     let shaping_doc = projected.doc.map(|d| quote! { #[doc = ""] #[doc = #d] });
     quote! {
@@ -241,7 +243,7 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
         #lua_items
         #[doc = #doc]
         #shaping_doc
-        async fn #f(__ctx: &__rt::EndpointCtx #seq_param) -> __rt::BackendResult {
+        async fn #f(__ctx: &__rt::EndpointCtx #seq_param #lua_out) -> __rt::BackendResult {
             #call
         }
     }

@@ -213,6 +213,8 @@ pub fn emit(e: &Endpoint) -> TokenStream {
                     });
                     quote! { #f(&__ctx, &[#(#values),*]).await }
                 };
+                // Sequential values as request parameters (sequential_propagated_params).
+                let call = super::sequential_params::step_call(b, call);
                 quote! {
                     if __seq.running() {
                         let __r = #call;
@@ -233,12 +235,19 @@ pub fn emit(e: &Endpoint) -> TokenStream {
             } else {
                 quote! { let (#(#vars),*) = __rt::join!(#(#fns(&__ctx)),*); }
             };
+            // modifier/lua-backend (post) on a lone backend: its headers go on the answer.
+            let fetch = super::lua::backend_fetch(e, fetch);
             if stages.is_empty() && e.auth_signer.is_none() {
+                let answer = super::lua::backend_finish(
+                    e,
+                    quote! { __rt::respond::respond(&__ctx, [#(#vars),*]) },
+                );
                 quote! {
                     #fetch
-                    __rt::respond::respond(&__ctx, [#(#vars),*])
+                    #answer
                 }
             } else {
+                let finish = super::lua::backend_finish(e, finish);
                 quote! {
                     #fetch
                     let __m = __rt::respond::merge([#(#vars),*]);

@@ -20,6 +20,7 @@ pub fn emit(b: &Backend, g: &GraphQl) -> (TokenStream, TokenStream) {
             GraphQlVar::Param(None) => {
                 quote! { __rt::graphql::Var::Param(::core::option::Option::None) }
             }
+            GraphQlVar::Seq(name) => quote! { __rt::graphql::Var::Seq(#name) },
         };
         quote! { (#k, #v) }
     });

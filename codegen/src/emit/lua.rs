@@ -77,6 +77,16 @@ pub(crate) fn proxy_pre(e: &Endpoint) -> TokenStream {
     let id = ident::static_ident(&e.ident, "_LUA_PROXY");
     let names = &l.param_names;
     let method = &e.method;
+    if l.post.is_some() {
+        // The `post` script sees the globals `pre` assigned (krakend-lua: one state per request).
+        return quote! {
+            // modifier/lua-proxy (pre)
+            let (__ctx, __lua_carry) = match __rt::lua::proxy_pre_keeping(__ctx, &#id, #method, &[#(#names),*]) {
+                ::core::result::Result::Ok(__c) => __c,
+                ::core::result::Result::Err(__rejection) => return __rejection,
+            };
+        };
+    }
     quote! {
         // modifier/lua-proxy (pre)
         let __ctx = match __rt::lua::proxy_pre(__ctx, &#id, #method, &[#(#names),*]) {
@@ -91,9 +101,14 @@ pub(crate) fn proxy_post(e: &Endpoint) -> TokenStream {
     match &e.lua_proxy {
         Some(l) if l.post.is_some() => {
             let id = ident::static_ident(&e.ident, "_LUA_PROXY");
+            let call = if l.pre.is_some() {
+                quote! { __rt::lua::proxy_post_carried(&__ctx, &#id, __m, __lua_carry) }
+            } else {
+                quote! { __rt::lua::proxy_post(&__ctx, &#id, __m) }
+            };
             quote! {
                 // modifier/lua-proxy (post)
-                let (__m, __lua_headers) = match __rt::lua::proxy_post(&__ctx, &#id, __m) {
+                let (__m, __lua_headers) = match #call {
                     ::core::result::Result::Ok(__r) => __r,
                     ::core::result::Result::Err(__rejection) => return __rejection,
                 };
@@ -140,14 +155,69 @@ pub(crate) fn backend_items(b: &Backend) -> TokenStream {
 
 /// The backend call (`call`: CEL rules, shaping included) with the backend-level `pre` before
 /// it (the request the call then sends) and `post` on its shaped data after it.
-pub(crate) fn backend_wrap(b: &Backend, seq: &TokenStream, call: TokenStream) -> TokenStream {
+/// Whether the headers a backend `post` script sets reach the client: on the lone backend of
+/// an endpoint (lura merges several into a response without them).
+pub(crate) fn backend_headers(e: &Endpoint, b: &Backend) -> bool {
+    e.backends.len() == 1 && b.lua.as_ref().is_some_and(|l| l.post.is_some())
+}
+
+/// The backend function's extra parameter when [`backend_headers`]: where the headers go.
+pub(crate) fn backend_headers_param(e: &Endpoint, b: &Backend) -> TokenStream {
+    if backend_headers(e, b) {
+        quote! { , __lua_out: &mut __rt::lua::ResponseHeaders }
+    } else {
+        TokenStream::new()
+    }
+}
+
+/// The lone backend's call (`__b0`) and the answer (`finish`) with the headers its `post`
+/// script set added; both unchanged without.
+pub(crate) fn backend_fetch(e: &Endpoint, fetch: TokenStream) -> TokenStream {
+    match e.backends.first() {
+        Some(b) if backend_headers(e, b) => {
+            let f = ident::fn_ident(&b.ident);
+            quote! {
+                let mut __lua_backend = __rt::lua::ResponseHeaders::none();
+                let __b0 = #f(&__ctx, &mut __lua_backend).await;
+            }
+        }
+        _ => fetch,
+    }
+}
+
+/// See [`backend_fetch`].
+pub(crate) fn backend_finish(e: &Endpoint, finish: TokenStream) -> TokenStream {
+    match e.backends.first() {
+        Some(b) if backend_headers(e, b) => quote! { __lua_backend.apply(#finish) },
+        _ => finish,
+    }
+}
+
+pub(crate) fn backend_wrap(
+    e: &Endpoint,
+    b: &Backend,
+    seq: &TokenStream,
+    call: TokenStream,
+) -> TokenStream {
     let Some(l) = &b.lua else {
         return call;
     };
     let id = ident::static_ident(&b.ident, "_LUA");
     let spec = ident::static_ident(&b.ident, "");
     let mut out = TokenStream::new();
-    if l.pre.is_some() {
+    let both = l.pre.is_some() && l.post.is_some();
+    if both {
+        // The `post` script sees the globals `pre` assigned (krakend-lua: one state per call).
+        let names = &l.param_names;
+        out.extend(quote! {
+            // modifier/lua-backend (pre)
+            let (__lua_ctx, __lua_carry) = match __rt::lua::backend_pre_keeping(__ctx, &#spec, &#id, &[#(#names),*], #seq) {
+                ::core::result::Result::Ok(__c) => __c,
+                ::core::result::Result::Err(__e) => return __rt::BackendResult::Failed(__e),
+            };
+            let __ctx = &__lua_ctx;
+        });
+    } else if l.pre.is_some() {
         let names = &l.param_names;
         out.extend(quote! {
             // modifier/lua-backend (pre)
@@ -167,13 +237,46 @@ pub(crate) fn backend_wrap(b: &Backend, seq: &TokenStream, call: TokenStream) ->
         call
     };
     if l.post.is_some() {
+        let post = if backend_headers(e, b) {
+            let carry = if both {
+                quote! { __lua_carry }
+            } else {
+                quote! { ::core::default::Default::default() }
+            };
+            quote! { __rt::lua::backend_post_headers(__r, &#id, #carry, __lua_out) }
+        } else if both {
+            quote! { __rt::lua::backend_post_carried(__r, &#id, __lua_carry) }
+        } else {
+            quote! { __rt::lua::backend_post(__r, &#id) }
+        };
         out.extend(quote! {
             let __r = { #inner };
             // modifier/lua-backend (post)
-            __rt::lua::backend_post(__r, &#id)
+            #post
         });
     } else {
         out.extend(inner);
     }
     out
+}
+
+/// The service-level `modifier/lua-endpoint`: its static and the `Gateway` method handing it to
+/// the runtime (both empty without it).
+pub(crate) fn service(s: &crate::plan::ir::ServicePlan) -> (TokenStream, TokenStream) {
+    let Some(l) = &s.lua else {
+        return (TokenStream::new(), TokenStream::new());
+    };
+    let id = quote::format_ident!("SERVICE_LUA");
+    let item = spec(&id, l);
+    (
+        quote! {
+            /// `modifier/lua-endpoint` (service level).
+            #item
+        },
+        quote! {
+            fn service_lua() -> ::core::option::Option<&'static __rt::lua::LuaSpec> {
+                ::core::option::Option::Some(&SERVICE_LUA)
+            }
+        },
+    )
 }

@@ -20,6 +20,7 @@ mod qos_circuit_breaker;
 mod qos_http_cache;
 mod qos_ratelimit;
 mod security;
+mod sequential_params;
 mod service;
 mod telemetry;
 mod telemetry_otel;

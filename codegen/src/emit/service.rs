@@ -101,6 +101,8 @@ pub fn emit(plan: &Plan) -> [TokenStream; 2] {
     });
 
     let (security_items, security_methods) = super::security::service(s);
+    // modifier/lua-endpoint (service level).
+    let (lua_items, lua_methods) = super::lua::service(s);
 
     let before = quote! {
         /// Service settings of the contract.
@@ -150,6 +152,7 @@ pub fn emit(plan: &Plan) -> [TokenStream; 2] {
         };
 
         #security_items
+        #lua_items
         #telemetry
         #transport
         #legacy_telemetry
@@ -162,6 +165,7 @@ pub fn emit(plan: &Plan) -> [TokenStream; 2] {
             const IDENTITY: &'static __rt::BuildIdentity = &IDENTITY;
             const ROUTES: &'static __rt::RouteTable = &ROUTES;
             #security_methods
+            #lua_methods
             #telemetry_const
             #transport_const
             #legacy_telemetry_const

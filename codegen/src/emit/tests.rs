@@ -12,7 +12,7 @@ pub fn emit(plan: &Plan) -> TokenStream {
     let mut tests = Vec::new();
     for e in &plan.endpoints {
         let name = format!("contract_{}", e.ident);
-        if validated(e) {
+        if validated(e) || plan.service.lua.is_some() {
             // The generated mocks and request know nothing of the schema or the CEL rules: such
             // an endpoint is covered by its `@test` examples (and tests/validation.rs).
             for (i, x) in examples(e).into_iter().enumerate() {
@@ -54,6 +54,7 @@ pub fn emit(plan: &Plan) -> TokenStream {
 /// signed tokens (`auth/signer`, whose keys the mocks do not serve), or a service-level rate
 /// limit shares one budget across endpoints. Such an
 /// endpoint is covered by its `@test` examples and the feature's integration tests.
+/// (A service-level `modifier/lua-endpoint` makes every endpoint so.)
 fn validated(e: &Endpoint) -> bool {
     use crate::plan::ClientKey;
     let opaque_backend = |b: &crate::plan::Backend| {

@@ -16,4 +16,6 @@ pub enum GraphQlVar {
     Json(String),
     /// `"{param}"`: the index of the endpoint parameter (`None`: no such parameter).
     Param(Option<usize>),
+    /// `"{resp0_id}"`: a sequential value lura puts in the params (`Resp0_id`).
+    Seq(String),
 }

@@ -71,6 +71,8 @@ pub struct ServicePlan {
     pub bot_detector: Option<BotDetector>,
     /// `qos/ratelimit/router` at service level (its statics; every endpoint checks it).
     pub rate_limit: Option<RateLimit>,
+    /// `modifier/lua-endpoint` at service level.
+    pub lua: Option<super::lua_ir::Lua>,
 }
 
 /// `security/cors` with rs/cors's normalisation applied.
@@ -343,6 +345,9 @@ pub struct Backend {
     /// Sequential references this step's url_pattern resolves: (step, dot path), in the
     /// order of `UrlPiece::Seq` indexes.
     pub seq_refs: Vec<(usize, Vec<String>)>,
+    /// Sequential values this step's request parameters carry (lura's `Resp<N>_<path>`):
+    /// (name, step, dot path); set only when the backend's Lua, CEL or GraphQL can read them.
+    pub seq_params: Vec<(String, usize, Vec<String>)>,
     /// `backend/http/client.send_body_on_redirect`.
     pub send_body_on_redirect: bool,
     /// `modifier/martian`, when the backend has it (and it does something).

@@ -60,6 +60,12 @@ pub fn router_with<G: Gateway>(options: Options) -> Router {
             .route("/__echo/", any(crate::builtin_routes::echo))
             .route("/__echo/{*rest}", any(crate::builtin_routes::echo));
     }
+    // modifier/lua-endpoint (service level): after the router match, inside the guard.
+    if let Some(lua) = G::service_lua() {
+        inner = inner.route_layer(axum::middleware::from_fn(move |req, next| {
+            crate::lua::service_layer(lua, req, next)
+        }));
+    }
     if let Some(guard) = G::guard() {
         guard.warm();
         // security/http and the service bot detector: every route so far (health's GET is
@@ -83,7 +89,16 @@ pub fn router_with<G: Gateway>(options: Options) -> Router {
     let inner = inner
         .fallback(move |req: axum::extract::Request| async move {
             let answer = routes::not_matched_with::<G>(builtin, &req);
-            crate::security::guard_not_matched::<G>(&req, answer)
+            let status = answer.status();
+            let answer = crate::security::guard_not_matched::<G>(&req, answer);
+            // modifier/lua-endpoint (service level) runs on the router's 404 and 405 too
+            // (not on a redirect, nor when the guard refused the request).
+            match G::service_lua() {
+                Some(lua) if answer.status() == status => {
+                    crate::lua::service_not_matched(lua, req, answer).await
+                }
+                _ => answer,
+            }
         })
         .with_state(state);
     let outer = Router::new()

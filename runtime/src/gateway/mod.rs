@@ -27,6 +27,10 @@ pub trait Gateway: 'static {
     fn guard() -> Option<&'static crate::security::ServiceGuard> {
         None
     }
+    /// A service-level `modifier/lua-endpoint`, when the contract has one.
+    fn service_lua() -> Option<&'static crate::lua::LuaSpec> {
+        None
+    }
     /// The `telemetry/*` namespaces (emitted only when the contract has one).
     const TELEMETRY: &'static crate::telemetry::TelemetrySpec =
         &crate::telemetry::TelemetrySpec::NONE;

@@ -12,6 +12,7 @@
 //! through the loaded globals holds: a script mutating such a table in place (`t.k = v` on a
 //! table a source defined, or on `string`) changes it for later calls too.
 
+use super::carry::Carried;
 use super::objects::{CustomError, REQ_SLOT, RESP_SLOT};
 use super::LuaSpec;
 use mlua::{Function, HookTriggers, Lua, LuaOptions, StdLib, Table, VmState};
@@ -162,6 +163,17 @@ pub fn run(
     phase: Phase,
     setup: impl FnOnce(&Lua) -> mlua::Result<()>,
 ) -> Result<(), Failure> {
+    run_carrying(spec, phase, setup, None)
+}
+
+/// [`run`], with the globals a `pre` call assigns copied into `carry`, and assigned again
+/// before a `post` call (`carry.rs`): a `pre` and a `post` of one request share their globals.
+pub fn run_carrying(
+    spec: &'static LuaSpec,
+    phase: Phase,
+    setup: impl FnOnce(&Lua) -> mlua::Result<()>,
+    carry: Option<&mut Carried>,
+) -> Result<(), Failure> {
     let key = spec as *const LuaSpec as usize;
     ENGINES.with(|cell| {
         let Ok(mut engines) = cell.try_borrow_mut() else {
@@ -183,8 +195,21 @@ pub fn run(
         engine.budget.set(INSTRUCTION_LIMIT / HOOK_EVERY);
         let result = engine
             .fresh_globals()
+            .and_then(|()| match (&carry, phase) {
+                (Some(c), Phase::Post) if !c.is_empty() => {
+                    super::carry::restore(&engine.lua, &engine.globals, c)
+                }
+                _ => Ok(()),
+            })
             .and_then(|()| setup(&engine.lua))
-            .and_then(|()| f.call::<()>(()));
+            .and_then(|()| f.call::<()>(()))
+            .and_then(|()| match (carry, phase) {
+                (Some(c), Phase::Pre) => {
+                    super::carry::capture(&engine.globals, c)?;
+                    super::carry::capture(&engine.env, c)
+                }
+                _ => Ok(()),
+            });
         // Drop this call's objects from the registry.
         let _ = engine.lua.unset_named_registry_value(REQ_SLOT);
         let _ = engine.lua.unset_named_registry_value(RESP_SLOT);

@@ -7,6 +7,7 @@
 //! (and body, with `return_error_msg`) at proxy and backend level, and that status with an
 //! empty body at router level; any other error is a 500.
 
+pub mod carry;
 pub mod data;
 pub mod engine;
 pub mod objects;
@@ -17,8 +18,9 @@ use crate::respond::Merged;
 use crate::spec::BackendSpec;
 use axum::response::Response;
 use bytes::Bytes;
+pub use carry::Carried;
 use engine::{Failure, Phase};
-use objects::{Level, Req, ReqUd, Resp, RespUd, REQ_SLOT, RESP_SLOT};
+use objects::{CustomError, Level, Req, ReqUd, Resp, RespUd, REQ_SLOT, RESP_SLOT};
 use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -100,6 +102,60 @@ pub async fn router_pre(
     param_segments: &'static [usize],
     req: axum::extract::Request,
 ) -> Result<axum::extract::Request, Response> {
+    run_router(spec, param_names, param_segments, req, false).await
+}
+
+/// A service-level `modifier/lua-endpoint` (krakend-lua's Gin middleware, registered on the
+/// engine): runs on every request after the router match, on the matched route's parameters
+/// (named as the route declares them), and on the router's own 404 and 405 answers (not on
+/// its redirects). Any failure, `custom_error` included, answers 500 with an empty body.
+pub async fn service_layer(
+    spec: &'static LuaSpec,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let pattern = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let (names, segments): (Vec<&str>, Vec<usize>) = pattern
+        .split('/')
+        .skip(1)
+        .enumerate()
+        .filter_map(|(i, seg)| {
+            let name = seg.strip_prefix('{')?.strip_suffix('}')?;
+            Some((name.strip_prefix('*').unwrap_or(name), i))
+        })
+        .unzip();
+    match run_router(spec, &names, &segments, req, true).await {
+        Ok(req) => next.run(req).await,
+        Err(resp) => resp,
+    }
+}
+
+/// [`service_layer`] on a request the router did not match (`answer`: its 404 or 405).
+pub async fn service_not_matched(
+    spec: &'static LuaSpec,
+    req: axum::extract::Request,
+    answer: Response,
+) -> Response {
+    if answer.status().is_redirection() {
+        return answer;
+    }
+    match run_router(spec, &[], &[], req, true).await {
+        Ok(_) => answer,
+        Err(resp) => resp,
+    }
+}
+
+async fn run_router(
+    spec: &'static LuaSpec,
+    param_names: &[&str],
+    param_segments: &[usize],
+    req: axum::extract::Request,
+    service: bool,
+) -> Result<axum::extract::Request, Response> {
     let (mut parts, body) = req.into_parts();
     let body = match axum::body::to_bytes(body, crate::ctx::MAX_REQUEST_BODY).await {
         Ok(b) => b,
@@ -140,6 +196,14 @@ pub async fn router_pre(
         body,
     }));
     if let Err(f) = engine::run(spec, Phase::Pre, |lua| req_ud(lua, &r)) {
+        if service {
+            // krakend-lua's engine middleware answers every error with a 500.
+            let (Failure::Custom(CustomError { message: m, .. }) | Failure::Internal(m)) = f;
+            if crate::log::enabled(crate::log::Level::Error) {
+                crate::log::error(&format!("[SERVICE: Gin][Lua] {m}"));
+            }
+            return Err(status_only(http::StatusCode::INTERNAL_SERVER_ERROR, None));
+        }
         log_failure("ROUTER", &f);
         return Err(match f {
             Failure::Custom(c) => status_only(
@@ -220,10 +284,33 @@ fn status_only(status: http::StatusCode, content_type: Option<&str>) -> Response
 /// `modifier/lua-proxy` `pre`: on the request every backend is built from (headers, query,
 /// body, parameters); `param_names` as KrakenD names them (first letter upper-cased).
 pub fn proxy_pre(
+    ctx: EndpointCtx,
+    spec: &'static LuaSpec,
+    method: &'static str,
+    param_names: &'static [&'static str],
+) -> Result<EndpointCtx, Response> {
+    proxy_pre_carrying(ctx, spec, method, param_names, None)
+}
+
+/// [`proxy_pre`] for a namespace that also has a `post` script: the globals `pre` assigned
+/// come back for [`proxy_post_carried`].
+pub fn proxy_pre_keeping(
+    ctx: EndpointCtx,
+    spec: &'static LuaSpec,
+    method: &'static str,
+    param_names: &'static [&'static str],
+) -> Result<(EndpointCtx, Carried), Response> {
+    let mut carry = Carried::default();
+    let ctx = proxy_pre_carrying(ctx, spec, method, param_names, Some(&mut carry))?;
+    Ok((ctx, carry))
+}
+
+fn proxy_pre_carrying(
     mut ctx: EndpointCtx,
     spec: &'static LuaSpec,
     method: &'static str,
     param_names: &'static [&'static str],
+    carry: Option<&mut Carried>,
 ) -> Result<EndpointCtx, Response> {
     let r = Rc::new(RefCell::new(Req {
         level: Level::Proxy,
@@ -240,7 +327,7 @@ pub fn proxy_pre(
         headers: std::mem::take(&mut ctx.headers),
         body: std::mem::take(&mut ctx.body),
     }));
-    let result = engine::run(spec, Phase::Pre, |lua| req_ud(lua, &r));
+    let result = engine::run_carrying(spec, Phase::Pre, |lua| req_ud(lua, &r), carry);
     let r = into_inner(r, || Req {
         level: Level::Proxy,
         method: String::new(),
@@ -285,7 +372,17 @@ pub fn skipped() -> Merged {
 pub fn proxy_post(
     ctx: &EndpointCtx,
     spec: &'static LuaSpec,
+    m: Merged,
+) -> Result<(Merged, ResponseHeaders), Response> {
+    proxy_post_carried(ctx, spec, m, Carried::default())
+}
+
+/// [`proxy_post`] seeing the globals the request's `pre` script assigned.
+pub fn proxy_post_carried(
+    ctx: &EndpointCtx,
+    spec: &'static LuaSpec,
     mut m: Merged,
+    mut carry: Carried,
 ) -> Result<(Merged, ResponseHeaders), Response> {
     if !m.errors.is_empty() {
         return Ok((m, ResponseHeaders(None)));
@@ -298,7 +395,9 @@ pub fn proxy_post(
         data::table_from(data),
         m.complete,
     )));
-    if let Err(f) = engine::run(spec, Phase::Post, |lua| resp_ud(lua, &r)) {
+    if let Err(f) =
+        engine::run_carrying(spec, Phase::Post, |lua| resp_ud(lua, &r), Some(&mut carry))
+    {
         log_failure("ENDPOINT", &f);
         return Err(crate::respond::error_response(ctx, backend_error(f)));
     }
@@ -323,6 +422,11 @@ pub fn proxy_post(
 pub struct ResponseHeaders(Option<Box<http::HeaderMap>>);
 
 impl ResponseHeaders {
+    /// Nothing to add (yet).
+    pub fn none() -> Self {
+        ResponseHeaders(None)
+    }
+
     /// Adds the headers to the rendered answer as KrakenD's router does: each value is added
     /// after `X-Krakend` and `Cache-Control` (which keep theirs), a `Content-Type` replaces the
     /// render's (Gin writes its own only when none is set), and `X-Krakend-Completed` stays the
@@ -357,6 +461,31 @@ pub fn backend_pre(
     param_names: &'static [&'static str],
     seq: &[Option<String>],
 ) -> Result<EndpointCtx, BackendError> {
+    backend_pre_carrying(ctx, backend, spec, param_names, seq, None)
+}
+
+/// [`backend_pre`] for a namespace that also has a `post` script: the globals `pre` assigned
+/// come back for [`backend_post_carried`].
+pub fn backend_pre_keeping(
+    ctx: &EndpointCtx,
+    backend: &'static BackendSpec,
+    spec: &'static LuaSpec,
+    param_names: &'static [&'static str],
+    seq: &[Option<String>],
+) -> Result<(EndpointCtx, Carried), BackendError> {
+    let mut carry = Carried::default();
+    let ctx = backend_pre_carrying(ctx, backend, spec, param_names, seq, Some(&mut carry))?;
+    Ok((ctx, carry))
+}
+
+fn backend_pre_carrying(
+    ctx: &EndpointCtx,
+    backend: &'static BackendSpec,
+    spec: &'static LuaSpec,
+    param_names: &'static [&'static str],
+    seq: &[Option<String>],
+    carry: Option<&mut Carried>,
+) -> Result<EndpointCtx, BackendError> {
     let (uri, headers) = crate::backend::prepare(ctx, backend, seq)?;
     let url = uri.to_string();
     let r = Rc::new(RefCell::new(Req {
@@ -370,11 +499,16 @@ pub fn backend_pre(
             .iter()
             .zip(&ctx.params)
             .map(|(n, v)| ((*n).to_owned(), v.clone()))
+            .chain(
+                ctx.seq_params
+                    .iter()
+                    .map(|(n, v)| ((*n).to_owned(), v.clone())),
+            )
             .collect(),
         headers: headers.into_owned(),
         body: ctx.body.clone(),
     }));
-    let result = engine::run(spec, Phase::Pre, |lua| req_ud(lua, &r));
+    let result = engine::run_carrying(spec, Phase::Pre, |lua| req_ud(lua, &r), carry);
     if let Err(f) = result {
         log_failure("BACKEND", &f);
         return Err(backend_error(f));
@@ -416,20 +550,48 @@ pub fn backend_pre(
             uri,
             headers: r.headers,
         })),
+        seq_params: ctx.seq_params.clone(),
     })
 }
 
 /// `modifier/lua-backend` `post`: on the data of a successful call (after the backend's
 /// shaping, as in KrakenD); failures pass through untouched.
 pub fn backend_post(r: BackendResult, spec: &'static LuaSpec) -> BackendResult {
+    backend_post_carried(r, spec, Carried::default())
+}
+
+/// [`backend_post`] seeing the globals the call's `pre` script assigned.
+pub fn backend_post_carried(
+    r: BackendResult,
+    spec: &'static LuaSpec,
+    carry: Carried,
+) -> BackendResult {
+    backend_post_headers(r, spec, carry, &mut ResponseHeaders(None))
+}
+
+/// [`backend_post_carried`] on the one backend of an endpoint: the headers the script set go
+/// to `out`, for [`ResponseHeaders::apply`] on the answer. lura passes a lone backend's
+/// response (its metadata included) to the router, which adds the headers when the data is
+/// not empty; a merge of several backends builds a new response without them.
+pub fn backend_post_headers(
+    r: BackendResult,
+    spec: &'static LuaSpec,
+    mut carry: Carried,
+    out: &mut ResponseHeaders,
+) -> BackendResult {
     let BackendResult::Ok(d) = r else {
         return r;
     };
     let resp = Rc::new(RefCell::new(Resp::decoded(data::table_from(d), true)));
-    if let Err(f) = engine::run(spec, Phase::Post, |lua| resp_ud(lua, &resp)) {
+    let setup = |lua: &mlua::Lua| resp_ud(lua, &resp);
+    if let Err(f) = engine::run_carrying(spec, Phase::Post, setup, Some(&mut carry)) {
         log_failure("BACKEND", &f);
         return BackendResult::Failed(backend_error(f));
     }
-    let data = data::table_to(&resp.borrow().data);
+    let mut resp = resp.borrow_mut();
+    let data = data::table_to(&resp.data);
+    if !data.is_empty() && !resp.headers.is_empty() {
+        *out = ResponseHeaders(Some(Box::new(std::mem::take(&mut resp.headers))));
+    }
     BackendResult::Ok(data)
 }

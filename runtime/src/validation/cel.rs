@@ -98,6 +98,7 @@ impl Rules {
                 .param_names
                 .iter()
                 .zip(req.params)
+                .chain(req.seq_params.iter().map(|(k, v)| (k, v)))
                 .map(|(k, v)| (Key::from(*k), Cel::from(v.as_str())))
                 .collect();
             ctx.add_variable_from_value("req_params", map(m));
@@ -151,6 +152,8 @@ pub struct RequestView<'a> {
     /// Parameter names, first letter upper-case (lura's `Params` keys).
     pub param_names: &'static [&'static str],
     pub params: &'a [String],
+    /// Sequential values a step carries (`Resp0_id`; empty elsewhere).
+    pub seq_params: &'a [(&'static str, String)],
     pub headers: &'a HeaderMap,
     /// Encoded query string.
     pub query: &'a str,
@@ -240,6 +243,7 @@ pub fn endpoint_pre(
         path,
         param_names,
         params: &ctx.params,
+        seq_params: &[],
         headers: &ctx.headers,
         query: &ctx.query,
     };
@@ -300,6 +304,7 @@ pub fn backend_pre(
         path: &path,
         param_names,
         params: &ctx.params,
+        seq_params: &ctx.seq_params,
         headers,
         query: &query,
     };
@@ -332,6 +337,7 @@ mod tests {
             path: "/a/42",
             param_names: &["Id"],
             params,
+            seq_params: &[],
             headers: h,
             query: "a=1&a=2&b=x%20y",
         }

@@ -87,6 +87,8 @@ pub struct ServiceNamespaces {
     pub influx: Option<InfluxOptions>,
     pub gelf: Option<GelfOptions>,
     pub logstash: Option<LogstashOptions>,
+    /// `modifier/lua-endpoint` at service level (krakend-lua's engine middleware).
+    pub lua_endpoint: Option<LuaOptions>,
 }
 
 impl ServiceNamespaces {
@@ -105,10 +107,14 @@ impl ServiceNamespaces {
         telemetry_influx::NAME,
         telemetry_gelf::NAME,
         telemetry_gelf::LOGSTASH,
+        modifier_lua::ENDPOINT,
     ];
 
     pub fn read(d: &mut Diagnostics, ec: &RawExtraConfig<'_>) -> Self {
         ServiceNamespaces {
+            lua_endpoint: ec
+                .get(modifier_lua::ENDPOINT)
+                .map(|n| LuaOptions::read(d, modifier_lua::ENDPOINT, n.value, &n.pointer)),
             router: ec
                 .get(router::NAME)
                 .map(|n| RouterOptions::read(d, n.value, &n.pointer)),

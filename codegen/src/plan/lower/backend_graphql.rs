@@ -21,7 +21,15 @@ pub(super) fn lower_graphql(g: &GraphQlOptions, params: &[String]) -> GraphQl {
             let var = match v {
                 Value::String(s) if s.len() >= 2 && s.starts_with('{') && s.ends_with('}') => {
                     let wanted = title(&s[1..s.len() - 1]);
-                    GraphQlVar::Param(params.iter().position(|p| title(p) == wanted))
+                    match params.iter().position(|p| title(p) == wanted) {
+                        None if crate::path::is_sequential_ref(
+                            &s[1..s.len() - 1].replacen('R', "r", 1),
+                        ) =>
+                        {
+                            GraphQlVar::Seq(wanted)
+                        }
+                        i => GraphQlVar::Param(i),
+                    }
                 }
                 other => GraphQlVar::Json(other.to_string()),
             };

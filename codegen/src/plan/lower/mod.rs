@@ -11,6 +11,7 @@ mod qos_circuit_breaker;
 mod qos_http_cache;
 mod qos_ratelimit;
 mod security;
+mod sequential_params;
 mod service;
 pub mod shaping;
 mod static_data;
@@ -160,12 +161,19 @@ pub fn lower(
             sequential,
             options,
         };
-        let backends = e
+        let mut backends: Vec<Backend> = e
             .backend
             .iter()
             .enumerate()
             .map(|(bi, b)| backend::lower_backend(b, bi, &ctx))
             .collect();
+        if sequential {
+            let propagated = proxy.and_then(|p| p.propagated_params.as_ref());
+            let list: Vec<String> = propagated
+                .map(|l| l.value.iter().filter_map(|i| i.value.clone()).collect())
+                .unwrap_or_default();
+            sequential_params::assign(&mut backends, &list);
+        }
         let flatmap = proxy
             .and_then(|p| p.flatmap_filter.as_ref())
             .and_then(|f| flat_ops(&f.value))
