@@ -293,7 +293,7 @@ impl Builder {
     }
 
     /// Contract text → pretty-printed gateway code. No environment; the only files read are the
-    /// side files the contract names (`side_files`), relative to the contract path.
+    /// side files the contract names (`side_files`: beside the contract, else in a parent).
     pub fn generate(&self, source: Source) -> Result<Generated, Report> {
         self.run(source).map_err(|f| match f {
             Failure::Contract(r) => r,
@@ -306,7 +306,8 @@ impl Builder {
         let source = Arc::new(source);
         let mut d = Diagnostics::new(source.clone());
         d.side_files =
-            crate::side_files::SideFiles::new(self.contract_path().parent().map(Path::to_path_buf));
+            crate::side_files::SideFiles::new(self.contract_path().parent().map(Path::to_path_buf))
+                .within(&self.root);
         let mut service = match serde_json::from_str::<serde_json::Value>(&source.text) {
             Ok(root) => model::read(&mut d, &root),
             Err(e) => {
@@ -321,11 +322,9 @@ impl Builder {
             }
         };
         if let Some(s) = &mut service {
-            // The side files the contract names (`jwk_local_path`), relative to its directory.
-            let contract = self.contract_path();
-            let base = contract.parent().unwrap_or(Path::new("."));
-            model::jwk_file::load(&mut d, s, base);
-            model::signer_jwk::load(&mut d, s, base);
+            // The side files the contract names (`jwk_local_path`), found by `side_files`.
+            model::jwk_file::load(&mut d, s);
+            model::signer_jwk::load(&mut d, s);
         }
         if let Some(s) = &service {
             check::run(&mut d, s);
