@@ -101,6 +101,12 @@ type Hyper = hyper_util::client::legacy::Client<
 /// body, 307/308 as they were) with the previous URL as `Referer`.
 pub struct GoClient(Hyper);
 
+impl Default for GoClient {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl GoClient {
     pub fn new() -> Self {
         GoClient(
