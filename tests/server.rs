@@ -82,12 +82,35 @@ fn help_lists_the_flags() {
     ] {
         assert!(text.contains(flag), "{flag} missing in {text}");
     }
+    // `-c` is KrakenD's: accepted only when it names the contract compiled in.
     let bad = Command::new(BIN)
-        .arg("--config")
-        .arg("x.json")
+        .args(["run", "--config", "x.json"])
         .output()
         .expect("run");
-    assert!(!bad.status.success(), "no flag reads a contract");
+    assert_eq!(bad.status.code(), Some(2), "a missing -c file is refused");
+    let other = Command::new(BIN)
+        .args(["run", "-c", "contracts/features/krakend_specs.json"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run");
+    assert_eq!(other.status.code(), Some(2), "another contract is refused");
+    assert!(String::from_utf8_lossy(&other.stderr).contains("is not the contract compiled in"));
+}
+
+/// `krakend run -d -c <contract>` (krakend-ce's runner) starts the gateway when the file is the
+/// contract compiled in.
+#[tokio::test]
+async fn krakend_run_command_line_serves() {
+    let port = free_port();
+    let child = Command::new(BIN)
+        .args(["run", "-d", "-c", "contracts/krakend.json", "-l", "ERROR"])
+        .args(["-p", &port.to_string()])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let _running = Running(child);
+    assert!(wait_healthy(port).await, "krustd run -d -c did not start");
 }
 
 #[tokio::test]

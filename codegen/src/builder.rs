@@ -14,8 +14,13 @@ use std::sync::Arc;
 /// The contract used when `KRUSTD_CONTRACT` is not set.
 pub const DEFAULT_CONTRACT: &str = "contracts/krakend.json";
 
-/// The version of the krustd crates (also the `<v>` of `X-Krakend: Version <v>`).
+/// The version of the krustd crates (`--version`, telemetry).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The KrakenD CE release Krustd reproduces: the `<v>` of `X-Krakend: Version <v>`, as KrakenD
+/// sends its own version there. Keep equal to `krustd_runtime`'s `forward::KRAKEND_VERSION`
+/// (the `User-Agent` backends see).
+pub const KRAKEND_VERSION: &str = "2.13.8";
 
 /// Options of one compilation. Every default lives in `Default`.
 #[derive(Debug, Clone)]
@@ -293,7 +298,7 @@ impl Builder {
     }
 
     /// Contract text → pretty-printed gateway code. No environment; the only files read are the
-    /// side files the contract names (`side_files`), relative to the contract path.
+    /// side files the contract names (`side_files`: beside the contract, else in a parent).
     pub fn generate(&self, source: Source) -> Result<Generated, Report> {
         self.run(source).map_err(|f| match f {
             Failure::Contract(r) => r,
@@ -306,7 +311,8 @@ impl Builder {
         let source = Arc::new(source);
         let mut d = Diagnostics::new(source.clone());
         d.side_files =
-            crate::side_files::SideFiles::new(self.contract_path().parent().map(Path::to_path_buf));
+            crate::side_files::SideFiles::new(self.contract_path().parent().map(Path::to_path_buf))
+                .within(&self.root);
         let mut service = match serde_json::from_str::<serde_json::Value>(&source.text) {
             Ok(root) => model::read(&mut d, &root),
             Err(e) => {
@@ -321,11 +327,9 @@ impl Builder {
             }
         };
         if let Some(s) = &mut service {
-            // The side files the contract names (`jwk_local_path`), relative to its directory.
-            let contract = self.contract_path();
-            let base = contract.parent().unwrap_or(Path::new("."));
-            model::jwk_file::load(&mut d, s, base);
-            model::signer_jwk::load(&mut d, s, base);
+            // The side files the contract names (`jwk_local_path`), found by `side_files`.
+            model::jwk_file::load(&mut d, s);
+            model::signer_jwk::load(&mut d, s);
         }
         if let Some(s) = &service {
             check::run(&mut d, s);

@@ -66,7 +66,7 @@ impl GatewayState {
             client: crate::client::Client::new(),
             service,
             identity,
-            agent: forward::krakend_agent(identity.version),
+            agent: forward::krakend_agent(forward::KRAKEND_VERSION),
             host_override: host_override.map(parse),
             host_map: host_map
                 .iter()

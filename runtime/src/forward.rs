@@ -68,6 +68,13 @@ pub fn endpoint_headers(
     endpoint_headers_with(client, allow, ip.as_ref(), krakend_agent(version).as_ref())
 }
 
+/// The KrakenD CE release whose behaviour Krustd reproduces, and the version it announces where
+/// KrakenD announces `core.KrakendVersion`: `User-Agent`/`X-Forwarded-Via: KrakenD Version <v>`
+/// to backends and `X-Krakend: Version <v>` to clients (backends and tests that check those
+/// headers see what KrakenD sends). Krustd's own version stays in `--version`, the stats'
+/// build info and telemetry. Keep equal to `krustd_codegen::KRAKEND_VERSION`.
+pub const KRAKEND_VERSION: &str = "2.13.8";
+
 /// `KrakenD Version <version>`: the gateway's `User-Agent`/`X-Forwarded-Via` value, built once
 /// per gateway (not per request). `None` if the version is not a valid header value.
 pub fn krakend_agent(version: &str) -> Option<HeaderValue> {

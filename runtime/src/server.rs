@@ -19,8 +19,20 @@ struct Cli {
 
 fn command() -> clap::Command {
     clap::Command::new("krustd")
-        .about("A KrakenD v3 contract compiled into a dedicated gateway. The contract is in the binary: no flag reads a configuration file.")
+        .about("A KrakenD v3 contract compiled into a dedicated gateway. The contract is in the binary: no flag loads a configuration file (-c only checks that FILE is that contract).")
         .disable_version_flag(true)
+        .arg(
+            clap::Arg::new("command")
+                .value_parser(["run"])
+                .help("`run`, as in `krakend run`: accepted for drop-in use, the gateway always runs"),
+        )
+        .arg(
+            clap::Arg::new("config")
+                .short('c')
+                .long("config")
+                .value_name("FILE")
+                .help("KrakenD's configuration file, for drop-in use (`krakend run -c FILE`): the contract is compiled in, and FILE must be that contract (same sha256), else the gateway exits with 2"),
+        )
         .arg(
             clap::Arg::new("debug")
                 .short('d')
@@ -57,6 +69,24 @@ fn command() -> clap::Command {
         )
 }
 
+/// Why `-c FILE` is not the contract compiled in (`None` when its sha256 is `sha256`): read
+/// once, before anything else, so that a gateway started with another contract never serves.
+fn config_mismatch(file: &str, sha256: &str) -> Option<String> {
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => {
+            return Some(format!(
+                "-c {file}: {e} (the gateway serves the contract compiled in, sha256 {sha256})"
+            ))
+        }
+    };
+    let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
+    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    (hex != sha256).then(|| {
+        format!("-c {file} (sha256 {hex}) is not the contract compiled in (sha256 {sha256}): build the gateway from {file} to serve it")
+    })
+}
+
 /// The `--version` text.
 pub fn version_text<G: Gateway>() -> String {
     let id = G::IDENTITY;
@@ -82,6 +112,12 @@ pub fn run<G: Gateway>() -> ExitCode {
     if matches.get_flag("version") {
         print!("{}", version_text::<G>());
         return ExitCode::SUCCESS;
+    }
+    if let Some(file) = matches.get_one::<String>("config") {
+        if let Some(why) = config_mismatch(file, G::IDENTITY.contract_sha256) {
+            eprintln!("error: {why}");
+            return ExitCode::from(2);
+        }
     }
     if matches.get_flag("health-check") {
         let port = matches.get_one::<u16>("port").copied();
@@ -472,6 +508,33 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use std::sync::mpsc;
+
+    #[test]
+    fn krakend_run_command_line_is_accepted() {
+        let m = command()
+            .try_get_matches_from(["krustd", "run", "-d", "-c", "fixtures/krakend.json"])
+            .unwrap();
+        assert!(m.get_flag("debug"));
+        assert_eq!(
+            m.get_one::<String>("config").unwrap(),
+            "fixtures/krakend.json"
+        );
+        assert!(command().try_get_matches_from(["krustd", "serve"]).is_err());
+    }
+
+    #[test]
+    fn config_must_be_the_compiled_contract() {
+        let file = std::env::temp_dir().join(format!("krustd-cfg-{}.json", std::process::id()));
+        std::fs::write(&file, "{}").unwrap();
+        let path = file.to_string_lossy().into_owned();
+        // sha256 of `{}`.
+        let sha = "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+        assert_eq!(config_mismatch(&path, sha), None);
+        let why = config_mismatch(&path, &"0".repeat(64)).unwrap();
+        assert!(why.contains("is not the contract compiled in"), "{why}");
+        std::fs::remove_file(&file).unwrap();
+        assert!(config_mismatch(&path, sha).is_some());
+    }
 
     /// A worker that serves until told to stop (as `serve_router` does).
     fn healthy(

@@ -17,7 +17,7 @@ pub(super) fn check_file(d: &mut Diagnostics, path: &At<String>) {
         d.warning(
             &path.pointer,
             format!("`{}` does not exist (yet)", path.value),
-            Some("the gateway reads it at start-up, relative to its working directory, and exits if it is missing; here it was looked up beside the contract".to_owned()),
+            Some("the gateway reads it at start-up, relative to its working directory, and exits if it is missing; here it was looked up beside the contract and in its parent directories".to_owned()),
         );
     }
 }

@@ -1,5 +1,5 @@
 //! `auth/validator.jwk_local_path`: the one side file a contract names. The builder reads it
-//! after the model (relative to the contract's directory), decodes its keys into the model, and
+//! after the model (through `side_files`), decodes its keys into the model, and
 //! `check` judges them against `alg`; the generated gateway embeds them and never reads it.
 
 use super::namespaces::auth_validator::{LocalJwk, LocalMaterial};
@@ -9,7 +9,6 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
 use serde_json::Value;
-use std::path::Path;
 
 const B64URL: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::URL_SAFE,
@@ -18,8 +17,8 @@ const B64URL: GeneralPurpose = GeneralPurpose::new(
         .with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-/// Reads every `jwk_local_path` of the service; `base` is the contract's directory.
-pub fn load(d: &mut Diagnostics, s: &mut Service, base: &Path) {
+/// Reads every `jwk_local_path` of the service (`side_files` finds it).
+pub fn load(d: &mut Diagnostics, s: &mut Service) {
     for e in &mut s.endpoints {
         let Some(v) = e.ns.auth_validator.as_mut() else {
             continue;
@@ -27,8 +26,7 @@ pub fn load(d: &mut Diagnostics, s: &mut Service, base: &Path) {
         let Some(path) = &v.jwk_local_path else {
             continue;
         };
-        let file = base.join(&path.value);
-        let Some(bytes) = super::jwk_secret::read(d, &file, path, &v.client) else {
+        let Some(bytes) = super::jwk_secret::read(d, path, &v.client) else {
             continue;
         };
         let keys = parse(&bytes).map_err(|why| format!("`jwk_local_path` {}: {why}", path.value));
@@ -38,7 +36,7 @@ pub fn load(d: &mut Diagnostics, s: &mut Service, base: &Path) {
                 &path.pointer,
                 msg,
                 Some(
-                    "the path is relative to the contract's directory; the file must be a JWK set ({\"keys\": [...]})"
+                    "the path is relative to the contract's directory (or to a parent directory); the file must be a JWK set ({\"keys\": [...]})"
                         .to_owned(),
                 ),
             ),

@@ -12,7 +12,6 @@ use base64::Engine;
 use crypto_secretbox::aead::{Aead, KeyInit};
 use crypto_secretbox::XSalsa20Poly1305;
 use md5::{Digest, Md5};
-use std::path::Path;
 
 use super::jwk_client::JwkClientOptions;
 use super::At;
@@ -115,22 +114,17 @@ pub fn decrypt(
     open_file(&key, file).map_err(|e| (Blame::File, e))
 }
 
-/// Reads a `jwk_local_path` (`path`, resolved as `file`), decrypted when `secret_url` is set.
-/// Errors are reported at the key to blame; `None` then.
-pub fn read(
-    d: &mut Diagnostics,
-    file: &Path,
-    path: &At<String>,
-    client: &JwkClientOptions,
-) -> Option<Vec<u8>> {
-    let bytes = match std::fs::read(file) {
+/// Reads a `jwk_local_path` (`path`, looked up by `side_files`), decrypted when `secret_url`
+/// is set. Errors are reported at the key to blame; `None` then.
+pub fn read(d: &mut Diagnostics, path: &At<String>, client: &JwkClientOptions) -> Option<Vec<u8>> {
+    let bytes = match d.side_files.read_bytes(&path.value) {
         Ok(b) => b,
         Err(err) => {
             d.error(
                 &path.pointer,
                 format!("cannot read `jwk_local_path` {}: {err}", path.value),
                 Some(
-                    "the path is relative to the contract's directory; the file must be a JWK set ({\"keys\": [...]})"
+                    "the path is relative to the contract's directory (or to a parent directory); the file must be a JWK set ({\"keys\": [...]})"
                         .to_owned(),
                 ),
             );

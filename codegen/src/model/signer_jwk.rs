@@ -9,7 +9,6 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
 use serde_json::Value;
-use std::path::Path;
 
 const B64URL: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::URL_SAFE,
@@ -18,8 +17,8 @@ const B64URL: GeneralPurpose = GeneralPurpose::new(
         .with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-/// Reads the `jwk_local_path` of every `auth/signer`; `base` is the contract's directory.
-pub fn load(d: &mut Diagnostics, s: &mut Service, base: &Path) {
+/// Reads the `jwk_local_path` of every `auth/signer` (`side_files` finds it).
+pub fn load(d: &mut Diagnostics, s: &mut Service) {
     for e in &mut s.endpoints {
         let Some(o) = e.ns.auth_signer.as_mut() else {
             continue;
@@ -27,7 +26,7 @@ pub fn load(d: &mut Diagnostics, s: &mut Service, base: &Path) {
         let Some(path) = &o.jwk_local_path else {
             continue;
         };
-        if let Some(bytes) = super::jwk_secret::read(d, &base.join(&path.value), path, &o.client) {
+        if let Some(bytes) = super::jwk_secret::read(d, path, &o.client) {
             let kid = o.kid.as_ref().map_or("", |k| k.value.as_str());
             o.local_key = Some(private_key(&bytes, kid));
         }
