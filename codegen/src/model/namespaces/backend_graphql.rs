@@ -1,5 +1,5 @@
 //! `backend/graphql` (backend level; spec: security-and-traffic.md §13). `query_path` is read
-//! here, at build time (relative to the contract), and embedded: the gateway never reads it.
+//! here, at build time (beside the contract, else in a parent directory: `side_files`), and embedded: the gateway never reads it.
 
 use super::NsReader;
 use crate::diag::Diagnostics;
@@ -43,7 +43,10 @@ impl GraphQlOptions {
                 Err(e) => d.error(
                     &path.pointer,
                     e,
-                    Some("the query is read at build time, relative to the contract".to_owned()),
+                    Some(
+                        "the query is read at build time, beside the contract (else in a parent directory)"
+                            .to_owned(),
+                    ),
                 ),
             }
         }

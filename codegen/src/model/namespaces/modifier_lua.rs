@@ -1,6 +1,6 @@
 //! `modifier/lua-endpoint`, `modifier/lua-proxy` (endpoint level) and `modifier/lua-backend`
 //! (backend level); spec: security-and-traffic.md §12. One struct for the three: they share
-//! their keys. The `sources` are read here, at build time (relative to the contract), and
+//! their keys. The `sources` are read here, at build time (beside the contract, else in a parent directory), and
 //! embedded; the gateway never reads them. `check` verifies the `md5` sums and compiles every
 //! source and snippet.
 
@@ -103,8 +103,8 @@ impl LuaOptions {
                                     &ip,
                                     e,
                                     Some(
-                                        "Lua sources are read at build time, relative to the \
-                                         contract"
+                                        "Lua sources are read at build time, beside the contract \
+                                         (else in a parent directory)"
                                             .to_owned(),
                                     ),
                                 );

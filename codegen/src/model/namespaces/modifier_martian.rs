@@ -513,7 +513,7 @@ fn read_static(d: &mut Diagnostics, r: &mut ObjectReader<'_>) -> Kind {
             &root.pointer,
             e,
             Some(
-                "the files are read at build time (relative to the contract) and embedded"
+                "the files are read at build time (beside the contract, else in a parent directory) and embedded"
                     .to_owned(),
             ),
         ),
