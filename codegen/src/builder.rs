@@ -17,10 +17,7 @@ pub const DEFAULT_CONTRACT: &str = "contracts/krakend.json";
 /// The version of the krustd crates (`--version`, telemetry).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// The KrakenD CE release Krustd reproduces: the `<v>` of `X-Krakend: Version <v>`, as KrakenD
-/// sends its own version there. Keep equal to `krustd_runtime`'s `forward::KRAKEND_VERSION`
-/// (the `User-Agent` backends see).
-pub const KRAKEND_VERSION: &str = "2.13.8";
+pub use crate::plan::KRAKEND_VERSION;
 
 /// Options of one compilation. Every default lives in `Default`.
 #[derive(Debug, Clone)]

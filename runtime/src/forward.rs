@@ -72,7 +72,7 @@ pub fn endpoint_headers(
 /// KrakenD announces `core.KrakendVersion`: `User-Agent`/`X-Forwarded-Via: KrakenD Version <v>`
 /// to backends and `X-Krakend: Version <v>` to clients (backends and tests that check those
 /// headers see what KrakenD sends). Krustd's own version stays in `--version`, the stats'
-/// build info and telemetry. Keep equal to `krustd_codegen::KRAKEND_VERSION`.
+/// build info and telemetry. Keep equal to the code generator's `plan::KRAKEND_VERSION`.
 pub const KRAKEND_VERSION: &str = "2.13.8";
 
 /// `KrakenD Version <version>`: the gateway's `User-Agent`/`X-Forwarded-Via` value, built once

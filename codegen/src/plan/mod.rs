@@ -16,3 +16,8 @@ pub mod transport_ir;
 
 pub use ir::*;
 pub use lower::{lower, PlanOptions, DEFAULT_TIMEOUT};
+
+/// The KrakenD CE release Krustd reproduces: the `<v>` of `X-Krakend: Version <v>`, as KrakenD
+/// sends its own version there. Keep equal to the runtime's `forward::KRAKEND_VERSION` (the
+/// `User-Agent` backends see; `tests/responses.rs` and `tests/backend_headers.rs` check them).
+pub const KRAKEND_VERSION: &str = "2.13.8";

@@ -102,7 +102,7 @@ pub fn lower(
                 .collect()
         })
         .unwrap_or_default();
-    let service = lower_service(s, crate::builder::KRAKEND_VERSION);
+    let service = lower_service(s, super::KRAKEND_VERSION);
 
     let mut endpoints = Vec::new();
     let mut used_idents: HashSet<String> = HashSet::new();
