@@ -11,6 +11,7 @@
 //! numbers as floats).
 
 mod ce_conformance_support;
+mod go_http;
 
 use ce_conformance_support::{compare, mock_backend, GoClient, Spec};
 use std::path::PathBuf;

@@ -9,53 +9,14 @@
 //! expectations follow what the specs say KrakenD answers.
 
 mod common;
+mod go_http;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use common::*;
-use std::collections::BTreeMap;
+use go_http::{go_headers, go_query};
 use std::time::Duration;
-
-/// Go's `textproto.CanonicalMIMEHeaderKey` for the names a test sees.
-fn canonical(name: &str) -> String {
-    name.split('-')
-        .map(|part| {
-            let mut c = part.chars();
-            match c.next() {
-                Some(f) => f.to_ascii_uppercase().to_string() + &c.as_str().to_ascii_lowercase(),
-                None => String::new(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
-/// `r.Header` of Go's server after the mock dropped `X-Forwarded-For`.
-fn go_headers(h: &HeaderMap) -> BTreeMap<String, Vec<String>> {
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (name, value) in h {
-        if matches!(
-            name.as_str(),
-            "host" | "transfer-encoding" | "x-forwarded-for"
-        ) {
-            continue;
-        }
-        out.entry(canonical(name.as_str()))
-            .or_default()
-            .push(String::from_utf8_lossy(value.as_bytes()).into_owned());
-    }
-    out
-}
-
-/// `r.URL.Query()`.
-fn go_query(q: Option<&str>) -> BTreeMap<String, Vec<String>> {
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (k, v) in url::form_urlencoded::parse(q.unwrap_or_default().as_bytes()) {
-        out.entry(k.into_owned()).or_default().push(v.into_owned());
-    }
-    out
-}
 
 async fn echo(req: Request) -> Response {
     let (parts, body) = req.into_parts();

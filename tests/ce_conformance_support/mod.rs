@@ -1,5 +1,6 @@
 //! The mock backend and the comparison of `tests/ce_conformance.rs`.
 
+use crate::go_http::{canonical, go_headers, go_query};
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::StatusCode;
@@ -60,20 +61,6 @@ impl Spec {
             },
         })
     }
-}
-
-/// Go's `textproto.CanonicalMIMEHeaderKey`.
-fn canonical(name: &str) -> String {
-    name.split('-')
-        .map(|part| {
-            let mut c = part.chars();
-            match c.next() {
-                Some(f) => f.to_ascii_uppercase().to_string() + &c.as_str().to_ascii_lowercase(),
-                None => String::new(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("-")
 }
 
 /// JSON numbers as Go decodes them into `interface{}`: all `float64`.
@@ -311,33 +298,6 @@ pub async fn compare(client: &GoClient, spec: &Spec) -> Result<(), Vec<String>> 
     } else {
         Err(errs)
     }
-}
-
-/// `r.Header` as Go's server holds it (canonical names, no `Host`), without the checked
-/// `X-Forwarded-For`.
-fn go_headers(h: &axum::http::HeaderMap) -> BTreeMap<String, Vec<String>> {
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (name, value) in h {
-        if matches!(
-            name.as_str(),
-            "host" | "transfer-encoding" | "x-forwarded-for"
-        ) {
-            continue;
-        }
-        out.entry(canonical(name.as_str()))
-            .or_default()
-            .push(String::from_utf8_lossy(value.as_bytes()).into_owned());
-    }
-    out
-}
-
-/// `r.URL.Query()`.
-fn go_query(q: Option<&str>) -> BTreeMap<String, Vec<String>> {
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (k, v) in url::form_urlencoded::parse(q.unwrap_or_default().as_bytes()) {
-        out.entry(k.into_owned()).or_default().push(v.into_owned());
-    }
-    out
 }
 
 fn json(v: Value) -> Response {
