@@ -21,7 +21,7 @@ pub use body::{with_deadline, BoxStream, OutBody};
 use bytes::Bytes;
 use http::header::{
     HeaderName, HeaderValue, ACCEPT_ENCODING, AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH,
-    COOKIE, LOCATION, RANGE, REFERER, TRANSFER_ENCODING, USER_AGENT, WWW_AUTHENTICATE,
+    COOKIE, HOST, LOCATION, RANGE, REFERER, TRANSFER_ENCODING, USER_AGENT, WWW_AUTHENTICATE,
 };
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{HeaderMap, Method, StatusCode, Uri};
@@ -308,7 +308,8 @@ impl Client {
         let mut body = req.body;
         let mut referer: Option<HeaderValue> = None;
         let mut strip_credentials = false;
-        let first_host = uri.host().map(str::to_ascii_lowercase).unwrap_or_default();
+        // Known only once a redirect is followed (a String per call otherwise).
+        let mut first_host: Option<String> = None;
         let mut redirects = 0;
         loop {
             let mut headers = HeaderMap::with_capacity(req.headers.len() + 3);
@@ -321,6 +322,11 @@ impl Client {
                     continue;
                 }
                 headers.append(name.clone(), value.clone());
+            }
+            if !headers.contains_key(HOST) {
+                if let Some(host) = host_header(&uri) {
+                    headers.insert(HOST, host);
+                }
             }
             if !headers.contains_key(USER_AGENT) {
                 headers.insert(USER_AGENT, GO_USER_AGENT);
@@ -417,7 +423,10 @@ impl Client {
                     HeaderValue::from_str(&uri.to_string()).ok()
                 };
             let next_host = next.host().map(str::to_ascii_lowercase).unwrap_or_default();
-            strip_credentials = !same_or_subdomain(&next_host, &first_host);
+            // At the first redirect `uri` is still the first request's.
+            let first_host = first_host
+                .get_or_insert_with(|| uri.host().map(str::to_ascii_lowercase).unwrap_or_default());
+            strip_credentials = !same_or_subdomain(&next_host, first_host);
             uri = next;
         }
     }
@@ -435,6 +444,14 @@ fn url_error(method: &Method, uri: &Uri, cause: &str) -> String {
 
 fn is_credential(name: &HeaderName) -> bool {
     name == AUTHORIZATION || name == WWW_AUTHENTICATE || name == COOKIE || name == COOKIE2
+}
+
+/// The `Host` header Go writes for `uri`: its authority as written, port included, without
+/// user information (hyper-util would format one per request, and drop a default port).
+fn host_header(uri: &Uri) -> Option<HeaderValue> {
+    let authority = uri.authority()?.as_str();
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    HeaderValue::from_str(host).ok()
 }
 
 /// Go's rule for keeping credentials on a redirect: the same host or one of its subdomains.
@@ -480,6 +497,17 @@ mod tests {
         );
         assert_eq!(Base::parse("plain:81").unwrap().scheme, Scheme::HTTP);
         assert!(Base::parse("ftp://x").is_err());
+    }
+
+    #[test]
+    fn host_header_is_the_url_host_as_go_writes_it() {
+        let host = |u: &str| host_header(&u.parse().unwrap()).unwrap();
+        // Go keeps a default port written in the URL (hyper-util would drop it).
+        assert_eq!(host("http://api:80/x"), "api:80");
+        assert_eq!(host("https://Api.Example:8443/"), "Api.Example:8443");
+        assert_eq!(host("http://user:secret@h:81/p?q"), "h:81");
+        assert_eq!(host("http://[::1]:9000/"), "[::1]:9000");
+        assert_eq!(host("http://h/"), "h");
     }
 
     #[test]
