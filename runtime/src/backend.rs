@@ -305,7 +305,10 @@ pub async fn transmit_with(
     }
     // auth/client-credentials: the cached (or freshly fetched) token.
     if let Some(c) = spec.client_credentials {
-        let token = c.authorization(&ctx.state).await?;
+        // Boxed, as martian's exchange below: a cold feature's future would otherwise size
+        // every backend call's future (and the endpoint handler's, moved whole when axum boxes
+        // it) for every endpoint.
+        let token = Box::pin(c.authorization(&ctx.state)).await?;
         auth_headers = request.headers.clone();
         auth_headers.insert(http::header::AUTHORIZATION, token);
         request.headers = &auth_headers;
@@ -315,7 +318,7 @@ pub async fn transmit_with(
     // the client call, here and in `martian::exchange` (KrakenD CE wraps the cached client
     // with martian: the cache key sees the modified request; see martian/mod.rs).
     if let Some(m) = spec.martian {
-        return crate::martian::exchange(&ctx.state.client, m, request).await;
+        return Box::pin(crate::martian::exchange(&ctx.state.client, m, request)).await;
     }
     ctx.state.client.send(request).await.map_err(plain)
 }
