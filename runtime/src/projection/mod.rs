@@ -202,6 +202,25 @@ impl<'a> Key<'a> {
                 .map_err(|_| Declined)
         }
     }
+
+    /// The field of `fields` this key names. An unescaped key is compared as raw bytes (the
+    /// body's UTF-8 was checked whole), so a key that is skipped costs no UTF-8 check.
+    fn find_in(self, fields: &'static [Field]) -> Fast<Option<&'static Field>> {
+        if self.escaped {
+            Ok(find(fields, &self.text()?))
+        } else {
+            Ok(find_bytes(fields, self.raw))
+        }
+    }
+
+    /// Whether this key is `name`.
+    fn is(self, name: &str) -> Fast<bool> {
+        if self.escaped {
+            Ok(self.text()? == name)
+        } else {
+            Ok(self.raw == name.as_bytes())
+        }
+    }
 }
 
 /// Decodes the contents of a JSON string that has escapes (`raw` is between the quotes).
@@ -215,8 +234,13 @@ fn decode_escaped(raw: &[u8]) -> Fast<String> {
 
 /// The field of `fields` named `key`.
 fn find(fields: &'static [Field], key: &str) -> Option<&'static Field> {
+    find_bytes(fields, key.as_bytes())
+}
+
+/// The field of `fields` whose name is `key`'s bytes (`str` order is byte order).
+fn find_bytes(fields: &'static [Field], key: &[u8]) -> Option<&'static Field> {
     fields
-        .binary_search_by(|f| f.key.cmp(key))
+        .binary_search_by(|f| f.key.as_bytes().cmp(key))
         .ok()
         .and_then(|i| fields.get(i))
 }
@@ -283,7 +307,7 @@ impl<'a> Reader<'a> {
         };
         let mut found = None;
         self.object(depth, |r, key, depth| {
-            if key.text()? == *first {
+            if key.is(first)? {
                 // A repeated key: the last one counts, as in a map.
                 found = if r.peek() == Some(b'{') {
                     r.target(depth, rest, select)?
@@ -317,10 +341,10 @@ impl<'a> Reader<'a> {
     fn allow(&mut self, depth: usize, fields: &'static [Field]) -> Fast<Data> {
         let mut out = Data::new();
         self.object(depth, |r, key, depth| {
-            let text = key.text()?;
-            let Some(field) = find(fields, &text) else {
+            let Some(field) = key.find_in(fields)? else {
                 return r.skip_value(depth);
             };
+            let text = key.text()?;
             if field.below.is_empty() {
                 let value = r.keep_value(depth)?;
                 out.insert(text.into_owned(), value);
