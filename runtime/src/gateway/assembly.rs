@@ -81,9 +81,7 @@ pub fn router_with<G: Gateway>(options: Options) -> Router {
     }
     // telemetry: the OpenTelemetry server span and incoming trace context (outside the metrics).
     if let Some(t) = G::TELEMETRY.traces {
-        inner = inner.layer(axum::middleware::from_fn(move |req, next| {
-            crate::telemetry::otel::server(t, req, next)
-        }));
+        inner = inner.layer(crate::telemetry::otel::ServerLayer(t));
     }
     let builtin = crate::builtin_routes::enabled(debug, echo);
     let inner = inner

@@ -10,15 +10,18 @@
 
 pub mod grpc;
 pub mod metrics;
+mod server;
 pub mod spans;
 pub mod transport;
+
+pub use server::ServerLayer;
 
 use crate::backend::{BackendError, BackendResult, Decoder};
 use crate::ctx::{BuildIdentity, EndpointCtx};
 use crate::spec::BackendSpec;
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::{
-    SpanContext, SpanId, SpanKind, Status, TraceContextExt as _, TraceFlags, TraceId,
+    SpanContext, SpanId, SpanKind, Status, TraceContextExt as _, TraceFlags, TraceId, TraceState,
 };
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::trace::{IdGenerator as _, RandomIdGenerator};
@@ -335,31 +338,40 @@ fn inject(
     baggage: Option<&http::HeaderValue>,
     headers: &mut http::HeaderMap,
 ) {
-    use std::fmt::Write as _;
     if let Some(b) = baggage {
         headers.insert(BAGGAGE.clone(), b.clone());
     }
     let Some(cx) = cx.filter(|cx| cx.is_valid()) else {
         return;
     };
-    let mut tp = String::with_capacity(55);
-    let _ = write!(
-        tp,
-        "00-{}-{}-{:02x}",
-        cx.trace_id(),
-        cx.span_id(),
-        cx.trace_flags().to_u8()
-    );
-    if let Ok(v) = http::HeaderValue::try_from(tp) {
+    // `00-{trace id}-{span id}-{flags}`, lower-case hex.
+    let mut tp = *b"00-00000000000000000000000000000000-0000000000000000-00";
+    hex_into(&mut tp[3..35], &cx.trace_id().to_bytes());
+    hex_into(&mut tp[36..52], &cx.span_id().to_bytes());
+    hex_into(&mut tp[53..55], &[cx.trace_flags().to_u8()]);
+    if let Ok(v) = http::HeaderValue::from_bytes(&tp) {
         headers.insert(TRACEPARENT.clone(), v);
     }
-    let state = cx.trace_state().header();
+    let state = if *cx.trace_state() == TraceState::NONE {
+        String::new()
+    } else {
+        cx.trace_state().header()
+    };
     if !state.is_empty() {
         if let Ok(v) = http::HeaderValue::try_from(state) {
             headers.insert(TRACESTATE.clone(), v);
         }
     } else {
         headers.remove(&TRACESTATE);
+    }
+}
+
+/// Writes `bytes` as lower-case hex into `out` (twice as long).
+fn hex_into(out: &mut [u8], bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = HEX[usize::from(b >> 4)];
+        pair[1] = HEX[usize::from(b & 0xf)];
     }
 }
 
@@ -391,82 +403,6 @@ fn extract(otel: &Installed, headers: &http::HeaderMap) -> Option<Current> {
     })
 }
 
-/// The `global` layer (a `Router::layer` around the routes): the incoming trace context is
-/// honoured, and a server span named after the path covers the request (unless skipped).
-pub async fn server(
-    spec: &'static OtelSpec,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let Some(otel) = spec.state.get() else {
-        return next.run(req).await;
-    };
-    let parent = if spec.propagation {
-        extract(otel, req.headers())
-    } else {
-        None
-    };
-    let path = req.uri().path();
-    if !spec.global.traces || spec.skip_paths.iter().any(|p| path.starts_with(p)) {
-        return match parent {
-            Some(p) => CURRENT.scope(p, next.run(req)).await,
-            None => next.run(req).await,
-        };
-    }
-    let mut span = Open::start(
-        spec,
-        otel,
-        parent.as_ref().map(|p| &p.span),
-        SpanKind::Server,
-        Cow::Owned(path.to_owned()),
-    );
-    if span.recording() {
-        let method = req.method().as_str();
-        let mut attrs = Vec::with_capacity(5);
-        attrs.push(KeyValue::new(
-            "http.request.method",
-            opentelemetry::StringValue::from(method.to_owned()),
-        ));
-        attrs.push(KeyValue::new("url.path", path.to_owned()));
-        attrs.push(KeyValue::new("krakend.stage", "global"));
-        if let Some(r) = req.extensions().get::<axum::extract::MatchedPath>() {
-            attrs.push(KeyValue::new("http.route", r.as_str().to_owned()));
-        }
-        span.attrs = attrs;
-        if spec.global.report_headers {
-            report_headers(
-                &mut span,
-                "http.request.header.",
-                req.headers(),
-                spec.skip_headers,
-            );
-        }
-    }
-    let here = Current {
-        span: span.cx.clone(),
-        baggage: parent.and_then(|p| p.baggage),
-    };
-    let resp = CURRENT.scope(here, next.run(req)).await;
-    let status = resp.status().as_u16();
-    span.set(KeyValue::new(
-        "http.response.status_code",
-        i64::from(status),
-    ));
-    if status >= 500 {
-        span.status = Status::error("");
-    }
-    if spec.global.report_headers {
-        report_headers(
-            &mut span,
-            "http.response.header.",
-            resp.headers(),
-            spec.skip_headers,
-        );
-    }
-    span.end(otel);
-    resp
-}
-
 /// Starts a child of the current span (a root when there is none) and the context to run its
 /// work in.
 fn child(spec: &OtelSpec, otel: &Installed, name: &'static str) -> (Open, Current) {
@@ -486,17 +422,20 @@ fn child(spec: &OtelSpec, otel: &Installed, name: &'static str) -> (Open, Curren
 }
 
 /// The `proxy` layer: a span named after the endpoint around its pipe (merge included).
-pub async fn proxy<F>(
+///
+/// Not an `async fn`: one would hold `pipe` twice (as its argument and as the awaited value),
+/// doubling the size of the handler's future, which axum moves into a box per request.
+pub fn proxy<F>(
     spec: &'static OtelSpec,
     endpoint: &'static str,
     method: &'static str,
     pipe: F,
-) -> axum::response::Response
+) -> impl std::future::Future<Output = axum::response::Response>
 where
     F: std::future::Future<Output = axum::response::Response>,
 {
     let Some(otel) = spec.state.get() else {
-        return pipe.await;
+        return Proxy::Plain { pipe };
     };
     let (mut span, here) = child(spec, otel, endpoint);
     if span.recording() {
@@ -506,17 +445,56 @@ where
             KeyValue::new("krakend.endpoint.method", method),
         ];
     }
-    let resp = CURRENT.scope(here, pipe).await;
-    let status = resp.status().as_u16();
-    span.set(KeyValue::new(
-        "http.response.status_code",
-        i64::from(status),
-    ));
-    if status >= 500 {
-        span.status = Status::error("");
+    Proxy::Traced {
+        pipe: CURRENT.scope(here, pipe),
+        span: Some(span),
+        otel,
     }
-    span.end(otel);
-    resp
+}
+
+pin_project_lite::pin_project! {
+    /// [`proxy`]'s future: the pipe in the span's context; the span ends with the pipe.
+    #[project = ProxyProj]
+    enum Proxy<F: std::future::Future> {
+        Plain { #[pin] pipe: F },
+        Traced {
+            #[pin]
+            pipe: tokio::task::futures::TaskLocalFuture<Current, F>,
+            span: Option<Open>,
+            otel: &'static Installed,
+        },
+    }
+}
+
+impl<F> std::future::Future for Proxy<F>
+where
+    F: std::future::Future<Output = axum::response::Response>,
+{
+    type Output = axum::response::Response;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        match self.project() {
+            ProxyProj::Plain { pipe } => pipe.poll(cx),
+            ProxyProj::Traced { pipe, span, otel } => {
+                let resp = std::task::ready!(pipe.poll(cx));
+                if let Some(mut span) = span.take() {
+                    let status = resp.status().as_u16();
+                    span.set(KeyValue::new(
+                        "http.response.status_code",
+                        i64::from(status),
+                    ));
+                    if status >= 500 {
+                        span.status = Status::error("");
+                    }
+                    span.end(otel);
+                }
+                std::task::Poll::Ready(resp)
+            }
+        }
+    }
 }
 
 /// The `backend` layer around one backend call made elsewhere (`qos/http-cache`): the stage
@@ -654,5 +632,66 @@ pub async fn backend_call(
     match tokio::time::timeout_at(ctx.deadline, fetch).await {
         Ok(r) => r,
         Err(_) => BackendResult::Failed(BackendError::plain("context deadline exceeded")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static SPEC: OtelSpec = OtelSpec {
+        service_name: "t",
+        service_version: "",
+        deploy_env: "",
+        sample_rate: 1.0,
+        skip_paths: &[],
+        propagation: true,
+        global: LayerSpec {
+            traces: true,
+            report_headers: false,
+        },
+        skip_headers: &[],
+        exporters: &[],
+        state: OnceLock::new(),
+    };
+
+    /// The handler's future (which axum moves into a box per request) holds the endpoint's
+    /// pipe once, not twice as an `async fn` taking it would.
+    #[test]
+    fn the_proxy_span_holds_the_pipe_once() {
+        let big = [7u8; 4096];
+        let pipe = async move {
+            tokio::task::yield_now().await;
+            let mut resp = axum::response::Response::default();
+            *resp.status_mut() = http::StatusCode::from_u16(200 + u16::from(big[4095] % 2))
+                .unwrap_or(http::StatusCode::OK);
+            resp
+        };
+        let pipe_size = std::mem::size_of_val(&pipe);
+        assert!(pipe_size > 4096);
+        let wrapped = proxy(&SPEC, "/x", "GET", pipe);
+        let size = std::mem::size_of_val(&wrapped);
+        assert!(
+            size < pipe_size + 512,
+            "pipe {pipe_size} bytes, proxy {size}"
+        );
+    }
+
+    #[test]
+    fn traceparent_is_lower_case_hex() {
+        let cx = SpanContext::new(
+            TraceId::from(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736_u128),
+            SpanId::from(0x00f0_67aa_0ba9_02b7_u64),
+            TraceFlags::SAMPLED,
+            false,
+            TraceState::NONE,
+        );
+        let mut headers = http::HeaderMap::new();
+        inject(Some(&cx), None, &mut headers);
+        assert_eq!(
+            headers.get("traceparent").map(|v| v.as_bytes()),
+            Some(&b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"[..])
+        );
+        assert!(headers.get("tracestate").is_none());
     }
 }

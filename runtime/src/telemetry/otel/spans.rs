@@ -19,9 +19,9 @@
 
 use super::{Open, OtlpSpec};
 use bytes::Bytes;
-use opentelemetry::trace::{SpanId, SpanKind, Status};
+use opentelemetry::trace::{SpanId, SpanKind, Status, TraceState};
 use opentelemetry::{Array, KeyValue, Value};
-use prost::encoding::{encode_key, encode_varint, encoded_len_varint, WireType};
+use prost::encoding::WireType;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::SyncSender;
@@ -55,11 +55,16 @@ pub struct Pipeline {
     flushes: Mutex<Vec<SyncSender<()>>>,
 }
 
+/// A worker's state: its buffer in each pipeline (keyed by the pipeline's address) and the
+/// scratch a span is encoded in first (its length prefixes it in the buffer).
+#[derive(Default)]
+struct Local {
+    buffers: Vec<(usize, Arc<Buffer>)>,
+    scratch: Vec<u8>,
+}
+
 thread_local! {
-    /// This thread's buffer in each pipeline (keyed by the pipeline's address).
-    static BUFFERS: RefCell<Vec<(usize, Arc<Buffer>)>> = const { RefCell::new(Vec::new()) };
-    /// A span is encoded here first (its length prefixes it in the buffer).
-    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static LOCAL: RefCell<Local> = RefCell::new(Local::default());
 }
 
 impl Pipeline {
@@ -83,36 +88,33 @@ impl Pipeline {
     }
 
     /// This thread's buffer (made and registered on its first span).
-    fn buffer(&'static self) -> Arc<Buffer> {
-        let key = self as *const Pipeline as usize;
-        BUFFERS.with(|b| {
-            let mut list = b.borrow_mut();
-            if let Some((_, buf)) = list.iter().find(|(k, _)| *k == key) {
-                return buf.clone();
-            }
-            let buf = Arc::new(Buffer::default());
-            if let Ok(mut all) = self.buffers.lock() {
-                all.push(buf.clone());
-            }
-            list.push((key, buf.clone()));
-            buf
-        })
+    fn register(&'static self, list: &mut Vec<(usize, Arc<Buffer>)>) -> Arc<Buffer> {
+        let buf = Arc::new(Buffer::default());
+        if let Ok(mut all) = self.buffers.lock() {
+            all.push(buf.clone());
+        }
+        list.push((self as *const Pipeline as usize, buf.clone()));
+        buf
     }
 
     /// Appends one ended, sampled span to this worker's buffer (never blocks on I/O).
     pub(super) fn push(&'static self, span: &Open) {
-        let buffer = self.buffer();
-        SCRATCH.with(|scratch| {
-            let mut scratch = scratch.borrow_mut();
+        let key = self as *const Pipeline as usize;
+        LOCAL.with(|local| {
+            let Local { buffers, scratch } = &mut *local.borrow_mut();
+            let buffer = match buffers.iter().find(|(k, _)| *k == key) {
+                Some((_, b)) => b.clone(),
+                None => self.register(buffers),
+            };
             scratch.clear();
-            encode_span(&mut scratch, span);
+            encode_span(scratch, span);
             let mut buf = buffer.lock();
             let before = buf.len();
             if before + scratch.len() + 8 > MAX_BUFFERED {
                 self.dropped.fetch_add(1, Ordering::Relaxed);
                 return;
             }
-            bytes_field(&mut buf, 2, &scratch);
+            bytes_field(&mut buf, 2, scratch);
             let full = before < EXPORT_AT && buf.len() >= EXPORT_AT;
             drop(buf);
             if full {
@@ -257,9 +259,11 @@ fn encode_span(buf: &mut Vec<u8>, span: &Open) {
     let cx = &span.cx;
     bytes_field(buf, 1, &cx.trace_id().to_bytes());
     bytes_field(buf, 2, &cx.span_id().to_bytes());
-    let state = cx.trace_state().header();
-    if !state.is_empty() {
-        string(buf, 3, &state);
+    if *cx.trace_state() != TraceState::NONE {
+        let state = cx.trace_state().header();
+        if !state.is_empty() {
+            string(buf, 3, &state);
+        }
     }
     if span.parent != SpanId::INVALID {
         bytes_field(buf, 4, &span.parent.to_bytes());
@@ -318,6 +322,9 @@ fn nanos(t: SystemTime) -> u64 {
 /// buffers).
 fn key_value(buf: &mut Vec<u8>, field: u32, kv: &KeyValue) {
     let key = kv.key.as_str();
+    if let Value::String(s) = &kv.value {
+        return str_attribute(buf, field, key, s.as_str());
+    }
     let value = any_value_len(&kv.value);
     encode_key(field, WireType::LengthDelimited, buf);
     encode_varint(
@@ -328,6 +335,19 @@ fn key_value(buf: &mut Vec<u8>, field: u32, kv: &KeyValue) {
     encode_key(2, WireType::LengthDelimited, buf);
     encode_varint(value as u64, buf);
     any_value(buf, &kv.value);
+}
+
+/// `KeyValue { key, value: AnyValue { string_value } }` as field `field`.
+fn str_attribute(buf: &mut Vec<u8>, field: u32, key: &str, value: &str) {
+    let any = delimited_len(value.len());
+    let body = delimited_len(key.len()) + delimited_len(any);
+    buf.reserve(delimited_len(body) + 2);
+    encode_key(field, WireType::LengthDelimited, buf);
+    encode_varint(body as u64, buf);
+    string(buf, 1, key);
+    encode_key(2, WireType::LengthDelimited, buf);
+    encode_varint(any as u64, buf);
+    string(buf, 1, value);
 }
 
 /// A one-byte field key and a length-delimited body of `n` bytes.
@@ -401,10 +421,33 @@ fn any_value(buf: &mut Vec<u8>, v: &Value) {
     }
 }
 
+// prost's `encode_varint` is not inlined; these are (most values here take one byte).
+
+#[inline]
+fn encode_varint(mut v: u64, buf: &mut Vec<u8>) {
+    while v >= 0x80 {
+        buf.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    buf.push(v as u8);
+}
+
+#[inline]
+fn encode_key(field: u32, wire: WireType, buf: &mut Vec<u8>) {
+    encode_varint(u64::from((field << 3) | wire as u32), buf);
+}
+
+#[inline]
+fn encoded_len_varint(v: u64) -> usize {
+    (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
+}
+
+#[inline]
 fn string(buf: &mut Vec<u8>, field: u32, s: &str) {
     bytes_field(buf, field, s.as_bytes());
 }
 
+#[inline]
 fn bytes_field(buf: &mut Vec<u8>, field: u32, b: &[u8]) {
     encode_key(field, WireType::LengthDelimited, buf);
     encode_varint(b.len() as u64, buf);
@@ -419,7 +462,7 @@ fn fixed64(buf: &mut Vec<u8>, field: u32, v: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use opentelemetry::trace::{SpanContext, TraceFlags, TraceId, TraceState};
+    use opentelemetry::trace::{SpanContext, TraceFlags, TraceId};
     use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
     use prost::Message as _;
     use std::borrow::Cow;

@@ -1,0 +1,177 @@
+//! The `global` layer (a `Router::layer` around the routes): the incoming trace context is
+//! honoured, and a server span named after the path covers the request (unless skipped).
+//!
+//! A tower layer with a hand-written future rather than `axum::middleware::from_fn`: that one
+//! boxes its future, clones and re-boxes the inner service per request and adds a `Next`
+//! round; here the inner route's future is wrapped as it is, with the span beside it.
+
+use super::{extract, report_headers, Current, Installed, Open, OtelSpec, CURRENT};
+use opentelemetry::trace::{SpanKind, Status};
+use opentelemetry::KeyValue;
+use std::borrow::Cow;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+/// The layer of a contract's traces (`Router::layer(ServerLayer(&OTEL))`).
+#[derive(Clone, Copy, Debug)]
+pub struct ServerLayer(pub &'static OtelSpec);
+
+impl<S> tower::Layer<S> for ServerLayer {
+    type Service = Server<S>;
+
+    fn layer(&self, inner: S) -> Server<S> {
+        Server {
+            spec: self.0,
+            inner,
+        }
+    }
+}
+
+/// [`ServerLayer`]'s service around one route.
+#[derive(Clone, Debug)]
+pub struct Server<S> {
+    spec: &'static OtelSpec,
+    inner: S,
+}
+
+impl<S> tower::Service<axum::extract::Request> for Server<S>
+where
+    S: tower::Service<
+        axum::extract::Request,
+        Response = axum::response::Response,
+        Error = Infallible,
+    >,
+{
+    type Response = axum::response::Response;
+    type Error = Infallible;
+    type Future = ServerFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: axum::extract::Request) -> Self::Future {
+        let spec = self.spec;
+        let Some(otel) = spec.state.get() else {
+            return ServerFuture::Plain {
+                inner: self.inner.call(req),
+            };
+        };
+        let parent = if spec.propagation {
+            extract(otel, req.headers())
+        } else {
+            None
+        };
+        let path = req.uri().path();
+        if !spec.global.traces || spec.skip_paths.iter().any(|p| path.starts_with(p)) {
+            return match parent {
+                Some(p) => ServerFuture::Scoped {
+                    inner: CURRENT.scope(p, self.inner.call(req)),
+                },
+                None => ServerFuture::Plain {
+                    inner: self.inner.call(req),
+                },
+            };
+        }
+        let mut span = Open::start(
+            spec,
+            otel,
+            parent.as_ref().map(|p| &p.span),
+            SpanKind::Server,
+            Cow::Owned(path.to_owned()),
+        );
+        if span.recording() {
+            let mut attrs = Vec::with_capacity(5);
+            attrs.push(KeyValue::new(
+                "http.request.method",
+                opentelemetry::StringValue::from(req.method().as_str().to_owned()),
+            ));
+            attrs.push(KeyValue::new("url.path", path.to_owned()));
+            attrs.push(KeyValue::new("krakend.stage", "global"));
+            if let Some(r) = req.extensions().get::<axum::extract::MatchedPath>() {
+                attrs.push(KeyValue::new("http.route", r.as_str().to_owned()));
+            }
+            span.attrs = attrs;
+            if spec.global.report_headers {
+                report_headers(
+                    &mut span,
+                    "http.request.header.",
+                    req.headers(),
+                    spec.skip_headers,
+                );
+            }
+        }
+        let here = Current {
+            span: span.cx.clone(),
+            baggage: parent.and_then(|p| p.baggage),
+        };
+        ServerFuture::Traced {
+            inner: CURRENT.scope(here, self.inner.call(req)),
+            span: Some(span),
+            spec,
+            otel,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// [`Server`]'s future: the route's future, in the server span's context when traced.
+    #[project = ServerProj]
+    pub enum ServerFuture<F> {
+        /// No span, no incoming context.
+        Plain { #[pin] inner: F },
+        /// No span, the incoming context kept for the backends.
+        Scoped { #[pin] inner: tokio::task::futures::TaskLocalFuture<Current, F> },
+        Traced {
+            #[pin]
+            inner: tokio::task::futures::TaskLocalFuture<Current, F>,
+            span: Option<Open>,
+            spec: &'static OtelSpec,
+            otel: &'static Installed,
+        },
+    }
+}
+
+impl<F> Future for ServerFuture<F>
+where
+    F: Future<Output = Result<axum::response::Response, Infallible>>,
+{
+    type Output = Result<axum::response::Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            ServerProj::Plain { inner } => inner.poll(cx),
+            ServerProj::Scoped { inner } => inner.poll(cx),
+            ServerProj::Traced {
+                inner,
+                span,
+                spec,
+                otel,
+            } => {
+                let Ok(resp) = ready!(inner.poll(cx));
+                if let Some(mut span) = span.take() {
+                    let status = resp.status().as_u16();
+                    span.set(KeyValue::new(
+                        "http.response.status_code",
+                        i64::from(status),
+                    ));
+                    if status >= 500 {
+                        span.status = Status::error("");
+                    }
+                    if spec.global.report_headers {
+                        report_headers(
+                            &mut span,
+                            "http.response.header.",
+                            resp.headers(),
+                            spec.skip_headers,
+                        );
+                    }
+                    span.end(otel);
+                }
+                Poll::Ready(Ok(resp))
+            }
+        }
+    }
+}
