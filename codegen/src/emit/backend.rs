@@ -178,7 +178,12 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
         Some(d) => quote! { ::core::option::Option::Some(#d) },
         None => quote! { ::core::option::Option::None },
     };
-    let cached = super::qos_http_cache::call(b, &spec, &seq, &decoder);
+    // A `no-op` step whose whole answer later steps read keeps its raw body (not cached).
+    let cached = if b.keep_body {
+        Some(quote! { __rt::call_keeping_body(__ctx, &#spec, #seq, __body) })
+    } else {
+        super::qos_http_cache::call(b, &spec, &seq, &decoder)
+    };
     let plain = cached.is_none();
     let one_call =
         cached.unwrap_or_else(|| quote! { __rt::backend::call(__ctx, &#spec, #seq, #decoder) });
@@ -208,6 +213,11 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
         quote! { , __seq: &[::core::option::Option<::std::string::String>] }
     } else {
         TokenStream::new()
+    };
+    let seq_param = if b.keep_body {
+        quote! { #seq_param, __body: &__rt::BodySlot }
+    } else {
+        seq_param
     };
     let call = super::validation::backend_wrap(b, &seq, call);
     // modifier/lua-backend: around the CEL rules (KrakenD's backend stack: rate limit → Lua → CEL).

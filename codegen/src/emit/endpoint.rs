@@ -204,26 +204,42 @@ pub fn emit(e: &Endpoint) -> TokenStream {
         } else if e.sequential {
             let n = e.backends.len();
             let first = &fns[0];
-            let steps = e.backends.iter().zip(&fns).skip(1).map(|(b, f)| {
-                let call = if b.seq_refs.is_empty() {
-                    quote! { #f(&__ctx).await }
-                } else {
-                    let values = b.seq_refs.iter().map(|(step, path)| {
-                        quote! { __seq.value(#step, &[#(#path),*]) }
-                    });
-                    quote! { #f(&__ctx, &[#(#values),*]).await }
-                };
-                // Sequential values as request parameters (sequential_propagated_params).
-                let call = super::sequential_params::step_call(b, call);
-                quote! {
-                    if __seq.running() {
-                        let __r = #call;
-                        __seq.push(__r);
+            let steps = e
+                .backends
+                .iter()
+                .zip(&fns)
+                .enumerate()
+                .skip(1)
+                .map(|(i, (b, f))| {
+                    let body = super::sequential_params::body_arg(b);
+                    let call = if b.seq_refs.is_empty() {
+                        quote! { #f(&__ctx #body).await }
+                    } else {
+                        let values = b.seq_refs.iter().map(|(step, path)| {
+                            quote! { __seq.value(#step, &[#(#path),*]) }
+                        });
+                        quote! { #f(&__ctx, &[#(#values),*] #body).await }
+                    };
+                    // Sequential values as request parameters (sequential_propagated_params).
+                    let call = super::sequential_params::step_call(b, call);
+                    let call = super::sequential_params::keeping_body(b, i, call);
+                    quote! {
+                        if __seq.running() {
+                            let __r = #call;
+                            __seq.push(__r);
+                        }
                     }
-                }
-            });
+                });
+            let first = match e.backends.first() {
+                Some(b) if b.keep_body => quote! {
+                    let __body = __rt::BodySlot::new();
+                    let mut __seq = __rt::Sequence::start(#first(&__ctx, &__body).await, #n);
+                    __seq.keep_body(0, __body);
+                },
+                _ => quote! { let mut __seq = __rt::Sequence::start(#first(&__ctx).await, #n); },
+            };
             quote! {
-                let mut __seq = __rt::Sequence::start(#first(&__ctx).await, #n);
+                #first
                 #(#steps)*
                 let __m = __seq.finish();
                 #stages
