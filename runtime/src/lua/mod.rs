@@ -114,6 +114,17 @@ pub async fn service_layer(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    match service_run(spec, req).await {
+        Ok(req) => next.run(req).await,
+        Err(resp) => resp,
+    }
+}
+
+/// The script of [`service_layer`] on a matched request: the request it leaves, or the answer.
+pub async fn service_run(
+    spec: &'static LuaSpec,
+    req: axum::extract::Request,
+) -> Result<axum::extract::Request, Response> {
     let pattern = req
         .extensions()
         .get::<axum::extract::MatchedPath>()
@@ -128,10 +139,7 @@ pub async fn service_layer(
             Some((name.strip_prefix('*').unwrap_or(name), i))
         })
         .unzip();
-    match run_router(spec, &names, &segments, req, true).await {
-        Ok(req) => next.run(req).await,
-        Err(resp) => resp,
-    }
+    run_router(spec, &names, &segments, req, true).await
 }
 
 /// [`service_layer`] on a request the router did not match (`answer`: its 404 or 405).
