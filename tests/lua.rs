@@ -399,3 +399,64 @@ async fn the_service_script_runs_between_security_http_and_the_bot_detector() {
     assert_eq!((status.as_u16(), body.as_str()), (500, ""));
     assert_eq!(header(&headers, "x-frame-options"), Some("DENY"));
 }
+
+/// A backend answering 418 with a header and a plain body.
+fn teapot() -> axum::Router {
+    axum::Router::new().route(
+        "/teapot",
+        get_route(|| async {
+            (
+                axum::http::StatusCode::IM_A_TEAPOT,
+                [("x-up", "1"), ("content-type", "text/plain")],
+                "short and stout",
+            )
+        }),
+    )
+}
+
+#[tokio::test]
+async fn on_a_no_op_endpoint_the_scripts_make_the_answer() {
+    let mock_url = start(mock()).await;
+    let tea_url = start(teapot()).await;
+    let gw = krustd_macros::gateway!(
+        "contracts/features/lua_no_op.json",
+        hosts(&[
+            ("http://mock", mock_url.as_str()),
+            ("http://tea", tea_url.as_str())
+        ])
+    );
+    let gw = start(gw).await;
+    // Proxy level: the backend's 418, its header and body reach the post script, whose
+    // status, headers and body are sent.
+    let (status, headers, body) = get(&format!("{gw}/noop/proxy")).await;
+    assert_eq!((status.as_u16(), body.as_str()), (202, "SHORT AND STOUT"));
+    assert_eq!(header(&headers, "x-seen"), Some("418 1 from-pre"));
+    assert_eq!(header(&headers, "x-up"), Some("1"));
+    assert_eq!(header(&headers, "x-krakend-completed"), Some("false"));
+    // Backend level: pre changed the request, post the answer.
+    let (status, headers, body) =
+        send(client().post(format!("{gw}/noop/backend")).body("hello")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(header(&headers, "content-type"), Some("text/plain"));
+    let echoed = body.strip_prefix("backend said 200: ").unwrap_or_default();
+    let v = json(echoed);
+    assert_eq!(v["body"], "hello+pre", "{body}");
+    assert_eq!(v["headers"]["x-pre"][0], "yes", "{body}");
+    // A pre script alone: the request changed, the answer as the backend sent it.
+    let (status, _, body) = send(client().post(format!("{gw}/noop/pre-only")).body("hi")).await;
+    assert_eq!(status, 200, "{body}");
+    let v = json(&body);
+    assert_eq!(
+        (v["body"].as_str(), v["headers"]["x-pre"][0].as_str()),
+        (Some("hi+pre"), Some("only"))
+    );
+    // skip_next: the backend is not called; the post script's answer.
+    let (status, headers, body) = get(&format!("{gw}/noop/skip")).await;
+    assert_eq!((status.as_u16(), body.as_str()), (203, "made by lua"));
+    assert_eq!(header(&headers, "x-skipped"), Some("yes"));
+    assert_eq!(count("noop-skip"), 0);
+    // Router level.
+    let (status, _, body) = get(&format!("{gw}/noop/router")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json(&body)["headers"]["x-router"][0], "set", "{body}");
+}

@@ -163,7 +163,9 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
     };
     if b.decode == Decode::Stream {
         // A no-op endpoint streams the answer (`respond::no_op`); there is nothing to shape.
-        return spec_item;
+        // Its modifier/lua-backend runs in `lua::no_op`.
+        let lua_items = super::lua::backend_items(b);
+        return quote! { #spec_item #lua_items };
     }
     // Shaping compiled into the parse where the projection can express it (`projection`).
     let projected = super::projection::emit(b);

@@ -121,8 +121,12 @@ pub fn emit(e: &Endpoint) -> TokenStream {
     // A JSON schema reads the buffered body, and so do martian and GraphQL.
     let streams_body = e.output == Output::NoOp
         && e.json_schema.is_none()
+        && e.lua_proxy.is_none()
         && e.backends.first().is_some_and(|b| {
-            !b.send_body_on_redirect && b.martian.is_none() && b.graphql.is_none()
+            !b.send_body_on_redirect
+                && b.martian.is_none()
+                && b.graphql.is_none()
+                && b.lua.is_none()
         });
     // Pre-handler blocks, before `EndpointCtx::start`, in KrakenD's order (bot detector →
     // JWT validator → rate limits), each emitted only when the endpoint has it.
@@ -158,6 +162,8 @@ pub fn emit(e: &Endpoint) -> TokenStream {
     let body = if e.output == Output::NoOp {
         // qos/circuit-breaker wraps the no-op call when the backend has one.
         let call = match e.backends.first() {
+            // modifier/lua-proxy, modifier/lua-backend: their scripts around the call.
+            Some(b) if e.lua_proxy.is_some() || b.lua.is_some() => super::lua::no_op(e, b),
             Some(b) => super::qos_circuit_breaker::no_op(b, &ident::static_ident(&b.ident, "")),
             None => quote! { __rt::respond::no_op(&__ctx, &(), __body).await },
         };

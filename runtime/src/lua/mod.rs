@@ -10,6 +10,7 @@
 pub mod carry;
 pub mod data;
 pub mod engine;
+pub mod no_op;
 pub mod objects;
 
 use crate::backend::{BackendError, BackendResult};
@@ -424,8 +425,7 @@ pub fn proxy_post_carried(
 
 /// The headers a `modifier/lua-proxy` `post` script set on the response (`None`: nothing to
 /// add). Its `statusCode` and `body` are not sent: KrakenD's renders (JSON, XML, YAML, string,
-/// collection) answer 200 with the data; only its `no-op` render, where Krustd refuses Lua,
-/// sends them.
+/// collection) answer 200 with the data; only its `no-op` render sends them (`no_op.rs`).
 #[derive(Debug)]
 pub struct ResponseHeaders(Option<Box<http::HeaderMap>>);
 
