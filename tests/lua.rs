@@ -252,6 +252,50 @@ async fn sequential_values_reach_lua_cel_and_graphql_as_params() {
 }
 
 #[tokio::test]
+async fn a_no_op_steps_whole_answer_reaches_lua_and_cel_as_resp0() {
+    let gw = more().await;
+    let (status, _, body) = get(&format!("{gw}/seq-whole/6")).await;
+    assert_eq!(status, 200, "{body}");
+    let v = json(&body);
+    // The raw body of the `no-op` step (which contributes no data of its own).
+    assert_eq!(
+        v,
+        serde_json::json!({
+            "lua": {"headers": {"x-whole": [r#"{"user":{"id":42,"name":"ann 6"}}"#]}},
+            "cel": {"path": "/echo/whole-cel"}
+        }),
+        "{v}"
+    );
+    // Another id, another body: nothing is kept between requests.
+    let (status, _, body) = get(&format!("{gw}/seq-whole/7")).await;
+    assert_eq!(status, 200, "{body}");
+    let v = json(&body);
+    assert_eq!(
+        v["lua"]["headers"]["x-whole"][0],
+        r#"{"user":{"id":42,"name":"ann 7"}}"#
+    );
+    // The CEL rule wants ann 6: the step fails, the answer is incomplete.
+    assert_eq!(v.get("cel"), None, "{v}");
+}
+
+#[tokio::test]
+async fn allow_open_libs_opens_io_os_and_package() {
+    let gw = more().await;
+    let (status, _, body) = get(&format!("{gw}/open-libs")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        json(&body),
+        serde_json::json!({"method": "GET", "io": "[workspace]", "os": "number", "package": "table", "require": "function", "debug": "nil"})
+    );
+    let (status, _, body) = get(&format!("{gw}/closed-libs")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        json(&body),
+        serde_json::json!({"method": "GET", "io": "nil", "os": "nil", "string": "nil"})
+    );
+}
+
+#[tokio::test]
 async fn a_pre_global_reaches_the_post_script_of_the_same_request_only() {
     let gw = more().await;
     for _ in 0..2 {
@@ -314,4 +358,105 @@ async fn a_service_level_lua_endpoint_runs_on_every_request() {
     assert_eq!(status, 404);
     let (status, _, body) = send(client().get(format!("{gw}/nope")).header("X-Fail", "1")).await;
     assert_eq!((status.as_u16(), body.as_str()), (500, ""));
+}
+
+#[tokio::test]
+async fn the_service_script_runs_between_security_http_and_the_bot_detector() {
+    let mock_url = start(mock()).await;
+    let gw = krustd_macros::gateway!(
+        "contracts/features/lua_service_guard.json",
+        hosts(&[("http://mock", mock_url.as_str())])
+    );
+    let gw = start(gw).await;
+    let ask = |path: &str, ua: &str, rename: Option<&str>| {
+        let mut r = client().get(format!("{gw}{path}")).header("User-Agent", ua);
+        if let Some(v) = rename {
+            r = r.header("X-Rename", v);
+        }
+        send(r)
+    };
+    // The detector sees the User-Agent the script left: a bot renamed passes, and back.
+    let (status, headers, body) = ask("/guarded", "bad-bot", Some("fine")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json(&body)["headers"]["user-agent"][0], "fine");
+    assert_eq!(header(&headers, "x-frame-options"), Some("DENY"));
+    let (status, headers, _) = ask("/guarded", "fine", Some("bad-bot")).await;
+    assert_eq!(status, 403);
+    assert_eq!(header(&headers, "x-frame-options"), Some("DENY"));
+    // The router's 404 alike.
+    let (status, _, _) = ask("/nope", "bad-bot", Some("fine")).await;
+    assert_eq!(status, 404);
+    let (status, _, _) = ask("/nope", "fine", Some("bad-bot")).await;
+    assert_eq!(status, 403);
+    // A failing script answers 500 after security/http set its headers, before the detector.
+    let (status, headers, body) = send(
+        client()
+            .get(format!("{gw}/guarded"))
+            .header("User-Agent", "bad-bot")
+            .header("X-Fail", "1"),
+    )
+    .await;
+    assert_eq!((status.as_u16(), body.as_str()), (500, ""));
+    assert_eq!(header(&headers, "x-frame-options"), Some("DENY"));
+}
+
+/// A backend answering 418 with a header and a plain body.
+fn teapot() -> axum::Router {
+    axum::Router::new().route(
+        "/teapot",
+        get_route(|| async {
+            (
+                axum::http::StatusCode::IM_A_TEAPOT,
+                [("x-up", "1"), ("content-type", "text/plain")],
+                "short and stout",
+            )
+        }),
+    )
+}
+
+#[tokio::test]
+async fn on_a_no_op_endpoint_the_scripts_make_the_answer() {
+    let mock_url = start(mock()).await;
+    let tea_url = start(teapot()).await;
+    let gw = krustd_macros::gateway!(
+        "contracts/features/lua_no_op.json",
+        hosts(&[
+            ("http://mock", mock_url.as_str()),
+            ("http://tea", tea_url.as_str())
+        ])
+    );
+    let gw = start(gw).await;
+    // Proxy level: the backend's 418, its header and body reach the post script, whose
+    // status, headers and body are sent.
+    let (status, headers, body) = get(&format!("{gw}/noop/proxy")).await;
+    assert_eq!((status.as_u16(), body.as_str()), (202, "SHORT AND STOUT"));
+    assert_eq!(header(&headers, "x-seen"), Some("418 1 from-pre"));
+    assert_eq!(header(&headers, "x-up"), Some("1"));
+    assert_eq!(header(&headers, "x-krakend-completed"), Some("false"));
+    // Backend level: pre changed the request, post the answer.
+    let (status, headers, body) =
+        send(client().post(format!("{gw}/noop/backend")).body("hello")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(header(&headers, "content-type"), Some("text/plain"));
+    let echoed = body.strip_prefix("backend said 200: ").unwrap_or_default();
+    let v = json(echoed);
+    assert_eq!(v["body"], "hello+pre", "{body}");
+    assert_eq!(v["headers"]["x-pre"][0], "yes", "{body}");
+    // A pre script alone: the request changed, the answer as the backend sent it.
+    let (status, _, body) = send(client().post(format!("{gw}/noop/pre-only")).body("hi")).await;
+    assert_eq!(status, 200, "{body}");
+    let v = json(&body);
+    assert_eq!(
+        (v["body"].as_str(), v["headers"]["x-pre"][0].as_str()),
+        (Some("hi+pre"), Some("only"))
+    );
+    // skip_next: the backend is not called; the post script's answer.
+    let (status, headers, body) = get(&format!("{gw}/noop/skip")).await;
+    assert_eq!((status.as_u16(), body.as_str()), (203, "made by lua"));
+    assert_eq!(header(&headers, "x-skipped"), Some("yes"));
+    assert_eq!(count("noop-skip"), 0);
+    // Router level.
+    let (status, _, body) = get(&format!("{gw}/noop/router")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json(&body)["headers"]["x-router"][0], "set", "{body}");
 }

@@ -77,7 +77,7 @@ pub mod __codegen {
     pub use crate::security::cors::CorsSpec;
     pub use crate::security::http_secure::{AllowedHosts, HttpSecureSpec};
     pub use crate::security::ServiceGuard;
-    pub use crate::sequential::Sequence;
+    pub use crate::sequential::{call_keeping_body, BodySlot, Sequence};
     pub use crate::shape;
     pub use crate::spec::{
         BackendSpec, Decode, EndpointSpec, ErrorHandling, Hosts, Output, ServiceSpec,

@@ -4,16 +4,25 @@
 //! Generated code drives the steps (`if seq.running() { ... seq.push(step_n().await) }`);
 //! this type keeps the results and decides when the chain stops.
 
-use crate::backend::BackendResult;
+use crate::backend::{BackendError, BackendResult};
 use crate::ctx::EndpointCtx;
 use crate::respond::Merged;
+use crate::spec::BackendSpec;
+use bytes::Bytes;
 use serde_json::Value;
+use std::sync::OnceLock;
+
+/// Where the call of a `no-op` step whose whole answer is propagated (`resp0`) leaves the raw
+/// body it received, for [`Sequence::keep_body`].
+pub type BodySlot = OnceLock<Bytes>;
 
 /// The state of one sequential call.
 #[derive(Debug)]
 pub struct Sequence {
     /// Shaped data of each executed step (`None` for a failed step).
     steps: Vec<Option<serde_json::Map<String, Value>>>,
+    /// Raw bodies of the `no-op` steps whose whole answer is propagated, by step.
+    bodies: Vec<(usize, Bytes)>,
     merged: Merged,
     running: bool,
 }
@@ -23,6 +32,7 @@ impl Sequence {
     pub fn start(first: BackendResult, capacity: usize) -> Self {
         let mut s = Sequence {
             steps: Vec::with_capacity(capacity),
+            bodies: Vec::new(),
             merged: Merged {
                 data: None,
                 complete: true,
@@ -48,15 +58,27 @@ impl Sequence {
         self.merged.push(r);
     }
 
+    /// Keeps the raw body a `no-op` step received (lura reads a whole answer, `resp<step>`,
+    /// from the response's body stream, which only a `no-op` backend has).
+    pub fn keep_body(&mut self, step: usize, slot: BodySlot) {
+        if let Some(body) = slot.into_inner() {
+            self.bodies.push((step, body));
+        }
+    }
+
     /// The value of `{resp<step>_<path>}`, formatted as KrakenD formats it; `None` when it
-    /// cannot be resolved (the placeholder then stays in the URL).
+    /// cannot be resolved (the placeholder then stays in the URL). An empty path is the whole
+    /// answer (`resp<step>`): the raw body of a kept `no-op` step, else `None`.
     ///
     /// The path is walked while segments exist and hold objects; at the first missing or
     /// non-object segment the *last* segment is looked up at the level reached (KrakenD's
     /// quirk: `resp0_a.b` finds a top-level `b` when `a` is absent).
     pub fn value(&self, step: usize, path: &[&str]) -> Option<String> {
+        let Some((last, walk)) = path.split_last() else {
+            let (_, body) = self.bodies.iter().find(|(s, _)| *s == step)?;
+            return Some(String::from_utf8_lossy(body).into_owned());
+        };
         let mut level = self.steps.get(step)?.as_ref()?;
-        let (last, walk) = path.split_last()?;
         for seg in walk {
             match level.get(*seg) {
                 Some(Value::Object(next)) => level = next,
@@ -85,6 +107,29 @@ impl Sequence {
     /// The merged data of the executed steps (later steps overwrite colliding keys).
     pub fn finish(self) -> Merged {
         self.merged
+    }
+}
+
+/// [`crate::backend::call`] for a `no-op` step whose whole answer is propagated: the raw body
+/// received (whatever its status, as lura's `no-op` status handler accepts any) is left in
+/// `body`; the step contributes no data.
+pub async fn call_keeping_body(
+    ctx: &EndpointCtx,
+    spec: &'static BackendSpec,
+    seq: &[Option<String>],
+    body: &BodySlot,
+) -> BackendResult {
+    let fetch = async {
+        let (uri, headers) = crate::backend::prepare(ctx, spec, seq)?;
+        crate::backend::exchange(ctx, spec, uri, &headers).await
+    };
+    match tokio::time::timeout_at(ctx.deadline, fetch).await {
+        Ok(Ok(received)) => {
+            let _ = body.set(received.body.clone());
+            crate::backend::answer(spec, received, None).await
+        }
+        Ok(Err(e)) => BackendResult::Failed(e),
+        Err(_) => BackendResult::Failed(BackendError::plain("context deadline exceeded")),
     }
 }
 
@@ -136,6 +181,19 @@ mod tests {
         assert_eq!(s.value(0, &["t"]).as_deref(), Some("true"));
         assert_eq!(s.value(0, &["user", "nope"]), None);
         assert_eq!(s.value(1, &["user"]), None);
+        assert_eq!(s.value(0, &[]), None);
+    }
+
+    #[test]
+    fn a_kept_body_is_the_whole_answer() {
+        let mut s = Sequence::start(ok(serde_json::json!({})), 2);
+        let slot = BodySlot::new();
+        let _ = slot.set(Bytes::from_static(b"{\"message\":\"pong\"}"));
+        s.keep_body(0, slot);
+        assert_eq!(s.value(0, &[]).as_deref(), Some("{\"message\":\"pong\"}"));
+        assert_eq!(s.value(0, &["message"]), None);
+        s.keep_body(1, BodySlot::new());
+        assert_eq!(s.value(1, &[]), None);
     }
 
     #[test]

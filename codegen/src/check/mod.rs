@@ -137,7 +137,6 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
         }
         for o in [&e.ns.lua_endpoint, &e.ns.lua_proxy].into_iter().flatten() {
             modifier_lua::check_lua(d, o);
-            modifier_lua::check_lua_no_op(d, endpoint::is_no_op(s, e), o);
         }
         for (i, b) in e.backend.iter().enumerate() {
             backend::check_url_pattern(d, e, i, b);
@@ -184,7 +183,6 @@ pub fn run(d: &mut Diagnostics, s: &Service) {
             }
             if let Some(o) = &b.ns.lua {
                 modifier_lua::check_lua(d, o);
-                modifier_lua::check_lua_no_op(d, endpoint::is_no_op(s, e), o);
                 modifier_lua::check_lua_http_cache(d, b, o);
             }
         }

@@ -83,21 +83,6 @@ pub(super) fn check_lua(d: &mut Diagnostics, o: &LuaOptions) {
     }
 }
 
-/// A `no-op` endpoint streams the request and the answer through untouched: there is no
-/// request or response object for a script to work on in Krustd.
-pub(super) fn check_lua_no_op(d: &mut Diagnostics, no_op: bool, o: &LuaOptions) {
-    if no_op {
-        d.error(
-            &o.pointer,
-            format!(
-                "`{}` on a `no-op` endpoint is not supported by Krustd",
-                o.namespace
-            ),
-            Some("a no-op endpoint streams the request and the answer unchanged".to_owned()),
-        );
-    }
-}
-
 /// A backend `pre` script builds the backend request itself; `qos/http-cache` wraps the plain
 /// call, so the two together would silently lose the cache.
 pub(super) fn check_lua_http_cache(d: &mut Diagnostics, b: &Backend, o: &LuaOptions) {

@@ -28,7 +28,12 @@ pub(super) fn check_endpoint_proxy(d: &mut Diagnostics, e: &Endpoint, p: &ProxyO
         check_static(d, st);
     }
     if let Some(params) = &p.propagated_params {
-        check_propagated_params(d, params, e.backend.len());
+        let no_op: Vec<bool> = e
+            .backend
+            .iter()
+            .map(|b| b.encoding.as_ref().is_some_and(|x| x.value == "no-op"))
+            .collect();
+        check_propagated_params(d, params, &no_op);
     }
 }
 
@@ -105,8 +110,9 @@ fn check_static(d: &mut Diagnostics, st: &StaticOptions) {
 fn check_propagated_params(
     d: &mut Diagnostics,
     list: &At<Vec<At<Option<String>>>>,
-    backends: usize,
+    no_op: &[bool],
 ) {
+    let backends = no_op.len();
     for item in &list.value {
         // lura matches `[Rr]esp<N>`.
         let name = item.value.as_deref().map(|v| match v.strip_prefix('R') {
@@ -119,9 +125,9 @@ fn check_propagated_params(
                 format!("`resp{n}` refers to a backend that does not exist"),
                 None,
             ),
-            Some((n, p)) if p.is_empty() => d.warning(
+            Some((n, p)) if p.is_empty() && no_op.get(n) != Some(&true) => d.warning(
                 &item.pointer,
-                format!("a whole answer (`resp{n}`) is not passed on by Krustd: it has no effect"),
+                format!("the whole answer of a decoded backend (`resp{n}`) is not passed on: it has no effect"),
                 Some("KrakenD passes only a `no-op` backend's raw body here; name a field (`resp0_field`)".to_owned()),
             ),
             Some(_) => {}
@@ -189,11 +195,17 @@ mod tests {
         // Two bad references.
         assert_eq!(d.len(), 2, "{d:#?}");
         assert!(at_endpoint(r#""sequential_propagated_params": ["Resp0_a.b"]"#).is_empty());
-        // A whole answer: a warning.
+        // A decoded backend's whole answer: a warning; a `no-op` one's is passed.
         assert_eq!(
             at_endpoint(r#""sequential_propagated_params": ["resp0"]"#).len(),
             1
         );
+        let no_op = one_endpoint(
+            "",
+            r#""extra_config": {"proxy": {"sequential_propagated_params": ["resp0"]}}"#,
+            r#""encoding": "no-op""#,
+        );
+        assert!(diagnostics_of(&no_op).is_empty());
     }
 
     #[test]

@@ -163,7 +163,9 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
     };
     if b.decode == Decode::Stream {
         // A no-op endpoint streams the answer (`respond::no_op`); there is nothing to shape.
-        return spec_item;
+        // Its modifier/lua-backend runs in `lua::no_op`.
+        let lua_items = super::lua::backend_items(b);
+        return quote! { #spec_item #lua_items };
     }
     // Shaping compiled into the parse where the projection can express it (`projection`).
     let projected = super::projection::emit(b);
@@ -178,7 +180,12 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
         Some(d) => quote! { ::core::option::Option::Some(#d) },
         None => quote! { ::core::option::Option::None },
     };
-    let cached = super::qos_http_cache::call(b, &spec, &seq, &decoder);
+    // A `no-op` step whose whole answer later steps read keeps its raw body (not cached).
+    let cached = if b.keep_body {
+        Some(quote! { __rt::call_keeping_body(__ctx, &#spec, #seq, __body) })
+    } else {
+        super::qos_http_cache::call(b, &spec, &seq, &decoder)
+    };
     let plain = cached.is_none();
     let one_call =
         cached.unwrap_or_else(|| quote! { __rt::backend::call(__ctx, &#spec, #seq, #decoder) });
@@ -208,6 +215,11 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
         quote! { , __seq: &[::core::option::Option<::std::string::String>] }
     } else {
         TokenStream::new()
+    };
+    let seq_param = if b.keep_body {
+        quote! { #seq_param, __body: &__rt::BodySlot }
+    } else {
+        seq_param
     };
     let call = super::validation::backend_wrap(b, &seq, call);
     // modifier/lua-backend: around the CEL rules (KrakenD's backend stack: rate limit → Lua → CEL).

@@ -121,8 +121,12 @@ pub fn emit(e: &Endpoint) -> TokenStream {
     // A JSON schema reads the buffered body, and so do martian and GraphQL.
     let streams_body = e.output == Output::NoOp
         && e.json_schema.is_none()
+        && e.lua_proxy.is_none()
         && e.backends.first().is_some_and(|b| {
-            !b.send_body_on_redirect && b.martian.is_none() && b.graphql.is_none()
+            !b.send_body_on_redirect
+                && b.martian.is_none()
+                && b.graphql.is_none()
+                && b.lua.is_none()
         });
     // Pre-handler blocks, before `EndpointCtx::start`, in KrakenD's order (bot detector →
     // JWT validator → rate limits), each emitted only when the endpoint has it.
@@ -158,6 +162,8 @@ pub fn emit(e: &Endpoint) -> TokenStream {
     let body = if e.output == Output::NoOp {
         // qos/circuit-breaker wraps the no-op call when the backend has one.
         let call = match e.backends.first() {
+            // modifier/lua-proxy, modifier/lua-backend: their scripts around the call.
+            Some(b) if e.lua_proxy.is_some() || b.lua.is_some() => super::lua::no_op(e, b),
             Some(b) => super::qos_circuit_breaker::no_op(b, &ident::static_ident(&b.ident, "")),
             None => quote! { __rt::respond::no_op(&__ctx, &(), __body).await },
         };
@@ -204,26 +210,42 @@ pub fn emit(e: &Endpoint) -> TokenStream {
         } else if e.sequential {
             let n = e.backends.len();
             let first = &fns[0];
-            let steps = e.backends.iter().zip(&fns).skip(1).map(|(b, f)| {
-                let call = if b.seq_refs.is_empty() {
-                    quote! { #f(&__ctx).await }
-                } else {
-                    let values = b.seq_refs.iter().map(|(step, path)| {
-                        quote! { __seq.value(#step, &[#(#path),*]) }
-                    });
-                    quote! { #f(&__ctx, &[#(#values),*]).await }
-                };
-                // Sequential values as request parameters (sequential_propagated_params).
-                let call = super::sequential_params::step_call(b, call);
-                quote! {
-                    if __seq.running() {
-                        let __r = #call;
-                        __seq.push(__r);
+            let steps = e
+                .backends
+                .iter()
+                .zip(&fns)
+                .enumerate()
+                .skip(1)
+                .map(|(i, (b, f))| {
+                    let body = super::sequential_params::body_arg(b);
+                    let call = if b.seq_refs.is_empty() {
+                        quote! { #f(&__ctx #body).await }
+                    } else {
+                        let values = b.seq_refs.iter().map(|(step, path)| {
+                            quote! { __seq.value(#step, &[#(#path),*]) }
+                        });
+                        quote! { #f(&__ctx, &[#(#values),*] #body).await }
+                    };
+                    // Sequential values as request parameters (sequential_propagated_params).
+                    let call = super::sequential_params::step_call(b, call);
+                    let call = super::sequential_params::keeping_body(b, i, call);
+                    quote! {
+                        if __seq.running() {
+                            let __r = #call;
+                            __seq.push(__r);
+                        }
                     }
-                }
-            });
+                });
+            let first = match e.backends.first() {
+                Some(b) if b.keep_body => quote! {
+                    let __body = __rt::BodySlot::new();
+                    let mut __seq = __rt::Sequence::start(#first(&__ctx, &__body).await, #n);
+                    __seq.keep_body(0, __body);
+                },
+                _ => quote! { let mut __seq = __rt::Sequence::start(#first(&__ctx).await, #n); },
+            };
             quote! {
-                let mut __seq = __rt::Sequence::start(#first(&__ctx).await, #n);
+                #first
                 #(#steps)*
                 let __m = __seq.finish();
                 #stages

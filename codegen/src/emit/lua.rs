@@ -145,6 +145,44 @@ pub(crate) fn proxy_skip(e: &Endpoint) -> Option<TokenStream> {
     })
 }
 
+/// The call of a `no-op` endpoint (`e`, its backend `b`) with its proxy- or backend-level Lua
+/// (`lua::no_op`): the request is buffered (`__ctx.body`), the proxy `pre` already ran.
+pub(crate) fn no_op(e: &Endpoint, b: &Backend) -> TokenStream {
+    let spec = ident::static_ident(&b.ident, "");
+    let breaker = if b.breaker.is_some() {
+        let id = super::qos_circuit_breaker::breaker_ident(b);
+        quote! { ::core::option::Option::Some(&#id) }
+    } else {
+        quote! { ::core::option::Option::None }
+    };
+    let backend_lua = match &b.lua {
+        Some(l) => {
+            let id = ident::static_ident(&b.ident, "_LUA");
+            let names = &l.param_names;
+            quote! { ::core::option::Option::Some((&#id, &[#(#names),*])) }
+        }
+        None => quote! { ::core::option::Option::None },
+    };
+    let (proxy, skip) = match &e.lua_proxy {
+        Some(l) => {
+            let id = ident::static_ident(&e.ident, "_LUA_PROXY");
+            let carry = if l.pre.is_some() && l.post.is_some() {
+                quote! { __lua_carry }
+            } else {
+                quote! { ::core::default::Default::default() }
+            };
+            (
+                quote! { ::core::option::Option::Some((&#id, #carry)) },
+                l.skip_next,
+            )
+        }
+        None => (quote! { ::core::option::Option::None }, false),
+    };
+    quote! {
+        __rt::lua::no_op::no_op(&__ctx, &#spec, #breaker, #backend_lua, #proxy, #skip).await
+    }
+}
+
 /// The static of a backend's Lua namespace.
 pub(crate) fn backend_items(b: &Backend) -> TokenStream {
     match &b.lua {

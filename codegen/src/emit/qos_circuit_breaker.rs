@@ -6,7 +6,7 @@ use crate::plan::Backend;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-fn breaker_ident(b: &Backend) -> proc_macro2::Ident {
+pub(super) fn breaker_ident(b: &Backend) -> proc_macro2::Ident {
     ident::static_ident(&b.ident, "_BREAKER")
 }
 

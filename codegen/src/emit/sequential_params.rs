@@ -20,3 +20,28 @@ pub(super) fn step_call(b: &Backend, call: TokenStream) -> TokenStream {
         }
     }
 }
+
+/// `, &__body` for a step that keeps its raw body (`keep_body`), else nothing.
+pub(super) fn body_arg(b: &Backend) -> TokenStream {
+    if b.keep_body {
+        quote! { , &__body }
+    } else {
+        TokenStream::new()
+    }
+}
+
+/// `call` of step `step` that keeps its raw body: the slot is made before and the body
+/// handed to the sequence after it (`__r` is the step's result).
+pub(super) fn keeping_body(b: &Backend, step: usize, call: TokenStream) -> TokenStream {
+    if !b.keep_body {
+        return call;
+    }
+    quote! {
+        {
+            let __body = __rt::BodySlot::new();
+            let __r = #call;
+            __seq.keep_body(#step, __body);
+            __r
+        }
+    }
+}

@@ -348,6 +348,9 @@ pub struct Backend {
     /// Sequential values this step's request parameters carry (lura's `Resp<N>_<path>`):
     /// (name, step, dot path); set only when the backend's Lua, CEL or GraphQL can read them.
     pub seq_params: Vec<(String, usize, Vec<String>)>,
+    /// A `no-op` step of a sequence whose whole answer (`resp<N>`) is propagated: its raw
+    /// body is kept for the later steps.
+    pub keep_body: bool,
     /// `backend/http/client.send_body_on_redirect`.
     pub send_body_on_redirect: bool,
     /// `modifier/martian`, when the backend has it (and it does something).

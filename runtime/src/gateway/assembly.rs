@@ -60,17 +60,16 @@ pub fn router_with<G: Gateway>(options: Options) -> Router {
             .route("/__echo/", any(crate::builtin_routes::echo))
             .route("/__echo/{*rest}", any(crate::builtin_routes::echo));
     }
-    // modifier/lua-endpoint (service level): after the router match, inside the guard.
-    if let Some(lua) = G::service_lua() {
+    if let Some(guard) = G::guard() {
+        guard.warm();
+        // security/http, the service-level modifier/lua-endpoint and the service bot detector,
+        // in this order: every route so far (health's GET is let through by the layer itself).
+        inner = inner.route_layer(axum::middleware::from_fn(crate::security::guard_layer::<G>));
+    } else if let Some(lua) = G::service_lua() {
+        // modifier/lua-endpoint (service level) alone: after the router match.
         inner = inner.route_layer(axum::middleware::from_fn(move |req, next| {
             crate::lua::service_layer(lua, req, next)
         }));
-    }
-    if let Some(guard) = G::guard() {
-        guard.warm();
-        // security/http and the service bot detector: every route so far (health's GET is
-        // let through by the layer itself).
-        inner = inner.route_layer(axum::middleware::from_fn(crate::security::guard_layer::<G>));
     }
     // telemetry: request metrics around the routes (the matched route is known there).
     if let Some(m) = G::TELEMETRY.metrics.filter(|m| m.server) {
@@ -87,16 +86,9 @@ pub fn router_with<G: Gateway>(options: Options) -> Router {
     let inner = inner
         .fallback(move |req: axum::extract::Request| async move {
             let answer = routes::not_matched_with::<G>(builtin, &req);
-            let status = answer.status();
-            let answer = crate::security::guard_not_matched::<G>(&req, answer);
-            // modifier/lua-endpoint (service level) runs on the router's 404 and 405 too
-            // (not on a redirect, nor when the guard refused the request).
-            match G::service_lua() {
-                Some(lua) if answer.status() == status => {
-                    crate::lua::service_not_matched(lua, req, answer).await
-                }
-                _ => answer,
-            }
+            // security/http, modifier/lua-endpoint (service level) and the bot detector run on
+            // the router's 404 and 405 too (not on a redirect).
+            crate::security::guard_not_matched::<G>(req, answer).await
         })
         .with_state(state);
     let outer = Router::new()

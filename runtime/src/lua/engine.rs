@@ -57,10 +57,12 @@ pub enum Failure {
 }
 
 fn build(spec: &'static LuaSpec) -> mlua::Result<Engine> {
-    // `allow_open_libs` opens the pure libraries; io, os, package and debug stay closed (they
-    // would block the worker or reach the file system).
+    // `allow_open_libs` opens what gopher-lua's OpenLibs opens that Lua 5.1 has: string, table,
+    // math, io, os and package (coroutine is part of the base library), C modules excepted.
+    // Not `debug`: `debug.sethook` would replace the instruction-limit hook and
+    // `debug.getregistry` reaches mlua's internals, which mlua only allows unsafely.
     let libs = if spec.open_libs {
-        StdLib::STRING | StdLib::TABLE | StdLib::MATH
+        StdLib::ALL_SAFE
     } else {
         StdLib::NONE
     };

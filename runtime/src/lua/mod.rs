@@ -10,6 +10,7 @@
 pub mod carry;
 pub mod data;
 pub mod engine;
+pub mod no_op;
 pub mod objects;
 
 use crate::backend::{BackendError, BackendResult};
@@ -114,6 +115,17 @@ pub async fn service_layer(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    match service_run(spec, req).await {
+        Ok(req) => next.run(req).await,
+        Err(resp) => resp,
+    }
+}
+
+/// The script of [`service_layer`] on a matched request: the request it leaves, or the answer.
+pub async fn service_run(
+    spec: &'static LuaSpec,
+    req: axum::extract::Request,
+) -> Result<axum::extract::Request, Response> {
     let pattern = req
         .extensions()
         .get::<axum::extract::MatchedPath>()
@@ -128,10 +140,7 @@ pub async fn service_layer(
             Some((name.strip_prefix('*').unwrap_or(name), i))
         })
         .unzip();
-    match run_router(spec, &names, &segments, req, true).await {
-        Ok(req) => next.run(req).await,
-        Err(resp) => resp,
-    }
+    run_router(spec, &names, &segments, req, true).await
 }
 
 /// [`service_layer`] on a request the router did not match (`answer`: its 404 or 405).
@@ -416,8 +425,7 @@ pub fn proxy_post_carried(
 
 /// The headers a `modifier/lua-proxy` `post` script set on the response (`None`: nothing to
 /// add). Its `statusCode` and `body` are not sent: KrakenD's renders (JSON, XML, YAML, string,
-/// collection) answer 200 with the data; only its `no-op` render, where Krustd refuses Lua,
-/// sends them.
+/// collection) answer 200 with the data; only its `no-op` render sends them (`no_op.rs`).
 #[derive(Debug)]
 pub struct ResponseHeaders(Option<Box<http::HeaderMap>>);
 

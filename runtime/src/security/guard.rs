@@ -11,7 +11,9 @@ use axum::middleware::Next;
 use axum::response::Response;
 use http::Method;
 
-/// URL-param check (400), `security/http`, the service bot detector, then the route.
+/// URL-param check (400), `security/http`, the service-level `modifier/lua-endpoint` (when the
+/// contract has one: krakend-ce registers it between them), the service bot detector, then
+/// the route.
 pub(crate) async fn guard_layer<G: Gateway>(req: Request, next: Next) -> Response {
     let Some(guard) = G::guard() else {
         return next.run(req).await;
@@ -25,14 +27,26 @@ pub(crate) async fn guard_layer<G: Gateway>(req: Request, next: Next) -> Respons
             return resp;
         }
     }
-    match guard.admit(&req) {
-        Err(resp) => resp,
-        Ok(admitted) => {
-            let mut resp = next.run(req).await;
-            guard.decorate(resp.headers_mut(), admitted);
-            resp
-        }
+    let admitted = match guard.admit_http(&req) {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let req = match G::service_lua() {
+        Some(lua) => match crate::lua::service_run(lua, req).await {
+            Ok(req) => req,
+            Err(mut resp) => {
+                guard.decorate(resp.headers_mut(), admitted);
+                return resp;
+            }
+        },
+        None => req,
+    };
+    if let Err(resp) = guard.admit_bots(&req, admitted) {
+        return resp;
     }
+    let mut resp = next.run(req).await;
+    guard.decorate(resp.headers_mut(), admitted);
+    resp
 }
 
 /// The router's `{param}` segments of `pattern`, checked as the endpoint handler checks them.
@@ -51,22 +65,38 @@ fn check_params<G: Gateway>(pattern: &str, path: &str) -> Result<(), Response> {
     Ok(())
 }
 
-/// The not-matched answer under the guard: redirects as they are, 404/405 guarded.
-pub(crate) fn guard_not_matched<G: Gateway>(req: &Request, answer: Response) -> Response {
-    let Some(guard) = G::guard() else {
-        return answer;
-    };
+/// The not-matched answer under the guard and the service-level `modifier/lua-endpoint`, in
+/// [`guard_layer`]'s order: redirects as they are, 404/405 guarded.
+pub(crate) async fn guard_not_matched<G: Gateway>(req: Request, answer: Response) -> Response {
     if answer.status().is_redirection() {
         return answer;
     }
-    match guard.admit(req) {
-        Err(resp) => resp,
-        Ok(admitted) => {
-            let mut answer = answer;
-            guard.decorate(answer.headers_mut(), admitted);
-            answer
-        }
+    let Some(guard) = G::guard() else {
+        return match G::service_lua() {
+            Some(lua) => crate::lua::service_not_matched(lua, req, answer).await,
+            None => answer,
+        };
+    };
+    let admitted = match guard.admit_http(&req) {
+        Ok(a) => a,
+        Err(resp) => return resp,
+    };
+    let req = match G::service_lua() {
+        Some(lua) => match crate::lua::service_run(lua, req).await {
+            Ok(req) => req,
+            Err(mut resp) => {
+                guard.decorate(resp.headers_mut(), admitted);
+                return resp;
+            }
+        },
+        None => req,
+    };
+    if let Err(resp) = guard.admit_bots(&req, admitted) {
+        return resp;
     }
+    let mut answer = answer;
+    guard.decorate(answer.headers_mut(), admitted);
+    answer
 }
 
 /// `security/cors` around the whole server.

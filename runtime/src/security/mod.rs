@@ -48,11 +48,22 @@ impl ServiceGuard {
 
     /// Checks `req`: `Err` is the answer (500 bad host, 301 to HTTPS, 403 bot).
     pub fn admit(&self, req: &Request) -> Result<Admitted, Response> {
+        let admitted = self.admit_http(req)?;
+        self.admit_bots(req, admitted)?;
+        Ok(admitted)
+    }
+
+    /// `security/http` alone: `Err` is the answer (500 bad host, 301 to HTTPS).
+    pub fn admit_http(&self, req: &Request) -> Result<Admitted, Response> {
         let sts = match self.http {
             Some(h) => h.process(req)?,
             None => false,
         };
-        let admitted = Admitted { sts };
+        Ok(Admitted { sts })
+    }
+
+    /// The bot detector alone, after [`Self::admit_http`] admitted `req`: `Err` is the 403.
+    pub fn admit_bots(&self, req: &Request, admitted: Admitted) -> Result<(), Response> {
         if let Some(bots) = self.bots {
             if bots.is_bot(req.headers()) {
                 // Set before the detector ran: the 403 carries the secure headers too.
@@ -61,7 +72,7 @@ impl ServiceGuard {
                 return Err(resp);
             }
         }
-        Ok(admitted)
+        Ok(())
     }
 
     /// Adds the `security/http` headers to an answer of an admitted request.

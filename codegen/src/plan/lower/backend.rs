@@ -158,6 +158,7 @@ pub(super) fn lower_backend(b: &model::Backend, index: usize, e: &EndpointFacts<
         steps,
         seq_refs,
         seq_params: Vec::new(),
+        keep_body: false,
         send_body_on_redirect: b
             .ns
             .http_client

@@ -5,14 +5,18 @@
 //! so a value set for one step stays for the later ones. Only a backend whose Lua, CEL or
 //! GraphQL reads parameters gets them (nothing else sees request parameters).
 //!
-//! A whole answer (`resp<N>`) is passed by lura only from a `no-op` backend (its raw body);
-//! Krustd does not keep that body, so whole answers are not carried (check/proxy.rs warns).
+//! A whole answer (`resp<N>`, parameter `Resp<N>`) is passed by lura only from a `no-op`
+//! backend: the raw body it read (a decoded answer has no body left; check/proxy.rs warns).
+//! Such a step keeps its body (`keep_body`).
 
-use super::super::ir::Backend;
+use super::super::ir::{Backend, Decode};
 use crate::path;
 
 /// `Resp<N>_<path>` (lura's parameter name for a sequential value).
 fn param_name(step: usize, path: &[String]) -> String {
+    if path.is_empty() {
+        return format!("Resp{step}");
+    }
     format!("Resp{step}_{}", path.join("."))
 }
 
@@ -21,8 +25,14 @@ pub(super) fn assign(backends: &mut [Backend], propagated: &[String]) {
     let propagated: Vec<(usize, Vec<String>)> = propagated
         .iter()
         .filter_map(|p| path::parse_sequential_ref(&lower_first(p)))
-        .filter(|(_, path)| !path.is_empty())
+        .filter(|(step, path)| {
+            !path.is_empty()
+                || backends
+                    .get(*step)
+                    .is_some_and(|b| b.decode == Decode::Discard)
+        })
         .collect();
+
     let mut carried: Vec<(String, usize, Vec<String>)> = Vec::new();
     let add = |carried: &mut Vec<(String, usize, Vec<String>)>, step: usize, p: &[String]| {
         let name = param_name(step, p);
@@ -44,6 +54,18 @@ pub(super) fn assign(backends: &mut [Backend], propagated: &[String]) {
         }
         if b.lua.is_some() || b.cel.is_some() || b.graphql.is_some() {
             b.seq_params = carried.clone();
+        }
+    }
+    // The `no-op` steps whose whole answer a later step reads keep their body.
+    let read: Vec<usize> = backends
+        .iter()
+        .flat_map(|b| &b.seq_params)
+        .filter(|(_, _, path)| path.is_empty())
+        .map(|(_, step, _)| *step)
+        .collect();
+    for step in read {
+        if let Some(b) = backends.get_mut(step) {
+            b.keep_body = true;
         }
     }
 }
