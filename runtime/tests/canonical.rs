@@ -47,8 +47,8 @@ const NUMBERS: &[&str] = &[
     "12345678901234567890123.5e-400",
 ];
 const CHARS: &[char] = &[
-    'a', 'Z', ' ', '"', '\\', '/', '\n', '\r', '\t', '\u{8}', '\u{c}', '\u{1}', '\u{1f}', '<',
-    '>', '&', 'é', '\u{2028}', '\u{2029}', '\u{2027}', '€', '日', '😀', '\u{7f}', '\u{ffff}',
+    'a', 'Z', ' ', '"', '\\', '/', '\n', '\r', '\t', '\u{8}', '\u{c}', '\u{1}', '\u{1f}', '<', '>',
+    '&', 'é', '\u{2028}', '\u{2029}', '\u{2027}', '€', '日', '😀', '\u{7f}', '\u{ffff}',
 ];
 /// Text serde_json rejects, or treats specially, although it may look fine.
 const ODD: &[&[u8]] = &[
@@ -199,7 +199,16 @@ fn write(j: &J, spaced: bool, out: &mut Vec<u8>) {
 }
 
 /// Bytes after the first value: ignored by both paths (after a scalar, only a delimiter).
-const TRAILING: &[&[u8]] = &[b"", b"", b" ", b"\n{\"x\":1}", b"garbage", b"]", b"\xff", b","];
+const TRAILING: &[&[u8]] = &[
+    b"",
+    b"",
+    b" ",
+    b"\n{\"x\":1}",
+    b"garbage",
+    b"]",
+    b"\xff",
+    b",",
+];
 
 /// Trailing bytes that keep any document valid.
 const VALID_TRAILING: &[&[u8]] = &[b"", b" ", b"\n[1]", b"{"];
@@ -328,7 +337,11 @@ fn edge_cases() {
         same(body).unwrap();
     }
     // Valid ones are taken.
-    for body in [&b"{\"b\":1,\"a\":2,\"b\":3}"[..], b"[1E3]", b"\"\\ud83d\\ude00\""] {
+    for body in [
+        &b"{\"b\":1,\"a\":2,\"b\":3}"[..],
+        b"[1E3]",
+        b"\"\\ud83d\\ude00\"",
+    ] {
         assert!(
             ENCODINGS
                 .iter()
@@ -349,7 +362,10 @@ fn nesting_around_the_depth_limit() {
             "}]".repeat(depth / 2 + 1)
         );
         for body in [arrays, objects, mixed] {
-            assert!(same(body.as_bytes()).unwrap() || depth >= 127, "depth {depth}");
+            assert!(
+                same(body.as_bytes()).unwrap() || depth >= 127,
+                "depth {depth}"
+            );
         }
     }
     // The deepest accepted nesting is taken by the fast reader.

@@ -110,7 +110,8 @@ fn run(how: Decode, body: &[u8], scratch: &mut Scratch) -> Option<Rendered> {
             r.out.push(b'}');
             // serde_json's stream reader wants a delimiter after a value that has none.
             match body.get(r.pos) {
-                None | Some(b' ' | b'\n' | b'\t' | b'\r' | b'"' | b'[' | b']' | b'{' | b'}')
+                None
+                | Some(b' ' | b'\n' | b'\t' | b'\r' | b'"' | b'[' | b']' | b'{' | b'}')
                 | Some(b',' | b':') => {}
                 Some(_) => return None,
             }
@@ -266,7 +267,8 @@ impl Reader<'_, '_> {
             }
         }
         let mantissa_end = self.pos;
-        self.out.extend_from_slice(self.src.get(start..mantissa_end)?);
+        self.out
+            .extend_from_slice(self.src.get(start..mantissa_end)?);
         if let Some(b'e' | b'E') = self.peek() {
             self.pos += 1;
             self.out.push(b'e');
@@ -441,7 +443,9 @@ impl Reader<'_, '_> {
             return Some(key);
         }
         let from = self.s.keys.len();
-        self.s.keys.extend_from_slice(self.src.get(start..self.pos)?);
+        self.s
+            .keys
+            .extend_from_slice(self.src.get(start..self.pos)?);
         let mut keys = std::mem::take(&mut self.s.keys);
         let done = self.escaped_rest(&mut keys);
         self.s.keys = keys;
@@ -598,7 +602,10 @@ mod tests {
             r#"{"content":"x"}"#
         );
         assert_eq!(both(Decode::SafeJson, "3 ").unwrap(), r#"{"content":3}"#);
-        assert_eq!(both(Decode::SafeJson, "[]").unwrap(), r#"{"collection":[]}"#);
+        assert_eq!(
+            both(Decode::SafeJson, "[]").unwrap(),
+            r#"{"collection":[]}"#
+        );
         assert!(!fast(Decode::JsonObject, b"{}").unwrap().non_empty);
         assert!(fast(Decode::SafeJson, b"null").unwrap().non_empty);
     }
@@ -612,7 +619,10 @@ mod tests {
             (Decode::SafeJson, "3x"),
             (Decode::SafeJson, "01"),
             (Decode::JsonObject, r#"{"a":"\ud800"}"#),
-            (Decode::JsonObject, r#"{"$serde_json::private::Number":"1"}"#),
+            (
+                Decode::JsonObject,
+                r#"{"$serde_json::private::Number":"1"}"#,
+            ),
             (Decode::JsonObject, "{\"a\":\"\x01\"}"),
             (Decode::JsonObject, r#"{"a":[1,]}"#),
         ] {
