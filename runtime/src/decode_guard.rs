@@ -143,7 +143,7 @@ mod tests {
     async fn a_zero_array_never_becomes_values() {
         let body = Bytes::from(zeros(8 << 20));
         let started = std::time::Instant::now();
-        let r = decode(Decode::JsonCollection, body, |_| {
+        let r: Result<Data, String> = decode(Decode::JsonCollection, body, |_| {
             panic!("the decoder must not run")
         })
         .await;
