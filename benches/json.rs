@@ -10,7 +10,7 @@ mod bodies;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use krustd_runtime::decode::decode;
-use krustd_runtime::render::json;
+use krustd_runtime::render::{canonical, json};
 use krustd_runtime::shape;
 use krustd_runtime::spec::Decode;
 use serde_json::Value;
@@ -40,7 +40,50 @@ fn render_1kb(c: &mut Criterion) {
             out
         })
     });
+    // What an unshaped endpoint does since issue 9: the client body straight from the bytes.
+    group.bench_function("canonical", |b| {
+        b.iter(|| canonical::render(Decode::JsonObject, black_box(&body)))
+    });
+    // The same with the backend's keys out of order (each object reordered).
+    let unsorted = reversed_keys(&body);
+    group.bench_function("canonical_unsorted_keys", |b| {
+        b.iter(|| canonical::render(Decode::JsonObject, black_box(&unsorted)))
+    });
     group.finish();
+}
+
+/// `body` with every object's keys written in descending order.
+fn reversed_keys(body: &[u8]) -> Vec<u8> {
+    fn write(v: &Value, out: &mut Vec<u8>) {
+        match v {
+            Value::Object(m) => {
+                out.push(b'{');
+                for (i, (k, v)) in m.iter().rev().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    json::write_str(out, k);
+                    out.push(b':');
+                    write(v, out);
+                }
+                out.push(b'}');
+            }
+            Value::Array(items) => {
+                out.push(b'[');
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write(v, out);
+                }
+                out.push(b']');
+            }
+            other => json::write(out, other),
+        }
+    }
+    let mut out = Vec::with_capacity(body.len());
+    write(&Value::Object(decode_object(body)), &mut out);
+    out
 }
 
 fn allow_3_fields_1mb(c: &mut Criterion) {

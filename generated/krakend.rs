@@ -147,7 +147,7 @@ async fn get_ping(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_ping_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /ping: GET /__debug/ping (contract /endpoints/0/backend/0)
 static GET_PING_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -168,8 +168,8 @@ static GET_PING_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /ping: GET /__debug/ping (contract /endpoints/0/backend/0)
-async fn get_ping_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_PING_B0, &[], ::core::option::Option::None).await
+async fn get_ping_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_PING_B0).await
 }
 static GET_USERS_ID_HEADER_NAMES: [__rt::HeaderName; 2usize] = [
     __rt::HeaderName::from_static("x-request-id"),

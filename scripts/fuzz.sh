@@ -7,14 +7,14 @@
 #   QUICK=1 scripts/fuzz.sh         # CI: a few seconds per target, debug build
 #
 # Settings (environment):
-#   FUZZ_TARGETS="contract json xml rss projection router"
+#   FUZZ_TARGETS="contract json xml rss projection router canonical"
 #   FUZZ_RUNS=1000000    mutated runs per target
 #   FUZZ_SECONDS=        stop a target after this many seconds (QUICK: 3)
 #   FUZZ_SEED=1          seed of the mutator (runs are reproducible from it)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-TARGETS=${FUZZ_TARGETS:-"contract json xml rss projection router"}
+TARGETS=${FUZZ_TARGETS:-"contract json xml rss projection router canonical"}
 RUNS=${FUZZ_RUNS:-1000000}
 SEED=${FUZZ_SEED:-1}
 if [[ ${QUICK:-0} = 1 ]]; then

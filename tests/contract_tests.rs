@@ -8,6 +8,7 @@ gateway!("contracts/krakend.json", contract_tests);
 
 gateway!("contracts/features/backend_headers.json", contract_tests);
 gateway!("contracts/features/bot_detector.json", contract_tests);
+gateway!("contracts/features/canonical_json.json", contract_tests);
 gateway!("contracts/features/circuit_breaker.json", contract_tests);
 gateway!("contracts/features/client_credentials.json", contract_tests);
 gateway!("contracts/features/client_tls.json", contract_tests);

@@ -12,7 +12,9 @@
 //! - `xml`, `rss`: the XML and RSS/Atom decoders;
 //! - `projection`: the shaping compiled into the parse; property: it gives exactly what the
 //!   generic path (`projection::reference`) gives, errors included;
-//! - `router`: `clean_path` and `canonical_path`; properties: rooted, idempotent.
+//! - `router`: `clean_path` and `canonical_path`; properties: rooted, idempotent;
+//! - `canonical`: the client body written straight from a JSON answer
+//!   (`render::canonical`); property: exactly the generic path's bytes, errors included.
 
 mod mutate;
 
@@ -22,7 +24,15 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-const TARGETS: &[&str] = &["contract", "json", "xml", "rss", "projection", "router"];
+const TARGETS: &[&str] = &[
+    "contract",
+    "json",
+    "xml",
+    "rss",
+    "projection",
+    "router",
+    "canonical",
+];
 
 fn main() -> std::process::ExitCode {
     match run() {
@@ -172,6 +182,7 @@ fn executor(target: &str) -> Exec {
         "xml" => xml,
         "rss" => rss,
         "projection" => projection,
+        "canonical" => canonical,
         _ => router,
     }
 }
@@ -284,6 +295,25 @@ fn projection(input: &[u8]) {
     }
 }
 
+fn canonical(input: &[u8]) {
+    use krustd_runtime::render::canonical;
+    for how in [Decode::JsonObject, Decode::JsonCollection, Decode::SafeJson] {
+        let reference = canonical::reference(how, input);
+        assert_eq!(
+            canonical::render(how, input),
+            reference,
+            "{how:?}: the canonical render differs from the generic path"
+        );
+        if let Some(fast) = canonical::fast(how, input) {
+            assert_eq!(
+                Ok(fast),
+                reference,
+                "{how:?}: the fast reader took a body wrongly"
+            );
+        }
+    }
+}
+
 fn router(input: &[u8]) {
     use krustd_runtime::router::{canonical_path, clean_path};
     let path = String::from_utf8_lossy(input);
@@ -304,7 +334,7 @@ fn router(input: &[u8]) {
 
 fn tokens(target: &str) -> &'static [&'static [u8]] {
     match target {
-        "json" | "projection" => &[
+        "json" | "projection" | "canonical" => &[
             b"{",
             b"}",
             b"[",

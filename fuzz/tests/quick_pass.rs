@@ -14,7 +14,15 @@ fn every_fuzz_target_survives_a_quick_pass() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     // Every target reported its runs (a target that silently did nothing would not).
-    for target in ["contract", "json", "xml", "rss", "projection", "router"] {
+    for target in [
+        "contract",
+        "json",
+        "xml",
+        "rss",
+        "projection",
+        "router",
+        "canonical",
+    ] {
         assert!(
             stdout
                 .lines()

@@ -158,7 +158,7 @@ async fn get_jwt_hs256(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_jwt_hs256_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /jwt/hs256: GET /1kb (contract /endpoints/0/backend/0)
 static GET_JWT_HS256_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -179,9 +179,8 @@ static GET_JWT_HS256_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /jwt/hs256: GET /1kb (contract /endpoints/0/backend/0)
-async fn get_jwt_hs256_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_JWT_HS256_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_jwt_hs256_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_JWT_HS256_B0).await
 }
 static GET_JWT_RS256_JWT_KEYS: [__rt::auth::StaticJwk; 1usize] = [
     __rt::auth::StaticJwk {
@@ -248,7 +247,7 @@ async fn get_jwt_rs256(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_jwt_rs256_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /jwt/rs256: GET /1kb (contract /endpoints/1/backend/0)
 static GET_JWT_RS256_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -269,9 +268,8 @@ static GET_JWT_RS256_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /jwt/rs256: GET /1kb (contract /endpoints/1/backend/0)
-async fn get_jwt_rs256_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_JWT_RS256_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_jwt_rs256_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_JWT_RS256_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

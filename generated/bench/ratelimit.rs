@@ -137,7 +137,7 @@ async fn get_ratelimit_1kb(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_ratelimit_1kb_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /ratelimit/1kb: GET /1kb (contract /endpoints/0/backend/0)
 static GET_RATELIMIT_1KB_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -158,9 +158,10 @@ static GET_RATELIMIT_1KB_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /ratelimit/1kb: GET /1kb (contract /endpoints/0/backend/0)
-async fn get_ratelimit_1kb_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_RATELIMIT_1KB_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_ratelimit_1kb_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_RATELIMIT_1KB_B0).await
 }
 static GET_RATELIMIT_REDIS_1KB_RATE_REDIS: __rt::ratelimit::redis::RedisLimit = __rt::ratelimit::redis::RedisLimit {
     name: "GET /ratelimit-redis/1kb",
@@ -227,7 +228,7 @@ async fn get_ratelimit_redis_1kb(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_ratelimit_redis_1kb_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /ratelimit-redis/1kb: GET /1kb (contract /endpoints/1/backend/0)
 static GET_RATELIMIT_REDIS_1KB_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -248,14 +249,10 @@ static GET_RATELIMIT_REDIS_1KB_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /ratelimit-redis/1kb: GET /1kb (contract /endpoints/1/backend/0)
-async fn get_ratelimit_redis_1kb_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(
-            __ctx,
-            &GET_RATELIMIT_REDIS_1KB_B0,
-            &[],
-            ::core::option::Option::None,
-        )
-        .await
+async fn get_ratelimit_redis_1kb_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_RATELIMIT_REDIS_1KB_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

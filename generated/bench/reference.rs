@@ -115,7 +115,7 @@ async fn get_single(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_single_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /single: GET /a.json (contract /endpoints/0/backend/0)
 static GET_SINGLE_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -136,8 +136,8 @@ static GET_SINGLE_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /single: GET /a.json (contract /endpoints/0/backend/0)
-async fn get_single_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_SINGLE_B0, &[], ::core::option::Option::None).await
+async fn get_single_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_SINGLE_B0).await
 }
 /// GET /agg (contract /endpoints/1)
 static GET_AGG: __rt::EndpointSpec = __rt::EndpointSpec {

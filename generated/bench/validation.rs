@@ -124,7 +124,7 @@ async fn post_post_plain(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = post_post_plain_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of POST /post/plain: POST /1kb (contract /endpoints/0/backend/0)
 static POST_POST_PLAIN_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -145,9 +145,8 @@ static POST_POST_PLAIN_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /post/plain: POST /1kb (contract /endpoints/0/backend/0)
-async fn post_post_plain_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_POST_PLAIN_B0, &[], ::core::option::Option::None)
-        .await
+async fn post_post_plain_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_POST_PLAIN_B0).await
 }
 static POST_POST_SCHEMA_JSON_SCHEMA: __rt::validation::json_schema::JsonSchema = __rt::validation::json_schema::JsonSchema::new(
     "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"properties\":{\"customer\":{\"maxLength\":64,\"minLength\":1,\"type\":\"string\"},\"express\":{\"type\":\"boolean\"},\"id\":{\"minimum\":1,\"type\":\"integer\"},\"items\":{\"items\":{\"properties\":{\"qty\":{\"maximum\":100,\"minimum\":1,\"type\":\"integer\"},\"sku\":{\"pattern\":\"^[A-Z]{3}-[0-9]{4}$\",\"type\":\"string\"}},\"required\":[\"sku\",\"qty\"],\"type\":\"object\"},\"minItems\":1,\"type\":\"array\"}},\"required\":[\"id\",\"customer\",\"items\"],\"type\":\"object\"}",
@@ -180,7 +179,7 @@ async fn post_post_schema(
         return __rejection;
     }
     let __b0 = post_post_schema_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of POST /post/schema: POST /1kb (contract /endpoints/1/backend/0)
 static POST_POST_SCHEMA_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -201,9 +200,8 @@ static POST_POST_SCHEMA_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /post/schema: POST /1kb (contract /endpoints/1/backend/0)
-async fn post_post_schema_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_POST_SCHEMA_B0, &[], ::core::option::Option::None)
-        .await
+async fn post_post_schema_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_POST_SCHEMA_B0).await
 }
 static GET_CEL_GUARDED_CEL_PRE: __rt::validation::cel::Rules = __rt::validation::cel::Rules::new(
     &["req_method == 'GET' && !('debug' in req_querystring)"],
@@ -239,7 +237,7 @@ async fn get_cel_guarded(
         return __rejection;
     }
     let __b0 = get_cel_guarded_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /cel/guarded: GET /1kb (contract /endpoints/2/backend/0)
 static GET_CEL_GUARDED_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -260,9 +258,8 @@ static GET_CEL_GUARDED_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cel/guarded: GET /1kb (contract /endpoints/2/backend/0)
-async fn get_cel_guarded_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_CEL_GUARDED_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_cel_guarded_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_CEL_GUARDED_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

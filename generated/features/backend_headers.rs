@@ -210,7 +210,7 @@ async fn get_wire_get(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_wire_get_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /wire/get: GET /plain (contract /endpoints/0/backend/0)
 static GET_WIRE_GET_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -231,8 +231,8 @@ static GET_WIRE_GET_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /wire/get: GET /plain (contract /endpoints/0/backend/0)
-async fn get_wire_get_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_WIRE_GET_B0, &[], ::core::option::Option::None).await
+async fn get_wire_get_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_WIRE_GET_B0).await
 }
 /// POST /wire/post (contract /endpoints/1)
 static POST_WIRE_POST: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -255,7 +255,7 @@ async fn post_wire_post(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = post_wire_post_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of POST /wire/post: POST /plain (contract /endpoints/1/backend/0)
 static POST_WIRE_POST_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -276,9 +276,8 @@ static POST_WIRE_POST_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /wire/post: POST /plain (contract /endpoints/1/backend/0)
-async fn post_wire_post_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_WIRE_POST_B0, &[], ::core::option::Option::None)
-        .await
+async fn post_wire_post_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_WIRE_POST_B0).await
 }
 static POST_WIRE_POST_LENGTH_HEADER_NAMES: [__rt::HeaderName; 2usize] = [
     __rt::HeaderName::from_static("content-type"),
@@ -311,7 +310,7 @@ async fn post_wire_post_length(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = post_wire_post_length_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of POST /wire/post-length: POST /plain (contract /endpoints/2/backend/0)
 static POST_WIRE_POST_LENGTH_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -332,14 +331,10 @@ static POST_WIRE_POST_LENGTH_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /wire/post-length: POST /plain (contract /endpoints/2/backend/0)
-async fn post_wire_post_length_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(
-            __ctx,
-            &POST_WIRE_POST_LENGTH_B0,
-            &[],
-            ::core::option::Option::None,
-        )
-        .await
+async fn post_wire_post_length_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_WIRE_POST_LENGTH_B0).await
 }
 /// POST /wire/post-empty (contract /endpoints/3)
 static POST_WIRE_POST_EMPTY: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -364,7 +359,7 @@ async fn post_wire_post_empty(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = post_wire_post_empty_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of POST /wire/post-empty: POST /plain (contract /endpoints/3/backend/0)
 static POST_WIRE_POST_EMPTY_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -385,14 +380,10 @@ static POST_WIRE_POST_EMPTY_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /wire/post-empty: POST /plain (contract /endpoints/3/backend/0)
-async fn post_wire_post_empty_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(
-            __ctx,
-            &POST_WIRE_POST_EMPTY_B0,
-            &[],
-            ::core::option::Option::None,
-        )
-        .await
+async fn post_wire_post_empty_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_WIRE_POST_EMPTY_B0).await
 }
 static POST_WIRE_REDIRECT_HEADER_NAMES: [__rt::HeaderName; 2usize] = [
     __rt::HeaderName::from_static("content-type"),
@@ -425,7 +416,7 @@ async fn post_wire_redirect(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = post_wire_redirect_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of POST /wire/redirect: POST /see-other (contract /endpoints/4/backend/0)
 static POST_WIRE_REDIRECT_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -446,9 +437,10 @@ static POST_WIRE_REDIRECT_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /wire/redirect: POST /see-other (contract /endpoints/4/backend/0)
-async fn post_wire_redirect_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_WIRE_REDIRECT_B0, &[], ::core::option::Option::None)
-        .await
+async fn post_wire_redirect_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_WIRE_REDIRECT_B0).await
 }
 static GET_WIRE_ACCEPT_ENCODING_HEADER_NAMES: [__rt::HeaderName; 1usize] = [
     __rt::HeaderName::from_static("accept-encoding"),
@@ -676,7 +668,7 @@ async fn get_wire_loop(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_wire_loop_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /wire/loop: GET /loop (contract /endpoints/9/backend/0)
 static GET_WIRE_LOOP_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -697,9 +689,8 @@ static GET_WIRE_LOOP_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /wire/loop: GET /loop (contract /endpoints/9/backend/0)
-async fn get_wire_loop_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_WIRE_LOOP_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_wire_loop_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_WIRE_LOOP_B0).await
 }
 /// GET /wire/no-op-stall (contract /endpoints/10)
 static GET_WIRE_NO_OP_STALL: __rt::EndpointSpec = __rt::EndpointSpec {

@@ -139,7 +139,7 @@ async fn get_param_forwarding_some_foo_bar(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_param_forwarding_some_foo_bar_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /param_forwarding/some/{foo}/{bar}: GET /echo/param_forwarding/{bar}?foo={foo} (contract /endpoints/0/backend/0)
 static GET_PARAM_FORWARDING_SOME_FOO_BAR_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -167,14 +167,8 @@ static GET_PARAM_FORWARDING_SOME_FOO_BAR_B0: __rt::BackendSpec = __rt::BackendSp
 /// Backend 0 of GET /param_forwarding/some/{foo}/{bar}: GET /echo/param_forwarding/{bar}?foo={foo} (contract /endpoints/0/backend/0)
 async fn get_param_forwarding_some_foo_bar_b0(
     __ctx: &__rt::EndpointCtx,
-) -> __rt::BackendResult {
-    __rt::backend::call(
-            __ctx,
-            &GET_PARAM_FORWARDING_SOME_FOO_BAR_B0,
-            &[],
-            ::core::option::Option::None,
-        )
-        .await
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_PARAM_FORWARDING_SOME_FOO_BAR_B0).await
 }
 /// `security/bot-detector` of this endpoint, checked first in its handler.
 static POST_GUARDED_NAME_BOTS: __rt::BotDetectorSpec = __rt::BotDetectorSpec {
@@ -211,7 +205,7 @@ async fn post_guarded_name(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = post_guarded_name_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of POST /guarded/{name}: POST /count/{name} (contract /endpoints/1/backend/0)
 static POST_GUARDED_NAME_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -232,9 +226,10 @@ static POST_GUARDED_NAME_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /guarded/{name}: POST /count/{name} (contract /endpoints/1/backend/0)
-async fn post_guarded_name_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_GUARDED_NAME_B0, &[], ::core::option::Option::None)
-        .await
+async fn post_guarded_name_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_GUARDED_NAME_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

@@ -115,7 +115,7 @@ async fn get_cc_long(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_cc_long_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// auth/client-credentials of get_cc_long_b0 (contract /endpoints/0/backend/0)
 static GET_CC_LONG_B0_CLIENT_CREDENTIALS: __rt::client_credentials::ClientCredentials = __rt::client_credentials::ClientCredentials {
@@ -145,8 +145,8 @@ static GET_CC_LONG_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::Some(&GET_CC_LONG_B0_CLIENT_CREDENTIALS),
 };
 /// Backend 0 of GET /cc/long: GET /echo/long (contract /endpoints/0/backend/0)
-async fn get_cc_long_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_CC_LONG_B0, &[], ::core::option::Option::None).await
+async fn get_cc_long_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_CC_LONG_B0).await
 }
 /// GET /cc/short (contract /endpoints/1)
 static GET_CC_SHORT: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -169,7 +169,7 @@ async fn get_cc_short(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_cc_short_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// auth/client-credentials of get_cc_short_b0 (contract /endpoints/1/backend/0)
 static GET_CC_SHORT_B0_CLIENT_CREDENTIALS: __rt::client_credentials::ClientCredentials = __rt::client_credentials::ClientCredentials {
@@ -199,8 +199,8 @@ static GET_CC_SHORT_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::Some(&GET_CC_SHORT_B0_CLIENT_CREDENTIALS),
 };
 /// Backend 0 of GET /cc/short: GET /echo/short (contract /endpoints/1/backend/0)
-async fn get_cc_short_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_CC_SHORT_B0, &[], ::core::option::Option::None).await
+async fn get_cc_short_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_CC_SHORT_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

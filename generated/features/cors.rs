@@ -152,7 +152,7 @@ async fn get_param_forwarding_some_foo_bar(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_param_forwarding_some_foo_bar_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /param_forwarding/some/{foo}/{bar}: GET /echo/param_forwarding/{bar}?foo={foo} (contract /endpoints/0/backend/0)
 static GET_PARAM_FORWARDING_SOME_FOO_BAR_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -180,14 +180,8 @@ static GET_PARAM_FORWARDING_SOME_FOO_BAR_B0: __rt::BackendSpec = __rt::BackendSp
 /// Backend 0 of GET /param_forwarding/some/{foo}/{bar}: GET /echo/param_forwarding/{bar}?foo={foo} (contract /endpoints/0/backend/0)
 async fn get_param_forwarding_some_foo_bar_b0(
     __ctx: &__rt::EndpointCtx,
-) -> __rt::BackendResult {
-    __rt::backend::call(
-            __ctx,
-            &GET_PARAM_FORWARDING_SOME_FOO_BAR_B0,
-            &[],
-            ::core::option::Option::None,
-        )
-        .await
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_PARAM_FORWARDING_SOME_FOO_BAR_B0).await
 }
 /// POST /param_forwarding/some/{foo}/{bar} (contract /endpoints/1)
 static POST_PARAM_FORWARDING_SOME_FOO_BAR: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -216,7 +210,7 @@ async fn post_param_forwarding_some_foo_bar(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = post_param_forwarding_some_foo_bar_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of POST /param_forwarding/some/{foo}/{bar}: POST /echo/param_forwarding/{bar}?foo={foo} (contract /endpoints/1/backend/0)
 static POST_PARAM_FORWARDING_SOME_FOO_BAR_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -244,14 +238,8 @@ static POST_PARAM_FORWARDING_SOME_FOO_BAR_B0: __rt::BackendSpec = __rt::BackendS
 /// Backend 0 of POST /param_forwarding/some/{foo}/{bar}: POST /echo/param_forwarding/{bar}?foo={foo} (contract /endpoints/1/backend/0)
 async fn post_param_forwarding_some_foo_bar_b0(
     __ctx: &__rt::EndpointCtx,
-) -> __rt::BackendResult {
-    __rt::backend::call(
-            __ctx,
-            &POST_PARAM_FORWARDING_SOME_FOO_BAR_B0,
-            &[],
-            ::core::option::Option::None,
-        )
-        .await
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_PARAM_FORWARDING_SOME_FOO_BAR_B0).await
 }
 /// DELETE /items (contract /endpoints/2)
 static DELETE_ITEMS: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -274,7 +262,7 @@ async fn delete_items(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = delete_items_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of DELETE /items: DELETE /a (contract /endpoints/2/backend/0)
 static DELETE_ITEMS_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -295,8 +283,8 @@ static DELETE_ITEMS_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of DELETE /items: DELETE /a (contract /endpoints/2/backend/0)
-async fn delete_items_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &DELETE_ITEMS_B0, &[], ::core::option::Option::None).await
+async fn delete_items_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &DELETE_ITEMS_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

@@ -126,7 +126,7 @@ async fn get_a(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_a_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /a: GET /a (contract /endpoints/0/backend/0)
 static GET_A_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -147,8 +147,8 @@ static GET_A_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /a: GET /a (contract /endpoints/0/backend/0)
-async fn get_a_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_A_B0, &[], ::core::option::Option::None).await
+async fn get_a_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_A_B0).await
 }
 /// POST /a (contract /endpoints/1)
 static POST_A: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -171,7 +171,7 @@ async fn post_a(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = post_a_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of POST /a: POST /a (contract /endpoints/1/backend/0)
 static POST_A_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -192,8 +192,8 @@ static POST_A_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /a: POST /a (contract /endpoints/1/backend/0)
-async fn post_a_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_A_B0, &[], ::core::option::Option::None).await
+async fn post_a_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_A_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

@@ -182,7 +182,7 @@ async fn get_fwd_default_id(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_fwd_default_id_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /fwd/default/{id}: GET /echo/default/{id} (contract /endpoints/0/backend/0)
 static GET_FWD_DEFAULT_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -203,9 +203,10 @@ static GET_FWD_DEFAULT_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fwd/default/{id}: GET /echo/default/{id} (contract /endpoints/0/backend/0)
-async fn get_fwd_default_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FWD_DEFAULT_ID_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_fwd_default_id_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_FWD_DEFAULT_ID_B0).await
 }
 static GET_FWD_LISTED_HEADER_NAMES: [__rt::HeaderName; 2usize] = [
     __rt::HeaderName::from_static("x-allowed"),
@@ -240,7 +241,7 @@ async fn get_fwd_listed(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_fwd_listed_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /fwd/listed: GET /echo/listed?fixed=1 (contract /endpoints/1/backend/0)
 static GET_FWD_LISTED_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -261,9 +262,8 @@ static GET_FWD_LISTED_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fwd/listed: GET /echo/listed?fixed=1 (contract /endpoints/1/backend/0)
-async fn get_fwd_listed_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FWD_LISTED_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_fwd_listed_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_FWD_LISTED_B0).await
 }
 static GET_FWD_ALL_HEADER_NAMES: [__rt::HeaderName; 0usize] = [];
 static GET_FWD_ALL_HEADERS: __rt::HeaderAllowList = __rt::HeaderAllowList {
@@ -295,7 +295,7 @@ async fn get_fwd_all(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_fwd_all_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /fwd/all: GET /echo/all (contract /endpoints/2/backend/0)
 static GET_FWD_ALL_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -316,8 +316,8 @@ static GET_FWD_ALL_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fwd/all: GET /echo/all (contract /endpoints/2/backend/0)
-async fn get_fwd_all_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FWD_ALL_B0, &[], ::core::option::Option::None).await
+async fn get_fwd_all_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_FWD_ALL_B0).await
 }
 static GET_FWD_BACKEND_FILTER_HEADER_NAMES: [__rt::HeaderName; 0usize] = [];
 static GET_FWD_BACKEND_FILTER_HEADERS: __rt::HeaderAllowList = __rt::HeaderAllowList {
@@ -351,7 +351,7 @@ async fn get_fwd_backend_filter(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_fwd_backend_filter_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 static GET_FWD_BACKEND_FILTER_B0_HEADER_NAMES: [__rt::HeaderName; 1usize] = [
     __rt::HeaderName::from_static("x-keep"),
@@ -383,14 +383,10 @@ static GET_FWD_BACKEND_FILTER_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fwd/backend-filter: GET /echo/filtered (contract /endpoints/3/backend/0)
-async fn get_fwd_backend_filter_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(
-            __ctx,
-            &GET_FWD_BACKEND_FILTER_B0,
-            &[],
-            ::core::option::Option::None,
-        )
-        .await
+async fn get_fwd_backend_filter_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_FWD_BACKEND_FILTER_B0).await
 }
 static POST_FWD_BODY_HEADER_NAMES: [__rt::HeaderName; 1usize] = [
     __rt::HeaderName::from_static("content-type"),
@@ -420,7 +416,7 @@ async fn post_fwd_body(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = post_fwd_body_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of POST /fwd/body: PUT /echo/body (contract /endpoints/4/backend/0)
 static POST_FWD_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -441,9 +437,8 @@ static POST_FWD_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /fwd/body: PUT /echo/body (contract /endpoints/4/backend/0)
-async fn post_fwd_body_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_FWD_BODY_B0, &[], ::core::option::Option::None)
-        .await
+async fn post_fwd_body_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_FWD_BODY_B0).await
 }
 /// GET /fwd/hostile/{id} (contract /endpoints/5)
 static GET_FWD_HOSTILE_ID: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -468,7 +463,7 @@ async fn get_fwd_hostile_id(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_fwd_hostile_id_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /fwd/hostile/{id}: GET /echo/users/{id}/profile?x={id} (contract /endpoints/5/backend/0)
 static GET_FWD_HOSTILE_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -495,9 +490,10 @@ static GET_FWD_HOSTILE_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fwd/hostile/{id}: GET /echo/users/{id}/profile?x={id} (contract /endpoints/5/backend/0)
-async fn get_fwd_hostile_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FWD_HOSTILE_ID_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_fwd_hostile_id_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_FWD_HOSTILE_ID_B0).await
 }
 /// GET /fwd/rr (contract /endpoints/6)
 static GET_FWD_RR: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -520,7 +516,7 @@ async fn get_fwd_rr(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_fwd_rr_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 static GET_FWD_RR_B0_NEXT_HOST: ::std::sync::atomic::AtomicUsize = ::std::sync::atomic::AtomicUsize::new(
     0,
@@ -547,8 +543,8 @@ static GET_FWD_RR_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fwd/rr: GET /who (contract /endpoints/6/backend/0)
-async fn get_fwd_rr_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FWD_RR_B0, &[], ::core::option::Option::None).await
+async fn get_fwd_rr_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_FWD_RR_B0).await
 }
 /// GET /fwd/two-params/{a}/{b} (contract /endpoints/7)
 static GET_FWD_TWO_PARAMS_A_B: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -573,7 +569,7 @@ async fn get_fwd_two_params_a_b(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_fwd_two_params_a_b_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /fwd/two-params/{a}/{b}: GET /echo/{b}/{a}/{b} (contract /endpoints/7/backend/0)
 static GET_FWD_TWO_PARAMS_A_B_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -601,14 +597,10 @@ static GET_FWD_TWO_PARAMS_A_B_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fwd/two-params/{a}/{b}: GET /echo/{b}/{a}/{b} (contract /endpoints/7/backend/0)
-async fn get_fwd_two_params_a_b_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(
-            __ctx,
-            &GET_FWD_TWO_PARAMS_A_B_B0,
-            &[],
-            ::core::option::Option::None,
-        )
-        .await
+async fn get_fwd_two_params_a_b_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_FWD_TWO_PARAMS_A_B_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

@@ -125,7 +125,7 @@ async fn get_gql_user_id(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_gql_user_id_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// backend/graphql of get_gql_user_id_b0 (contract /endpoints/0/backend/0)
 static GET_GQL_USER_ID_B0_GRAPHQL: __rt::graphql::GraphQl = __rt::graphql::GraphQl {
@@ -159,9 +159,8 @@ static GET_GQL_USER_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /gql/user/{id}: GET /echo/graphql (contract /endpoints/0/backend/0)
-async fn get_gql_user_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_GQL_USER_ID_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_gql_user_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_GQL_USER_ID_B0).await
 }
 static GET_GQL_GET_ID_QUERY: __rt::QueryAllowList = __rt::QueryAllowList {
     all: false,
@@ -188,7 +187,7 @@ async fn get_gql_get_id(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_gql_get_id_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// backend/graphql of get_gql_get_id_b0 (contract /endpoints/1/backend/0)
 static GET_GQL_GET_ID_B0_GRAPHQL: __rt::graphql::GraphQl = __rt::graphql::GraphQl {
@@ -217,9 +216,8 @@ static GET_GQL_GET_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /gql/get/{id}: GET /echo/graphql-get (contract /endpoints/1/backend/0)
-async fn get_gql_get_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_GQL_GET_ID_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_gql_get_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_GQL_GET_ID_B0).await
 }
 /// POST /gql/users (contract /endpoints/2)
 static POST_GQL_USERS: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -242,7 +240,7 @@ async fn post_gql_users(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = post_gql_users_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// backend/graphql of post_gql_users_b0 (contract /endpoints/2/backend/0)
 static POST_GQL_USERS_B0_GRAPHQL: __rt::graphql::GraphQl = __rt::graphql::GraphQl {
@@ -271,9 +269,8 @@ static POST_GQL_USERS_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /gql/users: PUT /echo/graphql-mutation (contract /endpoints/2/backend/0)
-async fn post_gql_users_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_GQL_USERS_B0, &[], ::core::option::Option::None)
-        .await
+async fn post_gql_users_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_GQL_USERS_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

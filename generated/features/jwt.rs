@@ -432,7 +432,7 @@ async fn get_hs(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_hs_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /hs: GET /echo (contract /endpoints/0/backend/0)
 static GET_HS_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -453,8 +453,8 @@ static GET_HS_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /hs: GET /echo (contract /endpoints/0/backend/0)
-async fn get_hs_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_HS_B0, &[], ::core::option::Option::None).await
+async fn get_hs_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_HS_B0).await
 }
 static GET_HS_ARRAY_HEADER_NAMES: [__rt::HeaderName; 1usize] = [
     __rt::HeaderName::from_static("x-groups"),
@@ -525,7 +525,7 @@ async fn get_hs_array(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_hs_array_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /hs-array: GET /echo (contract /endpoints/1/backend/0)
 static GET_HS_ARRAY_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -546,8 +546,8 @@ static GET_HS_ARRAY_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /hs-array: GET /echo (contract /endpoints/1/backend/0)
-async fn get_hs_array_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_HS_ARRAY_B0, &[], ::core::option::Option::None).await
+async fn get_hs_array_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_HS_ARRAY_B0).await
 }
 static GET_RS_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSource {
     url: "http://jwk/rsa",
@@ -609,7 +609,7 @@ async fn get_rs(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_rs_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /rs: GET /echo (contract /endpoints/2/backend/0)
 static GET_RS_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -630,8 +630,8 @@ static GET_RS_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /rs: GET /echo (contract /endpoints/2/backend/0)
-async fn get_rs_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_RS_B0, &[], ::core::option::Option::None).await
+async fn get_rs_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_RS_B0).await
 }
 static GET_RS_COOLDOWN_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSource {
     url: "http://jwk/rsa-cooldown",
@@ -693,7 +693,7 @@ async fn get_rs_cooldown(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_rs_cooldown_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /rs-cooldown: GET /echo (contract /endpoints/3/backend/0)
 static GET_RS_COOLDOWN_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -714,9 +714,8 @@ static GET_RS_COOLDOWN_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /rs-cooldown: GET /echo (contract /endpoints/3/backend/0)
-async fn get_rs_cooldown_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_RS_COOLDOWN_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_rs_cooldown_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_RS_COOLDOWN_B0).await
 }
 static GET_NOCACHE_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSource {
     url: "http://jwk/nocache",
@@ -778,7 +777,7 @@ async fn get_nocache(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_nocache_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /nocache: GET /echo (contract /endpoints/4/backend/0)
 static GET_NOCACHE_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -799,8 +798,8 @@ static GET_NOCACHE_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /nocache: GET /echo (contract /endpoints/4/backend/0)
-async fn get_nocache_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_NOCACHE_B0, &[], ::core::option::Option::None).await
+async fn get_nocache_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_NOCACHE_B0).await
 }
 static GET_SCOPES_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSource {
     url: "http://jwk/sym",
@@ -862,7 +861,7 @@ async fn get_scopes(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_scopes_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /scopes: GET /echo (contract /endpoints/5/backend/0)
 static GET_SCOPES_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -883,8 +882,8 @@ static GET_SCOPES_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /scopes: GET /echo (contract /endpoints/5/backend/0)
-async fn get_scopes_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_SCOPES_B0, &[], ::core::option::Option::None).await
+async fn get_scopes_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_SCOPES_B0).await
 }
 static GET_NESTED_ROLES_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSource {
     url: "http://jwk/sym",
@@ -947,7 +946,7 @@ async fn get_nested_roles(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_nested_roles_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /nested-roles: GET /echo (contract /endpoints/6/backend/0)
 static GET_NESTED_ROLES_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -968,9 +967,8 @@ static GET_NESTED_ROLES_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /nested-roles: GET /echo (contract /endpoints/6/backend/0)
-async fn get_nested_roles_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_NESTED_ROLES_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_nested_roles_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_NESTED_ROLES_B0).await
 }
 static GET_COOKIE_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSource {
     url: "http://jwk/sym",
@@ -1032,7 +1030,7 @@ async fn get_cookie(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_cookie_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /cookie: GET /echo (contract /endpoints/7/backend/0)
 static GET_COOKIE_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1053,8 +1051,8 @@ static GET_COOKIE_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cookie: GET /echo (contract /endpoints/7/backend/0)
-async fn get_cookie_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_COOKIE_B0, &[], ::core::option::Option::None).await
+async fn get_cookie_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_COOKIE_B0).await
 }
 static GET_DOWN_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSource {
     url: "http://jwk-down/sym",
@@ -1116,7 +1114,7 @@ async fn get_down(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_down_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /down: GET /echo (contract /endpoints/8/backend/0)
 static GET_DOWN_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1137,8 +1135,8 @@ static GET_DOWN_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /down: GET /echo (contract /endpoints/8/backend/0)
-async fn get_down_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_DOWN_B0, &[], ::core::option::Option::None).await
+async fn get_down_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_DOWN_B0).await
 }
 static GET_INSECURE_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSource {
     url: "http://jwk/sym",
@@ -1200,7 +1198,7 @@ async fn get_insecure(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_insecure_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /insecure: GET /echo (contract /endpoints/9/backend/0)
 static GET_INSECURE_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1221,8 +1219,8 @@ static GET_INSECURE_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /insecure: GET /echo (contract /endpoints/9/backend/0)
-async fn get_insecure_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_INSECURE_B0, &[], ::core::option::Option::None).await
+async fn get_insecure_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_INSECURE_B0).await
 }
 static GET_LOCAL_ED_JWT_KEYS: [__rt::auth::StaticJwk; 1usize] = [
     __rt::auth::StaticJwk {
@@ -1288,7 +1286,7 @@ async fn get_local_ed(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_local_ed_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /local-ed: GET /echo (contract /endpoints/10/backend/0)
 static GET_LOCAL_ED_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1309,8 +1307,8 @@ static GET_LOCAL_ED_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /local-ed: GET /echo (contract /endpoints/10/backend/0)
-async fn get_local_ed_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_LOCAL_ED_B0, &[], ::core::option::Option::None).await
+async fn get_local_ed_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_LOCAL_ED_B0).await
 }
 static GET_LOCAL_HS_JWT_KEYS: [__rt::auth::StaticJwk; 1usize] = [
     __rt::auth::StaticJwk {
@@ -1376,7 +1374,7 @@ async fn get_local_hs(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_local_hs_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /local-hs: GET /echo (contract /endpoints/11/backend/0)
 static GET_LOCAL_HS_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1397,8 +1395,8 @@ static GET_LOCAL_HS_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /local-hs: GET /echo (contract /endpoints/11/backend/0)
-async fn get_local_hs_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_LOCAL_HS_B0, &[], ::core::option::Option::None).await
+async fn get_local_hs_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_LOCAL_HS_B0).await
 }
 static GET_ALG_HS512_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSource {
     url: "http://jwk/all",
@@ -1460,7 +1458,7 @@ async fn get_alg_hs512(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_alg_hs512_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /alg/hs512: GET /echo (contract /endpoints/12/backend/0)
 static GET_ALG_HS512_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1481,9 +1479,8 @@ static GET_ALG_HS512_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /alg/hs512: GET /echo (contract /endpoints/12/backend/0)
-async fn get_alg_hs512_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_ALG_HS512_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_alg_hs512_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_ALG_HS512_B0).await
 }
 static GET_ALG_RS384_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSource {
     url: "http://jwk/all",
@@ -1545,7 +1542,7 @@ async fn get_alg_rs384(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_alg_rs384_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /alg/rs384: GET /echo (contract /endpoints/13/backend/0)
 static GET_ALG_RS384_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1566,9 +1563,8 @@ static GET_ALG_RS384_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /alg/rs384: GET /echo (contract /endpoints/13/backend/0)
-async fn get_alg_rs384_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_ALG_RS384_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_alg_rs384_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_ALG_RS384_B0).await
 }
 static GET_ALG_RS512_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSource {
     url: "http://jwk/all",
@@ -1630,7 +1626,7 @@ async fn get_alg_rs512(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_alg_rs512_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /alg/rs512: GET /echo (contract /endpoints/14/backend/0)
 static GET_ALG_RS512_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1651,9 +1647,8 @@ static GET_ALG_RS512_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /alg/rs512: GET /echo (contract /endpoints/14/backend/0)
-async fn get_alg_rs512_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_ALG_RS512_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_alg_rs512_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_ALG_RS512_B0).await
 }
 static GET_ALG_PS256_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSource {
     url: "http://jwk/all",
@@ -1715,7 +1710,7 @@ async fn get_alg_ps256(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_alg_ps256_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /alg/ps256: GET /echo (contract /endpoints/15/backend/0)
 static GET_ALG_PS256_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1736,9 +1731,8 @@ static GET_ALG_PS256_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /alg/ps256: GET /echo (contract /endpoints/15/backend/0)
-async fn get_alg_ps256_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_ALG_PS256_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_alg_ps256_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_ALG_PS256_B0).await
 }
 static GET_ALG_PS384_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSource {
     url: "http://jwk/all",
@@ -1800,7 +1794,7 @@ async fn get_alg_ps384(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_alg_ps384_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /alg/ps384: GET /echo (contract /endpoints/16/backend/0)
 static GET_ALG_PS384_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1821,9 +1815,8 @@ static GET_ALG_PS384_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /alg/ps384: GET /echo (contract /endpoints/16/backend/0)
-async fn get_alg_ps384_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_ALG_PS384_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_alg_ps384_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_ALG_PS384_B0).await
 }
 static GET_ALG_PS512_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSource {
     url: "http://jwk/all",
@@ -1885,7 +1878,7 @@ async fn get_alg_ps512(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_alg_ps512_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /alg/ps512: GET /echo (contract /endpoints/17/backend/0)
 static GET_ALG_PS512_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1906,9 +1899,8 @@ static GET_ALG_PS512_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /alg/ps512: GET /echo (contract /endpoints/17/backend/0)
-async fn get_alg_ps512_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_ALG_PS512_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_alg_ps512_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_ALG_PS512_B0).await
 }
 static GET_ALG_ES256_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSource {
     url: "http://jwk/all",
@@ -1970,7 +1962,7 @@ async fn get_alg_es256(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_alg_es256_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /alg/es256: GET /echo (contract /endpoints/18/backend/0)
 static GET_ALG_ES256_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1991,9 +1983,8 @@ static GET_ALG_ES256_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /alg/es256: GET /echo (contract /endpoints/18/backend/0)
-async fn get_alg_es256_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_ALG_ES256_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_alg_es256_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_ALG_ES256_B0).await
 }
 static GET_ALG_ES384_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSource {
     url: "http://jwk/all",
@@ -2055,7 +2046,7 @@ async fn get_alg_es384(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_alg_es384_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /alg/es384: GET /echo (contract /endpoints/19/backend/0)
 static GET_ALG_ES384_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -2076,9 +2067,8 @@ static GET_ALG_ES384_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /alg/es384: GET /echo (contract /endpoints/19/backend/0)
-async fn get_alg_es384_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_ALG_ES384_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_alg_es384_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_ALG_ES384_B0).await
 }
 static GET_ALG_ES512_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSource {
     url: "http://jwk/all",
@@ -2140,7 +2130,7 @@ async fn get_alg_es512(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_alg_es512_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /alg/es512: GET /echo (contract /endpoints/20/backend/0)
 static GET_ALG_ES512_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -2161,9 +2151,8 @@ static GET_ALG_ES512_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /alg/es512: GET /echo (contract /endpoints/20/backend/0)
-async fn get_alg_es512_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_ALG_ES512_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_alg_es512_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_ALG_ES512_B0).await
 }
 static GET_ALG_EDDSA_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSource {
     url: "http://jwk/all",
@@ -2225,7 +2214,7 @@ async fn get_alg_eddsa(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_alg_eddsa_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /alg/eddsa: GET /echo (contract /endpoints/21/backend/0)
 static GET_ALG_EDDSA_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -2246,9 +2235,8 @@ static GET_ALG_EDDSA_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /alg/eddsa: GET /echo (contract /endpoints/21/backend/0)
-async fn get_alg_eddsa_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_ALG_EDDSA_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_alg_eddsa_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_ALG_EDDSA_B0).await
 }
 static GET_PRIVATE_CUSTOM_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSource {
     url: "http://jwk/sym",
@@ -2578,7 +2566,7 @@ async fn get_cel_jwt(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_cel_jwt_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /cel-jwt: GET /echo (contract /endpoints/24/backend/0)
 static GET_CEL_JWT_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -2599,8 +2587,8 @@ static GET_CEL_JWT_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cel-jwt: GET /echo (contract /endpoints/24/backend/0)
-async fn get_cel_jwt_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_CEL_JWT_B0, &[], ::core::option::Option::None).await
+async fn get_cel_jwt_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_CEL_JWT_B0).await
 }
 /// GET /open (contract /endpoints/25)
 static GET_OPEN: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -2623,7 +2611,7 @@ async fn get_open(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_open_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /open: GET /echo (contract /endpoints/25/backend/0)
 static GET_OPEN_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -2644,8 +2632,8 @@ static GET_OPEN_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /open: GET /echo (contract /endpoints/25/backend/0)
-async fn get_open_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_OPEN_B0, &[], ::core::option::Option::None).await
+async fn get_open_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_OPEN_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

@@ -268,7 +268,7 @@ async fn get_pinned(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_pinned_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /pinned: GET /echo (contract /endpoints/0/backend/0)
 static GET_PINNED_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -289,8 +289,8 @@ static GET_PINNED_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /pinned: GET /echo (contract /endpoints/0/backend/0)
-async fn get_pinned_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_PINNED_B0, &[], ::core::option::Option::None).await
+async fn get_pinned_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_PINNED_B0).await
 }
 static GET_WRONG_PIN_JWT_TLS_PINS: [[u8; 32]; 1usize] = [
     *b"-q\x16B\xB7&\xB0D\x01b|\xA9\xFB\xAC2\xF5\xC8S\x0F\xB1\x90<\xC4\xDB\x02%\x87\x17\x92\x1AH\x81",
@@ -366,7 +366,7 @@ async fn get_wrong_pin(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_wrong_pin_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /wrong-pin: GET /echo (contract /endpoints/1/backend/0)
 static GET_WRONG_PIN_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -387,9 +387,8 @@ static GET_WRONG_PIN_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /wrong-pin: GET /echo (contract /endpoints/1/backend/0)
-async fn get_wrong_pin_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_WRONG_PIN_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_wrong_pin_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_WRONG_PIN_B0).await
 }
 static GET_INSECURE_WRONG_PIN_JWT_TLS_PINS: [[u8; 32]; 1usize] = [
     *b"-q\x16B\xB7&\xB0D\x01b|\xA9\xFB\xAC2\xF5\xC8S\x0F\xB1\x90<\xC4\xDB\x02%\x87\x17\x92\x1AH\x81",
@@ -467,7 +466,7 @@ async fn get_insecure_wrong_pin(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_insecure_wrong_pin_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /insecure-wrong-pin: GET /echo (contract /endpoints/2/backend/0)
 static GET_INSECURE_WRONG_PIN_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -488,14 +487,10 @@ static GET_INSECURE_WRONG_PIN_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /insecure-wrong-pin: GET /echo (contract /endpoints/2/backend/0)
-async fn get_insecure_wrong_pin_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(
-            __ctx,
-            &GET_INSECURE_WRONG_PIN_B0,
-            &[],
-            ::core::option::Option::None,
-        )
-        .await
+async fn get_insecure_wrong_pin_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_INSECURE_WRONG_PIN_B0).await
 }
 static GET_INSECURE_PINNED_JWT_TLS_PINS: [[u8; 32]; 1usize] = [
     *b"\x1F%B\xF2\x11\xFC2\xD9a\xAC\xA9\xC8\xF1nL~\xBF\x1E\xFF\xD8M(\xEC]\x16\xA2\x9C\xB6\xAFY\xAE\xF3",
@@ -573,7 +568,7 @@ async fn get_insecure_pinned(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_insecure_pinned_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /insecure-pinned: GET /echo (contract /endpoints/3/backend/0)
 static GET_INSECURE_PINNED_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -594,14 +589,10 @@ static GET_INSECURE_PINNED_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /insecure-pinned: GET /echo (contract /endpoints/3/backend/0)
-async fn get_insecure_pinned_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(
-            __ctx,
-            &GET_INSECURE_PINNED_B0,
-            &[],
-            ::core::option::Option::None,
-        )
-        .await
+async fn get_insecure_pinned_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_INSECURE_PINNED_B0).await
 }
 static GET_LOCAL_CA_JWT_TLS_PINS: [[u8; 32]; 0usize] = [];
 static GET_LOCAL_CA_JWT_TLS: __rt::auth::JwkTls = __rt::auth::JwkTls::new(
@@ -675,7 +666,7 @@ async fn get_local_ca(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_local_ca_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /local-ca: GET /echo (contract /endpoints/4/backend/0)
 static GET_LOCAL_CA_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -696,8 +687,8 @@ static GET_LOCAL_CA_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /local-ca: GET /echo (contract /endpoints/4/backend/0)
-async fn get_local_ca_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_LOCAL_CA_B0, &[], ::core::option::Option::None).await
+async fn get_local_ca_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_LOCAL_CA_B0).await
 }
 static GET_NO_CA_JWT_REMOTE: __rt::auth::RemoteSource = __rt::auth::RemoteSource {
     url: "https://jwk-any/jwk",
@@ -759,7 +750,7 @@ async fn get_no_ca(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_no_ca_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /no-ca: GET /echo (contract /endpoints/5/backend/0)
 static GET_NO_CA_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -780,8 +771,8 @@ static GET_NO_CA_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /no-ca: GET /echo (contract /endpoints/5/backend/0)
-async fn get_no_ca_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_NO_CA_B0, &[], ::core::option::Option::None).await
+async fn get_no_ca_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_NO_CA_B0).await
 }
 static GET_SUITES_MATCH_JWT_TLS_PINS: [[u8; 32]; 0usize] = [];
 static GET_SUITES_MATCH_JWT_TLS: __rt::auth::JwkTls = __rt::auth::JwkTls::new(
@@ -856,7 +847,7 @@ async fn get_suites_match(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_suites_match_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /suites-match: GET /echo (contract /endpoints/6/backend/0)
 static GET_SUITES_MATCH_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -877,9 +868,8 @@ static GET_SUITES_MATCH_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /suites-match: GET /echo (contract /endpoints/6/backend/0)
-async fn get_suites_match_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_SUITES_MATCH_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_suites_match_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_SUITES_MATCH_B0).await
 }
 static GET_SUITES_MISMATCH_JWT_TLS_PINS: [[u8; 32]; 0usize] = [];
 static GET_SUITES_MISMATCH_JWT_TLS: __rt::auth::JwkTls = __rt::auth::JwkTls::new(
@@ -955,7 +945,7 @@ async fn get_suites_mismatch(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_suites_mismatch_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /suites-mismatch: GET /echo (contract /endpoints/7/backend/0)
 static GET_SUITES_MISMATCH_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -976,14 +966,10 @@ static GET_SUITES_MISMATCH_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /suites-mismatch: GET /echo (contract /endpoints/7/backend/0)
-async fn get_suites_mismatch_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(
-            __ctx,
-            &GET_SUITES_MISMATCH_B0,
-            &[],
-            ::core::option::Option::None,
-        )
-        .await
+async fn get_suites_mismatch_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_SUITES_MISMATCH_B0).await
 }
 static GET_SIGN_PINNED_SIGNER_TLS_PINS: [[u8; 32]; 1usize] = [
     *b"\x1F%B\xF2\x11\xFC2\xD9a\xAC\xA9\xC8\xF1nL~\xBF\x1E\xFF\xD8M(\xEC]\x16\xA2\x9C\xB6\xAFY\xAE\xF3",
@@ -1199,7 +1185,7 @@ async fn get_encrypted(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_encrypted_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /encrypted: GET /echo (contract /endpoints/10/backend/0)
 static GET_ENCRYPTED_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1220,9 +1206,8 @@ static GET_ENCRYPTED_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /encrypted: GET /echo (contract /endpoints/10/backend/0)
-async fn get_encrypted_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_ENCRYPTED_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_encrypted_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_ENCRYPTED_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

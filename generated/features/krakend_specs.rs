@@ -224,7 +224,7 @@ async fn get_fwd_listed_a_b(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_fwd_listed_a_b_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /fwd/listed/{a}/{b}: GET /param_forwarding/{b}?a={a} (contract /endpoints/0/backend/0)
 static GET_FWD_LISTED_A_B_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -247,9 +247,10 @@ static GET_FWD_LISTED_A_B_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fwd/listed/{a}/{b}: GET /param_forwarding/{b}?a={a} (contract /endpoints/0/backend/0)
-async fn get_fwd_listed_a_b_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FWD_LISTED_A_B_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_fwd_listed_a_b_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_FWD_LISTED_A_B_B0).await
 }
 static POST_FWD_LISTED_A_B_HEADER_NAMES: [__rt::HeaderName; 2usize] = [
     __rt::HeaderName::from_static("authorization"),
@@ -282,7 +283,7 @@ async fn post_fwd_listed_a_b(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = post_fwd_listed_a_b_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of POST /fwd/listed/{a}/{b}: POST /param_forwarding/{b}?a={a}&dump_body=1 (contract /endpoints/1/backend/0)
 static POST_FWD_LISTED_A_B_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -309,14 +310,10 @@ static POST_FWD_LISTED_A_B_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /fwd/listed/{a}/{b}: POST /param_forwarding/{b}?a={a}&dump_body=1 (contract /endpoints/1/backend/0)
-async fn post_fwd_listed_a_b_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(
-            __ctx,
-            &POST_FWD_LISTED_A_B_B0,
-            &[],
-            ::core::option::Option::None,
-        )
-        .await
+async fn post_fwd_listed_a_b_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_FWD_LISTED_A_B_B0).await
 }
 static GET_FWD_EVERY_A_B_HEADER_NAMES: [__rt::HeaderName; 0usize] = [];
 static GET_FWD_EVERY_A_B_HEADERS: __rt::HeaderAllowList = __rt::HeaderAllowList {
@@ -345,7 +342,7 @@ async fn get_fwd_every_a_b(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_fwd_every_a_b_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /fwd/every/{a}/{b}: GET /param_forwarding/{b}?a={a} (contract /endpoints/2/backend/0)
 static GET_FWD_EVERY_A_B_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -368,9 +365,10 @@ static GET_FWD_EVERY_A_B_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fwd/every/{a}/{b}: GET /param_forwarding/{b}?a={a} (contract /endpoints/2/backend/0)
-async fn get_fwd_every_a_b_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FWD_EVERY_A_B_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_fwd_every_a_b_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_FWD_EVERY_A_B_B0).await
 }
 static GET_QS_EVERY_NAME_QUERY: __rt::QueryAllowList = __rt::QueryAllowList {
     all: true,
@@ -398,7 +396,7 @@ async fn get_qs_every_name(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_qs_every_name_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /qs/every/{name}: GET /param_forwarding/{name} (contract /endpoints/3/backend/0)
 static GET_QS_EVERY_NAME_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -419,9 +417,10 @@ static GET_QS_EVERY_NAME_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /qs/every/{name}: GET /param_forwarding/{name} (contract /endpoints/3/backend/0)
-async fn get_qs_every_name_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_QS_EVERY_NAME_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_qs_every_name_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_QS_EVERY_NAME_B0).await
 }
 static GET_QS_ONE_NAME_QUERY: __rt::QueryAllowList = __rt::QueryAllowList {
     all: false,
@@ -448,7 +447,7 @@ async fn get_qs_one_name(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_qs_one_name_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /qs/one/{name}: GET /param_forwarding/{name} (contract /endpoints/4/backend/0)
 static GET_QS_ONE_NAME_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -469,9 +468,8 @@ static GET_QS_ONE_NAME_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /qs/one/{name}: GET /param_forwarding/{name} (contract /endpoints/4/backend/0)
-async fn get_qs_one_name_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_QS_ONE_NAME_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_qs_one_name_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_QS_ONE_NAME_B0).await
 }
 /// GET /moved/{code} (contract /endpoints/5)
 static GET_MOVED_CODE: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -494,7 +492,7 @@ async fn get_moved_code(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_moved_code_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /moved/{code}: GET /redirect/?status={code} (contract /endpoints/5/backend/0)
 static GET_MOVED_CODE_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -517,9 +515,8 @@ static GET_MOVED_CODE_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /moved/{code}: GET /redirect/?status={code} (contract /endpoints/5/backend/0)
-async fn get_moved_code_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_MOVED_CODE_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_moved_code_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_MOVED_CODE_B0).await
 }
 /// POST /passthrough (contract /endpoints/6)
 static POST_PASSTHROUGH: __rt::EndpointSpec = __rt::EndpointSpec {

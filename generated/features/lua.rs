@@ -606,7 +606,7 @@ async fn get_lua_router_id(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_lua_router_id_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /lua/router/{id}: GET /echo/{id} (contract /endpoints/4/backend/0)
 static GET_LUA_ROUTER_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -627,9 +627,10 @@ static GET_LUA_ROUTER_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /lua/router/{id}: GET /echo/{id} (contract /endpoints/4/backend/0)
-async fn get_lua_router_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_LUA_ROUTER_ID_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_lua_router_id_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_LUA_ROUTER_ID_B0).await
 }
 static GET_LUA_LOOP_LUA_PROXY: __rt::lua::LuaSpec = __rt::lua::LuaSpec {
     sources: &[

@@ -264,7 +264,7 @@ async fn get_m_spec(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_m_spec_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// modifier/martian, request side: runs on the final backend request.
 fn get_m_spec_b0_martian_request(
@@ -310,8 +310,8 @@ static GET_M_SPEC_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /m/spec: GET /echo/spec (contract /endpoints/0/backend/0)
-async fn get_m_spec_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_M_SPEC_B0, &[], ::core::option::Option::None).await
+async fn get_m_spec_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_M_SPEC_B0).await
 }
 static GET_M_HEADERS_HEADER_NAMES: [__rt::HeaderName; 3usize] = [
     __rt::HeaderName::from_static("x-src"),
@@ -343,7 +343,7 @@ async fn get_m_headers(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_m_headers_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// modifier/martian, request side: runs on the final backend request.
 fn get_m_headers_b0_martian_request(
@@ -413,9 +413,8 @@ static GET_M_HEADERS_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /m/headers: GET /echo/headers (contract /endpoints/1/backend/0)
-async fn get_m_headers_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_M_HEADERS_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_m_headers_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_M_HEADERS_B0).await
 }
 static GET_M_QUERY_QUERY: __rt::QueryAllowList = __rt::QueryAllowList {
     all: false,
@@ -442,7 +441,7 @@ async fn get_m_query(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_m_query_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// modifier/martian, request side: runs on the final backend request.
 fn get_m_query_b0_martian_request(
@@ -475,8 +474,8 @@ static GET_M_QUERY_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /m/query: GET /echo/query (contract /endpoints/2/backend/0)
-async fn get_m_query_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_M_QUERY_B0, &[], ::core::option::Option::None).await
+async fn get_m_query_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_M_QUERY_B0).await
 }
 /// GET /m/url (contract /endpoints/3)
 static GET_M_URL: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -499,7 +498,7 @@ async fn get_m_url(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_m_url_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// modifier/martian, request side: runs on the final backend request.
 fn get_m_url_b0_martian_request(
@@ -532,8 +531,8 @@ static GET_M_URL_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /m/url: GET /echo/original (contract /endpoints/3/backend/0)
-async fn get_m_url_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_M_URL_B0, &[], ::core::option::Option::None).await
+async fn get_m_url_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_M_URL_B0).await
 }
 /// POST /m/body (contract /endpoints/4)
 static POST_M_BODY: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -556,7 +555,7 @@ async fn post_m_body(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = post_m_body_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// modifier/martian, request side: runs on the final backend request.
 fn post_m_body_b0_martian_request(
@@ -593,8 +592,8 @@ static POST_M_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /m/body: POST /echo/body (contract /endpoints/4/backend/0)
-async fn post_m_body_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_M_BODY_B0, &[], ::core::option::Option::None).await
+async fn post_m_body_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_M_BODY_B0).await
 }
 /// GET /m/body-both (contract /endpoints/5)
 static GET_M_BODY_BOTH: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -617,7 +616,7 @@ async fn get_m_body_both(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_m_body_both_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// modifier/martian, request side: runs on the final backend request.
 fn get_m_body_both_b0_martian_request(
@@ -665,9 +664,8 @@ static GET_M_BODY_BOTH_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /m/body-both: GET /echo/body-both (contract /endpoints/5/backend/0)
-async fn get_m_body_both_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_M_BODY_BOTH_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_m_body_both_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_M_BODY_BOTH_B0).await
 }
 static GET_M_COOKIE_HEADER_NAMES: [__rt::HeaderName; 1usize] = [
     __rt::HeaderName::from_static("cookie"),
@@ -697,7 +695,7 @@ async fn get_m_cookie(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_m_cookie_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// modifier/martian, request side: runs on the final backend request.
 fn get_m_cookie_b0_martian_request(
@@ -730,8 +728,8 @@ static GET_M_COOKIE_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /m/cookie: GET /echo/cookie (contract /endpoints/6/backend/0)
-async fn get_m_cookie_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_M_COOKIE_B0, &[], ::core::option::Option::None).await
+async fn get_m_cookie_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_M_COOKIE_B0).await
 }
 /// GET /m/status (contract /endpoints/7)
 static GET_M_STATUS: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -813,7 +811,7 @@ async fn get_m_static_health(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_m_static_health_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// modifier/martian, request side: runs on the final backend request.
 fn get_m_static_health_b0_martian_request(
@@ -878,14 +876,10 @@ static GET_M_STATIC_HEALTH_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /m/static/health: GET / (contract /endpoints/8/backend/0)
-async fn get_m_static_health_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(
-            __ctx,
-            &GET_M_STATIC_HEALTH_B0,
-            &[],
-            ::core::option::Option::None,
-        )
-        .await
+async fn get_m_static_health_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_M_STATIC_HEALTH_B0).await
 }
 /// GET /m/static/{file} (contract /endpoints/9)
 static GET_M_STATIC_FILE: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1005,7 +999,7 @@ async fn get_m_filters(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_m_filters_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 static GET_M_FILTERS_B0_MARTIAN_RE_0: __rt::martian::Regex = __rt::martian::Regex::new(
     "^http://[^/]+/echo/filt[a-z]+(\\?|$)",
@@ -1126,9 +1120,8 @@ static GET_M_FILTERS_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /m/filters: GET /echo/filters (contract /endpoints/10/backend/0)
-async fn get_m_filters_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_M_FILTERS_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_m_filters_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_M_FILTERS_B0).await
 }
 /// GET /m/order (contract /endpoints/11)
 static GET_M_ORDER: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1151,7 +1144,7 @@ async fn get_m_order(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_m_order_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// modifier/martian, request side: runs on the final backend request.
 fn get_m_order_b0_martian_request(
@@ -1249,8 +1242,8 @@ static GET_M_ORDER_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /m/order: GET /echo/order (contract /endpoints/11/backend/0)
-async fn get_m_order_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_M_ORDER_B0, &[], ::core::option::Option::None).await
+async fn get_m_order_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_M_ORDER_B0).await
 }
 /// GET /m/errors/aggregate (contract /endpoints/12)
 static GET_M_ERRORS_AGGREGATE: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1275,7 +1268,7 @@ async fn get_m_errors_aggregate(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_m_errors_aggregate_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// modifier/martian, request side: runs on the final backend request.
 fn get_m_errors_aggregate_b0_martian_request(
@@ -1314,14 +1307,10 @@ static GET_M_ERRORS_AGGREGATE_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /m/errors/aggregate: GET /echo/errors (contract /endpoints/12/backend/0)
-async fn get_m_errors_aggregate_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(
-            __ctx,
-            &GET_M_ERRORS_AGGREGATE_B0,
-            &[],
-            ::core::option::Option::None,
-        )
-        .await
+async fn get_m_errors_aggregate_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_M_ERRORS_AGGREGATE_B0).await
 }
 /// GET /m/errors/first (contract /endpoints/13)
 static GET_M_ERRORS_FIRST: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1346,7 +1335,7 @@ async fn get_m_errors_first(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_m_errors_first_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// modifier/martian, request side: runs on the final backend request.
 fn get_m_errors_first_b0_martian_request(
@@ -1381,9 +1370,10 @@ static GET_M_ERRORS_FIRST_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /m/errors/first: GET /echo/errors (contract /endpoints/13/backend/0)
-async fn get_m_errors_first_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_M_ERRORS_FIRST_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_m_errors_first_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_M_ERRORS_FIRST_B0).await
 }
 /// GET /m/noop (contract /endpoints/14)
 static GET_M_NOOP: __rt::EndpointSpec = __rt::EndpointSpec {

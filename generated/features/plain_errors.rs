@@ -115,7 +115,7 @@ async fn get_fail(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_fail_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /fail: GET /status/500 (contract /endpoints/0/backend/0)
 static GET_FAIL_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -136,8 +136,8 @@ static GET_FAIL_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail: GET /status/500 (contract /endpoints/0/backend/0)
-async fn get_fail_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FAIL_B0, &[], ::core::option::Option::None).await
+async fn get_fail_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_FAIL_B0).await
 }
 /// GET /error-code (contract /endpoints/1)
 static GET_ERROR_CODE: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -160,7 +160,7 @@ async fn get_error_code(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_error_code_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /error-code: GET /status/418 (contract /endpoints/1/backend/0)
 static GET_ERROR_CODE_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -181,9 +181,8 @@ static GET_ERROR_CODE_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /error-code: GET /status/418 (contract /endpoints/1/backend/0)
-async fn get_error_code_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_ERROR_CODE_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_error_code_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_ERROR_CODE_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

@@ -1197,7 +1197,7 @@ async fn get_redirect_get(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_redirect_get_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /redirect/get: GET /redirect/301 (contract /endpoints/11/backend/0)
 static GET_REDIRECT_GET_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1218,9 +1218,8 @@ static GET_REDIRECT_GET_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /redirect/get: GET /redirect/301 (contract /endpoints/11/backend/0)
-async fn get_redirect_get_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_REDIRECT_GET_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_redirect_get_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_REDIRECT_GET_B0).await
 }
 /// POST /redirect/post (contract /endpoints/12)
 static POST_REDIRECT_POST: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1245,7 +1244,7 @@ async fn post_redirect_post(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = post_redirect_post_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of POST /redirect/post: POST /redirect/307 (contract /endpoints/12/backend/0)
 static POST_REDIRECT_POST_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1266,9 +1265,10 @@ static POST_REDIRECT_POST_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /redirect/post: POST /redirect/307 (contract /endpoints/12/backend/0)
-async fn post_redirect_post_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_REDIRECT_POST_B0, &[], ::core::option::Option::None)
-        .await
+async fn post_redirect_post_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_REDIRECT_POST_B0).await
 }
 /// POST /redirect/post-replayed (contract /endpoints/13)
 static POST_REDIRECT_POST_REPLAYED: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1297,7 +1297,7 @@ async fn post_redirect_post_replayed(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = post_redirect_post_replayed_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of POST /redirect/post-replayed: POST /redirect/307 (contract /endpoints/13/backend/0)
 static POST_REDIRECT_POST_REPLAYED_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1320,14 +1320,8 @@ static POST_REDIRECT_POST_REPLAYED_B0: __rt::BackendSpec = __rt::BackendSpec {
 /// Backend 0 of POST /redirect/post-replayed: POST /redirect/307 (contract /endpoints/13/backend/0)
 async fn post_redirect_post_replayed_b0(
     __ctx: &__rt::EndpointCtx,
-) -> __rt::BackendResult {
-    __rt::backend::call(
-            __ctx,
-            &POST_REDIRECT_POST_REPLAYED_B0,
-            &[],
-            ::core::option::Option::None,
-        )
-        .await
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_REDIRECT_POST_REPLAYED_B0).await
 }
 /// POST /limits/upload (contract /endpoints/14)
 static POST_LIMITS_UPLOAD: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1352,7 +1346,7 @@ async fn post_limits_upload(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = post_limits_upload_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of POST /limits/upload: POST /echo/upload (contract /endpoints/14/backend/0)
 static POST_LIMITS_UPLOAD_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1373,9 +1367,10 @@ static POST_LIMITS_UPLOAD_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /limits/upload: POST /echo/upload (contract /endpoints/14/backend/0)
-async fn post_limits_upload_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_LIMITS_UPLOAD_B0, &[], ::core::option::Option::None)
-        .await
+async fn post_limits_upload_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_LIMITS_UPLOAD_B0).await
 }
 /// GET /limits/huge (contract /endpoints/15)
 static GET_LIMITS_HUGE: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1398,7 +1393,7 @@ async fn get_limits_huge(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_limits_huge_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /limits/huge: GET /huge (contract /endpoints/15/backend/0)
 static GET_LIMITS_HUGE_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1419,9 +1414,8 @@ static GET_LIMITS_HUGE_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /limits/huge: GET /huge (contract /endpoints/15/backend/0)
-async fn get_limits_huge_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_LIMITS_HUGE_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_limits_huge_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_LIMITS_HUGE_B0).await
 }
 static GET_STATIC_COMPLETE_STATIC: __rt::StaticData = __rt::StaticData {
     strategy: __rt::StaticStrategy::Complete,
@@ -1540,7 +1534,7 @@ async fn get_redirect_loop(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_redirect_loop_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /redirect/loop: GET /redirect/loop (contract /endpoints/17/backend/0)
 static GET_REDIRECT_LOOP_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1561,9 +1555,10 @@ static GET_REDIRECT_LOOP_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /redirect/loop: GET /redirect/loop (contract /endpoints/17/backend/0)
-async fn get_redirect_loop_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_REDIRECT_LOOP_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_redirect_loop_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_REDIRECT_LOOP_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

@@ -200,7 +200,7 @@ async fn get_rate_endpoint(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_rate_endpoint_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /rate/endpoint: GET /a (contract /endpoints/0/backend/0)
 static GET_RATE_ENDPOINT_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -221,9 +221,10 @@ static GET_RATE_ENDPOINT_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /rate/endpoint: GET /a (contract /endpoints/0/backend/0)
-async fn get_rate_endpoint_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_RATE_ENDPOINT_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_rate_endpoint_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_RATE_ENDPOINT_B0).await
 }
 static GET_RATE_IP_RATE_CLIENTS: __rt::ratelimit::ClientLimit = __rt::ratelimit::ClientLimit {
     key: __rt::ratelimit::ClientKey::Ip,
@@ -260,7 +261,7 @@ async fn get_rate_ip(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_rate_ip_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /rate/ip: GET /a (contract /endpoints/1/backend/0)
 static GET_RATE_IP_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -281,8 +282,8 @@ static GET_RATE_IP_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /rate/ip: GET /a (contract /endpoints/1/backend/0)
-async fn get_rate_ip_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_RATE_IP_B0, &[], ::core::option::Option::None).await
+async fn get_rate_ip_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_RATE_IP_B0).await
 }
 static GET_RATE_HEADER_RATE_CLIENTS: __rt::ratelimit::ClientLimit = __rt::ratelimit::ClientLimit {
     key: __rt::ratelimit::ClientKey::Header(__rt::HeaderName::from_static("x-client")),
@@ -319,7 +320,7 @@ async fn get_rate_header(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_rate_header_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /rate/header: GET /a (contract /endpoints/2/backend/0)
 static GET_RATE_HEADER_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -340,9 +341,8 @@ static GET_RATE_HEADER_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /rate/header: GET /a (contract /endpoints/2/backend/0)
-async fn get_rate_header_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_RATE_HEADER_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_rate_header_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_RATE_HEADER_B0).await
 }
 static GET_RATE_PARAM_USER_RATE_CLIENTS: __rt::ratelimit::ClientLimit = __rt::ratelimit::ClientLimit {
     key: __rt::ratelimit::ClientKey::Param(2usize),
@@ -381,7 +381,7 @@ async fn get_rate_param_user(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_rate_param_user_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /rate/param/{user}: GET /a (contract /endpoints/3/backend/0)
 static GET_RATE_PARAM_USER_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -402,14 +402,10 @@ static GET_RATE_PARAM_USER_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /rate/param/{user}: GET /a (contract /endpoints/3/backend/0)
-async fn get_rate_param_user_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(
-            __ctx,
-            &GET_RATE_PARAM_USER_B0,
-            &[],
-            ::core::option::Option::None,
-        )
-        .await
+async fn get_rate_param_user_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_RATE_PARAM_USER_B0).await
 }
 static GET_RATE_IP_KEY_RATE_CLIENTS: __rt::ratelimit::ClientLimit = __rt::ratelimit::ClientLimit {
     key: __rt::ratelimit::ClientKey::IpHeader(
@@ -448,7 +444,7 @@ async fn get_rate_ip_key(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_rate_ip_key_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /rate/ip-key: GET /a (contract /endpoints/4/backend/0)
 static GET_RATE_IP_KEY_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -469,9 +465,8 @@ static GET_RATE_IP_KEY_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /rate/ip-key: GET /a (contract /endpoints/4/backend/0)
-async fn get_rate_ip_key_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_RATE_IP_KEY_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_rate_ip_key_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_RATE_IP_KEY_B0).await
 }
 static GET_RATE_ORDER_RATE_CLIENTS: __rt::ratelimit::ClientLimit = __rt::ratelimit::ClientLimit {
     key: __rt::ratelimit::ClientKey::Header(__rt::HeaderName::from_static("x-client")),
@@ -515,7 +510,7 @@ async fn get_rate_order(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_rate_order_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /rate/order: GET /a (contract /endpoints/5/backend/0)
 static GET_RATE_ORDER_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -536,9 +531,8 @@ static GET_RATE_ORDER_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /rate/order: GET /a (contract /endpoints/5/backend/0)
-async fn get_rate_order_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_RATE_ORDER_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_rate_order_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_RATE_ORDER_B0).await
 }
 /// GET /rate/proxy (contract /endpoints/6)
 static GET_RATE_PROXY: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -715,7 +709,7 @@ async fn get_rate_none(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_rate_none_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /rate/none: GET /a (contract /endpoints/8/backend/0)
 static GET_RATE_NONE_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -736,9 +730,8 @@ static GET_RATE_NONE_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /rate/none: GET /a (contract /endpoints/8/backend/0)
-async fn get_rate_none_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_RATE_NONE_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_rate_none_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_RATE_NONE_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

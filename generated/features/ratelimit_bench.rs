@@ -126,7 +126,7 @@ async fn get_none(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_none_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /none: GET /a (contract /endpoints/0/backend/0)
 static GET_NONE_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -147,8 +147,8 @@ static GET_NONE_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /none: GET /a (contract /endpoints/0/backend/0)
-async fn get_none_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_NONE_B0, &[], ::core::option::Option::None).await
+async fn get_none_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_NONE_B0).await
 }
 static GET_LIMITED_RATE_CLIENTS: __rt::ratelimit::ClientLimit = __rt::ratelimit::ClientLimit {
     key: __rt::ratelimit::ClientKey::Header(__rt::HeaderName::from_static("x-client")),
@@ -192,7 +192,7 @@ async fn get_limited(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_limited_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /limited: GET /a (contract /endpoints/1/backend/0)
 static GET_LIMITED_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -213,8 +213,8 @@ static GET_LIMITED_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /limited: GET /a (contract /endpoints/1/backend/0)
-async fn get_limited_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_LIMITED_B0, &[], ::core::option::Option::None).await
+async fn get_limited_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_LIMITED_B0).await
 }
 static GET_CLUSTER_RATE_REDIS: __rt::ratelimit::redis::RedisLimit = __rt::ratelimit::redis::RedisLimit {
     name: "GET /cluster",
@@ -279,7 +279,7 @@ async fn get_cluster(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_cluster_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /cluster: GET /a (contract /endpoints/2/backend/0)
 static GET_CLUSTER_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -300,8 +300,8 @@ static GET_CLUSTER_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cluster: GET /a (contract /endpoints/2/backend/0)
-async fn get_cluster_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_CLUSTER_B0, &[], ::core::option::Option::None).await
+async fn get_cluster_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_CLUSTER_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

@@ -157,7 +157,7 @@ async fn get_cluster(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_cluster_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /cluster: GET /a (contract /endpoints/0/backend/0)
 static GET_CLUSTER_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -178,8 +178,8 @@ static GET_CLUSTER_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cluster: GET /a (contract /endpoints/0/backend/0)
-async fn get_cluster_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_CLUSTER_B0, &[], ::core::option::Option::None).await
+async fn get_cluster_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_CLUSTER_B0).await
 }
 static GET_CLUSTER_RATE_RATE_REDIS: __rt::ratelimit::redis::RedisLimit = __rt::ratelimit::redis::RedisLimit {
     name: "GET /cluster/rate",
@@ -220,7 +220,7 @@ async fn get_cluster_rate(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_cluster_rate_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /cluster/rate: GET /a (contract /endpoints/1/backend/0)
 static GET_CLUSTER_RATE_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -241,9 +241,8 @@ static GET_CLUSTER_RATE_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cluster/rate: GET /a (contract /endpoints/1/backend/0)
-async fn get_cluster_rate_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_CLUSTER_RATE_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_cluster_rate_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_CLUSTER_RATE_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

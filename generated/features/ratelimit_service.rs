@@ -147,7 +147,7 @@ async fn get_a(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_a_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /a: GET /a (contract /endpoints/0/backend/0)
 static GET_A_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -168,8 +168,8 @@ static GET_A_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /a: GET /a (contract /endpoints/0/backend/0)
-async fn get_a_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_A_B0, &[], ::core::option::Option::None).await
+async fn get_a_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_A_B0).await
 }
 /// GET /b (contract /endpoints/1)
 static GET_B: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -198,7 +198,7 @@ async fn get_b(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_b_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /b: GET /b (contract /endpoints/1/backend/0)
 static GET_B_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -219,8 +219,8 @@ static GET_B_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /b: GET /b (contract /endpoints/1/backend/0)
-async fn get_b_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_B_B0, &[], ::core::option::Option::None).await
+async fn get_b_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_B_B0).await
 }
 static GET_OWN_RATE_CLIENTS: __rt::ratelimit::ClientLimit = __rt::ratelimit::ClientLimit {
     key: __rt::ratelimit::ClientKey::Header(__rt::HeaderName::from_static("x-client")),
@@ -263,7 +263,7 @@ async fn get_own(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_own_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /own: GET /a (contract /endpoints/2/backend/0)
 static GET_OWN_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -284,8 +284,8 @@ static GET_OWN_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /own: GET /a (contract /endpoints/2/backend/0)
-async fn get_own_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_OWN_B0, &[], ::core::option::Option::None).await
+async fn get_own_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_OWN_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

@@ -787,7 +787,7 @@ async fn get_safejson(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_safejson_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /safejson: GET /scalar (contract /endpoints/6/backend/0)
 static GET_SAFEJSON_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -808,8 +808,8 @@ static GET_SAFEJSON_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /safejson: GET /scalar (contract /endpoints/6/backend/0)
-async fn get_safejson_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_SAFEJSON_B0, &[], ::core::option::Option::None).await
+async fn get_safejson_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_SAFEJSON_B0).await
 }
 /// GET /string (contract /endpoints/7)
 static GET_STRING: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -877,7 +877,7 @@ async fn get_fail_500(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_fail_500_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /fail/500: GET /status/500 (contract /endpoints/8/backend/0)
 static GET_FAIL_500_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -898,8 +898,8 @@ static GET_FAIL_500_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/500: GET /status/500 (contract /endpoints/8/backend/0)
-async fn get_fail_500_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FAIL_500_B0, &[], ::core::option::Option::None).await
+async fn get_fail_500_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_FAIL_500_B0).await
 }
 /// GET /fail/404 (contract /endpoints/9)
 static GET_FAIL_404: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -922,7 +922,7 @@ async fn get_fail_404(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_fail_404_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /fail/404: GET /status/404 (contract /endpoints/9/backend/0)
 static GET_FAIL_404_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -943,8 +943,8 @@ static GET_FAIL_404_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/404: GET /status/404 (contract /endpoints/9/backend/0)
-async fn get_fail_404_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FAIL_404_B0, &[], ::core::option::Option::None).await
+async fn get_fail_404_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_FAIL_404_B0).await
 }
 /// GET /fail/204 (contract /endpoints/10)
 static GET_FAIL_204: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -967,7 +967,7 @@ async fn get_fail_204(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_fail_204_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /fail/204: GET /status/204 (contract /endpoints/10/backend/0)
 static GET_FAIL_204_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -988,8 +988,8 @@ static GET_FAIL_204_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/204: GET /status/204 (contract /endpoints/10/backend/0)
-async fn get_fail_204_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FAIL_204_B0, &[], ::core::option::Option::None).await
+async fn get_fail_204_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_FAIL_204_B0).await
 }
 /// GET /fail/refused (contract /endpoints/11)
 static GET_FAIL_REFUSED: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1013,7 +1013,7 @@ async fn get_fail_refused(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_fail_refused_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /fail/refused: GET /a (contract /endpoints/11/backend/0)
 static GET_FAIL_REFUSED_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1034,9 +1034,8 @@ static GET_FAIL_REFUSED_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/refused: GET /a (contract /endpoints/11/backend/0)
-async fn get_fail_refused_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FAIL_REFUSED_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_fail_refused_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_FAIL_REFUSED_B0).await
 }
 /// GET /fail/invalid-json (contract /endpoints/12)
 static GET_FAIL_INVALID_JSON: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1061,7 +1060,7 @@ async fn get_fail_invalid_json(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_fail_invalid_json_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /fail/invalid-json: GET /invalid (contract /endpoints/12/backend/0)
 static GET_FAIL_INVALID_JSON_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1082,14 +1081,10 @@ static GET_FAIL_INVALID_JSON_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/invalid-json: GET /invalid (contract /endpoints/12/backend/0)
-async fn get_fail_invalid_json_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(
-            __ctx,
-            &GET_FAIL_INVALID_JSON_B0,
-            &[],
-            ::core::option::Option::None,
-        )
-        .await
+async fn get_fail_invalid_json_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_FAIL_INVALID_JSON_B0).await
 }
 /// GET /fail/array (contract /endpoints/13)
 static GET_FAIL_ARRAY: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1112,7 +1107,7 @@ async fn get_fail_array(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_fail_array_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /fail/array: GET /list (contract /endpoints/13/backend/0)
 static GET_FAIL_ARRAY_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1133,9 +1128,8 @@ static GET_FAIL_ARRAY_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/array: GET /list (contract /endpoints/13/backend/0)
-async fn get_fail_array_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FAIL_ARRAY_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_fail_array_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_FAIL_ARRAY_B0).await
 }
 /// GET /fail/timeout (contract /endpoints/14)
 static GET_FAIL_TIMEOUT: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1159,7 +1153,7 @@ async fn get_fail_timeout(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_fail_timeout_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /fail/timeout: GET /slow (contract /endpoints/14/backend/0)
 static GET_FAIL_TIMEOUT_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1180,9 +1174,8 @@ static GET_FAIL_TIMEOUT_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /fail/timeout: GET /slow (contract /endpoints/14/backend/0)
-async fn get_fail_timeout_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_FAIL_TIMEOUT_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_fail_timeout_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_FAIL_TIMEOUT_B0).await
 }
 /// GET /partial (contract /endpoints/15)
 static GET_PARTIAL: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1458,7 +1451,7 @@ async fn get_error_code(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_error_code_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /error-code: GET /status/418 (contract /endpoints/18/backend/0)
 static GET_ERROR_CODE_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1479,9 +1472,8 @@ static GET_ERROR_CODE_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /error-code: GET /status/418 (contract /endpoints/18/backend/0)
-async fn get_error_code_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_ERROR_CODE_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_error_code_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_ERROR_CODE_B0).await
 }
 /// GET /error-details (contract /endpoints/19)
 static GET_ERROR_DETAILS: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1579,7 +1571,7 @@ async fn get_cache(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_cache_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /cache: GET /a (contract /endpoints/20/backend/0)
 static GET_CACHE_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1600,8 +1592,8 @@ static GET_CACHE_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cache: GET /a (contract /endpoints/20/backend/0)
-async fn get_cache_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_CACHE_B0, &[], ::core::option::Option::None).await
+async fn get_cache_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_CACHE_B0).await
 }
 /// GET /empty (contract /endpoints/21)
 static GET_EMPTY: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -1823,7 +1815,7 @@ async fn get_html(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_html_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /html: GET /html (contract /endpoints/25/backend/0)
 static GET_HTML_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1844,8 +1836,8 @@ static GET_HTML_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /html: GET /html (contract /endpoints/25/backend/0)
-async fn get_html_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_HTML_B0, &[], ::core::option::Option::None).await
+async fn get_html_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_HTML_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

@@ -150,7 +150,7 @@ async fn get_users(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_users_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /users: GET /a (contract /endpoints/0/backend/0)
 static GET_USERS_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -171,8 +171,8 @@ static GET_USERS_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /users: GET /a (contract /endpoints/0/backend/0)
-async fn get_users_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_USERS_B0, &[], ::core::option::Option::None).await
+async fn get_users_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_USERS_B0).await
 }
 /// POST /users (contract /endpoints/1)
 static POST_USERS: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -195,7 +195,7 @@ async fn post_users(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = post_users_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of POST /users: POST /a (contract /endpoints/1/backend/0)
 static POST_USERS_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -216,8 +216,8 @@ static POST_USERS_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /users: POST /a (contract /endpoints/1/backend/0)
-async fn post_users_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_USERS_B0, &[], ::core::option::Option::None).await
+async fn post_users_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_USERS_B0).await
 }
 /// GET /users/new (contract /endpoints/2)
 static GET_USERS_NEW: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -240,7 +240,7 @@ async fn get_users_new(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_users_new_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /users/new: GET /b (contract /endpoints/2/backend/0)
 static GET_USERS_NEW_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -261,9 +261,8 @@ static GET_USERS_NEW_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /users/new: GET /b (contract /endpoints/2/backend/0)
-async fn get_users_new_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_USERS_NEW_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_users_new_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_USERS_NEW_B0).await
 }
 /// GET /users/{id} (contract /endpoints/3)
 static GET_USERS_ID: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -286,7 +285,7 @@ async fn get_users_id(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_users_id_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /users/{id}: GET /echo/user/{id} (contract /endpoints/3/backend/0)
 static GET_USERS_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -307,8 +306,8 @@ static GET_USERS_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /users/{id}: GET /echo/user/{id} (contract /endpoints/3/backend/0)
-async fn get_users_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_USERS_ID_B0, &[], ::core::option::Option::None).await
+async fn get_users_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_USERS_ID_B0).await
 }
 /// DELETE /users/{id} (contract /endpoints/4)
 static DELETE_USERS_ID: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -331,7 +330,7 @@ async fn delete_users_id(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = delete_users_id_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of DELETE /users/{id}: DELETE /echo/user/{id} (contract /endpoints/4/backend/0)
 static DELETE_USERS_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -352,9 +351,8 @@ static DELETE_USERS_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of DELETE /users/{id}: DELETE /echo/user/{id} (contract /endpoints/4/backend/0)
-async fn delete_users_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &DELETE_USERS_ID_B0, &[], ::core::option::Option::None)
-        .await
+async fn delete_users_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &DELETE_USERS_ID_B0).await
 }
 /// GET /slash/ (contract /endpoints/5)
 static GET_SLASH: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -377,7 +375,7 @@ async fn get_slash(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_slash_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /slash/: GET /a (contract /endpoints/5/backend/0)
 static GET_SLASH_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -398,8 +396,8 @@ static GET_SLASH_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /slash/: GET /a (contract /endpoints/5/backend/0)
-async fn get_slash_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_SLASH_B0, &[], ::core::option::Option::None).await
+async fn get_slash_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_SLASH_B0).await
 }
 /// GET /Mixed/Case (contract /endpoints/6)
 static GET_MIXED_CASE: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -422,7 +420,7 @@ async fn get_mixed_case(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_mixed_case_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /Mixed/Case: GET /a (contract /endpoints/6/backend/0)
 static GET_MIXED_CASE_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -443,9 +441,8 @@ static GET_MIXED_CASE_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /Mixed/Case: GET /a (contract /endpoints/6/backend/0)
-async fn get_mixed_case_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_MIXED_CASE_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_mixed_case_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_MIXED_CASE_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

@@ -118,7 +118,7 @@ async fn post_users(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = post_users_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of POST /users: POST /a (contract /endpoints/0/backend/0)
 static POST_USERS_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -139,8 +139,8 @@ static POST_USERS_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /users: POST /a (contract /endpoints/0/backend/0)
-async fn post_users_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_USERS_B0, &[], ::core::option::Option::None).await
+async fn post_users_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_USERS_B0).await
 }
 static GET_USERS_HEADER_NAMES: [__rt::HeaderName; 0usize] = [];
 static GET_USERS_HEADERS: __rt::HeaderAllowList = __rt::HeaderAllowList {
@@ -168,7 +168,7 @@ async fn get_users(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_users_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /users: GET /echo/users (contract /endpoints/1/backend/0)
 static GET_USERS_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -189,8 +189,8 @@ static GET_USERS_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /users: GET /echo/users (contract /endpoints/1/backend/0)
-async fn get_users_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_USERS_B0, &[], ::core::option::Option::None).await
+async fn get_users_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_USERS_B0).await
 }
 /// GET /users/{id} (contract /endpoints/2)
 static GET_USERS_ID: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -213,7 +213,7 @@ async fn get_users_id(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_users_id_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /users/{id}: GET /echo/user/{id} (contract /endpoints/2/backend/0)
 static GET_USERS_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -234,8 +234,8 @@ static GET_USERS_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /users/{id}: GET /echo/user/{id} (contract /endpoints/2/backend/0)
-async fn get_users_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_USERS_ID_B0, &[], ::core::option::Option::None).await
+async fn get_users_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_USERS_ID_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

@@ -613,7 +613,7 @@ async fn get_private(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_private_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /private: GET /echo (contract /endpoints/4/backend/0)
 static GET_PRIVATE_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -634,8 +634,8 @@ static GET_PRIVATE_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /private: GET /echo (contract /endpoints/4/backend/0)
-async fn get_private_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_PRIVATE_B0, &[], ::core::option::Option::None).await
+async fn get_private_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_PRIVATE_B0).await
 }
 static GET_SIGN_HS512_SIGNER_KEY: __rt::auth::signer::LocalSigningKey = __rt::auth::signer::LocalSigningKey::new(
     "sign-hs",
@@ -761,7 +761,7 @@ async fn get_check_hs512(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_check_hs512_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /check/hs512: GET /echo (contract /endpoints/6/backend/0)
 static GET_CHECK_HS512_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -782,9 +782,8 @@ static GET_CHECK_HS512_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /check/hs512: GET /echo (contract /endpoints/6/backend/0)
-async fn get_check_hs512_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_CHECK_HS512_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_check_hs512_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_CHECK_HS512_B0).await
 }
 static GET_SIGN_RS256_SIGNER_KEY: __rt::auth::signer::LocalSigningKey = __rt::auth::signer::LocalSigningKey::new(
     "sign-rsa",
@@ -920,7 +919,7 @@ async fn get_check_rs256(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_check_rs256_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /check/rs256: GET /echo (contract /endpoints/8/backend/0)
 static GET_CHECK_RS256_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -941,9 +940,8 @@ static GET_CHECK_RS256_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /check/rs256: GET /echo (contract /endpoints/8/backend/0)
-async fn get_check_rs256_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_CHECK_RS256_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_check_rs256_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_CHECK_RS256_B0).await
 }
 static GET_SIGN_PS384_SIGNER_KEY: __rt::auth::signer::LocalSigningKey = __rt::auth::signer::LocalSigningKey::new(
     "sign-rsa",
@@ -1079,7 +1077,7 @@ async fn get_check_ps384(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_check_ps384_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /check/ps384: GET /echo (contract /endpoints/10/backend/0)
 static GET_CHECK_PS384_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1100,9 +1098,8 @@ static GET_CHECK_PS384_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /check/ps384: GET /echo (contract /endpoints/10/backend/0)
-async fn get_check_ps384_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_CHECK_PS384_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_check_ps384_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_CHECK_PS384_B0).await
 }
 static GET_SIGN_ES256_SIGNER_KEY: __rt::auth::signer::LocalSigningKey = __rt::auth::signer::LocalSigningKey::new(
     "sign-es256",
@@ -1235,7 +1232,7 @@ async fn get_check_es256(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_check_es256_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /check/es256: GET /echo (contract /endpoints/12/backend/0)
 static GET_CHECK_ES256_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1256,9 +1253,8 @@ static GET_CHECK_ES256_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /check/es256: GET /echo (contract /endpoints/12/backend/0)
-async fn get_check_es256_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_CHECK_ES256_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_check_es256_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_CHECK_ES256_B0).await
 }
 static GET_SIGN_ES384_SIGNER_KEY: __rt::auth::signer::LocalSigningKey = __rt::auth::signer::LocalSigningKey::new(
     "sign-es384",
@@ -1391,7 +1387,7 @@ async fn get_check_es384(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_check_es384_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /check/es384: GET /echo (contract /endpoints/14/backend/0)
 static GET_CHECK_ES384_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1412,9 +1408,8 @@ static GET_CHECK_ES384_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /check/es384: GET /echo (contract /endpoints/14/backend/0)
-async fn get_check_es384_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_CHECK_ES384_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_check_es384_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_CHECK_ES384_B0).await
 }
 static GET_SIGN_ES512_SIGNER_KEY: __rt::auth::signer::LocalSigningKey = __rt::auth::signer::LocalSigningKey::new(
     "sign-es512",
@@ -1547,7 +1542,7 @@ async fn get_check_es512(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_check_es512_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /check/es512: GET /echo (contract /endpoints/16/backend/0)
 static GET_CHECK_ES512_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1568,9 +1563,8 @@ static GET_CHECK_ES512_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /check/es512: GET /echo (contract /endpoints/16/backend/0)
-async fn get_check_es512_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_CHECK_ES512_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_check_es512_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_CHECK_ES512_B0).await
 }
 static GET_SIGN_EDDSA_SIGNER_KEY: __rt::auth::signer::LocalSigningKey = __rt::auth::signer::LocalSigningKey::new(
     "sign-ed",
@@ -1707,7 +1701,7 @@ async fn get_check_eddsa(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_check_eddsa_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /check/eddsa: GET /echo (contract /endpoints/18/backend/0)
 static GET_CHECK_EDDSA_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1728,9 +1722,8 @@ static GET_CHECK_EDDSA_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /check/eddsa: GET /echo (contract /endpoints/18/backend/0)
-async fn get_check_eddsa_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_CHECK_EDDSA_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_check_eddsa_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_CHECK_EDDSA_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

@@ -173,7 +173,7 @@ async fn get_ok(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_ok_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /ok: GET /a (contract /endpoints/0/backend/0)
 static GET_OK_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -194,8 +194,8 @@ static GET_OK_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /ok: GET /a (contract /endpoints/0/backend/0)
-async fn get_ok_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_OK_B0, &[], ::core::option::Option::None).await
+async fn get_ok_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_OK_B0).await
 }
 /// GET /broken (contract /endpoints/1)
 static GET_BROKEN: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -218,7 +218,7 @@ async fn get_broken(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_broken_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /broken: GET /a (contract /endpoints/1/backend/0)
 static GET_BROKEN_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -239,8 +239,8 @@ static GET_BROKEN_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /broken: GET /a (contract /endpoints/1/backend/0)
-async fn get_broken_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_BROKEN_B0, &[], ::core::option::Option::None).await
+async fn get_broken_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_BROKEN_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

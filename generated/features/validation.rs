@@ -229,7 +229,7 @@ async fn post_schema_number(
         return __rejection;
     }
     let __b0 = post_schema_number_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of POST /schema/number: POST /echo/number (contract /endpoints/0/backend/0)
 static POST_SCHEMA_NUMBER_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -250,9 +250,10 @@ static POST_SCHEMA_NUMBER_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /schema/number: POST /echo/number (contract /endpoints/0/backend/0)
-async fn post_schema_number_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_SCHEMA_NUMBER_B0, &[], ::core::option::Option::None)
-        .await
+async fn post_schema_number_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_SCHEMA_NUMBER_B0).await
 }
 static POST_SCHEMA_DRAFT4_JSON_SCHEMA: __rt::validation::json_schema::JsonSchema = __rt::validation::json_schema::JsonSchema::new(
     "{\"$schema\":\"http://json-schema.org/draft-04/schema#\",\"properties\":{\"n\":{\"exclusiveMaximum\":true,\"maximum\":10,\"type\":\"integer\"}},\"required\":[\"n\"],\"type\":\"object\"}",
@@ -286,7 +287,7 @@ async fn post_schema_draft4(
         return __rejection;
     }
     let __b0 = post_schema_draft4_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of POST /schema/draft4: POST /echo/draft4 (contract /endpoints/1/backend/0)
 static POST_SCHEMA_DRAFT4_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -307,9 +308,10 @@ static POST_SCHEMA_DRAFT4_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /schema/draft4: POST /echo/draft4 (contract /endpoints/1/backend/0)
-async fn post_schema_draft4_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_SCHEMA_DRAFT4_B0, &[], ::core::option::Option::None)
-        .await
+async fn post_schema_draft4_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_SCHEMA_DRAFT4_B0).await
 }
 static POST_SCHEMA_DRAFT6_JSON_SCHEMA: __rt::validation::json_schema::JsonSchema = __rt::validation::json_schema::JsonSchema::new(
     "{\"$schema\":\"http://json-schema.org/draft-06/schema#\",\"properties\":{\"k\":{\"const\":\"x\"},\"n\":{\"exclusiveMaximum\":10}},\"type\":\"object\"}",
@@ -343,7 +345,7 @@ async fn post_schema_draft6(
         return __rejection;
     }
     let __b0 = post_schema_draft6_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of POST /schema/draft6: POST /echo/draft6 (contract /endpoints/2/backend/0)
 static POST_SCHEMA_DRAFT6_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -364,9 +366,10 @@ static POST_SCHEMA_DRAFT6_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /schema/draft6: POST /echo/draft6 (contract /endpoints/2/backend/0)
-async fn post_schema_draft6_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_SCHEMA_DRAFT6_B0, &[], ::core::option::Option::None)
-        .await
+async fn post_schema_draft6_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_SCHEMA_DRAFT6_B0).await
 }
 static POST_SCHEMA_DRAFT7_JSON_SCHEMA: __rt::validation::json_schema::JsonSchema = __rt::validation::json_schema::JsonSchema::new(
     "{\"$schema\":\"http://json-schema.org/draft-07/schema#\",\"if\":{\"properties\":{\"kind\":{\"const\":\"a\"}}},\"then\":{\"required\":[\"a\"]},\"type\":\"object\"}",
@@ -400,7 +403,7 @@ async fn post_schema_draft7(
         return __rejection;
     }
     let __b0 = post_schema_draft7_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of POST /schema/draft7: POST /echo/draft7 (contract /endpoints/3/backend/0)
 static POST_SCHEMA_DRAFT7_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -421,9 +424,10 @@ static POST_SCHEMA_DRAFT7_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /schema/draft7: POST /echo/draft7 (contract /endpoints/3/backend/0)
-async fn post_schema_draft7_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_SCHEMA_DRAFT7_B0, &[], ::core::option::Option::None)
-        .await
+async fn post_schema_draft7_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_SCHEMA_DRAFT7_B0).await
 }
 static POST_SCHEMA_DRAFT2019_JSON_SCHEMA: __rt::validation::json_schema::JsonSchema = __rt::validation::json_schema::JsonSchema::new(
     "{\"$schema\":\"https://json-schema.org/draft/2019-09/schema\",\"dependentRequired\":{\"a\":[\"b\"]},\"type\":\"object\"}",
@@ -457,7 +461,7 @@ async fn post_schema_draft2019(
         return __rejection;
     }
     let __b0 = post_schema_draft2019_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of POST /schema/draft2019: POST /echo/draft2019 (contract /endpoints/4/backend/0)
 static POST_SCHEMA_DRAFT2019_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -478,14 +482,10 @@ static POST_SCHEMA_DRAFT2019_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /schema/draft2019: POST /echo/draft2019 (contract /endpoints/4/backend/0)
-async fn post_schema_draft2019_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(
-            __ctx,
-            &POST_SCHEMA_DRAFT2019_B0,
-            &[],
-            ::core::option::Option::None,
-        )
-        .await
+async fn post_schema_draft2019_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_SCHEMA_DRAFT2019_B0).await
 }
 static POST_SCHEMA_DRAFT2020_JSON_SCHEMA: __rt::validation::json_schema::JsonSchema = __rt::validation::json_schema::JsonSchema::new(
     "{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\",\"items\":false,\"prefixItems\":[{\"type\":\"string\"},{\"type\":\"number\"}],\"type\":\"array\"}",
@@ -519,7 +519,7 @@ async fn post_schema_draft2020(
         return __rejection;
     }
     let __b0 = post_schema_draft2020_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of POST /schema/draft2020: POST /echo/draft2020 (contract /endpoints/5/backend/0)
 static POST_SCHEMA_DRAFT2020_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -540,14 +540,10 @@ static POST_SCHEMA_DRAFT2020_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /schema/draft2020: POST /echo/draft2020 (contract /endpoints/5/backend/0)
-async fn post_schema_draft2020_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(
-            __ctx,
-            &POST_SCHEMA_DRAFT2020_B0,
-            &[],
-            ::core::option::Option::None,
-        )
-        .await
+async fn post_schema_draft2020_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_SCHEMA_DRAFT2020_B0).await
 }
 static GET_SCHEMA_GET_JSON_SCHEMA: __rt::validation::json_schema::JsonSchema = __rt::validation::json_schema::JsonSchema::new(
     "{\"$schema\":\"http://json-schema.org/draft-07/schema#\",\"type\":\"object\"}",
@@ -579,7 +575,7 @@ async fn get_schema_get(
         return __rejection;
     }
     let __b0 = get_schema_get_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /schema/get: GET /echo/get (contract /endpoints/6/backend/0)
 static GET_SCHEMA_GET_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -600,9 +596,8 @@ static GET_SCHEMA_GET_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /schema/get: GET /echo/get (contract /endpoints/6/backend/0)
-async fn get_schema_get_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_SCHEMA_GET_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_schema_get_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_SCHEMA_GET_B0).await
 }
 static GET_CEL_REQ_RESP_ID_HEADER_NAMES: [__rt::HeaderName; 1usize] = [
     __rt::HeaderName::from_static("x-header"),
@@ -836,7 +831,7 @@ async fn post_cel_vars_user_id(
         return __rejection;
     }
     let __b0 = post_cel_vars_user_id_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of POST /cel/vars/{user_id}: POST /echo/vars (contract /endpoints/8/backend/0)
 static POST_CEL_VARS_USER_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -857,14 +852,10 @@ static POST_CEL_VARS_USER_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /cel/vars/{user_id}: POST /echo/vars (contract /endpoints/8/backend/0)
-async fn post_cel_vars_user_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(
-            __ctx,
-            &POST_CEL_VARS_USER_ID_B0,
-            &[],
-            ::core::option::Option::None,
-        )
-        .await
+async fn post_cel_vars_user_id_b0(
+    __ctx: &__rt::EndpointCtx,
+) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_CEL_VARS_USER_ID_B0).await
 }
 static GET_CEL_POST_N_STATIC: __rt::StaticData = __rt::StaticData {
     strategy: __rt::StaticStrategy::Always,

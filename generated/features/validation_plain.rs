@@ -144,7 +144,7 @@ async fn post_schema(
         return __rejection;
     }
     let __b0 = post_schema_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of POST /schema: POST /echo/schema (contract /endpoints/0/backend/0)
 static POST_SCHEMA_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -165,8 +165,8 @@ static POST_SCHEMA_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /schema: POST /echo/schema (contract /endpoints/0/backend/0)
-async fn post_schema_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_SCHEMA_B0, &[], ::core::option::Option::None).await
+async fn post_schema_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_SCHEMA_B0).await
 }
 static GET_CEL_ID_CEL_PRE: __rt::validation::cel::Rules = __rt::validation::cel::Rules::new(
     &["req_params.Id == 'ok'"],
@@ -202,7 +202,7 @@ async fn get_cel_id(
         return __rejection;
     }
     let __b0 = get_cel_id_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /cel/{id}: GET /echo/{id} (contract /endpoints/1/backend/0)
 static GET_CEL_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -223,8 +223,8 @@ static GET_CEL_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /cel/{id}: GET /echo/{id} (contract /endpoints/1/backend/0)
-async fn get_cel_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_CEL_ID_B0, &[], ::core::option::Option::None).await
+async fn get_cel_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_CEL_ID_B0).await
 }
 /// GET /unguarded/{id} (contract /endpoints/2)
 static GET_UNGUARDED_ID: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -248,7 +248,7 @@ async fn get_unguarded_id(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_unguarded_id_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /unguarded/{id}: GET /echo/{id} (contract /endpoints/2/backend/0)
 static GET_UNGUARDED_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -269,9 +269,8 @@ static GET_UNGUARDED_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of GET /unguarded/{id}: GET /echo/{id} (contract /endpoints/2/backend/0)
-async fn get_unguarded_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &GET_UNGUARDED_ID_B0, &[], ::core::option::Option::None)
-        .await
+async fn get_unguarded_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &GET_UNGUARDED_ID_B0).await
 }
 /// POST /unvalidated (contract /endpoints/3)
 static POST_UNVALIDATED: __rt::EndpointSpec = __rt::EndpointSpec {
@@ -295,7 +294,7 @@ async fn post_unvalidated(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = post_unvalidated_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of POST /unvalidated: POST /echo/schema (contract /endpoints/3/backend/0)
 static POST_UNVALIDATED_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -316,9 +315,8 @@ static POST_UNVALIDATED_B0: __rt::BackendSpec = __rt::BackendSpec {
     client_credentials: ::core::option::Option::None,
 };
 /// Backend 0 of POST /unvalidated: POST /echo/schema (contract /endpoints/3/backend/0)
-async fn post_unvalidated_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(__ctx, &POST_UNVALIDATED_B0, &[], ::core::option::Option::None)
-        .await
+async fn post_unvalidated_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::call(__ctx, &POST_UNVALIDATED_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

@@ -10,7 +10,6 @@
 //! Large bodies are decoded on tokio's blocking pool ([`BLOCKING_DECODE_BYTES`] and above),
 //! so one big answer does not stall the other requests of its core's runtime.
 
-use crate::shape::Data;
 use crate::spec::Decode;
 use bytes::Bytes;
 
@@ -80,9 +79,11 @@ fn check_with(how: Decode, body: &[u8], max: usize) -> Result<(), String> {
 }
 
 /// Decodes `body` with `decode` after [`check`]; on the blocking pool when the body is large.
-pub async fn decode<F>(how: Decode, body: Bytes, decode: F) -> Result<Data, String>
+/// (`T`: the decoded data, or what `render::canonical` writes from the body.)
+pub async fn decode<T, F>(how: Decode, body: Bytes, decode: F) -> Result<T, String>
 where
-    F: FnOnce(&[u8]) -> Result<Data, String> + Send + 'static,
+    T: Send + 'static,
+    F: FnOnce(&[u8]) -> Result<T, String> + Send + 'static,
 {
     check(how, &body)?;
     if body.len() < BLOCKING_DECODE_BYTES {
@@ -98,6 +99,7 @@ where
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::shape::Data;
 
     fn zeros(n: usize) -> Vec<u8> {
         let mut body = Vec::with_capacity(2 * n + 1);
@@ -141,7 +143,7 @@ mod tests {
     async fn a_zero_array_never_becomes_values() {
         let body = Bytes::from(zeros(8 << 20));
         let started = std::time::Instant::now();
-        let r = decode(Decode::JsonCollection, body, |_| {
+        let r: Result<Data, String> = decode(Decode::JsonCollection, body, |_| {
             panic!("the decoder must not run")
         })
         .await;

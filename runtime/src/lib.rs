@@ -11,6 +11,7 @@ pub mod backend;
 pub mod body_budget;
 pub mod breaker;
 pub mod builtin_routes;
+pub mod canonical_json;
 pub mod client;
 pub mod client_credentials;
 pub mod ctx;
@@ -59,6 +60,7 @@ pub mod __codegen {
     pub use crate::auth;
     pub use crate::backend::{self, BackendResult};
     pub use crate::breaker::{self, BreakerSpec, CircuitBreaker};
+    pub use crate::canonical_json;
     pub use crate::client::ReqBody;
     pub use crate::client_credentials;
     pub use crate::ctx::{BuildIdentity, EndpointCtx, SharedState};

@@ -256,6 +256,22 @@ pub fn render(ctx: &EndpointCtx, data: Option<Value>, complete: bool) -> Respons
             (TEXT_UTF8, out)
         }
     };
+    answer(ctx, content_type, body, completed)
+}
+
+/// The `Output::Json` response of one backend's complete answer already rendered
+/// (`render::canonical`): what [`render`] sends for that data.
+pub fn rendered_json(ctx: &EndpointCtx, body: Vec<u8>, non_empty: bool) -> Response {
+    answer(ctx, JSON_UTF8, body, non_empty)
+}
+
+/// A rendered body with KrakenD's headers.
+fn answer(
+    ctx: &EndpointCtx,
+    content_type: HeaderValue,
+    body: Vec<u8>,
+    completed: bool,
+) -> Response {
     let mut resp = Response::new(Body::from(body));
     let h = resp.headers_mut();
     h.insert(CONTENT_TYPE, content_type);

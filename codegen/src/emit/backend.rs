@@ -167,6 +167,17 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
         let lua_items = super::lua::backend_items(b);
         return quote! { #spec_item #lua_items };
     }
+    // The answer written straight from the backend's bytes (issue 9): one plain call, nothing
+    // to shape or wrap (plan/lower/canonical_json.rs).
+    if e.canonical_json {
+        return quote! {
+            #spec_item
+            #[doc = #doc]
+            async fn #f(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+                __rt::canonical_json::call(__ctx, &#spec).await
+            }
+        };
+    }
     // Shaping compiled into the parse where the projection can express it (`projection`).
     let projected = super::projection::emit(b);
     // One call; a step of a sequence passes the values it takes from earlier steps.

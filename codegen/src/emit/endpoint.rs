@@ -259,7 +259,13 @@ pub fn emit(e: &Endpoint) -> TokenStream {
             };
             // modifier/lua-backend (post) on a lone backend: its headers go on the answer.
             let fetch = super::lua::backend_fetch(e, fetch);
-            if stages.is_empty() && e.auth_signer.is_none() {
+            if e.canonical_json {
+                // The lone backend's answer written straight from its bytes (issue 9).
+                quote! {
+                    #fetch
+                    __rt::canonical_json::respond(&__ctx, __b0)
+                }
+            } else if stages.is_empty() && e.auth_signer.is_none() {
                 let answer = super::lua::backend_finish(
                     e,
                     quote! { __rt::respond::respond(&__ctx, [#(#vars),*]) },

@@ -235,6 +235,9 @@ pub struct Endpoint {
     pub service_rate_limit: Option<RateLimit>,
     /// `auth/signer` (ir_signer.rs).
     pub auth_signer: Option<super::ir_signer::Signer>,
+    /// The backend's JSON answer is written to the client straight from its bytes
+    /// (`plan/lower/canonical_json.rs`).
+    pub canonical_json: bool,
 }
 
 /// A KrakenD token bucket: one token every `fill_ns`, `capacity` tokens when full (KrakenD's

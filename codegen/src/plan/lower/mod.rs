@@ -4,6 +4,7 @@ mod auth_signer;
 mod auth_validator;
 mod backend;
 mod backend_graphql;
+mod canonical_json;
 mod examples;
 mod modifier_lua;
 mod modifier_martian;
@@ -233,10 +234,14 @@ pub fn lower(
                 .lua_proxy
                 .as_ref()
                 .and_then(|o| modifier_lua::lower_lua(o, &ep.params)),
+            canonical_json: false,
         });
     }
 
     qos_http_cache::share_bounds(&mut endpoints);
+    for e in &mut endpoints {
+        e.canonical_json = canonical_json::qualifies(e);
+    }
     let (routes, method_order) = routes(service.health_path.as_deref(), &endpoints);
     Plan {
         service,

@@ -1,0 +1,78 @@
+//! An endpoint whose one backend's JSON answer goes to the client as it is (codegen's
+//! `canonical_json`, issue 9): the backend call and the response, with the client body
+//! written straight from the backend's bytes by [`crate::render::canonical`] instead of a
+//! `Value` decoded and rendered again.
+//!
+//! Codegen emits [`call`] and [`respond`] only for an endpoint where that is exactly today's
+//! answer: one backend (not sequential, one call), `output_encoding: json`, a JSON `encoding`,
+//! no shaping and no stage that reads or changes the data in between (see
+//! `codegen/src/plan/lower/canonical_json.rs`). Everything else about the call is the shared
+//! path's: the request ([`backend::prepare`], [`backend::exchange`], so forwarding, martian,
+//! GraphQL and client credentials), the endpoint deadline over the whole call, the status
+//! check and error handling of a non-2xx answer ([`backend::answer`]), the decode bound and
+//! the blocking pool for large bodies ([`crate::decode_guard`]), the decode error texts, and
+//! the responses of failures ([`respond::respond`]).
+
+use crate::backend::{self, BackendError, BackendResult, Received};
+use crate::ctx::EndpointCtx;
+use crate::render::canonical::{self, Rendered};
+use crate::respond;
+use crate::spec::{BackendSpec, Decode};
+use axum::response::Response;
+use http::StatusCode;
+
+/// The outcome of the call.
+#[derive(Debug)]
+pub enum Answer {
+    /// A 200/201 answer, rendered as the client body.
+    Rendered(Rendered),
+    /// Anything else (a failure, error details), as the shared path has it.
+    Other(BackendResult),
+}
+
+/// Calls the backend within the endpoint deadline and renders its answer.
+pub async fn call(ctx: &EndpointCtx, spec: &'static BackendSpec) -> Answer {
+    match tokio::time::timeout_at(ctx.deadline, fetch(ctx, spec)).await {
+        Ok(a) => a,
+        Err(_) => Answer::Other(BackendResult::Failed(BackendError::plain(
+            "context deadline exceeded",
+        ))),
+    }
+}
+
+async fn fetch(ctx: &EndpointCtx, spec: &'static BackendSpec) -> Answer {
+    let received = match backend::prepare(ctx, spec, &[]) {
+        Ok((uri, headers)) => backend::exchange(ctx, spec, uri, &headers).await,
+        Err(e) => Err(e),
+    };
+    match received {
+        Ok(r) => answer(spec, r).await,
+        Err(e) => Answer::Other(BackendResult::Failed(e)),
+    }
+}
+
+/// [`backend::answer`] with the render in place of the decode.
+async fn answer(spec: &'static BackendSpec, received: Received) -> Answer {
+    let how = spec.decode;
+    let json = matches!(
+        how,
+        Decode::JsonObject | Decode::JsonCollection | Decode::SafeJson
+    );
+    let success = received.status == StatusCode::OK || received.status == StatusCode::CREATED;
+    if !json || !success {
+        return Answer::Other(backend::answer(spec, received, None).await);
+    }
+    match crate::decode_guard::decode(how, received.body, move |b| canonical::render(how, b)).await
+    {
+        Ok(r) => Answer::Rendered(r),
+        Err(msg) => Answer::Other(BackendResult::Failed(BackendError::plain(msg))),
+    }
+}
+
+/// The client response: what [`respond::respond`] gives for the same backend result.
+pub fn respond(ctx: &EndpointCtx, answer: Answer) -> Response {
+    match answer {
+        Answer::Rendered(r) => respond::rendered_json(ctx, r.body, r.non_empty),
+        Answer::Other(r) => respond::respond(ctx, [r]),
+    }
+}
