@@ -56,7 +56,10 @@ fn escaped_keys_match_as_their_text() {
     // An unescaped key is compared as bytes, an escaped one as its decoded text.
     let p = object_projection(&["t"], Select::Allow(&A_B));
     assert_eq!(
-        fast(r#"{"\u0074":{"\u0061":{"b":1,"\u0062":2,"c":3}},"x":1}"#, &p),
+        fast(
+            r#"{"\u0074":{"\u0061":{"b":1,"\u0062":2,"c":3}},"x":1}"#,
+            &p
+        ),
         json!({"a":{"b":2}})
     );
     assert_eq!(fast(r#"{"t":{"a":{"b":[1]}}}"#, &p), json!({"a":{"b":[1]}}));

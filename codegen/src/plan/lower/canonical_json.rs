@@ -90,6 +90,8 @@ fn backend_qualifies(b: &Backend) -> bool {
         shaping,
         seq_refs,
         seq_params,
+        // A sequence step's kept raw body (only `no-op` steps, which never qualify).
+        keep_body,
         send_body_on_redirect: _,
         // Request side and the raw answer before the status check: inside `backend::exchange`.
         martian: _,
@@ -108,6 +110,7 @@ fn backend_qualifies(b: &Backend) -> bool {
         && *shaping == Shaping::Unshaped
         && seq_refs.is_empty()
         && seq_params.is_empty()
+        && !keep_body
         && cel.is_none()
         && rate_limit.is_none()
         && breaker.is_none()
