@@ -278,19 +278,22 @@ static GET_DASHBOARD_ID: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /dashboard/{id} (contract /endpoints/2)
-async fn get_dashboard_id(
+fn get_dashboard_id(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_DASHBOARD_ID, __req).await
-    {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let (__b0, __b1) = __rt::join!(
-        get_dashboard_id_b0(& __ctx), get_dashboard_id_b1(& __ctx)
-    );
-    __rt::respond::respond(&__ctx, [__b0, __b1])
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_DASHBOARD_ID, __req)
+            .await
+        {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let (__b0, __b1) = __rt::join!(
+            get_dashboard_id_b0(& __ctx), get_dashboard_id_b1(& __ctx)
+        );
+        __rt::respond::respond(&__ctx, [__b0, __b1])
+    })
 }
 /// Backend 0 of GET /dashboard/{id}: GET /__debug/status (contract /endpoints/2/backend/0)
 static GET_DASHBOARD_ID_B0: __rt::BackendSpec = __rt::BackendSpec {

@@ -3,6 +3,10 @@
 //! body) is the one a control endpoint on the generic path gives for the same backend answer.
 //! The control endpoints use `output_encoding: negotiate`, which renders the same JSON when the
 //! request has no `Accept` header but keeps the `Value` path.
+//!
+//! The same for fan-outs whose backends each put an allowed part of their answer under a group
+//! of their own (`projection::render` and `canonical_json::respond_groups`): every pair of
+//! bodies, with plain errors, error details and error codes on one side.
 
 mod common;
 use axum::extract::Path;
@@ -99,6 +103,39 @@ async fn fast_answers_are_the_generic_paths() {
 }
 
 #[tokio::test]
+async fn grouped_answers_are_the_generic_paths() {
+    let gw = gateway().await;
+    for kind in ["groups", "groups-details", "groups-code"] {
+        for x in BODIES {
+            for y in ["sorted", "repeated", "escapes", "invalid", "status"] {
+                let fast = answer(&format!("{gw}/fast/{kind}/{x}/{y}")).await;
+                let control = answer(&format!("{gw}/control/{kind}/{x}/{y}")).await;
+                assert_eq!(fast, control, "{kind} {x} {y}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn grouped_answers_are_go_canonical() {
+    let gw = gateway().await;
+    let (status, headers, body) = answer(&format!("{gw}/fast/groups/unsorted/escapes")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        r#"{"first":{"k\u003c\u003e":"\u2029","s":"\u003ca href=\"x\"\u003e\u0026amp;\u003c/a\u003e\u2028😀/\n\u0001é"},"second":{"A":{"b":true,"y":null},"m2":"m","z":[1.50,-0,2e+5,1e-3]}}"#
+    );
+    let completed = headers.iter().find(|(n, _)| n == "x-krakend-completed");
+    assert_eq!(completed.and_then(|(_, v)| v.as_deref()), Some("true"));
+    // One side failed: the other's group, incomplete.
+    let (status, headers, body) = answer(&format!("{gw}/fast/groups/sorted/invalid")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, r#"{"second":{"A":1,"c":{"d":"e"}}}"#);
+    let completed = headers.iter().find(|(n, _)| n == "x-krakend-completed");
+    assert_eq!(completed.and_then(|(_, v)| v.as_deref()), Some("false"));
+}
+
+#[tokio::test]
 async fn fast_answers_are_go_canonical() {
     let gw = gateway().await;
     let (status, headers, body) = answer(&format!("{gw}/fast/object/unsorted")).await;
@@ -122,5 +159,12 @@ fn the_fast_endpoints_are_generated_as_such() {
     let code = include_str!("../generated/features/canonical_json.rs");
     // Five fast endpoints: each answers with `canonical_json::respond`; the controls do not.
     assert_eq!(code.matches("__rt::canonical_json::respond(").count(), 5);
-    assert_eq!(code.matches("__rt::respond::respond(").count(), 5);
+    assert_eq!(code.matches("__rt::respond::respond(").count(), 8);
+    // Three grouped fan-outs; their controls take the shared merge.
+    assert_eq!(
+        code.matches("__rt::canonical_json::respond_groups(")
+            .count(),
+        3
+    );
+    assert_eq!(code.matches("__rt::canonical_json::call_group(").count(), 6);
 }

@@ -95,18 +95,22 @@ static GET_AGGREGATE: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /aggregate (contract /endpoints/0)
-async fn get_aggregate(
+fn get_aggregate(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_AGGREGATE, __req).await {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let (__b0, __b1, __b2) = __rt::join!(
-        get_aggregate_b0(& __ctx), get_aggregate_b1(& __ctx), get_aggregate_b2(& __ctx)
-    );
-    __rt::respond::respond(&__ctx, [__b0, __b1, __b2])
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_AGGREGATE, __req).await
+        {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let (__b0, __b1, __b2) = __rt::join!(
+            get_aggregate_b0(& __ctx), get_aggregate_b1(& __ctx), get_aggregate_b2(&
+            __ctx)
+        );
+        __rt::respond::respond(&__ctx, [__b0, __b1, __b2])
+    })
 }
 /// Backend 0 of GET /aggregate: GET /a (contract /endpoints/0/backend/0)
 static GET_AGGREGATE_B0: __rt::BackendSpec = __rt::BackendSpec {

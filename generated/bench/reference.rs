@@ -151,18 +151,20 @@ static GET_AGG: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /agg (contract /endpoints/1)
-async fn get_agg(
+fn get_agg(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_AGG, __req).await {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let (__b0, __b1, __b2) = __rt::join!(
-        get_agg_b0(& __ctx), get_agg_b1(& __ctx), get_agg_b2(& __ctx)
-    );
-    __rt::respond::respond(&__ctx, [__b0, __b1, __b2])
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_AGG, __req).await {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let (__b0, __b1, __b2) = __rt::join!(
+            get_agg_b0(& __ctx), get_agg_b1(& __ctx), get_agg_b2(& __ctx)
+        );
+        __rt::canonical_json::respond_groups(&__ctx, [__b0, __b1, __b2])
+    })
 }
 /// Backend 0 of GET /agg: GET /a.json (contract /endpoints/1/backend/0)
 static GET_AGG_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -221,17 +223,8 @@ static GET_AGG_B0_PROJECTION: __rt::projection::Projection = __rt::projection::P
 /// Backend 0 of GET /agg: GET /a.json (contract /endpoints/1/backend/0)
 ///
 /// Shaping compiled into the parse (`GET_AGG_B0_PROJECTION`).
-async fn get_agg_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(
-            __ctx,
-            &GET_AGG_B0,
-            &[],
-            ::core::option::Option::Some(|__body| __rt::projection::decode(
-                __body,
-                &GET_AGG_B0_PROJECTION,
-            )),
-        )
-        .await
+async fn get_agg_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Part {
+    __rt::canonical_json::call_group(__ctx, &GET_AGG_B0, &GET_AGG_B0_PROJECTION).await
 }
 /// Backend 1 of GET /agg: GET /b.json (contract /endpoints/1/backend/1)
 static GET_AGG_B1: __rt::BackendSpec = __rt::BackendSpec {
@@ -282,17 +275,8 @@ static GET_AGG_B1_PROJECTION: __rt::projection::Projection = __rt::projection::P
 /// Backend 1 of GET /agg: GET /b.json (contract /endpoints/1/backend/1)
 ///
 /// Shaping compiled into the parse (`GET_AGG_B1_PROJECTION`).
-async fn get_agg_b1(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(
-            __ctx,
-            &GET_AGG_B1,
-            &[],
-            ::core::option::Option::Some(|__body| __rt::projection::decode(
-                __body,
-                &GET_AGG_B1_PROJECTION,
-            )),
-        )
-        .await
+async fn get_agg_b1(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Part {
+    __rt::canonical_json::call_group(__ctx, &GET_AGG_B1, &GET_AGG_B1_PROJECTION).await
 }
 /// Backend 2 of GET /agg: GET /c.json (contract /endpoints/1/backend/2)
 static GET_AGG_B2: __rt::BackendSpec = __rt::BackendSpec {
@@ -343,17 +327,8 @@ static GET_AGG_B2_PROJECTION: __rt::projection::Projection = __rt::projection::P
 /// Backend 2 of GET /agg: GET /c.json (contract /endpoints/1/backend/2)
 ///
 /// Shaping compiled into the parse (`GET_AGG_B2_PROJECTION`).
-async fn get_agg_b2(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::backend::call(
-            __ctx,
-            &GET_AGG_B2,
-            &[],
-            ::core::option::Option::Some(|__body| __rt::projection::decode(
-                __body,
-                &GET_AGG_B2_PROJECTION,
-            )),
-        )
-        .await
+async fn get_agg_b2(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Part {
+    __rt::canonical_json::call_group(__ctx, &GET_AGG_B2, &GET_AGG_B2_PROJECTION).await
 }
 #[cfg(test)]
 mod __contract_tests {

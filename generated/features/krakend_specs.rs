@@ -574,21 +574,23 @@ static GET_CHAIN_P: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /chain/{p} (contract /endpoints/7)
-async fn get_chain_p(
+fn get_chain_p(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_CHAIN_P, __req).await {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let mut __seq = __rt::Sequence::start(get_chain_p_b0(&__ctx).await, 2usize);
-    if __seq.running() {
-        let __r = get_chain_p_b1(&__ctx, &[__seq.value(0usize, &["foo"])]).await;
-        __seq.push(__r);
-    }
-    let __m = __seq.finish();
-    __rt::respond::finish(&__ctx, __m)
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_CHAIN_P, __req).await {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let mut __seq = __rt::Sequence::start(get_chain_p_b0(&__ctx).await, 2usize);
+        if __seq.running() {
+            let __r = get_chain_p_b1(&__ctx, &[__seq.value(0usize, &["foo"])]).await;
+            __seq.push(__r);
+        }
+        let __m = __seq.finish();
+        __rt::respond::finish(&__ctx, __m)
+    })
 }
 /// Backend 0 of GET /chain/{p}: GET /param_forwarding/{p} (contract /endpoints/7/backend/0)
 static GET_CHAIN_P_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -682,16 +684,21 @@ static GET_SLOW_HALF: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /slow-half (contract /endpoints/8)
-async fn get_slow_half(
+fn get_slow_half(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_SLOW_HALF, __req).await {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let (__b0, __b1) = __rt::join!(get_slow_half_b0(& __ctx), get_slow_half_b1(& __ctx));
-    __rt::respond::respond(&__ctx, [__b0, __b1])
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_SLOW_HALF, __req).await
+        {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let (__b0, __b1) = __rt::join!(
+            get_slow_half_b0(& __ctx), get_slow_half_b1(& __ctx)
+        );
+        __rt::respond::respond(&__ctx, [__b0, __b1])
+    })
 }
 /// Backend 0 of GET /slow-half: GET /param_forwarding/7 (contract /endpoints/8/backend/0)
 static GET_SLOW_HALF_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -882,19 +889,22 @@ static GET_WITH_DETAILS: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /with-details (contract /endpoints/11)
-async fn get_with_details(
+fn get_with_details(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_WITH_DETAILS, __req).await
-    {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let (__b0, __b1) = __rt::join!(
-        get_with_details_b0(& __ctx), get_with_details_b1(& __ctx)
-    );
-    __rt::respond::respond(&__ctx, [__b0, __b1])
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_WITH_DETAILS, __req)
+            .await
+        {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let (__b0, __b1) = __rt::join!(
+            get_with_details_b0(& __ctx), get_with_details_b1(& __ctx)
+        );
+        __rt::respond::respond(&__ctx, [__b0, __b1])
+    })
 }
 /// Backend 0 of GET /with-details: GET /param_forwarding/ (contract /endpoints/11/backend/0)
 static GET_WITH_DETAILS_B0: __rt::BackendSpec = __rt::BackendSpec {

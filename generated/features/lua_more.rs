@@ -161,62 +161,76 @@ static GET_SEQ_ID: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /seq/{id} (contract /endpoints/0)
-async fn get_seq_id(
+fn get_seq_id(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_SEQ_ID, __req).await {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let mut __seq = __rt::Sequence::start(get_seq_id_b0(&__ctx).await, 4usize);
-    if __seq.running() {
-        let __r = {
-            let __ctx = __seq
-                .step_ctx(
-                    &__ctx,
-                    &[
-                        ("Resp0_first.user.id", 0usize, &["first", "user", "id"]),
-                        ("Resp0_first.user.name", 0usize, &["first", "user", "name"]),
-                        ("Resp0_missing", 0usize, &["missing"]),
-                    ],
-                );
-            get_seq_id_b1(&__ctx).await
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_SEQ_ID, __req).await {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
         };
-        __seq.push(__r);
-    }
-    if __seq.running() {
-        let __r = {
-            let __ctx = __seq
-                .step_ctx(
-                    &__ctx,
-                    &[
-                        ("Resp0_first.user.id", 0usize, &["first", "user", "id"]),
-                        ("Resp0_first.user.name", 0usize, &["first", "user", "name"]),
-                        ("Resp0_missing", 0usize, &["missing"]),
-                    ],
-                );
-            get_seq_id_b2(&__ctx).await
-        };
-        __seq.push(__r);
-    }
-    if __seq.running() {
-        let __r = {
-            let __ctx = __seq
-                .step_ctx(
-                    &__ctx,
-                    &[
-                        ("Resp0_first.user.id", 0usize, &["first", "user", "id"]),
-                        ("Resp0_first.user.name", 0usize, &["first", "user", "name"]),
-                        ("Resp0_missing", 0usize, &["missing"]),
-                    ],
-                );
-            get_seq_id_b3(&__ctx).await
-        };
-        __seq.push(__r);
-    }
-    let __m = __seq.finish();
-    __rt::respond::finish(&__ctx, __m)
+        let mut __seq = __rt::Sequence::start(get_seq_id_b0(&__ctx).await, 4usize);
+        if __seq.running() {
+            let __r = {
+                let __ctx = __seq
+                    .step_ctx(
+                        &__ctx,
+                        &[
+                            ("Resp0_first.user.id", 0usize, &["first", "user", "id"]),
+                            (
+                                "Resp0_first.user.name",
+                                0usize,
+                                &["first", "user", "name"],
+                            ),
+                            ("Resp0_missing", 0usize, &["missing"]),
+                        ],
+                    );
+                get_seq_id_b1(&__ctx).await
+            };
+            __seq.push(__r);
+        }
+        if __seq.running() {
+            let __r = {
+                let __ctx = __seq
+                    .step_ctx(
+                        &__ctx,
+                        &[
+                            ("Resp0_first.user.id", 0usize, &["first", "user", "id"]),
+                            (
+                                "Resp0_first.user.name",
+                                0usize,
+                                &["first", "user", "name"],
+                            ),
+                            ("Resp0_missing", 0usize, &["missing"]),
+                        ],
+                    );
+                get_seq_id_b2(&__ctx).await
+            };
+            __seq.push(__r);
+        }
+        if __seq.running() {
+            let __r = {
+                let __ctx = __seq
+                    .step_ctx(
+                        &__ctx,
+                        &[
+                            ("Resp0_first.user.id", 0usize, &["first", "user", "id"]),
+                            (
+                                "Resp0_first.user.name",
+                                0usize,
+                                &["first", "user", "name"],
+                            ),
+                            ("Resp0_missing", 0usize, &["missing"]),
+                        ],
+                    );
+                get_seq_id_b3(&__ctx).await
+            };
+            __seq.push(__r);
+        }
+        let __m = __seq.finish();
+        __rt::respond::finish(&__ctx, __m)
+    })
 }
 /// Backend 0 of GET /seq/{id}: GET /users/{id} (contract /endpoints/0/backend/0)
 static GET_SEQ_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -453,37 +467,40 @@ static GET_SEQ_WHOLE_ID: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /seq-whole/{id} (contract /endpoints/1)
-async fn get_seq_whole_id(
+fn get_seq_whole_id(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_SEQ_WHOLE_ID, __req).await
-    {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let __body = __rt::BodySlot::new();
-    let mut __seq = __rt::Sequence::start(
-        get_seq_whole_id_b0(&__ctx, &__body).await,
-        3usize,
-    );
-    __seq.keep_body(0, __body);
-    if __seq.running() {
-        let __r = {
-            let __ctx = __seq.step_ctx(&__ctx, &[("Resp0", 0usize, &[])]);
-            get_seq_whole_id_b1(&__ctx).await
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_SEQ_WHOLE_ID, __req)
+            .await
+        {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
         };
-        __seq.push(__r);
-    }
-    if __seq.running() {
-        let __r = {
-            let __ctx = __seq.step_ctx(&__ctx, &[("Resp0", 0usize, &[])]);
-            get_seq_whole_id_b2(&__ctx).await
-        };
-        __seq.push(__r);
-    }
-    let __m = __seq.finish();
-    __rt::respond::finish(&__ctx, __m)
+        let __body = __rt::BodySlot::new();
+        let mut __seq = __rt::Sequence::start(
+            get_seq_whole_id_b0(&__ctx, &__body).await,
+            3usize,
+        );
+        __seq.keep_body(0, __body);
+        if __seq.running() {
+            let __r = {
+                let __ctx = __seq.step_ctx(&__ctx, &[("Resp0", 0usize, &[])]);
+                get_seq_whole_id_b1(&__ctx).await
+            };
+            __seq.push(__r);
+        }
+        if __seq.running() {
+            let __r = {
+                let __ctx = __seq.step_ctx(&__ctx, &[("Resp0", 0usize, &[])]);
+                get_seq_whole_id_b2(&__ctx).await
+            };
+            __seq.push(__r);
+        }
+        let __m = __seq.finish();
+        __rt::respond::finish(&__ctx, __m)
+    })
 }
 /// Backend 0 of GET /seq-whole/{id}: GET /users/{id} (contract /endpoints/1/backend/0)
 static GET_SEQ_WHOLE_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1058,24 +1075,27 @@ static GET_BACKEND_HEADERS_MERGED: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /backend-headers/merged (contract /endpoints/6)
-async fn get_backend_headers_merged(
+fn get_backend_headers_merged(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(
-            &__state,
-            &GET_BACKEND_HEADERS_MERGED,
-            __req,
-        )
-        .await
-    {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let (__b0, __b1) = __rt::join!(
-        get_backend_headers_merged_b0(& __ctx), get_backend_headers_merged_b1(& __ctx)
-    );
-    __rt::respond::respond(&__ctx, [__b0, __b1])
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(
+                &__state,
+                &GET_BACKEND_HEADERS_MERGED,
+                __req,
+            )
+            .await
+        {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let (__b0, __b1) = __rt::join!(
+            get_backend_headers_merged_b0(& __ctx), get_backend_headers_merged_b1(&
+            __ctx)
+        );
+        __rt::respond::respond(&__ctx, [__b0, __b1])
+    })
 }
 /// Backend 0 of GET /backend-headers/merged: GET /echo/one (contract /endpoints/6/backend/0)
 static GET_BACKEND_HEADERS_MERGED_B0: __rt::BackendSpec = __rt::BackendSpec {

@@ -279,28 +279,30 @@ static GET_SEQ_ID: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /seq/{id} (contract /endpoints/0)
-async fn get_seq_id(
+fn get_seq_id(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_SEQ_ID, __req).await {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let mut __seq = __rt::Sequence::start(get_seq_id_b0(&__ctx).await, 2usize);
-    if __seq.running() {
-        let __r = get_seq_id_b1(
-                &__ctx,
-                &[
-                    __seq.value(0usize, &["profile", "user", "id"]),
-                    __seq.value(0usize, &["profile", "user", "name"]),
-                ],
-            )
-            .await;
-        __seq.push(__r);
-    }
-    let __m = __seq.finish();
-    __rt::respond::finish(&__ctx, __m)
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_SEQ_ID, __req).await {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let mut __seq = __rt::Sequence::start(get_seq_id_b0(&__ctx).await, 2usize);
+        if __seq.running() {
+            let __r = get_seq_id_b1(
+                    &__ctx,
+                    &[
+                        __seq.value(0usize, &["profile", "user", "id"]),
+                        __seq.value(0usize, &["profile", "user", "name"]),
+                    ],
+                )
+                .await;
+            __seq.push(__r);
+        }
+        let __m = __seq.finish();
+        __rt::respond::finish(&__ctx, __m)
+    })
 }
 /// Backend 0 of GET /seq/{id}: GET /users/{id} (contract /endpoints/0/backend/0)
 static GET_SEQ_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -383,23 +385,28 @@ static GET_SEQ_FIRST_FAILS: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /seq-first-fails (contract /endpoints/1)
-async fn get_seq_first_fails(
+fn get_seq_first_fails(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_SEQ_FIRST_FAILS, __req)
-        .await
-    {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let mut __seq = __rt::Sequence::start(get_seq_first_fails_b0(&__ctx).await, 2usize);
-    if __seq.running() {
-        let __r = get_seq_first_fails_b1(&__ctx).await;
-        __seq.push(__r);
-    }
-    let __m = __seq.finish();
-    __rt::respond::finish(&__ctx, __m)
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_SEQ_FIRST_FAILS, __req)
+            .await
+        {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let mut __seq = __rt::Sequence::start(
+            get_seq_first_fails_b0(&__ctx).await,
+            2usize,
+        );
+        if __seq.running() {
+            let __r = get_seq_first_fails_b1(&__ctx).await;
+            __seq.push(__r);
+        }
+        let __m = __seq.finish();
+        __rt::respond::finish(&__ctx, __m)
+    })
 }
 /// Backend 0 of GET /seq-first-fails: GET /status/418 (contract /endpoints/1/backend/0)
 static GET_SEQ_FIRST_FAILS_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -469,27 +476,32 @@ static GET_SEQ_LATER_FAILS: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /seq-later-fails (contract /endpoints/2)
-async fn get_seq_later_fails(
+fn get_seq_later_fails(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_SEQ_LATER_FAILS, __req)
-        .await
-    {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let mut __seq = __rt::Sequence::start(get_seq_later_fails_b0(&__ctx).await, 3usize);
-    if __seq.running() {
-        let __r = get_seq_later_fails_b1(&__ctx).await;
-        __seq.push(__r);
-    }
-    if __seq.running() {
-        let __r = get_seq_later_fails_b2(&__ctx).await;
-        __seq.push(__r);
-    }
-    let __m = __seq.finish();
-    __rt::respond::finish(&__ctx, __m)
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_SEQ_LATER_FAILS, __req)
+            .await
+        {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let mut __seq = __rt::Sequence::start(
+            get_seq_later_fails_b0(&__ctx).await,
+            3usize,
+        );
+        if __seq.running() {
+            let __r = get_seq_later_fails_b1(&__ctx).await;
+            __seq.push(__r);
+        }
+        if __seq.running() {
+            let __r = get_seq_later_fails_b2(&__ctx).await;
+            __seq.push(__r);
+        }
+        let __m = __seq.finish();
+        __rt::respond::finish(&__ctx, __m)
+    })
 }
 /// Backend 0 of GET /seq-later-fails: GET /a (contract /endpoints/2/backend/0)
 static GET_SEQ_LATER_FAILS_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -596,21 +608,26 @@ static GET_SEQ_MISSING: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /seq-missing (contract /endpoints/3)
-async fn get_seq_missing(
+fn get_seq_missing(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_SEQ_MISSING, __req).await {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let mut __seq = __rt::Sequence::start(get_seq_missing_b0(&__ctx).await, 2usize);
-    if __seq.running() {
-        let __r = get_seq_missing_b1(&__ctx, &[__seq.value(0usize, &["nothere"])]).await;
-        __seq.push(__r);
-    }
-    let __m = __seq.finish();
-    __rt::respond::finish(&__ctx, __m)
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_SEQ_MISSING, __req)
+            .await
+        {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let mut __seq = __rt::Sequence::start(get_seq_missing_b0(&__ctx).await, 2usize);
+        if __seq.running() {
+            let __r = get_seq_missing_b1(&__ctx, &[__seq.value(0usize, &["nothere"])])
+                .await;
+            __seq.push(__r);
+        }
+        let __m = __seq.finish();
+        __rt::respond::finish(&__ctx, __m)
+    })
 }
 /// Backend 0 of GET /seq-missing: GET /a (contract /endpoints/3/backend/0)
 static GET_SEQ_MISSING_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -867,22 +884,28 @@ static GET_STATIC_INCOMPLETE: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /static/incomplete (contract /endpoints/7)
-async fn get_static_incomplete(
+fn get_static_incomplete(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_STATIC_INCOMPLETE, __req)
-        .await
-    {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let (__b0, __b1) = __rt::join!(
-        get_static_incomplete_b0(& __ctx), get_static_incomplete_b1(& __ctx)
-    );
-    let __m = __rt::respond::merge([__b0, __b1]);
-    let __m = __rt::respond::static_data(__m, &GET_STATIC_INCOMPLETE_STATIC);
-    __rt::respond::finish(&__ctx, __m)
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(
+                &__state,
+                &GET_STATIC_INCOMPLETE,
+                __req,
+            )
+            .await
+        {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let (__b0, __b1) = __rt::join!(
+            get_static_incomplete_b0(& __ctx), get_static_incomplete_b1(& __ctx)
+        );
+        let __m = __rt::respond::merge([__b0, __b1]);
+        let __m = __rt::respond::static_data(__m, &GET_STATIC_INCOMPLETE_STATIC);
+        __rt::respond::finish(&__ctx, __m)
+    })
 }
 /// Backend 0 of GET /static/incomplete: GET /a (contract /endpoints/7/backend/0)
 static GET_STATIC_INCOMPLETE_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1085,33 +1108,39 @@ static GET_FLATMAP_ENDPOINT: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /flatmap/endpoint (contract /endpoints/10)
-async fn get_flatmap_endpoint(
+fn get_flatmap_endpoint(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_FLATMAP_ENDPOINT, __req)
-        .await
-    {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let (__b0, __b1) = __rt::join!(
-        get_flatmap_endpoint_b0(& __ctx), get_flatmap_endpoint_b1(& __ctx)
-    );
-    let __m = __rt::respond::merge([__b0, __b1]);
-    let __m = __rt::respond::endpoint_flatmap(
-        __m,
-        &[
-            __rt::flatmap::Op::Move {
-                from: &["first", "a"],
-                to: &["moved"],
-            },
-            __rt::flatmap::Op::Del {
-                paths: &[&["second"]],
-            },
-        ],
-    );
-    __rt::respond::finish(&__ctx, __m)
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(
+                &__state,
+                &GET_FLATMAP_ENDPOINT,
+                __req,
+            )
+            .await
+        {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let (__b0, __b1) = __rt::join!(
+            get_flatmap_endpoint_b0(& __ctx), get_flatmap_endpoint_b1(& __ctx)
+        );
+        let __m = __rt::respond::merge([__b0, __b1]);
+        let __m = __rt::respond::endpoint_flatmap(
+            __m,
+            &[
+                __rt::flatmap::Op::Move {
+                    from: &["first", "a"],
+                    to: &["moved"],
+                },
+                __rt::flatmap::Op::Del {
+                    paths: &[&["second"]],
+                },
+            ],
+        );
+        __rt::respond::finish(&__ctx, __m)
+    })
 }
 /// Backend 0 of GET /flatmap/endpoint: GET /a (contract /endpoints/10/backend/0)
 static GET_FLATMAP_ENDPOINT_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1433,22 +1462,24 @@ static GET_STATIC_COMPLETE: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /static/complete (contract /endpoints/16)
-async fn get_static_complete(
+fn get_static_complete(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_STATIC_COMPLETE, __req)
-        .await
-    {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let (__b0, __b1) = __rt::join!(
-        get_static_complete_b0(& __ctx), get_static_complete_b1(& __ctx)
-    );
-    let __m = __rt::respond::merge([__b0, __b1]);
-    let __m = __rt::respond::static_data(__m, &GET_STATIC_COMPLETE_STATIC);
-    __rt::respond::finish(&__ctx, __m)
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_STATIC_COMPLETE, __req)
+            .await
+        {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let (__b0, __b1) = __rt::join!(
+            get_static_complete_b0(& __ctx), get_static_complete_b1(& __ctx)
+        );
+        let __m = __rt::respond::merge([__b0, __b1]);
+        let __m = __rt::respond::static_data(__m, &GET_STATIC_COMPLETE_STATIC);
+        __rt::respond::finish(&__ctx, __m)
+    })
 }
 /// Backend 0 of GET /static/complete: GET /a (contract /endpoints/16/backend/0)
 static GET_STATIC_COMPLETE_B0: __rt::BackendSpec = __rt::BackendSpec {

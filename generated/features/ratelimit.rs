@@ -604,20 +604,26 @@ static GET_RATE_PROXY_PARTIAL: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /rate/proxy-partial (contract /endpoints/7)
-async fn get_rate_proxy_partial(
+fn get_rate_proxy_partial(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_RATE_PROXY_PARTIAL, __req)
-        .await
-    {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let (__b0, __b1) = __rt::join!(
-        get_rate_proxy_partial_b0(& __ctx), get_rate_proxy_partial_b1(& __ctx)
-    );
-    __rt::respond::respond(&__ctx, [__b0, __b1])
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(
+                &__state,
+                &GET_RATE_PROXY_PARTIAL,
+                __req,
+            )
+            .await
+        {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let (__b0, __b1) = __rt::join!(
+            get_rate_proxy_partial_b0(& __ctx), get_rate_proxy_partial_b1(& __ctx)
+        );
+        __rt::respond::respond(&__ctx, [__b0, __b1])
+    })
 }
 /// Backend 0 of GET /rate/proxy-partial: GET /a (contract /endpoints/7/backend/0)
 static GET_RATE_PROXY_PARTIAL_B0: __rt::BackendSpec = __rt::BackendSpec {

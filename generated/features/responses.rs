@@ -369,16 +369,18 @@ static GET_MERGE: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /merge (contract /endpoints/0)
-async fn get_merge(
+fn get_merge(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_MERGE, __req).await {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let (__b0, __b1) = __rt::join!(get_merge_b0(& __ctx), get_merge_b1(& __ctx));
-    __rt::respond::respond(&__ctx, [__b0, __b1])
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_MERGE, __req).await {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let (__b0, __b1) = __rt::join!(get_merge_b0(& __ctx), get_merge_b1(& __ctx));
+        __rt::respond::respond(&__ctx, [__b0, __b1])
+    })
 }
 /// Backend 0 of GET /merge: GET /a (contract /endpoints/0/backend/0)
 static GET_MERGE_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -436,16 +438,18 @@ static GET_GROUP: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /group (contract /endpoints/1)
-async fn get_group(
+fn get_group(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_GROUP, __req).await {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let (__b0, __b1) = __rt::join!(get_group_b0(& __ctx), get_group_b1(& __ctx));
-    __rt::respond::respond(&__ctx, [__b0, __b1])
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_GROUP, __req).await {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let (__b0, __b1) = __rt::join!(get_group_b0(& __ctx), get_group_b1(& __ctx));
+        __rt::respond::respond(&__ctx, [__b0, __b1])
+    })
 }
 /// Backend 0 of GET /group: GET /a (contract /endpoints/1/backend/0)
 static GET_GROUP_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1189,18 +1193,20 @@ static GET_PARTIAL: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /partial (contract /endpoints/15)
-async fn get_partial(
+fn get_partial(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_PARTIAL, __req).await {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let (__b0, __b1, __b2) = __rt::join!(
-        get_partial_b0(& __ctx), get_partial_b1(& __ctx), get_partial_b2(& __ctx)
-    );
-    __rt::respond::respond(&__ctx, [__b0, __b1, __b2])
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_PARTIAL, __req).await {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let (__b0, __b1, __b2) = __rt::join!(
+            get_partial_b0(& __ctx), get_partial_b1(& __ctx), get_partial_b2(& __ctx)
+        );
+        __rt::respond::respond(&__ctx, [__b0, __b1, __b2])
+    })
 }
 /// Backend 0 of GET /partial: GET /a (contract /endpoints/15/backend/0)
 static GET_PARTIAL_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1292,20 +1298,22 @@ static GET_PARTIAL_TIMEOUT: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /partial-timeout (contract /endpoints/16)
-async fn get_partial_timeout(
+fn get_partial_timeout(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_PARTIAL_TIMEOUT, __req)
-        .await
-    {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let (__b0, __b1) = __rt::join!(
-        get_partial_timeout_b0(& __ctx), get_partial_timeout_b1(& __ctx)
-    );
-    __rt::respond::respond(&__ctx, [__b0, __b1])
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_PARTIAL_TIMEOUT, __req)
+            .await
+        {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let (__b0, __b1) = __rt::join!(
+            get_partial_timeout_b0(& __ctx), get_partial_timeout_b1(& __ctx)
+        );
+        __rt::respond::respond(&__ctx, [__b0, __b1])
+    })
 }
 /// Backend 0 of GET /partial-timeout: GET /a (contract /endpoints/16/backend/0)
 static GET_PARTIAL_TIMEOUT_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1375,16 +1383,21 @@ static GET_ALL_FAIL: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /all-fail (contract /endpoints/17)
-async fn get_all_fail(
+fn get_all_fail(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_ALL_FAIL, __req).await {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let (__b0, __b1) = __rt::join!(get_all_fail_b0(& __ctx), get_all_fail_b1(& __ctx));
-    __rt::respond::respond(&__ctx, [__b0, __b1])
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_ALL_FAIL, __req).await
+        {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let (__b0, __b1) = __rt::join!(
+            get_all_fail_b0(& __ctx), get_all_fail_b1(& __ctx)
+        );
+        __rt::respond::respond(&__ctx, [__b0, __b1])
+    })
 }
 /// Backend 0 of GET /all-fail: GET /status/500 (contract /endpoints/17/backend/0)
 static GET_ALL_FAIL_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1487,19 +1500,22 @@ static GET_ERROR_DETAILS: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /error-details (contract /endpoints/19)
-async fn get_error_details(
+fn get_error_details(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_ERROR_DETAILS, __req).await
-    {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let (__b0, __b1) = __rt::join!(
-        get_error_details_b0(& __ctx), get_error_details_b1(& __ctx)
-    );
-    __rt::respond::respond(&__ctx, [__b0, __b1])
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_ERROR_DETAILS, __req)
+            .await
+        {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let (__b0, __b1) = __rt::join!(
+            get_error_details_b0(& __ctx), get_error_details_b1(& __ctx)
+        );
+        __rt::respond::respond(&__ctx, [__b0, __b1])
+    })
 }
 /// Backend 0 of GET /error-details: GET /a (contract /endpoints/19/backend/0)
 static GET_ERROR_DETAILS_B0: __rt::BackendSpec = __rt::BackendSpec {

@@ -727,25 +727,29 @@ static GET_SEQUENTIAL: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /sequential (contract /endpoints/7)
-async fn get_sequential(
+fn get_sequential(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_SEQUENTIAL, __req).await {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let mut __seq = __rt::Sequence::start(get_sequential_b0(&__ctx).await, 2usize);
-    if __seq.running() {
-        let __r = get_sequential_b1(
-                &__ctx,
-                &[__seq.value(0usize, &["first", "user", "name"])],
-            )
-            .await;
-        __seq.push(__r);
-    }
-    let __m = __seq.finish();
-    __rt::respond::finish(&__ctx, __m)
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_SEQUENTIAL, __req)
+            .await
+        {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let mut __seq = __rt::Sequence::start(get_sequential_b0(&__ctx).await, 2usize);
+        if __seq.running() {
+            let __r = get_sequential_b1(
+                    &__ctx,
+                    &[__seq.value(0usize, &["first", "user", "name"])],
+                )
+                .await;
+            __seq.push(__r);
+        }
+        let __m = __seq.finish();
+        __rt::respond::finish(&__ctx, __m)
+    })
 }
 /// Backend 0 of GET /sequential: GET /body/doc (contract /endpoints/7/backend/0)
 static GET_SEQUENTIAL_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -878,19 +882,23 @@ static GET_MERGE_BODY: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /merge/{body} (contract /endpoints/8)
-async fn get_merge_body(
+fn get_merge_body(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_MERGE_BODY, __req).await {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let (__b0, __b1, __b2) = __rt::join!(
-        get_merge_body_b0(& __ctx), get_merge_body_b1(& __ctx), get_merge_body_b2(&
-        __ctx)
-    );
-    __rt::respond::respond(&__ctx, [__b0, __b1, __b2])
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_MERGE_BODY, __req)
+            .await
+        {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let (__b0, __b1, __b2) = __rt::join!(
+            get_merge_body_b0(& __ctx), get_merge_body_b1(& __ctx), get_merge_body_b2(&
+            __ctx)
+        );
+        __rt::respond::respond(&__ctx, [__b0, __b1, __b2])
+    })
 }
 /// Backend 0 of GET /merge/{body}: GET /body/{body} (contract /endpoints/8/backend/0)
 static GET_MERGE_BODY_B0: __rt::BackendSpec = __rt::BackendSpec {

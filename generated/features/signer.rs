@@ -492,20 +492,23 @@ static GET_TOKEN_PARTIAL: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /token-partial (contract /endpoints/3)
-async fn get_token_partial(
+fn get_token_partial(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_TOKEN_PARTIAL, __req).await
-    {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let (__b0, __b1) = __rt::join!(
-        get_token_partial_b0(& __ctx), get_token_partial_b1(& __ctx)
-    );
-    let __m = __rt::respond::merge([__b0, __b1]);
-    __rt::auth::signer::finish(&__ctx, &GET_TOKEN_PARTIAL_SIGNER, __m).await
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_TOKEN_PARTIAL, __req)
+            .await
+        {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let (__b0, __b1) = __rt::join!(
+            get_token_partial_b0(& __ctx), get_token_partial_b1(& __ctx)
+        );
+        let __m = __rt::respond::merge([__b0, __b1]);
+        __rt::auth::signer::finish(&__ctx, &GET_TOKEN_PARTIAL_SIGNER, __m).await
+    })
 }
 /// Backend 0 of GET /token-partial: GET /claims (contract /endpoints/3/backend/0)
 static GET_TOKEN_PARTIAL_B0: __rt::BackendSpec = __rt::BackendSpec {

@@ -467,24 +467,26 @@ static GET_PARTIAL: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /partial (contract /endpoints/3)
-async fn get_partial(
+fn get_partial(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_PARTIAL, __req).await {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    __rt::telemetry::pipe_metrics::pipe(
-            &GET_PARTIAL_PIPE_METRICS,
-            async {
-                let (__b0, __b1) = __rt::join!(
-                    get_partial_b0(& __ctx), get_partial_b1(& __ctx)
-                );
-                __rt::respond::respond(&__ctx, [__b0, __b1])
-            },
-        )
-        .await
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_PARTIAL, __req).await {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        __rt::telemetry::pipe_metrics::pipe(
+                &GET_PARTIAL_PIPE_METRICS,
+                async {
+                    let (__b0, __b1) = __rt::join!(
+                        get_partial_b0(& __ctx), get_partial_b1(& __ctx)
+                    );
+                    __rt::respond::respond(&__ctx, [__b0, __b1])
+                },
+            )
+            .await
+    })
 }
 /// Backend 0 of GET /partial: GET /a (contract /endpoints/3/backend/0)
 static GET_PARTIAL_B0: __rt::BackendSpec = __rt::BackendSpec {

@@ -622,29 +622,31 @@ static GET_CEL_REQ_RESP_ID: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /cel/req-resp/{id} (contract /endpoints/7)
-async fn get_cel_req_resp_id(
+fn get_cel_req_resp_id(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_CEL_REQ_RESP_ID, __req)
-        .await
-    {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    if let ::core::result::Result::Err(__rejection) = __rt::validation::cel::endpoint_pre(
-        &__ctx,
-        &GET_CEL_REQ_RESP_ID_CEL_PRE,
-        "GET",
-        "",
-        &["Id"],
-    ) {
-        return __rejection;
-    }
-    let (__b0, __b1) = __rt::join!(
-        get_cel_req_resp_id_b0(& __ctx), get_cel_req_resp_id_b1(& __ctx)
-    );
-    __rt::respond::respond(&__ctx, [__b0, __b1])
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_CEL_REQ_RESP_ID, __req)
+            .await
+        {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        if let ::core::result::Result::Err(__rejection) = __rt::validation::cel::endpoint_pre(
+            &__ctx,
+            &GET_CEL_REQ_RESP_ID_CEL_PRE,
+            "GET",
+            "",
+            &["Id"],
+        ) {
+            return __rejection;
+        }
+        let (__b0, __b1) = __rt::join!(
+            get_cel_req_resp_id_b0(& __ctx), get_cel_req_resp_id_b1(& __ctx)
+        );
+        __rt::respond::respond(&__ctx, [__b0, __b1])
+    })
 }
 /// Backend 0 of GET /cel/req-resp/{id}: GET /echo/1/{id} (contract /endpoints/7/backend/0)
 static GET_CEL_REQ_RESP_ID_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -880,28 +882,32 @@ static GET_CEL_POST_N: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /cel/post/{n} (contract /endpoints/9)
-async fn get_cel_post_n(
+fn get_cel_post_n(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_CEL_POST_N, __req).await {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let (__b0, __b1) = __rt::join!(
-        get_cel_post_n_b0(& __ctx), get_cel_post_n_b1(& __ctx)
-    );
-    let __m = __rt::respond::merge([__b0, __b1]);
-    let __m = __rt::respond::static_data(__m, &GET_CEL_POST_N_STATIC);
-    let __m = match __rt::validation::cel::endpoint_post(
-        &__ctx,
-        &GET_CEL_POST_N_CEL_POST,
-        __m,
-    ) {
-        ::core::result::Result::Ok(__m) => __m,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    __rt::respond::finish(&__ctx, __m)
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_CEL_POST_N, __req)
+            .await
+        {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let (__b0, __b1) = __rt::join!(
+            get_cel_post_n_b0(& __ctx), get_cel_post_n_b1(& __ctx)
+        );
+        let __m = __rt::respond::merge([__b0, __b1]);
+        let __m = __rt::respond::static_data(__m, &GET_CEL_POST_N_STATIC);
+        let __m = match __rt::validation::cel::endpoint_post(
+            &__ctx,
+            &GET_CEL_POST_N_CEL_POST,
+            __m,
+        ) {
+            ::core::result::Result::Ok(__m) => __m,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        __rt::respond::finish(&__ctx, __m)
+    })
 }
 /// Backend 0 of GET /cel/post/{n}: GET /a (contract /endpoints/9/backend/0)
 static GET_CEL_POST_N_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -1098,18 +1104,22 @@ static GET_CEL_PARTIAL: __rt::EndpointSpec = __rt::EndpointSpec {
     output: __rt::Output::Json,
 };
 /// GET /cel/partial (contract /endpoints/11)
-async fn get_cel_partial(
+fn get_cel_partial(
     __rt::State(__state): __rt::State<__rt::SharedState>,
     __req: __rt::Request,
-) -> __rt::Response {
-    let __ctx = match __rt::EndpointCtx::start(&__state, &GET_CEL_PARTIAL, __req).await {
-        ::core::result::Result::Ok(__ctx) => __ctx,
-        ::core::result::Result::Err(__rejection) => return __rejection,
-    };
-    let (__b0, __b1) = __rt::join!(
-        get_cel_partial_b0(& __ctx), get_cel_partial_b1(& __ctx)
-    );
-    __rt::respond::respond(&__ctx, [__b0, __b1])
+) -> __rt::Handled {
+    ::std::boxed::Box::pin(async move {
+        let __ctx = match __rt::EndpointCtx::start(&__state, &GET_CEL_PARTIAL, __req)
+            .await
+        {
+            ::core::result::Result::Ok(__ctx) => __ctx,
+            ::core::result::Result::Err(__rejection) => return __rejection,
+        };
+        let (__b0, __b1) = __rt::join!(
+            get_cel_partial_b0(& __ctx), get_cel_partial_b1(& __ctx)
+        );
+        __rt::respond::respond(&__ctx, [__b0, __b1])
+    })
 }
 /// Backend 0 of GET /cel/partial: GET /a (contract /endpoints/11/backend/0)
 static GET_CEL_PARTIAL_B0: __rt::BackendSpec = __rt::BackendSpec {

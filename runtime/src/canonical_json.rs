@@ -12,9 +12,17 @@
 //! check and error handling of a non-2xx answer ([`backend::answer`]), the decode bound and
 //! the blocking pool for large bodies ([`crate::decode_guard`]), the decode error texts, and
 //! the responses of failures ([`respond::respond`]).
+//!
+//! The grouped variant ([`call_group`], [`respond_groups`]) serves a fan-out whose backends
+//! each keep an `allow`ed part of their JSON answer under their own `group` (and may rename its
+//! keys with `mapping`): each successful answer is rendered by [`crate::projection::render`],
+//! and the client body is those values under their group names, in key order, as the merge of
+//! the same data renders. Anything but a rendered value or a plain failure (error details, say)
+//! takes the shared merge with the values parsed back.
 
 use crate::backend::{self, BackendError, BackendResult, Received};
 use crate::ctx::EndpointCtx;
+use crate::projection::Projection;
 use crate::render::canonical::{self, Rendered};
 use crate::respond;
 use crate::spec::{BackendSpec, Decode};
@@ -74,5 +82,121 @@ pub fn respond(ctx: &EndpointCtx, answer: Answer) -> Response {
     match answer {
         Answer::Rendered(r) => respond::rendered_json(ctx, r.body, r.non_empty),
         Answer::Other(r) => respond::respond(ctx, [r]),
+    }
+}
+
+/// The outcome of one call of a grouped fan-out.
+#[derive(Debug)]
+pub enum Part {
+    /// A 200/201 answer: its group and the rendered value under it.
+    Group(&'static str, Vec<u8>),
+    /// Anything else, as the shared path has it.
+    Other(BackendResult),
+}
+
+/// Calls the backend within the endpoint deadline and renders its shaped answer.
+pub async fn call_group(
+    ctx: &EndpointCtx,
+    spec: &'static BackendSpec,
+    projection: &'static Projection,
+) -> Part {
+    match tokio::time::timeout_at(ctx.deadline, fetch_group(ctx, spec, projection)).await {
+        Ok(p) => p,
+        Err(_) => Part::Other(BackendResult::Failed(BackendError::plain(
+            "context deadline exceeded",
+        ))),
+    }
+}
+
+async fn fetch_group(
+    ctx: &EndpointCtx,
+    spec: &'static BackendSpec,
+    projection: &'static Projection,
+) -> Part {
+    let received = match backend::prepare(ctx, spec, &[]) {
+        Ok((uri, headers)) => backend::exchange(ctx, spec, uri, &headers).await,
+        Err(e) => Err(e),
+    };
+    let received = match received {
+        Ok(r) => r,
+        Err(e) => return Part::Other(BackendResult::Failed(e)),
+    };
+    let success = received.status == StatusCode::OK || received.status == StatusCode::CREATED;
+    if !success {
+        return Part::Other(backend::answer(spec, received, None).await);
+    }
+    let how = spec.decode;
+    let grouped = projection
+        .group
+        .filter(|_| matches!(how, Decode::JsonObject | Decode::SafeJson));
+    let Some(group) = grouped else {
+        // Not a grouped JSON answer (codegen never emits this): the shared decode.
+        let decoded = crate::decode_guard::decode(how, received.body, move |b| {
+            crate::projection::decode(b, projection)
+        })
+        .await;
+        return Part::Other(match decoded {
+            Ok(d) => BackendResult::Ok(d),
+            Err(msg) => BackendResult::Failed(BackendError::plain(msg)),
+        });
+    };
+    let rendered = crate::decode_guard::decode(how, received.body, move |b| {
+        crate::projection::render::render(b, projection)
+    })
+    .await;
+    match rendered {
+        Ok(value) => Part::Group(group, value),
+        Err(msg) => Part::Other(BackendResult::Failed(BackendError::plain(msg))),
+    }
+}
+
+/// The client response of a grouped fan-out: what [`respond::respond`] gives for the same
+/// backend results.
+pub fn respond_groups<const N: usize>(ctx: &EndpointCtx, parts: [Part; N]) -> Response {
+    let direct = parts
+        .iter()
+        .all(|p| matches!(p, Part::Group(..) | Part::Other(BackendResult::Failed(_))))
+        && distinct_groups(&parts);
+    if !direct {
+        return respond::respond(ctx, parts.map(Part::into_result));
+    }
+    let mut groups = Vec::with_capacity(N);
+    let mut errors = Vec::new();
+    for p in parts {
+        match p {
+            Part::Group(g, v) => groups.push((g, v)),
+            Part::Other(BackendResult::Failed(e)) => errors.push(e),
+            Part::Other(_) => {}
+        }
+    }
+    respond::grouped_json(ctx, groups, errors, N == 1)
+}
+
+fn distinct_groups(parts: &[Part]) -> bool {
+    let name = |p: &Part| match p {
+        Part::Group(g, _) => Some(*g),
+        Part::Other(_) => None,
+    };
+    parts
+        .iter()
+        .enumerate()
+        .all(|(i, a)| name(a).is_none_or(|g| parts.iter().skip(i + 1).all(|b| name(b) != Some(g))))
+}
+
+impl Part {
+    /// The shared path's result for this part: a rendered value parsed back under its group
+    /// (the same data: the render of a parsed render is itself).
+    fn into_result(self) -> BackendResult {
+        match self {
+            Part::Other(r) => r,
+            Part::Group(g, v) => match serde_json::from_slice::<serde_json::Value>(&v) {
+                Ok(value) => {
+                    let mut data = crate::shape::Data::new();
+                    data.insert(g.to_owned(), value);
+                    BackendResult::Ok(data)
+                }
+                Err(e) => BackendResult::Failed(BackendError::plain(e.to_string())),
+            },
+        }
     }
 }

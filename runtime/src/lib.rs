@@ -66,7 +66,7 @@ pub mod __codegen {
     pub use crate::ctx::{BuildIdentity, EndpointCtx, SharedState};
     pub use crate::flatmap;
     pub use crate::forward::{ClientIpPolicy, HeaderAllowList, QueryAllowList};
-    pub use crate::gateway::{auto_options, not_matched, Gateway};
+    pub use crate::gateway::{auto_options, not_matched, Gateway, Handled};
     pub use crate::graphql;
     pub use crate::http_cache::{self, CacheSpec, HttpCache};
     pub use crate::lua;

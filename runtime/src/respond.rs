@@ -265,6 +265,46 @@ pub fn rendered_json(ctx: &EndpointCtx, body: Vec<u8>, non_empty: bool) -> Respo
     answer(ctx, JSON_UTF8, body, non_empty)
 }
 
+/// The `Output::Json` response of a fan-out whose backends each put their data under their
+/// own `group`, with the successful groups' values already rendered (`canonical_json`): what
+/// [`finish`] sends for the merge of the same results. `groups` must have distinct names.
+pub fn grouped_json(
+    ctx: &EndpointCtx,
+    mut groups: Vec<(&'static str, Vec<u8>)>,
+    errors: Vec<BackendError>,
+    passthrough: bool,
+) -> Response {
+    if groups.is_empty() {
+        let m = Merged {
+            data: None,
+            complete: errors.is_empty(),
+            errors,
+            passthrough,
+        };
+        return finish(ctx, m);
+    }
+    if !errors.is_empty() {
+        log_errors(ctx, &errors);
+    }
+    groups.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let len = groups
+        .iter()
+        .map(|(g, v)| g.len() + v.len() + 4)
+        .sum::<usize>();
+    let mut body = Vec::with_capacity(len + 2);
+    body.push(b'{');
+    for (i, (group, value)) in groups.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        json::write_str(&mut body, group);
+        body.push(b':');
+        body.extend_from_slice(value);
+    }
+    body.push(b'}');
+    answer(ctx, JSON_UTF8, body, errors.is_empty())
+}
+
 /// A rendered body with KrakenD's headers.
 fn answer(
     ctx: &EndpointCtx,

@@ -19,6 +19,7 @@ use krustd_runtime::shape::{self, Data};
 use krustd_runtime::spec::Decode;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
+use serde_json::Value;
 
 // ---- documents ----
 
@@ -459,6 +460,7 @@ fn check(body: &[u8], decode: plan::Decode, steps: &[ShapeStep]) -> Result<Path,
                 );
                 prop_assert_eq!(Some(d), expected.as_ref().ok());
             }
+            check_render(body, &p, &expected)?;
             (projection::decode(body, &p), path)
         }
         Shaping::Generic(_) | Shaping::Unshaped => (generic(body, decode, steps), Path::Generic),
@@ -466,6 +468,62 @@ fn check(body: &[u8], decode: plan::Decode, steps: &[ShapeStep]) -> Result<Path,
     prop_assert_eq!(&got, &expected, "body {:?}", String::from_utf8_lossy(body));
     prop_assert_eq!(render(&got), render(&expected));
     Ok(path)
+}
+
+/// `projection::render` (a grouped fan-out's value written from the body) gives the render of
+/// what the generic path puts under the group (the whole data without a group), or its error.
+fn check_render(
+    body: &[u8],
+    p: &Projection,
+    expected: &Result<Data, String>,
+) -> Result<(), TestCaseError> {
+    let want = expected.as_ref().map_err(Clone::clone).map(|d| {
+        let value = match p.group {
+            Some(g) => d.get(g).cloned().unwrap_or(Value::Null),
+            None => Value::Object(d.clone()),
+        };
+        json::to_vec(&value)
+    });
+    let got = projection::render::render(body, p);
+    prop_assert_eq!(&got, &want, "render of {:?}", String::from_utf8_lossy(body));
+    if let Some(fast) = projection::render::fast(body, p) {
+        prop_assert_eq!(Ok(fast), want);
+    }
+    Ok(())
+}
+
+/// Whether `render::fast` must take a valid `body` of `doc` for `steps`: an object root, an
+/// `allow` without `target`, a mapping that only renames, no key repeated in an object.
+fn render_must_take(doc: &J, decode: plan::Decode, steps: &[ShapeStep]) -> bool {
+    fn repeats(j: &J) -> bool {
+        match j {
+            J::Arr(items) => items.iter().any(repeats),
+            J::Obj(members) => {
+                let mut keys: Vec<&str> = members.iter().map(|(k, _)| k.s.as_str()).collect();
+                keys.sort_unstable();
+                keys.windows(2).any(|w| w[0] == w[1]) || members.iter().any(|(_, v)| repeats(v))
+            }
+            _ => false,
+        }
+    }
+    let Shaping::Projected { projection: p, .. } = build::shaping(decode, steps) else {
+        return false;
+    };
+    let build::Select::Allow(fields) = &p.select else {
+        return false;
+    };
+    let plain = p.mapping.iter().enumerate().all(|(i, (old, new))| {
+        p.mapping
+            .iter()
+            .skip(i + 1)
+            .all(|(o, n)| o != old && n != new)
+            && (old == new || fields.iter().all(|f| &f.key != new))
+    });
+    matches!(doc, J::Obj(_))
+        && matches!(decode, plan::Decode::JsonObject | plan::Decode::SafeJson)
+        && p.target.is_empty()
+        && plain
+        && !repeats(doc)
 }
 
 fn config(cases: u32) -> ProptestConfig {
@@ -497,6 +555,15 @@ proptest! {
         );
         if root_kind_fits && trailing != b"\xff" {
             prop_assert_ne!(path, Path::Declined, "declined a valid body");
+        }
+        if trailing != b"\xff" && render_must_take(&doc, decode, &steps) {
+            let Shaping::Projected { projection: p, .. } = build::shaping(decode, &steps) else {
+                unreachable!("checked by render_must_take");
+            };
+            prop_assert!(
+                projection::render::fast(&body, &runtime_projection(&p)).is_some(),
+                "render declined a valid body"
+            );
         }
     }
 

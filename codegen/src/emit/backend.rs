@@ -3,7 +3,7 @@
 use super::{endpoint::allow_lists, method};
 use crate::naming as ident;
 use crate::plan::UrlPiece;
-use crate::plan::{Backend, Decode, Endpoint, ErrorHandling, FlatOp, ShapeStep};
+use crate::plan::{Backend, CanonicalJson, Decode, Endpoint, ErrorHandling, FlatOp, ShapeStep};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -169,7 +169,7 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
     }
     // The answer written straight from the backend's bytes (issue 9): one plain call, nothing
     // to shape or wrap (plan/lower/canonical_json.rs).
-    if e.canonical_json {
+    if e.canonical_json == CanonicalJson::Single {
         return quote! {
             #spec_item
             #[doc = #doc]
@@ -180,6 +180,21 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
     }
     // Shaping compiled into the parse where the projection can express it (`projection`).
     let projected = super::projection::emit(b);
+    // A grouped fan-out: this backend's shaped answer written straight from its bytes.
+    if e.canonical_json == CanonicalJson::Groups {
+        let items = projected.items;
+        let name = ident::static_ident(&b.ident, "_PROJECTION");
+        let shaping_doc = projected.doc.map(|d| quote! { #[doc = ""] #[doc = #d] });
+        return quote! {
+            #spec_item
+            #items
+            #[doc = #doc]
+            #shaping_doc
+            async fn #f(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Part {
+                __rt::canonical_json::call_group(__ctx, &#spec, &#name).await
+            }
+        };
+    }
     // One call; a step of a sequence passes the values it takes from earlier steps.
     let sequenced = !b.seq_refs.is_empty();
     let seq = if sequenced {

@@ -2,7 +2,7 @@
 
 use super::{backend, duration};
 use crate::naming as ident;
-use crate::plan::{AllowList, Endpoint, Output, StaticValue};
+use crate::plan::{AllowList, CanonicalJson, Endpoint, Output, StaticValue};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -259,11 +259,17 @@ pub fn emit(e: &Endpoint) -> TokenStream {
             };
             // modifier/lua-backend (post) on a lone backend: its headers go on the answer.
             let fetch = super::lua::backend_fetch(e, fetch);
-            if e.canonical_json {
+            if e.canonical_json == CanonicalJson::Single {
                 // The lone backend's answer written straight from its bytes (issue 9).
                 quote! {
                     #fetch
                     __rt::canonical_json::respond(&__ctx, __b0)
+                }
+            } else if e.canonical_json == CanonicalJson::Groups {
+                // Each backend's group written straight from its bytes (issue 9).
+                quote! {
+                    #fetch
+                    __rt::canonical_json::respond_groups(&__ctx, [#(#vars),*])
                 }
             } else if stages.is_empty() && e.auth_signer.is_none() {
                 let answer = super::lua::backend_finish(
@@ -316,6 +322,35 @@ pub fn emit(e: &Endpoint) -> TokenStream {
             };
         }
     };
+    let steps = quote! {
+        #pre
+        #service_rate_checks
+        #rate_checks
+        #validation_capture
+        #start
+        #body
+    };
+    // A fan-out's future holds every backend call: boxed where it is made, so that axum moves a
+    // pointer instead of the whole future (issue 9, BENCHMARKS.md). A lone call's is small.
+    let handler_item = if e.backends.len() > 1 {
+        quote! {
+            fn #handler(
+                __rt::State(__state): __rt::State<__rt::SharedState>,
+                __req: __rt::Request,
+            ) -> __rt::Handled {
+                ::std::boxed::Box::pin(async move { #steps })
+            }
+        }
+    } else {
+        quote! {
+            async fn #handler(
+                __rt::State(__state): __rt::State<__rt::SharedState>,
+                __req: __rt::Request,
+            ) -> __rt::Response {
+                #steps
+            }
+        }
+    };
     quote! {
         #lists
         #stage_items
@@ -337,17 +372,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
         };
 
         #[doc = #doc]
-        async fn #handler(
-            __rt::State(__state): __rt::State<__rt::SharedState>,
-            __req: __rt::Request,
-        ) -> __rt::Response {
-            #pre
-            #service_rate_checks
-            #rate_checks
-            #validation_capture
-            #start
-            #body
-        }
+        #handler_item
 
         #(#backends)*
     }

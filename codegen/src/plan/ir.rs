@@ -235,9 +235,21 @@ pub struct Endpoint {
     pub service_rate_limit: Option<RateLimit>,
     /// `auth/signer` (ir_signer.rs).
     pub auth_signer: Option<super::ir_signer::Signer>,
-    /// The backend's JSON answer is written to the client straight from its bytes
+    /// Whether the client body is written straight from the backends' bytes
     /// (`plan/lower/canonical_json.rs`).
-    pub canonical_json: bool,
+    pub canonical_json: CanonicalJson,
+}
+
+/// How an endpoint's JSON answer is written (issue 9; `plan/lower/canonical_json.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CanonicalJson {
+    /// Decoded into a `Value`, merged and rendered (the shared path).
+    No,
+    /// The one backend's answer, written from its bytes (`runtime::canonical_json::call`).
+    Single,
+    /// Each backend's `allow`ed part under its own `group`, each rendered from its bytes
+    /// (`runtime::canonical_json::call_group`).
+    Groups,
 }
 
 /// A KrakenD token bucket: one token every `fill_ns`, `capacity` tokens when full (KrakenD's

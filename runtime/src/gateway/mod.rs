@@ -14,6 +14,14 @@ use crate::router::RouteTable;
 use crate::spec::ServiceSpec;
 use axum::Router;
 
+/// What a generated endpoint handler returns: its whole request, boxed once.
+///
+/// A handler's future holds its backend calls (several KiB for a fan-out), and axum moves the
+/// future a handler returns several times before it boxes it itself. Boxing it in the handler,
+/// where it is made, leaves axum a pointer to move (issue 9, BENCHMARKS.md).
+pub type Handled =
+    std::pin::Pin<Box<dyn std::future::Future<Output = axum::response::Response> + Send>>;
+
 /// What codegen emits for a contract: its static facts and its routes.
 pub trait Gateway: 'static {
     const SERVICE: &'static ServiceSpec;

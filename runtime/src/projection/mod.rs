@@ -663,5 +663,7 @@ fn nested_deeper(value: &Value, levels: usize) -> bool {
     }
 }
 
+pub mod render;
+
 #[cfg(test)]
 mod tests;

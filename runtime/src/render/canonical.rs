@@ -86,6 +86,38 @@ pub fn fast(how: Decode, body: &[u8]) -> Option<Rendered> {
     })
 }
 
+/// Renders the one value at `pos` of `src` (whitespace before it skipped) as [`fast`] renders
+/// it, `depth` containers open around it, appending to `out`: the position after the value, or
+/// `None` where the generic path must answer. For [`crate::projection::render`], which writes
+/// the values an `allow` keeps this way.
+pub(crate) fn append_value(
+    src: &[u8],
+    pos: usize,
+    depth: usize,
+    out: &mut Vec<u8>,
+) -> Option<usize> {
+    thread_local! {
+        static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+    }
+    let mut go = |scratch: &mut Scratch| {
+        scratch.clear();
+        let mut r = Reader {
+            src,
+            pos,
+            out: std::mem::take(out),
+            s: scratch,
+        };
+        r.ws();
+        let done = r.value(depth);
+        *out = r.out;
+        done.map(|()| r.pos)
+    };
+    SCRATCH.with(|s| match s.try_borrow_mut() {
+        Ok(mut s) => go(&mut s),
+        Err(_) => go(&mut Scratch::default()),
+    })
+}
+
 fn run(how: Decode, body: &[u8], scratch: &mut Scratch) -> Option<Rendered> {
     scratch.clear();
     let mut r = Reader {

@@ -1,19 +1,48 @@
-//! Whether an endpoint's answer can be written straight from its backend's bytes
-//! (`runtime::render::canonical`, issue 9) instead of decoding them into a `Value` and
-//! rendering that.
+//! Whether an endpoint's answer can be written straight from its backends' bytes
+//! (`runtime::render::canonical`, `runtime::projection::render`, issue 9) instead of decoding
+//! them into `Value`s, merging and rendering those.
 //!
-//! Only where the result is provably today's: one backend called once, its JSON answer
-//! rendered as `output_encoding: json` with nothing in between that reads or changes the data.
+//! Only where the result is provably today's: the JSON answers rendered as
+//! `output_encoding: json` with nothing in between that reads or changes the data, and either
+//! one unshaped backend called once ([`CanonicalJson::Single`]), or several backends each
+//! called once whose whole shaping is an `allow` (and a `mapping` that only renames) under a
+//! `group` of its own ([`CanonicalJson::Groups`]: the merged object is then the groups' values
+//! side by side, so no merge rule is involved).
 //! Stages before the call (request checks, rate limits, request modifiers, credentials) and
 //! stages around the whole response (the `/__stats` pipe layer, the proxy span) are the same
 //! on both paths. Every field of [`Endpoint`] and [`Backend`] is named below without `..`: a
 //! field added later does not compile here until someone decides whether it keeps the
 //! endpoint eligible.
 
-use crate::plan::{Backend, Decode, Endpoint, Output, Shaping};
+use crate::plan::{Backend, CanonicalJson, Decode, Endpoint, Field, Output, Select, Shaping};
 
-/// Whether `e` qualifies.
-pub(super) fn qualifies(e: &Endpoint) -> bool {
+/// How `e`'s answer is written.
+pub(super) fn decide(e: &Endpoint) -> CanonicalJson {
+    if !endpoint_qualifies(e) {
+        return CanonicalJson::No;
+    }
+    match e.backends.as_slice() {
+        [b] if backend_qualifies(b) && unshaped(b) => CanonicalJson::Single,
+        [_, _, ..]
+            if e.backends
+                .iter()
+                .all(|b| backend_qualifies(b) && grouped(b).is_some()) =>
+        {
+            let mut groups: Vec<&str> = e.backends.iter().filter_map(grouped).collect();
+            groups.sort_unstable();
+            groups.dedup();
+            if groups.len() == e.backends.len() {
+                CanonicalJson::Groups
+            } else {
+                CanonicalJson::No
+            }
+        }
+        _ => CanonicalJson::No,
+    }
+}
+
+/// Whether nothing at the endpoint's level reads or changes the merged data.
+fn endpoint_qualifies(e: &Endpoint) -> bool {
     let Endpoint {
         index: _,
         pointer: _,
@@ -34,7 +63,8 @@ pub(super) fn qualifies(e: &Endpoint) -> bool {
         input_headers: _,
         input_query: _,
         output,
-        backends,
+        // Judged one by one in `decide`.
+        backends: _,
         sequential,
         concurrent_calls,
         flatmap,
@@ -52,9 +82,6 @@ pub(super) fn qualifies(e: &Endpoint) -> bool {
         auth_signer,
         canonical_json: _,
     } = e;
-    let [b] = backends.as_slice() else {
-        return false;
-    };
     *output == Output::Json
         && !*metrics
         // The proxy span wraps the response; backend spans take the call's result.
@@ -67,9 +94,10 @@ pub(super) fn qualifies(e: &Endpoint) -> bool {
         && cel.as_ref().is_none_or(|c| c.post.exprs.is_empty())
         && lua_proxy.is_none()
         && auth_signer.is_none()
-        && backend_qualifies(b)
 }
 
+/// Whether nothing about the backend's call but its shaping reads or changes its answer
+/// (the shaping is for [`unshaped`] and [`grouped`] to judge).
 fn backend_qualifies(b: &Backend) -> bool {
     let Backend {
         index: _,
@@ -86,8 +114,9 @@ fn backend_qualifies(b: &Backend) -> bool {
         input_query: _,
         // Non-2xx answers keep the shared path (`backend::answer`).
         errors: _,
-        steps,
-        shaping,
+        // Judged by `unshaped` and `grouped`.
+        steps: _,
+        shaping: _,
         seq_refs,
         seq_params,
         // A sequence step's kept raw body (only `no-op` steps, which never qualify).
@@ -106,9 +135,7 @@ fn backend_qualifies(b: &Backend) -> bool {
     matches!(
         decode,
         Decode::JsonObject | Decode::JsonCollection | Decode::SafeJson
-    ) && steps.is_empty()
-        && *shaping == Shaping::Unshaped
-        && seq_refs.is_empty()
+    ) && seq_refs.is_empty()
         && seq_params.is_empty()
         && !keep_body
         && cel.is_none()
@@ -116,4 +143,44 @@ fn backend_qualifies(b: &Backend) -> bool {
         && breaker.is_none()
         && http_cache.is_none()
         && lua.is_none()
+}
+
+/// Whether the backend's answer is not shaped at all.
+fn unshaped(b: &Backend) -> bool {
+    b.steps.is_empty() && b.shaping == Shaping::Unshaped
+}
+
+/// The backend's `group`, when its whole shaping is compiled into a projection that
+/// `runtime::projection::render` writes: a JSON object answer, an `allow`, a `mapping` that
+/// only renames, a `group`.
+fn grouped(b: &Backend) -> Option<&str> {
+    let Shaping::Projected {
+        projection: p,
+        covers,
+        rest: None,
+    } = &b.shaping
+    else {
+        return None;
+    };
+    let Select::Allow(fields) = &p.select else {
+        return None;
+    };
+    let whole = *covers >= b.steps.len();
+    let object = matches!(b.decode, Decode::JsonObject) && p.decode == Decode::JsonObject;
+    (whole && object && p.target.is_empty() && plain_mapping(fields, &p.mapping))
+        .then_some(p.group.as_deref())
+        .flatten()
+}
+
+/// Whether renaming with `mapping` only changes names (as `runtime::projection::render`
+/// requires): no two pairs share an old or a new name, and no new name is an allowed top-level
+/// key other than its own old one.
+fn plain_mapping(fields: &[Field], mapping: &[(String, String)]) -> bool {
+    mapping.iter().enumerate().all(|(i, (old, new))| {
+        mapping
+            .iter()
+            .skip(i + 1)
+            .all(|(o, n)| o != old && n != new)
+            && (old == new || fields.iter().all(|f| &f.key != new))
+    }) && fields.len() <= 64
 }

@@ -234,13 +234,13 @@ pub fn lower(
                 .lua_proxy
                 .as_ref()
                 .and_then(|o| modifier_lua::lower_lua(o, &ep.params)),
-            canonical_json: false,
+            canonical_json: CanonicalJson::No,
         });
     }
 
     qos_http_cache::share_bounds(&mut endpoints);
     for e in &mut endpoints {
-        e.canonical_json = canonical_json::qualifies(e);
+        e.canonical_json = canonical_json::decide(e);
     }
     let (routes, method_order) = routes(service.health_path.as_deref(), &endpoints);
     Plan {
