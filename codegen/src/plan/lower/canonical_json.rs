@@ -23,10 +23,14 @@ pub(super) fn decide(e: &Endpoint) -> CanonicalJson {
     }
     match e.backends.as_slice() {
         [b] if backend_qualifies(b) && unshaped(b) => CanonicalJson::Single,
+        // The grouped call has no telemetry wrapper of its own: backend spans and latency
+        // metrics keep the shared path.
         [_, _, ..]
-            if e.backends
-                .iter()
-                .all(|b| backend_qualifies(b) && grouped(b).is_some()) =>
+            if !e.metrics
+                && !e.tracing.backend()
+                && e.backends
+                    .iter()
+                    .all(|b| backend_qualifies(b) && grouped(b).is_some()) =>
         {
             let mut groups: Vec<&str> = e.backends.iter().filter_map(grouped).collect();
             groups.sort_unstable();
