@@ -44,6 +44,34 @@ const PRIVATE_TOKENS: [&[u8]; 2] = [
     b"$serde_json::private::RawValue",
 ];
 
+/// Classes of a string's bytes for [`Reader::ascii_run`].
+const KEEP: u8 = 0;
+/// Non-ASCII (UTF-8 to check, U+2028/U+2029 to escape) or HTML-escaped by Go (`<`, `>`, `&`).
+const CARE: u8 = 1;
+const QUOTE: u8 = 2;
+const BACKSLASH: u8 = 3;
+/// A control byte: serde_json rejects it in a string.
+const CONTROL: u8 = 4;
+const RUN_CLASS: [u8; 256] = {
+    let mut t = [KEEP; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = if b < 0x20 {
+            CONTROL
+        } else if b >= 0x80 || b == b'<' as usize || b == b'>' as usize || b == b'&' as usize {
+            CARE
+        } else if b == b'"' as usize {
+            QUOTE
+        } else if b == b'\\' as usize {
+            BACKSLASH
+        } else {
+            KEEP
+        };
+        b += 1;
+    }
+    t
+};
+
 /// The rendered data of one backend answer, as `respond::render` writes it for `Output::Json`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
@@ -379,7 +407,7 @@ impl Reader<'_, '_> {
         let mut sorted = true;
         loop {
             self.eat(b'"')?;
-            let key = self.key()?;
+            let (key, ascii) = self.key()?;
             let bytes = key_bytes(self.src, &self.s.keys, key);
             if self.s.members.len() == first_member {
                 if PRIVATE_TOKENS.contains(&bytes) {
@@ -389,8 +417,15 @@ impl Reader<'_, '_> {
                 sorted = sorted && key_bytes(self.src, &self.s.keys, prev.key) < bytes;
             }
             let start = self.out.len();
-            // Valid UTF-8: checked by `key`.
-            write_str(&mut self.out, std::str::from_utf8(bytes).ok()?);
+            if ascii {
+                // Nothing to escape (`ascii_run`).
+                self.out.push(b'"');
+                self.out.extend_from_slice(bytes);
+                self.out.push(b'"');
+            } else {
+                // Valid UTF-8: checked by `key`.
+                write_str(&mut self.out, std::str::from_utf8(bytes).ok()?);
+            }
             self.ws();
             self.eat(b':')?;
             self.out.push(b':');
@@ -466,13 +501,16 @@ impl Reader<'_, '_> {
 
     /// A key (after its opening quote): in the body when it has no escape, else unescaped into
     /// `Scratch::keys`.
-    fn key(&mut self) -> Option<Key> {
+    fn key(&mut self) -> Option<(Key, bool)> {
         let start = self.pos;
-        if self.plain_run()? {
+        let (closed, ascii) = self.ascii_run()?;
+        if closed {
             let key = Key::Body(start, self.pos);
-            std::str::from_utf8(self.src.get(start..self.pos)?).ok()?;
+            if !ascii {
+                std::str::from_utf8(self.src.get(start..self.pos)?).ok()?;
+            }
             self.pos += 1;
-            return Some(key);
+            return Some((key, ascii));
         }
         let from = self.s.keys.len();
         self.s
@@ -483,15 +521,24 @@ impl Reader<'_, '_> {
         self.s.keys = keys;
         done?;
         std::str::from_utf8(self.s.keys.get(from..)?).ok()?;
-        Some(Key::Unescaped(from, self.s.keys.len()))
+        Some((Key::Unescaped(from, self.s.keys.len()), false))
     }
 
     /// A string value (after its opening quote), written escaped Go's way.
     fn string_value(&mut self) -> Option<()> {
         let start = self.pos;
-        if self.plain_run()? {
-            let s = std::str::from_utf8(self.src.get(start..self.pos)?).ok()?;
-            write_str(&mut self.out, s);
+        let (closed, ascii) = self.ascii_run()?;
+        if closed {
+            let run = self.src.get(start..self.pos)?;
+            if ascii {
+                // Nothing to check or escape: copied as it is.
+                self.out.reserve(run.len() + 2);
+                self.out.push(b'"');
+                self.out.extend_from_slice(run);
+                self.out.push(b'"');
+            } else {
+                write_str(&mut self.out, std::str::from_utf8(run).ok()?);
+            }
             self.pos += 1;
             return Some(());
         }
@@ -504,6 +551,23 @@ impl Reader<'_, '_> {
             .map(|s| write_str(&mut self.out, s));
         self.s.text = text;
         done
+    }
+
+    /// [`plain_run`](Self::plain_run), also telling whether every byte passed is ASCII that
+    /// Go's encoder writes as it is (not `<`, `>` or `&`): such a run needs neither a UTF-8
+    /// check nor escaping.
+    fn ascii_run(&mut self) -> Option<(bool, bool)> {
+        let mut ascii = true;
+        loop {
+            match RUN_CLASS[usize::from(self.peek()?)] {
+                KEEP => {}
+                CARE => ascii = false,
+                QUOTE => return Some((true, ascii)),
+                BACKSLASH => return Some((false, ascii)),
+                _ => return None,
+            }
+            self.pos += 1;
+        }
     }
 
     /// Advances over the string's bytes up to its closing quote (`true`, left on it) or its
