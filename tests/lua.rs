@@ -358,6 +358,18 @@ async fn a_service_level_lua_endpoint_runs_on_every_request() {
     assert_eq!(status, 404);
     let (status, _, body) = send(client().get(format!("{gw}/nope")).header("X-Fail", "1")).await;
     assert_eq!((status.as_u16(), body.as_str()), (500, ""));
+    // Not on the health path's GET: krakend-ce registers it before the Lua middleware (its
+    // other methods are the router's 405, which the script sees).
+    let (status, _, body) =
+        send(client().get(format!("{gw}/__health")).header("X-Fail", "1")).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _, _) = send(
+        client()
+            .post(format!("{gw}/__health"))
+            .header("X-Fail", "1"),
+    )
+    .await;
+    assert_eq!(status, 500);
 }
 
 #[tokio::test]

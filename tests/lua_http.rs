@@ -152,3 +152,48 @@ async fn concurrent_calls_each_get_their_own_answer() {
         assert_eq!(json(&body)["side_status"], 200);
     }
 }
+
+#[tokio::test]
+async fn a_service_script_calls_out_but_not_on_the_health_path() {
+    let mock_url = start(mock()).await;
+    let gw = krustd_macros::gateway!(
+        "contracts/features/lua_http_service.json",
+        hosts(&[("http://mock", mock_url.as_str())])
+    );
+    let gw = start(gw).await;
+    let (status, _, body) = send(
+        client()
+            .get(format!("{gw}/svc"))
+            .header("X-Target", &mock_url),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        json(&body),
+        serde_json::json!({"headers": {"x-svc": ["200"]}})
+    );
+    // A failing call is the service level's bare 500, on the router's 404 too.
+    let refused = "http://127.0.0.1:9";
+    let (status, _, body) = send(
+        client()
+            .get(format!("{gw}/svc"))
+            .header("X-Target", refused),
+    )
+    .await;
+    assert_eq!((status.as_u16(), body.as_str()), (500, ""));
+    let (status, _, _) = send(
+        client()
+            .get(format!("{gw}/nope"))
+            .header("X-Target", refused),
+    )
+    .await;
+    assert_eq!(status, 500);
+    // krakend-ce registers the health endpoint before the Lua middleware.
+    let (status, _, body) = send(
+        client()
+            .get(format!("{gw}/__health"))
+            .header("X-Target", refused),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
