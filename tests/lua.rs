@@ -252,6 +252,18 @@ async fn sequential_values_reach_lua_cel_and_graphql_as_params() {
 }
 
 #[tokio::test]
+async fn a_whole_answer_that_is_not_utf8_reaches_lua_unchanged() {
+    let gw = more().await;
+    let (status, _, body) = get(&format!("{gw}/seq-bytes")).await;
+    assert_eq!(status, 200, "{body}");
+    // Four bytes (0xff 0xfe "ok"), not their UTF-8 replacement.
+    assert_eq!(
+        json(&body),
+        serde_json::json!({"headers": {"x-len": ["4"], "x-hex": ["fffe6f6b"]}})
+    );
+}
+
+#[tokio::test]
 async fn a_no_op_steps_whole_answer_reaches_lua_and_cel_as_resp0() {
     let gw = more().await;
     let (status, _, body) = get(&format!("{gw}/seq-whole/6")).await;

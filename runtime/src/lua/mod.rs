@@ -259,7 +259,7 @@ fn router_script(
         .map(|(n, i)| {
             let raw = segments.get(*i).copied().unwrap_or_default();
             let v = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
-            ((*n).to_owned(), v.into_owned())
+            ((*n).to_owned(), Bytes::from(v.into_owned()))
         })
         .collect::<Vec<_>>();
     let host = parts
@@ -321,7 +321,7 @@ fn router_script(
         for ((_, old), ((_, new), i)) in params.iter().zip(r.params.iter().zip(param_segments)) {
             if old != new {
                 if let Some(s) = segs.get_mut(*i) {
-                    *s = percent_encoding::utf8_percent_encode(new, SEGMENT).to_string();
+                    *s = percent_encoding::percent_encode(new, SEGMENT).to_string();
                 }
             }
         }
@@ -402,7 +402,7 @@ fn proxy_pre_carrying(
         params: param_names
             .iter()
             .zip(&ctx.params)
-            .map(|(n, v)| ((*n).to_owned(), v.clone()))
+            .map(|(n, v)| ((*n).to_owned(), Bytes::from(v.clone())))
             .collect(),
         headers: std::mem::take(&mut ctx.headers),
         body: std::mem::take(&mut ctx.body),
@@ -413,7 +413,9 @@ fn proxy_pre_carrying(
     ctx.body = r.body;
     for (name, value) in param_names.iter().zip(ctx.params.iter_mut()) {
         if let Some((_, v)) = r.params.iter().find(|(n, _)| n == name) {
-            value.clone_from(v);
+            if value.as_bytes() != v {
+                *value = String::from_utf8_lossy(v).into_owned();
+            }
         }
     }
     match result {
@@ -590,7 +592,7 @@ fn backend_request(
         params: param_names
             .iter()
             .zip(&ctx.params)
-            .map(|(n, v)| ((*n).to_owned(), v.clone()))
+            .map(|(n, v)| ((*n).to_owned(), Bytes::from(v.clone())))
             .chain(
                 ctx.seq_params
                     .iter()
