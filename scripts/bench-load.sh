@@ -43,7 +43,7 @@ TIMEOUT=${BENCH_TIMEOUT:-10}
 MOCK_THREADS=${BENCH_MOCK_THREADS:-2}
 STARTUP_RUNS=${BENCH_STARTUP_RUNS:-20}
 PROFILE=${BENCH_PROFILE:-release}
-SCENARIOS=${BENCH_SCENARIOS:-"ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog proxy-1kb-metrics aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic jwt-hs256-1kb jwt-rs256-1kb post-1kb schema-post-1kb cel-1kb tls-1kb lua-post-1kb tracing-1kb tracing0-1kb ratelimit-1kb ratelimit-redis-1kb stats-1kb"}
+SCENARIOS=${BENCH_SCENARIOS:-"ref-single ref-agg ref-single-log proxy-1kb proxy-1kb-nolog proxy-1kb-metrics aggregate-3x1kb noop-1kb noop-100kb large-1mb-allow3 large-1mb-allow3-generic jwt-hs256-1kb jwt-rs256-1kb post-1kb schema-post-1kb cel-1kb tls-1kb lua-post-1kb lua-http-1kb tracing-1kb tracing0-1kb ratelimit-1kb ratelimit-redis-1kb stats-1kb"}
 # The gateway's scheme in the current scenario (https: tls-*).
 GW_SCHEME=http
 # The Authorization header value of the current scenario (jwt-* only).
@@ -110,6 +110,9 @@ scenario() {
     # proxy-1kb with a modifier/lua-proxy post script (contracts/bench/lua.json): one Lua call
     # per request on the worker's own state. Compare with proxy-1kb.
     lua-post-1kb) echo "mock lua /lua/1kb /1kb -" ;;
+    # proxy-1kb with a modifier/lua-proxy pre script making one http_response.new call to the
+    # mock (contracts/bench/lua.json): offloaded to the blocking pool. Compare with proxy-1kb.
+    lua-http-1kb) echo "mock lua /lua-http/1kb /1kb -" ;;
     # proxy-1kb behind qos/ratelimit/router (an endpoint and an ip client limit that never
     # reject; contracts/bench/ratelimit.json): the limiter's cost per request. Compare with
     # proxy-1kb. The -redis one keeps both budgets in Redis (krustd/ratelimit/redis): the script

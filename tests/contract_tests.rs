@@ -31,6 +31,8 @@ gateway!("contracts/features/jwt.json", contract_tests);
 gateway!("contracts/features/jwt_tls.json", contract_tests);
 gateway!("contracts/features/krakend_specs.json", contract_tests);
 gateway!("contracts/features/lua.json", contract_tests);
+gateway!("contracts/features/lua_http.json", contract_tests);
+gateway!("contracts/features/lua_http_service.json", contract_tests);
 gateway!("contracts/features/lua_more.json", contract_tests);
 gateway!("contracts/features/lua_no_op.json", contract_tests);
 gateway!("contracts/features/lua_service.json", contract_tests);

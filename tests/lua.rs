@@ -252,6 +252,18 @@ async fn sequential_values_reach_lua_cel_and_graphql_as_params() {
 }
 
 #[tokio::test]
+async fn a_whole_answer_that_is_not_utf8_reaches_lua_unchanged() {
+    let gw = more().await;
+    let (status, _, body) = get(&format!("{gw}/seq-bytes")).await;
+    assert_eq!(status, 200, "{body}");
+    // Four bytes (0xff 0xfe "ok"), not their UTF-8 replacement.
+    assert_eq!(
+        json(&body),
+        serde_json::json!({"headers": {"x-len": ["4"], "x-hex": ["fffe6f6b"]}})
+    );
+}
+
+#[tokio::test]
 async fn a_no_op_steps_whole_answer_reaches_lua_and_cel_as_resp0() {
     let gw = more().await;
     let (status, _, body) = get(&format!("{gw}/seq-whole/6")).await;
@@ -358,6 +370,18 @@ async fn a_service_level_lua_endpoint_runs_on_every_request() {
     assert_eq!(status, 404);
     let (status, _, body) = send(client().get(format!("{gw}/nope")).header("X-Fail", "1")).await;
     assert_eq!((status.as_u16(), body.as_str()), (500, ""));
+    // Not on the health path's GET: krakend-ce registers it before the Lua middleware (its
+    // other methods are the router's 405, which the script sees).
+    let (status, _, body) =
+        send(client().get(format!("{gw}/__health")).header("X-Fail", "1")).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _, _) = send(
+        client()
+            .post(format!("{gw}/__health"))
+            .header("X-Fail", "1"),
+    )
+    .await;
+    assert_eq!(status, 500);
 }
 
 #[tokio::test]

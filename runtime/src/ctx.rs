@@ -161,8 +161,9 @@ pub struct EndpointCtx {
     /// the context such a backend's call gets).
     pub lua_request: Option<std::sync::Arc<crate::lua::BackendRequest>>,
     /// Sequential values a step's request parameters carry (`Resp0_id`; `sequential.rs`),
-    /// for its Lua, CEL and GraphQL; empty elsewhere.
-    pub seq_params: Vec<(&'static str, String)>,
+    /// for its Lua, CEL and GraphQL; empty elsewhere. Bytes: a propagated `no-op` answer
+    /// (`Resp0`) is the raw body, as lura's Go string (Lua gets it unchanged).
+    pub seq_params: Vec<(&'static str, Bytes)>,
 }
 
 impl EndpointCtx {

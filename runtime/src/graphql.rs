@@ -44,7 +44,7 @@ pub enum Var {
 pub fn apply<'a>(
     g: &'static GraphQl,
     params: &[String],
-    seq_params: &[(&'static str, String)],
+    seq_params: &[(&'static str, Bytes)],
     client_body: &Bytes,
     headers: &'a mut HeaderMap,
     req: &mut client::Request<'a>,
@@ -67,7 +67,7 @@ pub fn apply<'a>(
                 seq_params
                     .iter()
                     .find(|(n, _)| n == name)
-                    .map(|(_, v)| v.clone())
+                    .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
                     .unwrap_or_default(),
             ),
         };

@@ -88,6 +88,16 @@ impl Sequence {
         level.get(*last).map(format_value)
     }
 
+    /// [`value`](Self::value) as bytes: the raw body of a kept `no-op` step unchanged (not
+    /// made UTF-8), as lura's request parameters carry it.
+    fn raw_value(&self, step: usize, path: &[&str]) -> Option<Bytes> {
+        if path.is_empty() {
+            let (_, body) = self.bodies.iter().find(|(s, _)| *s == step)?;
+            return Some(body.clone());
+        }
+        self.value(step, path).map(Bytes::from)
+    }
+
     /// The context of a step whose Lua, CEL or GraphQL reads request parameters: `ctx` with
     /// the sequential values lura puts in `request.Params` before the step, `(name, step,
     /// path)` each (`Resp0_user.id`); one that cannot be resolved is absent, as in lura.
@@ -99,7 +109,7 @@ impl Sequence {
         let mut c = ctx.clone();
         c.seq_params = params
             .iter()
-            .filter_map(|(name, step, path)| Some((*name, self.value(*step, path)?)))
+            .filter_map(|(name, step, path)| Some((*name, self.raw_value(*step, path)?)))
             .collect();
         c
     }

@@ -159,6 +159,13 @@ pub fn mock() -> Router {
                 (status, [("location", target)], "moved").into_response()
             }),
         )
+        .route(
+            "/bytes",
+            any(|| async {
+                let body: &'static [u8] = b"\xff\xfeok";
+                (StatusCode::OK, [("content-type", "application/octet-stream")], body).into_response()
+            }),
+        )
         .route("/echo", any(echo))
         .route("/echo/{*rest}", any(echo))
         .route(

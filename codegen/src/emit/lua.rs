@@ -22,6 +22,17 @@ fn spec(id: &proc_macro2::Ident, l: &Lua) -> TokenStream {
     let post = opt(&l.post);
     let open = l.allow_open_libs;
     let skip = l.skip_next;
+    let pool = match l.http {
+        Some(bound) => {
+            let pool = pool_ident(id);
+            let (secs, nanos) = (bound.as_secs(), bound.subsec_nanos());
+            quote! {
+                /// Offloaded calls of a script that may call `http_response`.
+                static #pool: __rt::lua::offload::Pool = __rt::lua::offload::Pool::new(__rt::Duration::new(#secs, #nanos));
+            }
+        }
+        None => TokenStream::new(),
+    };
     quote! {
         static #id: __rt::lua::LuaSpec = __rt::lua::LuaSpec {
             sources: &[#((#names, #texts)),*],
@@ -30,7 +41,13 @@ fn spec(id: &proc_macro2::Ident, l: &Lua) -> TokenStream {
             open_libs: #open,
             skip_next: #skip,
         };
+        #pool
     }
+}
+
+/// The static of the [`offload`](krustd_runtime::lua::offload) pool of the namespace `id`.
+fn pool_ident(id: &proc_macro2::Ident) -> proc_macro2::Ident {
+    quote::format_ident!("{}_POOL", id)
 }
 
 /// The statics of an endpoint's Lua namespaces.
@@ -57,9 +74,15 @@ pub(crate) fn router_pre(e: &Endpoint) -> TokenStream {
     let id = ident::static_ident(&e.ident, "_LUA_ENDPOINT");
     let names = &l.param_names;
     let segments = &e.param_segments;
+    let call = if l.http.is_some() {
+        let pool = pool_ident(&id);
+        quote! { __rt::lua::offload::router_pre(&#pool, &__state, &#id, &[#(#names),*], &[#(#segments),*], __req) }
+    } else {
+        quote! { __rt::lua::router_pre(&#id, &[#(#names),*], &[#(#segments),*], __req) }
+    };
     quote! {
         // modifier/lua-endpoint (pre, router level)
-        let __req = match __rt::lua::router_pre(&#id, &[#(#names),*], &[#(#segments),*], __req).await {
+        let __req = match #call.await {
             ::core::result::Result::Ok(__r) => __r,
             ::core::result::Result::Err(__rejection) => return __rejection,
         };
@@ -77,6 +100,24 @@ pub(crate) fn proxy_pre(e: &Endpoint) -> TokenStream {
     let id = ident::static_ident(&e.ident, "_LUA_PROXY");
     let names = &l.param_names;
     let method = &e.method;
+    if l.http.is_some() {
+        let pool = pool_ident(&id);
+        let (call, bind) = if l.post.is_some() {
+            (
+                quote! { proxy_pre_keeping },
+                quote! { (__ctx, __lua_carry) },
+            )
+        } else {
+            (quote! { proxy_pre }, quote! { __ctx })
+        };
+        return quote! {
+            // modifier/lua-proxy (pre, offloaded: it may call http_response)
+            let #bind = match __rt::lua::offload::#call(&#pool, __ctx, &#id, #method, &[#(#names),*]).await {
+                ::core::result::Result::Ok(__c) => __c,
+                ::core::result::Result::Err(__rejection) => return __rejection,
+            };
+        };
+    }
     if l.post.is_some() {
         // The `post` script sees the globals `pre` assigned (krakend-lua: one state per request).
         return quote! {
@@ -101,7 +142,15 @@ pub(crate) fn proxy_post(e: &Endpoint) -> TokenStream {
     match &e.lua_proxy {
         Some(l) if l.post.is_some() => {
             let id = ident::static_ident(&e.ident, "_LUA_PROXY");
-            let call = if l.pre.is_some() {
+            let call = if l.http.is_some() {
+                let pool = pool_ident(&id);
+                let carry = if l.pre.is_some() {
+                    quote! { __lua_carry }
+                } else {
+                    quote! { ::core::default::Default::default() }
+                };
+                quote! { __rt::lua::offload::proxy_post(&#pool, &__ctx, &#id, __m, #carry).await }
+            } else if l.pre.is_some() {
                 quote! { __rt::lua::proxy_post_carried(&__ctx, &#id, __m, __lua_carry) }
             } else {
                 quote! { __rt::lua::proxy_post(&__ctx, &#id, __m) }
@@ -178,6 +227,24 @@ pub(crate) fn no_op(e: &Endpoint, b: &Backend) -> TokenStream {
         }
         None => (quote! { ::core::option::Option::None }, false),
     };
+    let backend_pool = b.lua.as_ref().filter(|l| l.http.is_some()).map(|_| {
+        let pool = pool_ident(&ident::static_ident(&b.ident, "_LUA"));
+        quote! { &#pool }
+    });
+    let proxy_pool = e.lua_proxy.as_ref().filter(|l| l.http.is_some()).map(|_| {
+        let pool = pool_ident(&ident::static_ident(&e.ident, "_LUA_PROXY"));
+        quote! { &#pool }
+    });
+    if backend_pool.is_some() || proxy_pool.is_some() {
+        let some = |p: Option<TokenStream>| match p {
+            Some(p) => quote! { ::core::option::Option::Some(#p) },
+            None => quote! { ::core::option::Option::None },
+        };
+        let (bp, pp) = (some(backend_pool), some(proxy_pool));
+        return quote! {
+            __rt::lua::offload::no_op(&__ctx, &#spec, #breaker, #backend_lua, #proxy, #skip, __rt::lua::offload::NoOpPools { backend: #bp, proxy: #pp }).await
+        };
+    }
     quote! {
         __rt::lua::no_op::no_op(&__ctx, &#spec, #breaker, #backend_lua, #proxy, #skip).await
     }
@@ -244,7 +311,26 @@ pub(crate) fn backend_wrap(
     let spec = ident::static_ident(&b.ident, "");
     let mut out = TokenStream::new();
     let both = l.pre.is_some() && l.post.is_some();
-    if both {
+    let pool = pool_ident(&id);
+    if l.http.is_some() && l.pre.is_some() {
+        let names = &l.param_names;
+        let (call, bind) = if both {
+            (
+                quote! { backend_pre_keeping },
+                quote! { (__lua_ctx, __lua_carry) },
+            )
+        } else {
+            (quote! { backend_pre }, quote! { __lua_ctx })
+        };
+        out.extend(quote! {
+            // modifier/lua-backend (pre, offloaded: it may call http_response)
+            let #bind = match __rt::lua::offload::#call(&#pool, __ctx, &#spec, &#id, &[#(#names),*], #seq).await {
+                ::core::result::Result::Ok(__c) => __c,
+                ::core::result::Result::Err(__e) => return __rt::BackendResult::Failed(__e),
+            };
+            let __ctx = &__lua_ctx;
+        });
+    } else if both {
         // The `post` script sees the globals `pre` assigned (krakend-lua: one state per call).
         let names = &l.param_names;
         out.extend(quote! {
@@ -275,7 +361,19 @@ pub(crate) fn backend_wrap(
         call
     };
     if l.post.is_some() {
-        let post = if backend_headers(e, b) {
+        let post = if l.http.is_some() {
+            let carry = if both {
+                quote! { __lua_carry }
+            } else {
+                quote! { ::core::default::Default::default() }
+            };
+            let out = if backend_headers(e, b) {
+                quote! { ::core::option::Option::Some(__lua_out) }
+            } else {
+                quote! { ::core::option::Option::None }
+            };
+            quote! { __rt::lua::offload::backend_post(&#pool, __ctx, __r, &#id, #carry, #out).await }
+        } else if backend_headers(e, b) {
             let carry = if both {
                 quote! { __lua_carry }
             } else {
@@ -306,6 +404,16 @@ pub(crate) fn service(s: &crate::plan::ir::ServicePlan) -> (TokenStream, TokenSt
     };
     let id = quote::format_ident!("SERVICE_LUA");
     let item = spec(&id, l);
+    let pool = if l.http.is_some() {
+        let pool = pool_ident(&id);
+        quote! {
+            fn service_lua_pool() -> ::core::option::Option<&'static __rt::lua::offload::Pool> {
+                ::core::option::Option::Some(&#pool)
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
     (
         quote! {
             /// `modifier/lua-endpoint` (service level).
@@ -315,6 +423,7 @@ pub(crate) fn service(s: &crate::plan::ir::ServicePlan) -> (TokenStream, TokenSt
             fn service_lua() -> ::core::option::Option<&'static __rt::lua::LuaSpec> {
                 ::core::option::Option::Some(&SERVICE_LUA)
             }
+            #pool
         },
     )
 }

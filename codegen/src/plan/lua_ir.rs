@@ -16,4 +16,9 @@ pub struct Lua {
     /// The endpoint's parameter names as the script sees them: as declared at router level,
     /// first letter upper-cased at proxy and backend level (lura's request params).
     pub param_names: Vec<String>,
+    /// The sources or snippets mention `http_response` (krakend-lua's HTTP calls): the calls
+    /// are offloaded (`krustd_runtime::lua::offload`) rather than run on the worker. `Some`
+    /// holds the bound of a call that has no endpoint deadline yet (router level: the
+    /// endpoint's, or the service's, `timeout`).
+    pub http: Option<std::time::Duration>,
 }

@@ -67,8 +67,9 @@ pub fn router_with<G: Gateway>(options: Options) -> Router {
         inner = inner.route_layer(axum::middleware::from_fn(crate::security::guard_layer::<G>));
     } else if let Some(lua) = G::service_lua() {
         // modifier/lua-endpoint (service level) alone: after the router match.
+        let (pool, health) = (G::service_lua_pool(), G::SERVICE.health_path);
         inner = inner.route_layer(axum::middleware::from_fn(move |req, next| {
-            crate::lua::service_layer(lua, req, next)
+            crate::lua::service_layer(lua, pool, health, req, next)
         }));
     }
     // telemetry: request metrics around the routes (the matched route is known there).

@@ -39,6 +39,11 @@ pub trait Gateway: 'static {
     fn service_lua() -> Option<&'static crate::lua::LuaSpec> {
         None
     }
+    /// The pool of that service-level Lua when it may call `http_response` (its calls are
+    /// offloaded).
+    fn service_lua_pool() -> Option<&'static crate::lua::offload::Pool> {
+        None
+    }
     /// The `telemetry/*` namespaces (emitted only when the contract has one).
     const TELEMETRY: &'static crate::telemetry::TelemetrySpec =
         &crate::telemetry::TelemetrySpec::NONE;

@@ -82,6 +82,10 @@ fn build(spec: &'static LuaSpec) -> mlua::Result<Engine> {
         },
     )?;
     super::objects::register(&lua)?;
+    // `http_response` on the states of offloaded calls only (it blocks the thread it runs on).
+    if super::http_response::offloaded() {
+        super::http_response::register(&lua)?;
+    }
     // While the sources load, `env` reads and writes the state's globals: what they define
     // becomes the base every call falls back to.
     let base = lua.globals();

@@ -10,8 +10,10 @@
 pub mod carry;
 pub mod data;
 pub mod engine;
+mod http_response;
 pub mod no_op;
 pub mod objects;
+pub mod offload;
 
 use crate::backend::{BackendError, BackendResult};
 use crate::ctx::EndpointCtx;
@@ -54,6 +56,35 @@ fn req_ud(lua: &mlua::Lua, r: &Rc<RefCell<Req>>) -> mlua::Result<()> {
 
 fn resp_ud(lua: &mlua::Lua, r: &Rc<RefCell<Resp>>) -> mlua::Result<()> {
     lua.set_named_registry_value(RESP_SLOT, RespUd(r.clone()))
+}
+
+impl Req {
+    /// What is left of a request a script kept a handle on.
+    fn empty(level: Level) -> Req {
+        Req {
+            level,
+            method: String::new(),
+            url: String::new(),
+            path: String::new(),
+            query: String::new(),
+            host: String::new(),
+            params: Vec::new(),
+            headers: http::HeaderMap::new(),
+            body: Bytes::new(),
+        }
+    }
+}
+
+/// Runs `spec`'s `pre` snippet on `req`: the request as the script left it, and the outcome.
+fn req_script(
+    spec: &'static LuaSpec,
+    req: Req,
+    carry: Option<&mut Carried>,
+) -> (Req, Result<(), Failure>) {
+    let level = req.level;
+    let r = Rc::new(RefCell::new(req));
+    let result = engine::run_carrying(spec, Phase::Pre, |lua| req_ud(lua, &r), carry);
+    (into_inner(r, || Req::empty(level)), result)
 }
 
 fn into_inner<T>(r: Rc<RefCell<T>>, fallback: impl FnOnce() -> T) -> T {
@@ -110,12 +141,25 @@ pub async fn router_pre(
 /// engine): runs on every request after the router match, on the matched route's parameters
 /// (named as the route declares them), and on the router's own 404 and 405 answers (not on
 /// its redirects). Any failure, `custom_error` included, answers 500 with an empty body.
+/// Not on a `GET` of the health path (`health`): krakend-ce registers that route before the
+/// middleware. `pool`: the config may call `http_response` (offloaded).
 pub async fn service_layer(
     spec: &'static LuaSpec,
+    pool: Option<&'static offload::Pool>,
+    health: Option<&'static str>,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    match service_run(spec, req).await {
+    if req.method() == http::Method::GET
+        && health.is_some_and(|h| {
+            req.extensions()
+                .get::<axum::extract::MatchedPath>()
+                .is_some_and(|p| p.as_str() == h)
+        })
+    {
+        return next.run(req).await;
+    }
+    match service_run(spec, pool, req).await {
         Ok(req) => next.run(req).await,
         Err(resp) => resp,
     }
@@ -124,14 +168,28 @@ pub async fn service_layer(
 /// The script of [`service_layer`] on a matched request: the request it leaves, or the answer.
 pub async fn service_run(
     spec: &'static LuaSpec,
+    pool: Option<&'static offload::Pool>,
     req: axum::extract::Request,
 ) -> Result<axum::extract::Request, Response> {
-    let pattern = req
-        .extensions()
+    if let Some(pool) = pool {
+        return offload::service_run(pool, spec, req, true).await;
+    }
+    let pattern = matched_pattern(&req);
+    let (names, segments) = route_params(&pattern);
+    run_router(spec, &names, &segments, req, true).await
+}
+
+/// The route pattern the router matched (empty when none).
+fn matched_pattern(req: &axum::extract::Request) -> String {
+    req.extensions()
         .get::<axum::extract::MatchedPath>()
         .map(|p| p.as_str().to_owned())
-        .unwrap_or_default();
-    let (names, segments): (Vec<&str>, Vec<usize>) = pattern
+        .unwrap_or_default()
+}
+
+/// The parameters of a route pattern, as it declares them, and their segments.
+fn route_params(pattern: &str) -> (Vec<&str>, Vec<usize>) {
+    pattern
         .split('/')
         .skip(1)
         .enumerate()
@@ -139,20 +197,24 @@ pub async fn service_run(
             let name = seg.strip_prefix('{')?.strip_suffix('}')?;
             Some((name.strip_prefix('*').unwrap_or(name), i))
         })
-        .unzip();
-    run_router(spec, &names, &segments, req, true).await
+        .unzip()
 }
 
 /// [`service_layer`] on a request the router did not match (`answer`: its 404 or 405).
 pub async fn service_not_matched(
     spec: &'static LuaSpec,
+    pool: Option<&'static offload::Pool>,
     req: axum::extract::Request,
     answer: Response,
 ) -> Response {
     if answer.status().is_redirection() {
         return answer;
     }
-    match run_router(spec, &[], &[], req, true).await {
+    let ran = match pool {
+        Some(pool) => offload::service_run(pool, spec, req, false).await,
+        None => run_router(spec, &[], &[], req, true).await,
+    };
+    match ran {
         Ok(_) => answer,
         Err(resp) => resp,
     }
@@ -165,11 +227,30 @@ async fn run_router(
     req: axum::extract::Request,
     service: bool,
 ) -> Result<axum::extract::Request, Response> {
-    let (mut parts, body) = req.into_parts();
-    let body = match axum::body::to_bytes(body, crate::ctx::MAX_REQUEST_BODY).await {
-        Ok(b) => b,
-        Err(_) => return Err(status_only(http::StatusCode::PAYLOAD_TOO_LARGE, None)),
-    };
+    let (parts, body) = read_request(req).await?;
+    router_script(spec, param_names, param_segments, parts, body, service)
+}
+
+/// The request's head and whole body (a 413 past the request body limit).
+async fn read_request(
+    req: axum::extract::Request,
+) -> Result<(http::request::Parts, Bytes), Response> {
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, crate::ctx::MAX_REQUEST_BODY).await {
+        Ok(b) => Ok((parts, b)),
+        Err(_) => Err(status_only(http::StatusCode::PAYLOAD_TOO_LARGE, None)),
+    }
+}
+
+/// A router-level `pre` script on a read request: the request it leaves, or the answer.
+fn router_script(
+    spec: &'static LuaSpec,
+    param_names: &[&str],
+    param_segments: &[usize],
+    mut parts: http::request::Parts,
+    body: Bytes,
+    service: bool,
+) -> Result<axum::extract::Request, Response> {
     let path = parts.uri.path().to_owned();
     let segments: Vec<&str> = path.split('/').skip(1).collect();
     let params = param_names
@@ -178,7 +259,7 @@ async fn run_router(
         .map(|(n, i)| {
             let raw = segments.get(*i).copied().unwrap_or_default();
             let v = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
-            ((*n).to_owned(), v.into_owned())
+            ((*n).to_owned(), Bytes::from(v.into_owned()))
         })
         .collect::<Vec<_>>();
     let host = parts
@@ -193,7 +274,7 @@ async fn run_router(
         .path_and_query()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| path.clone());
-    let r = Rc::new(RefCell::new(Req {
+    let req = Req {
         level: Level::Router,
         method: parts.method.as_str().to_owned(),
         url: url.clone(),
@@ -203,8 +284,9 @@ async fn run_router(
         params: params.clone(),
         headers: std::mem::take(&mut parts.headers),
         body,
-    }));
-    if let Err(f) = engine::run(spec, Phase::Pre, |lua| req_ud(lua, &r)) {
+    };
+    let (r, result) = req_script(spec, req, None);
+    if let Err(f) = result {
         if service {
             // krakend-lua's engine middleware answers every error with a 500.
             let (Failure::Custom(CustomError { message: m, .. }) | Failure::Internal(m)) = f;
@@ -224,17 +306,6 @@ async fn run_router(
             Failure::Internal(_) => status_only(http::StatusCode::INTERNAL_SERVER_ERROR, None),
         });
     }
-    let r = into_inner(r, || Req {
-        level: Level::Router,
-        method: String::new(),
-        url: String::new(),
-        path: String::new(),
-        query: String::new(),
-        host: String::new(),
-        params: Vec::new(),
-        headers: http::HeaderMap::new(),
-        body: Bytes::new(),
-    });
     let bad = || status_only(http::StatusCode::INTERNAL_SERVER_ERROR, None);
     parts.method = http::Method::from_bytes(r.method.as_bytes()).map_err(|_| bad())?;
     parts.headers = r.headers;
@@ -250,7 +321,7 @@ async fn run_router(
         for ((_, old), ((_, new), i)) in params.iter().zip(r.params.iter().zip(param_segments)) {
             if old != new {
                 if let Some(s) = segs.get_mut(*i) {
-                    *s = percent_encoding::utf8_percent_encode(new, SEGMENT).to_string();
+                    *s = percent_encoding::percent_encode(new, SEGMENT).to_string();
                 }
             }
         }
@@ -321,7 +392,7 @@ fn proxy_pre_carrying(
     param_names: &'static [&'static str],
     carry: Option<&mut Carried>,
 ) -> Result<EndpointCtx, Response> {
-    let r = Rc::new(RefCell::new(Req {
+    let req = Req {
         level: Level::Proxy,
         method: method.to_owned(),
         url: String::new(),
@@ -331,29 +402,20 @@ fn proxy_pre_carrying(
         params: param_names
             .iter()
             .zip(&ctx.params)
-            .map(|(n, v)| ((*n).to_owned(), v.clone()))
+            .map(|(n, v)| ((*n).to_owned(), Bytes::from(v.clone())))
             .collect(),
         headers: std::mem::take(&mut ctx.headers),
         body: std::mem::take(&mut ctx.body),
-    }));
-    let result = engine::run_carrying(spec, Phase::Pre, |lua| req_ud(lua, &r), carry);
-    let r = into_inner(r, || Req {
-        level: Level::Proxy,
-        method: String::new(),
-        url: String::new(),
-        path: String::new(),
-        query: String::new(),
-        host: String::new(),
-        params: Vec::new(),
-        headers: http::HeaderMap::new(),
-        body: Bytes::new(),
-    });
+    };
+    let (r, result) = req_script(spec, req, carry);
     ctx.query = r.query;
     ctx.headers = r.headers;
     ctx.body = r.body;
     for (name, value) in param_names.iter().zip(ctx.params.iter_mut()) {
         if let Some((_, v)) = r.params.iter().find(|(n, _)| n == name) {
-            value.clone_from(v);
+            if value.as_bytes() != v {
+                *value = String::from_utf8_lossy(v).into_owned();
+            }
         }
     }
     match result {
@@ -390,9 +452,21 @@ pub fn proxy_post(
 pub fn proxy_post_carried(
     ctx: &EndpointCtx,
     spec: &'static LuaSpec,
+    m: Merged,
+    carry: Carried,
+) -> Result<(Merged, ResponseHeaders), Response> {
+    proxy_post_script(spec, m, carry).map_err(|f| {
+        log_failure("ENDPOINT", &f);
+        crate::respond::error_response(ctx, backend_error(f))
+    })
+}
+
+/// The `post` script of [`proxy_post_carried`], its failure unanswered.
+fn proxy_post_script(
+    spec: &'static LuaSpec,
     mut m: Merged,
     mut carry: Carried,
-) -> Result<(Merged, ResponseHeaders), Response> {
+) -> Result<(Merged, ResponseHeaders), Failure> {
     if !m.errors.is_empty() {
         return Ok((m, ResponseHeaders(None)));
     }
@@ -404,12 +478,7 @@ pub fn proxy_post_carried(
         data::table_from(data),
         m.complete,
     )));
-    if let Err(f) =
-        engine::run_carrying(spec, Phase::Post, |lua| resp_ud(lua, &r), Some(&mut carry))
-    {
-        log_failure("ENDPOINT", &f);
-        return Err(crate::respond::error_response(ctx, backend_error(f)));
-    }
+    engine::run_carrying(spec, Phase::Post, |lua| resp_ud(lua, &r), Some(&mut carry))?;
     let mut r = r.borrow_mut();
     let data = data::table_to(&r.data);
     // KrakenD's router copies the response's headers only when its data is not empty.
@@ -494,19 +563,36 @@ fn backend_pre_carrying(
     seq: &[Option<String>],
     carry: Option<&mut Carried>,
 ) -> Result<EndpointCtx, BackendError> {
+    let (req, uri) = backend_request(ctx, backend, param_names, seq)?;
+    let url = req.url.clone();
+    let (r, result) = req_script(spec, req, carry);
+    if let Err(f) = result {
+        log_failure("BACKEND", &f);
+        return Err(backend_error(f));
+    }
+    backend_ctx(ctx, r, uri, &url)
+}
+
+/// The backend request a backend-level `pre` script sees, and its URL.
+fn backend_request(
+    ctx: &EndpointCtx,
+    backend: &'static BackendSpec,
+    param_names: &'static [&'static str],
+    seq: &[Option<String>],
+) -> Result<(Req, http::Uri), BackendError> {
     let (uri, headers) = crate::backend::prepare(ctx, backend, seq)?;
     let url = uri.to_string();
-    let r = Rc::new(RefCell::new(Req {
+    let req = Req {
         level: Level::Backend,
         method: backend.method.as_str().to_owned(),
-        url: url.clone(),
+        url,
         path: uri.path().to_owned(),
         query: uri.query().unwrap_or_default().to_owned(),
         host: String::new(),
         params: param_names
             .iter()
             .zip(&ctx.params)
-            .map(|(n, v)| ((*n).to_owned(), v.clone()))
+            .map(|(n, v)| ((*n).to_owned(), Bytes::from(v.clone())))
             .chain(
                 ctx.seq_params
                     .iter()
@@ -515,23 +601,17 @@ fn backend_pre_carrying(
             .collect(),
         headers: headers.into_owned(),
         body: ctx.body.clone(),
-    }));
-    let result = engine::run_carrying(spec, Phase::Pre, |lua| req_ud(lua, &r), carry);
-    if let Err(f) = result {
-        log_failure("BACKEND", &f);
-        return Err(backend_error(f));
-    }
-    let r = into_inner(r, || Req {
-        level: Level::Backend,
-        method: String::new(),
-        url: String::new(),
-        path: String::new(),
-        query: String::new(),
-        host: String::new(),
-        params: Vec::new(),
-        headers: http::HeaderMap::new(),
-        body: Bytes::new(),
-    });
+    };
+    Ok((req, uri))
+}
+
+/// The context a backend call uses after its `pre` script left `r` (`uri`: the URL it saw).
+fn backend_ctx(
+    ctx: &EndpointCtx,
+    r: Req,
+    uri: http::Uri,
+    url: &str,
+) -> Result<EndpointCtx, BackendError> {
     let uri = if r.url == url {
         uri
     } else {

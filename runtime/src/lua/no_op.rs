@@ -9,6 +9,7 @@
 use super::carry::Carried;
 use super::engine::{self, Phase};
 use super::objects::Resp;
+use super::offload::{self, NoOpPools, Pool};
 use super::{backend_error, data, log_failure, resp_ud, LuaSpec};
 use crate::backend::BackendError;
 use crate::breaker::{Admitted, CircuitBreaker, Outcome};
@@ -29,7 +30,7 @@ pub type BackendLua = (&'static LuaSpec, &'static [&'static str]);
 
 /// What a `no-op` answer is made of, as lura's `proxy.Response` carries it to the render.
 #[derive(Debug, Default)]
-struct Answer {
+pub(super) struct Answer {
     status: i64,
     headers: HeaderMap,
     body: Option<Bytes>,
@@ -47,13 +48,27 @@ pub async fn no_op(
     proxy: Option<(&'static LuaSpec, Carried)>,
     proxy_skip: bool,
 ) -> Response {
+    let pools = NoOpPools::default();
+    no_op_with(ctx, backend, breaker, backend_lua, proxy, proxy_skip, pools).await
+}
+
+/// [`no_op`], the configs with a pool in `pools` offloaded (`offload.rs`).
+pub(super) async fn no_op_with(
+    ctx: &EndpointCtx,
+    backend: &'static BackendSpec,
+    breaker: Option<&'static CircuitBreaker>,
+    backend_lua: Option<BackendLua>,
+    proxy: Option<(&'static LuaSpec, Carried)>,
+    proxy_skip: bool,
+    pools: NoOpPools,
+) -> Response {
     let reads_answer = proxy_skip
         || proxy.as_ref().is_some_and(|(l, _)| l.post.is_some())
         || backend_lua.is_some_and(|(l, _)| l.post.is_some() || l.skip_next);
     if !reads_answer {
         // Only a backend `pre`: the answer streams through as without Lua.
         let sent = match backend_lua {
-            Some((l, names)) => match super::backend_pre(ctx, backend, l, names, &[]) {
+            Some((l, names)) => match pre(ctx, backend, (l, names), pools.backend).await {
                 Ok(c) => send(&c, backend, breaker).await,
                 Err(e) => Err(e),
             },
@@ -64,19 +79,46 @@ pub async fn no_op(
     let answer = if proxy_skip {
         Answer::default()
     } else {
-        match backend_stage(ctx, backend, breaker, backend_lua).await {
+        match backend_stage(ctx, backend, breaker, backend_lua, pools.backend).await {
             Ok(a) => a,
             Err(e) => return respond::no_op_answer(ctx, Err(e)),
         }
     };
     let answer = match proxy {
-        Some((l, carry)) => match post(l, answer, carry) {
+        Some((l, carry)) => match post_in(ctx, l, answer, carry, pools.proxy).await {
             Ok(a) => a,
             Err(e) => return respond::error_response(ctx, e),
         },
         None => answer,
     };
     render(ctx, answer)
+}
+
+/// The backend-level `pre` (without `post`), offloaded with a pool.
+async fn pre(
+    ctx: &EndpointCtx,
+    backend: &'static BackendSpec,
+    (l, names): BackendLua,
+    pool: Option<&'static Pool>,
+) -> Result<EndpointCtx, BackendError> {
+    match pool {
+        Some(p) => offload::backend_pre(p, ctx, backend, l, names, &[]).await,
+        None => super::backend_pre(ctx, backend, l, names, &[]),
+    }
+}
+
+/// A `post` script on the answer, offloaded with a pool.
+async fn post_in(
+    ctx: &EndpointCtx,
+    spec: &'static LuaSpec,
+    a: Answer,
+    carry: Carried,
+    pool: Option<&'static Pool>,
+) -> Result<Answer, BackendError> {
+    match pool {
+        Some(p) if spec.post.is_some() => offload::no_op_post(p, ctx, spec, a, carry).await,
+        _ => post(spec, a, carry),
+    }
 }
 
 async fn send(
@@ -104,11 +146,15 @@ async fn backend_stage(
     backend: &'static BackendSpec,
     breaker: Option<&'static CircuitBreaker>,
     backend_lua: Option<BackendLua>,
+    pool: Option<&'static Pool>,
 ) -> Result<Answer, BackendError> {
     let pre = backend_lua.filter(|(l, _)| l.pre.is_some());
     let (owned, carry) = match pre {
         Some((l, names)) => {
-            let (c, carry) = super::backend_pre_keeping(ctx, backend, l, names, &[])?;
+            let (c, carry) = match pool {
+                Some(p) => offload::backend_pre_keeping(p, ctx, backend, l, names, &[]).await?,
+                None => super::backend_pre_keeping(ctx, backend, l, names, &[])?,
+            };
             (Some(c), carry)
         }
         None => (None, Carried::default()),
@@ -137,13 +183,17 @@ async fn backend_stage(
         }
     };
     match backend_lua {
-        Some((l, _)) => post(l, answer, carry),
+        Some((l, _)) => post_in(call_ctx, l, answer, carry, pool).await,
         None => Ok(answer),
     }
 }
 
 /// A `post` script on the answer (nothing without one).
-fn post(spec: &'static LuaSpec, a: Answer, mut carry: Carried) -> Result<Answer, BackendError> {
+pub(super) fn post(
+    spec: &'static LuaSpec,
+    a: Answer,
+    mut carry: Carried,
+) -> Result<Answer, BackendError> {
     if spec.post.is_none() {
         return Ok(a);
     }

@@ -30,8 +30,9 @@ pub struct Req {
     /// Encoded query string.
     pub query: String,
     pub host: String,
-    /// (name, value), in declaration order.
-    pub params: Vec<(String, String)>,
+    /// (name, value), in declaration order; bytes, as Go strings (a propagated `Resp0` may be
+    /// any body).
+    pub params: Vec<(String, Bytes)>,
     pub headers: HeaderMap,
     pub body: Bytes,
 }
@@ -267,7 +268,12 @@ impl UserData for ReqUd {
                     let m = r
                         .params
                         .iter()
-                        .map(|(k, v)| (k.clone(), Node::Str(v.clone())))
+                        .map(|(k, v)| {
+                            (
+                                k.clone(),
+                                Node::Str(String::from_utf8_lossy(v).into_owned()),
+                            )
+                        })
                         .collect();
                     let t = LuaTable(Rc::new(RefCell::new(m)));
                     Ok(LuaValue::UserData(lua.create_userdata(t)?))
@@ -278,12 +284,16 @@ impl UserData for ReqUd {
                         .params
                         .iter()
                         .find(|(k, _)| *k == key)
-                        .map(|(_, v)| v.as_str())
-                        .unwrap_or("");
-                    string(lua, v)
+                        .map(|(_, v)| &v[..])
+                        .unwrap_or_default();
+                    Ok(LuaValue::String(lua.create_string(v)?))
                 }
                 _ => {
-                    let (key, value) = (text(&args, 0), text(&args, 1));
+                    let key = text(&args, 0);
+                    let value = match args.get(1) {
+                        Some(LuaValue::String(s)) => Bytes::copy_from_slice(&s.as_bytes()),
+                        _ => Bytes::from(text(&args, 1)),
+                    };
                     match r.params.iter_mut().find(|(k, _)| *k == key) {
                         Some(p) => p.1 = value,
                         None => r.params.push((key, value)),

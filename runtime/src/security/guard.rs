@@ -32,7 +32,7 @@ pub(crate) async fn guard_layer<G: Gateway>(req: Request, next: Next) -> Respons
         Err(resp) => return resp,
     };
     let req = match G::service_lua() {
-        Some(lua) => match crate::lua::service_run(lua, req).await {
+        Some(lua) => match crate::lua::service_run(lua, G::service_lua_pool(), req).await {
             Ok(req) => req,
             Err(mut resp) => {
                 guard.decorate(resp.headers_mut(), admitted);
@@ -73,7 +73,9 @@ pub(crate) async fn guard_not_matched<G: Gateway>(req: Request, answer: Response
     }
     let Some(guard) = G::guard() else {
         return match G::service_lua() {
-            Some(lua) => crate::lua::service_not_matched(lua, req, answer).await,
+            Some(lua) => {
+                crate::lua::service_not_matched(lua, G::service_lua_pool(), req, answer).await
+            }
             None => answer,
         };
     };
@@ -82,7 +84,7 @@ pub(crate) async fn guard_not_matched<G: Gateway>(req: Request, answer: Response
         Err(resp) => return resp,
     };
     let req = match G::service_lua() {
-        Some(lua) => match crate::lua::service_run(lua, req).await {
+        Some(lua) => match crate::lua::service_run(lua, G::service_lua_pool(), req).await {
             Ok(req) => req,
             Err(mut resp) => {
                 guard.decorate(resp.headers_mut(), admitted);

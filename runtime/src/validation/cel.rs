@@ -98,8 +98,13 @@ impl Rules {
                 .param_names
                 .iter()
                 .zip(req.params)
-                .chain(req.seq_params.iter().map(|(k, v)| (k, v)))
                 .map(|(k, v)| (Key::from(*k), Cel::from(v.as_str())))
+                .chain(req.seq_params.iter().map(|(k, v)| {
+                    (
+                        Key::from(*k),
+                        Cel::from(String::from_utf8_lossy(v).as_ref()),
+                    )
+                }))
                 .collect();
             ctx.add_variable_from_value("req_params", map(m));
         }
@@ -153,7 +158,7 @@ pub struct RequestView<'a> {
     pub param_names: &'static [&'static str],
     pub params: &'a [String],
     /// Sequential values a step carries (`Resp0_id`; empty elsewhere).
-    pub seq_params: &'a [(&'static str, String)],
+    pub seq_params: &'a [(&'static str, bytes::Bytes)],
     pub headers: &'a HeaderMap,
     /// Encoded query string.
     pub query: &'a str,

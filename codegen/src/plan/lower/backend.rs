@@ -189,7 +189,10 @@ pub(super) fn lower_backend(b: &model::Backend, index: usize, e: &EndpointFacts<
             .ns
             .lua
             .as_ref()
-            .and_then(|o| super::modifier_lua::lower_lua(o, &e.path.params)),
+            // (HTTP calls at backend level are bounded by the call's own deadline.)
+            .and_then(|o| {
+                super::modifier_lua::lower_lua(o, &e.path.params, super::DEFAULT_TIMEOUT)
+            }),
         martian: b
             .ns
             .martian

@@ -228,12 +228,12 @@ pub fn lower(
                 .ns
                 .lua_endpoint
                 .as_ref()
-                .and_then(|o| modifier_lua::lower_lua(o, &ep.params)),
+                .and_then(|o| modifier_lua::lower_lua(o, &ep.params, timeout)),
             lua_proxy: e
                 .ns
                 .lua_proxy
                 .as_ref()
-                .and_then(|o| modifier_lua::lower_lua(o, &ep.params)),
+                .and_then(|o| modifier_lua::lower_lua(o, &ep.params, timeout)),
             canonical_json: CanonicalJson::No,
         });
     }

@@ -2,6 +2,7 @@
 
 use crate::model::namespaces::modifier_lua::{LuaOptions, ENDPOINT};
 use crate::plan::lua_ir::Lua;
+use std::time::Duration;
 
 fn capitalise(p: &str) -> String {
     let mut c = p.chars();
@@ -11,8 +12,20 @@ fn capitalise(p: &str) -> String {
     }
 }
 
+/// Whether a script may call `http_response` (decided from the text, as KrakenD registers the
+/// module for every script): the sources or a snippet mention it.
+fn mentions_http(o: &LuaOptions) -> bool {
+    const NAME: &str = "http_response";
+    o.sources
+        .iter()
+        .any(|s| s.text.as_deref().is_some_and(|t| t.contains(NAME)))
+        || o.pre.as_ref().is_some_and(|p| p.value.contains(NAME))
+        || o.post.as_ref().is_some_and(|p| p.value.contains(NAME))
+}
+
 /// `None` when the namespace has nothing to run (no `pre`, no `post`, no `skip_next`).
-pub(super) fn lower_lua(o: &LuaOptions, params: &[String]) -> Option<Lua> {
+/// `timeout`: the endpoint's (the service's at service level), bounding router-level HTTP calls.
+pub(super) fn lower_lua(o: &LuaOptions, params: &[String], timeout: Duration) -> Option<Lua> {
     let router = o.namespace == ENDPOINT;
     let pre = o.pre.as_ref().map(|p| p.value.clone());
     let post = if router {
@@ -38,5 +51,6 @@ pub(super) fn lower_lua(o: &LuaOptions, params: &[String]) -> Option<Lua> {
             .iter()
             .map(|p| if router { p.clone() } else { capitalise(p) })
             .collect(),
+        http: mentions_http(o).then_some(timeout),
     })
 }

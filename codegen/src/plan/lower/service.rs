@@ -89,10 +89,12 @@ pub(super) fn lower_service(s: &Service, version: &str) -> ServicePlan {
             .rate_limit
             .as_ref()
             .and_then(super::qos_ratelimit::lower_service_rate_limit),
-        lua: s
-            .ns
-            .lua_endpoint
-            .as_ref()
-            .and_then(|o| super::modifier_lua::lower_lua(o, &[])),
+        lua: s.ns.lua_endpoint.as_ref().and_then(|o| {
+            super::modifier_lua::lower_lua(
+                o,
+                &[],
+                dur(&s.timeout).unwrap_or(super::DEFAULT_TIMEOUT),
+            )
+        }),
     }
 }
