@@ -141,7 +141,7 @@ async fn get_census(
             "GET",
             async {
                 let __b0 = get_census_b0(&__ctx).await;
-                __rt::respond::respond(&__ctx, [__b0])
+                __rt::canonical_json::respond(&__ctx, __b0)
             },
         )
         .await
@@ -176,15 +176,8 @@ static GET_CENSUS_B0_TRACE: __rt::telemetry::otel::BackendTrace = __rt::telemetr
     report_headers: false,
 };
 /// Backend 0 of GET /census: GET /echo/census (contract /endpoints/0/backend/0)
-async fn get_census_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::telemetry::otel::backend_call(
-            &GET_CENSUS_B0_TRACE,
-            __ctx,
-            &GET_CENSUS_B0,
-            &[],
-            ::core::option::Option::None,
-        )
-        .await
+async fn get_census_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::traced(&GET_CENSUS_B0_TRACE, __ctx, &GET_CENSUS_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

@@ -191,7 +191,7 @@ async fn get_grpc_traced(
             "GET",
             async {
                 let __b0 = get_grpc_traced_b0(&__ctx).await;
-                __rt::respond::respond(&__ctx, [__b0])
+                __rt::canonical_json::respond(&__ctx, __b0)
             },
         )
         .await
@@ -231,16 +231,14 @@ static GET_GRPC_TRACED_B0_TRACE: __rt::telemetry::otel::BackendTrace = __rt::tel
     report_headers: false,
 };
 /// Backend 0 of GET /grpc-traced: GET /echo/grpc-traced (contract /endpoints/0/backend/0)
-async fn get_grpc_traced_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
+async fn get_grpc_traced_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
     __rt::telemetry::measured(
             &GET_GRPC_TRACED_B0_METRICS,
             async {
-                __rt::telemetry::otel::backend_call(
+                __rt::canonical_json::traced(
                         &GET_GRPC_TRACED_B0_TRACE,
                         __ctx,
                         &GET_GRPC_TRACED_B0,
-                        &[],
-                        ::core::option::Option::None,
                     )
                     .await
             },

@@ -141,7 +141,7 @@ async fn get_unsampled(
             "GET",
             async {
                 let __b0 = get_unsampled_b0(&__ctx).await;
-                __rt::respond::respond(&__ctx, [__b0])
+                __rt::canonical_json::respond(&__ctx, __b0)
             },
         )
         .await
@@ -176,15 +176,8 @@ static GET_UNSAMPLED_B0_TRACE: __rt::telemetry::otel::BackendTrace = __rt::telem
     report_headers: false,
 };
 /// Backend 0 of GET /unsampled: GET /echo/unsampled (contract /endpoints/0/backend/0)
-async fn get_unsampled_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::telemetry::otel::backend_call(
-            &GET_UNSAMPLED_B0_TRACE,
-            __ctx,
-            &GET_UNSAMPLED_B0,
-            &[],
-            ::core::option::Option::None,
-        )
-        .await
+async fn get_unsampled_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::traced(&GET_UNSAMPLED_B0_TRACE, __ctx, &GET_UNSAMPLED_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

@@ -89,6 +89,36 @@ pub fn backend(
     decoder: &impl quote::ToTokens,
     call: TokenStream,
 ) -> (TokenStream, TokenStream) {
+    let Some((t, item)) = backend_trace(e, b) else {
+        return (TokenStream::new(), call);
+    };
+    let call = if plain {
+        quote! { __rt::telemetry::otel::backend_call(&#t, __ctx, &#spec, #seq, #decoder) }
+    } else {
+        quote! { __rt::telemetry::otel::backend_stage(&#t, #call) }
+    };
+    (item, call)
+}
+
+/// The `static` of a traced backend on the canonical JSON path and its call: the same spans
+/// as `backend_call`, around `canonical_json::call`.
+pub fn canonical_backend(
+    e: &Endpoint,
+    b: &Backend,
+    spec: &impl quote::ToTokens,
+    call: TokenStream,
+) -> (TokenStream, TokenStream) {
+    match backend_trace(e, b) {
+        Some((t, item)) => (
+            item,
+            quote! { __rt::canonical_json::traced(&#t, __ctx, &#spec) },
+        ),
+        None => (TokenStream::new(), call),
+    }
+}
+
+/// The name and `static` of a traced backend's span data (`None`: no backend spans).
+fn backend_trace(e: &Endpoint, b: &Backend) -> Option<(proc_macro2::Ident, TokenStream)> {
     let EndpointTracing {
         backend_stage,
         backend_round_trip,
@@ -96,7 +126,7 @@ pub fn backend(
         ..
     } = e.tracing;
     if !e.tracing.backend() {
-        return (TokenStream::new(), call);
+        return None;
     }
     let t = naming::static_ident(&b.ident, "_TRACE");
     let (url, method, route, route_method) = (&b.url_pattern, &b.method, &e.path, &e.method);
@@ -114,10 +144,5 @@ pub fn backend(
             report_headers: #backend_report_headers,
         };
     };
-    let call = if plain {
-        quote! { __rt::telemetry::otel::backend_call(&#t, __ctx, &#spec, #seq, #decoder) }
-    } else {
-        quote! { __rt::telemetry::otel::backend_stage(&#t, #call) }
-    };
-    (item, call)
+    Some((t, item))
 }

@@ -16,9 +16,10 @@ pub mod transport;
 
 pub use server::ServerLayer;
 
-use crate::backend::{BackendError, BackendResult, Decoder};
+use crate::backend::{BackendError, BackendResult, Decoder, Received};
 use crate::ctx::{BuildIdentity, EndpointCtx};
 use crate::spec::BackendSpec;
+use crate::telemetry::CallOutcome;
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::{
     SpanContext, SpanId, SpanKind, Status, TraceContextExt as _, TraceFlags, TraceId, TraceState,
@@ -531,8 +532,8 @@ fn backend_attributes(t: &'static BackendTrace, stage: &'static str) -> Vec<KeyV
     ]
 }
 
-fn end_with(_otel: &Installed, span: &mut Open, r: &BackendResult) {
-    if let BackendResult::Failed(e) = r {
+fn end_with(_otel: &Installed, span: &mut Open, r: &impl CallOutcome) {
+    if let Some(e) = r.failure() {
         span.fail(&e.message);
     }
 }
@@ -540,22 +541,51 @@ fn end_with(_otel: &Installed, span: &mut Open, r: &BackendResult) {
 /// `backend::call` with the backend layer's spans: the stage span around the whole call
 /// (decoding included), the client span around the HTTP exchange, and the trace context of the
 /// innermost span written into the backend request (`traceparent`, `baggage`).
-pub async fn backend_call(
+pub fn backend_call<'a>(
+    t: &'static BackendTrace,
+    ctx: &'a EndpointCtx,
+    spec: &'static BackendSpec,
+    seq: &'a [Option<String>],
+    decoder: Option<Decoder>,
+) -> impl std::future::Future<Output = BackendResult> + 'a {
+    traced_call(
+        t,
+        ctx,
+        spec,
+        seq,
+        move || crate::backend::call(ctx, spec, seq, decoder),
+        move |r| crate::backend::answer(spec, r, decoder),
+    )
+}
+
+/// A backend call with the backend layer's spans, whichever path answers (the generic path's
+/// decode or the canonical JSON path's render, [`CallOutcome`]): `answer` turns the received
+/// answer into the outcome, `untraced` is the whole call when the pipeline is not installed.
+/// The spans read the same from both outcomes, so they are the same on both paths.
+pub async fn traced_call<R, U, UF, A, AF>(
     t: &'static BackendTrace,
     ctx: &EndpointCtx,
     spec: &'static BackendSpec,
     seq: &[Option<String>],
-    decoder: Option<Decoder>,
-) -> BackendResult {
+    untraced: U,
+    answer: A,
+) -> R
+where
+    R: CallOutcome,
+    U: FnOnce() -> UF,
+    UF: std::future::Future<Output = R>,
+    A: FnOnce(Received) -> AF,
+    AF: std::future::Future<Output = R>,
+{
     let fetch = async {
         let Some(otel) = t.otel.state.get() else {
-            return crate::backend::call(ctx, spec, seq, decoder).await;
+            return untraced().await;
         };
         let mut stage = t.stage.then(|| start_stage(otel, t).0);
         let (uri, headers) = match crate::backend::prepare(ctx, spec, seq) {
             Ok(p) => p,
             Err(e) => {
-                let r = BackendResult::Failed(e);
+                let r = R::failed(e);
                 if let Some(mut s) = stage {
                     end_with(otel, &mut s, &r);
                     s.end(otel);
@@ -618,8 +648,8 @@ pub async fn backend_call(
             span.end(otel);
         }
         let r = match received {
-            Ok(r) => crate::backend::answer(spec, r, decoder).await,
-            Err(e) => BackendResult::Failed(e),
+            Ok(r) => answer(r).await,
+            Err(e) => R::failed(e),
         };
         if let Some(s) = stage.as_mut() {
             end_with(otel, s, &r);
@@ -631,7 +661,7 @@ pub async fn backend_call(
     };
     match tokio::time::timeout_at(ctx.deadline, fetch).await {
         Ok(r) => r,
-        Err(_) => BackendResult::Failed(BackendError::plain("context deadline exceeded")),
+        Err(_) => R::failed(BackendError::plain("context deadline exceeded")),
     }
 }
 
