@@ -174,6 +174,7 @@ static GET_JSON_1KB_B0_TRACE: __rt::telemetry::otel::BackendTrace = __rt::teleme
     stage: true,
     round_trip: true,
     report_headers: false,
+    attributes: __rt::telemetry::otel::Encoded::new(),
 };
 /// Backend 0 of GET /json/1kb: GET /1kb (contract /endpoints/0/backend/0)
 async fn get_json_1kb_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {

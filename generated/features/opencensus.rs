@@ -174,6 +174,7 @@ static GET_CENSUS_B0_TRACE: __rt::telemetry::otel::BackendTrace = __rt::telemetr
     stage: true,
     round_trip: true,
     report_headers: false,
+    attributes: __rt::telemetry::otel::Encoded::new(),
 };
 /// Backend 0 of GET /census: GET /echo/census (contract /endpoints/0/backend/0)
 async fn get_census_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {

@@ -229,6 +229,7 @@ static GET_GRPC_TRACED_B0_TRACE: __rt::telemetry::otel::BackendTrace = __rt::tel
     stage: true,
     round_trip: true,
     report_headers: false,
+    attributes: __rt::telemetry::otel::Encoded::new(),
 };
 /// Backend 0 of GET /grpc-traced: GET /echo/grpc-traced (contract /endpoints/0/backend/0)
 async fn get_grpc_traced_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {

@@ -174,6 +174,7 @@ static GET_UNSAMPLED_B0_TRACE: __rt::telemetry::otel::BackendTrace = __rt::telem
     stage: true,
     round_trip: true,
     report_headers: false,
+    attributes: __rt::telemetry::otel::Encoded::new(),
 };
 /// Backend 0 of GET /unsampled: GET /echo/unsampled (contract /endpoints/0/backend/0)
 async fn get_unsampled_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {

@@ -283,6 +283,7 @@ static GET_TRACED_B0_TRACE: __rt::telemetry::otel::BackendTrace = __rt::telemetr
     stage: true,
     round_trip: true,
     report_headers: false,
+    attributes: __rt::telemetry::otel::Encoded::new(),
 };
 /// Backend 0 of GET /traced: GET /echo/traced (contract /endpoints/0/backend/0)
 async fn get_traced_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
@@ -359,6 +360,7 @@ static GET_BROKEN_B0_TRACE: __rt::telemetry::otel::BackendTrace = __rt::telemetr
     stage: true,
     round_trip: true,
     report_headers: false,
+    attributes: __rt::telemetry::otel::Encoded::new(),
 };
 /// Backend 0 of GET /broken: GET /a (contract /endpoints/1/backend/0)
 async fn get_broken_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
@@ -435,6 +437,7 @@ static GET_C_STATUS_B0_TRACE: __rt::telemetry::otel::BackendTrace = __rt::teleme
     stage: true,
     round_trip: true,
     report_headers: false,
+    attributes: __rt::telemetry::otel::Encoded::new(),
 };
 /// Backend 0 of GET /c/status: GET /status/503 (contract /endpoints/2/backend/0)
 async fn get_c_status_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
@@ -515,6 +518,7 @@ static GET_G_STATUS_B0_TRACE: __rt::telemetry::otel::BackendTrace = __rt::teleme
     stage: true,
     round_trip: true,
     report_headers: false,
+    attributes: __rt::telemetry::otel::Encoded::new(),
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_G_STATUS_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -617,6 +621,7 @@ static GET_C_INVALID_B0_TRACE: __rt::telemetry::otel::BackendTrace = __rt::telem
     stage: true,
     round_trip: true,
     report_headers: false,
+    attributes: __rt::telemetry::otel::Encoded::new(),
 };
 /// Backend 0 of GET /c/invalid: GET /invalid (contract /endpoints/4/backend/0)
 async fn get_c_invalid_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
@@ -697,6 +702,7 @@ static GET_G_INVALID_B0_TRACE: __rt::telemetry::otel::BackendTrace = __rt::telem
     stage: true,
     round_trip: true,
     report_headers: false,
+    attributes: __rt::telemetry::otel::Encoded::new(),
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_G_INVALID_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {
@@ -799,6 +805,7 @@ static GET_C_ECHO_B0_TRACE: __rt::telemetry::otel::BackendTrace = __rt::telemetr
     stage: true,
     round_trip: true,
     report_headers: false,
+    attributes: __rt::telemetry::otel::Encoded::new(),
 };
 /// Backend 0 of GET /c/echo: GET /echo/x (contract /endpoints/6/backend/0)
 async fn get_c_echo_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
@@ -875,6 +882,7 @@ static GET_G_ECHO_B0_TRACE: __rt::telemetry::otel::BackendTrace = __rt::telemetr
     stage: true,
     round_trip: true,
     report_headers: false,
+    attributes: __rt::telemetry::otel::Encoded::new(),
 };
 /// Backend 0: the response shaping compiled into the parse of its body.
 static GET_G_ECHO_B0_PROJECTION: __rt::projection::Projection = __rt::projection::Projection {

@@ -142,6 +142,7 @@ fn backend_trace(e: &Endpoint, b: &Backend) -> Option<(proc_macro2::Ident, Token
             stage: #backend_stage,
             round_trip: #backend_round_trip,
             report_headers: #backend_report_headers,
+            attributes: __rt::telemetry::otel::Encoded::new(),
         };
     };
     Some((t, item))

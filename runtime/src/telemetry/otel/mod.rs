@@ -15,6 +15,7 @@ pub mod spans;
 pub mod transport;
 
 pub use server::ServerLayer;
+pub use spans::Encoded;
 
 use crate::backend::{BackendError, BackendResult, Decoder, Received};
 use crate::ctx::{BuildIdentity, EndpointCtx};
@@ -116,6 +117,8 @@ pub struct BackendTrace {
     /// The client span around the HTTP exchange (`round_trip`).
     pub round_trip: bool,
     pub report_headers: bool,
+    /// The attributes of its spans, encoded at first use (`Encoded::new()`).
+    pub attributes: spans::Encoded,
 }
 
 /// The installed pipelines, for [`flush`].
@@ -234,8 +237,12 @@ struct Open {
     kind: SpanKind,
     name: Cow<'static, str>,
     start: SystemTime,
-    /// Empty when not sampled (nothing is recorded).
-    attrs: Vec<KeyValue>,
+    /// Attributes encoded once for every span of their kind ([`spans::Encoded`]), written
+    /// first.
+    fixed: &'static [u8],
+    /// The other attributes, encoded as they are set (OTLP `Span.attributes` fields); empty
+    /// when not sampled (nothing is recorded).
+    attrs: Vec<u8>,
     status: Status,
 }
 
@@ -273,6 +280,7 @@ impl Open {
             kind,
             name,
             start: SystemTime::now(),
+            fixed: &[],
             attrs: Vec::new(),
             status: Status::Unset,
         }
@@ -284,13 +292,25 @@ impl Open {
 
     fn set(&mut self, kv: KeyValue) {
         if self.recording() {
-            self.attrs.push(kv);
+            spans::key_value(&mut self.attrs, spans::ATTRIBUTES, &kv);
         }
+    }
+
+    /// A string attribute (a no-op when not recording).
+    fn set_str(&mut self, key: &str, value: &str) {
+        if self.recording() {
+            spans::str_attribute(&mut self.attrs, spans::ATTRIBUTES, key, &[value]);
+        }
+    }
+
+    /// An integer attribute (a no-op when not recording).
+    fn set_i64(&mut self, key: &'static str, value: i64) {
+        self.set(KeyValue::new(key, value));
     }
 
     fn fail(&mut self, message: &str) {
         if self.recording() {
-            self.attrs.push(KeyValue::new("error", message.to_owned()));
+            self.set_str("error", message);
             self.status = Status::error(message.to_owned());
         }
     }
@@ -439,13 +459,9 @@ where
         return Proxy::Plain { pipe };
     };
     let (mut span, here) = child(spec, otel, endpoint);
-    if span.recording() {
-        span.attrs = vec![
-            KeyValue::new("krakend.stage", "proxy"),
-            KeyValue::new("krakend.endpoint.route", endpoint),
-            KeyValue::new("krakend.endpoint.method", method),
-        ];
-    }
+    span.set_str("krakend.stage", "proxy");
+    span.set_str("krakend.endpoint.route", endpoint);
+    span.set_str("krakend.endpoint.method", method);
     Proxy::Traced {
         pipe: CURRENT.scope(here, pipe),
         span: Some(span),
@@ -483,10 +499,7 @@ where
                 let resp = std::task::ready!(pipe.poll(cx));
                 if let Some(mut span) = span.take() {
                     let status = resp.status().as_u16();
-                    span.set(KeyValue::new(
-                        "http.response.status_code",
-                        i64::from(status),
-                    ));
+                    span.set_i64("http.response.status_code", i64::from(status));
                     if status >= 500 {
                         span.status = Status::error("");
                     }
@@ -517,19 +530,24 @@ where
 fn start_stage(otel: &Installed, t: &'static BackendTrace) -> (Open, Current) {
     let (mut span, here) = child(t.otel, otel, t.url_pattern);
     if span.recording() {
-        span.attrs = backend_attributes(t, "backend-request");
+        span.fixed = backend_attributes(t);
     }
     (span, here)
 }
 
-fn backend_attributes(t: &'static BackendTrace, stage: &'static str) -> Vec<KeyValue> {
-    vec![
-        KeyValue::new("http.request.method", t.method),
-        KeyValue::new("http.route", t.url_pattern),
-        KeyValue::new("krakend.endpoint.route", t.endpoint),
-        KeyValue::new("krakend.endpoint.method", t.endpoint_method),
-        KeyValue::new("krakend.stage", stage),
-    ]
+/// The attributes of both backend spans, the same for every call of `t`: encoded once.
+fn backend_attributes(t: &'static BackendTrace) -> &'static [u8] {
+    t.attributes.get(|buf| {
+        for (key, value) in [
+            ("http.request.method", t.method),
+            ("http.route", t.url_pattern),
+            ("krakend.endpoint.route", t.endpoint),
+            ("krakend.endpoint.method", t.endpoint_method),
+            ("krakend.stage", "backend-request"),
+        ] {
+            spans::str_attribute(buf, spans::ATTRIBUTES, key, &[value]);
+        }
+    })
 }
 
 fn end_with(_otel: &Installed, span: &mut Open, r: &impl CallOutcome) {
@@ -608,9 +626,8 @@ where
                 Cow::Borrowed(t.client_span),
             );
             if span.recording() {
-                let mut attrs = backend_attributes(t, "backend-request");
-                attrs.push(KeyValue::new("url.full", uri.to_string()));
-                span.attrs = attrs;
+                span.fixed = backend_attributes(t);
+                spans::uri_attribute(&mut span.attrs, "url.full", &uri);
             }
             span
         });
@@ -627,10 +644,7 @@ where
             match &received {
                 Ok(r) => {
                     let status = r.status.as_u16();
-                    span.set(KeyValue::new(
-                        "http.response.status_code",
-                        i64::from(status),
-                    ));
+                    span.set_i64("http.response.status_code", i64::from(status));
                     if status >= 400 {
                         span.status = Status::error("");
                     }

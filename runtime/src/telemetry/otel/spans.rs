@@ -25,13 +25,16 @@ use prost::encoding::WireType;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::SyncSender;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A worker's buffer is exported as soon as it holds this many bytes (about 800 spans).
 pub const EXPORT_AT: usize = 256 * 1024;
 /// A worker's buffer holds this many bytes at most; more spans are dropped and counted.
 pub const MAX_BUFFERED: usize = 2 * 1024 * 1024;
+/// A worker's buffer is allocated with room for this many bytes: an export is due before it
+/// fills.
+const BUFFER_CAPACITY: usize = EXPORT_AT + EXPORT_AT / 4;
 /// The longest a span waits for its export (the SDK's default scheduled delay).
 pub const EXPORT_EVERY: Duration = Duration::from_secs(5);
 
@@ -89,7 +92,7 @@ impl Pipeline {
 
     /// This thread's buffer (made and registered on its first span).
     fn register(&'static self, list: &mut Vec<(usize, Arc<Buffer>)>) -> Arc<Buffer> {
-        let buf = Arc::new(Buffer::default());
+        let buf = Arc::new(Buffer(Mutex::new(Vec::with_capacity(BUFFER_CAPACITY))));
         if let Ok(mut all) = self.buffers.lock() {
             all.push(buf.clone());
         }
@@ -162,10 +165,15 @@ async fn export_loop(pipeline: &'static Pipeline, head: Head, exporters: Vec<&'s
             .map(|b| b.clone())
             .unwrap_or_default();
         for b in buffers {
-            let spans = std::mem::take(&mut *b.lock());
-            if spans.is_empty() {
-                continue;
-            }
+            let spans = {
+                let mut held = b.lock();
+                if held.is_empty() {
+                    continue;
+                }
+                // The worker's next spans go to a buffer that does not grow (no realloc and
+                // copy on the request path).
+                std::mem::replace(&mut *held, Vec::with_capacity(BUFFER_CAPACITY))
+            };
             let body = head.request(&spans);
             for e in &exporters {
                 send(e, body.clone()).await;
@@ -280,9 +288,8 @@ fn encode_span(buf: &mut Vec<u8>, span: &Open) {
     encode_varint(kind, buf);
     fixed64(buf, 7, nanos(span.start));
     fixed64(buf, 8, nanos(SystemTime::now()));
-    for kv in &span.attrs {
-        key_value(buf, 9, kv);
-    }
+    buf.extend_from_slice(span.fixed);
+    buf.extend_from_slice(&span.attrs);
     // Status { message = 2, code = 3 } (always written, as opentelemetry-proto does).
     let (message, code) = match &span.status {
         Status::Error { description } => (description.as_ref(), 2),
@@ -318,12 +325,53 @@ fn nanos(t: SystemTime) -> u64 {
         .unwrap_or(0)
 }
 
+/// The field number of `Span.attributes`.
+pub(super) const ATTRIBUTES: u32 = 9;
+
+/// Span attributes that are the same for every span of their kind (a backend's names, route
+/// and method), encoded as `Span.attributes` fields once, at first use, then copied as one
+/// slice.
+#[derive(Debug, Default)]
+pub struct Encoded(OnceLock<Box<[u8]>>);
+
+impl Encoded {
+    pub const fn new() -> Encoded {
+        Encoded(OnceLock::new())
+    }
+
+    /// The bytes `encode` writes, the first time.
+    pub(super) fn get(&'static self, encode: impl FnOnce(&mut Vec<u8>)) -> &'static [u8] {
+        self.0.get_or_init(|| {
+            let mut buf = Vec::new();
+            encode(&mut buf);
+            buf.into_boxed_slice()
+        })
+    }
+}
+
+/// A string attribute with `uri` as its value, written as `Uri`'s `Display` does (no
+/// intermediate `String`).
+pub(super) fn uri_attribute(buf: &mut Vec<u8>, key: &str, uri: &http::Uri) {
+    let scheme = uri.scheme_str();
+    let authority = uri.authority().map(http::uri::Authority::as_str);
+    let query = uri.query();
+    let parts = [
+        scheme.unwrap_or(""),
+        if scheme.is_some() { "://" } else { "" },
+        authority.unwrap_or(""),
+        uri.path(),
+        if query.is_some() { "?" } else { "" },
+        query.unwrap_or(""),
+    ];
+    str_attribute(buf, ATTRIBUTES, key, &parts);
+}
+
 /// `KeyValue { key = 1, value = 2 }` as field `field` (lengths computed first: no nested
 /// buffers).
-fn key_value(buf: &mut Vec<u8>, field: u32, kv: &KeyValue) {
+pub(super) fn key_value(buf: &mut Vec<u8>, field: u32, kv: &KeyValue) {
     let key = kv.key.as_str();
     if let Value::String(s) = &kv.value {
-        return str_attribute(buf, field, key, s.as_str());
+        return str_attribute(buf, field, key, &[s.as_str()]);
     }
     let value = any_value_len(&kv.value);
     encode_key(field, WireType::LengthDelimited, buf);
@@ -337,9 +385,11 @@ fn key_value(buf: &mut Vec<u8>, field: u32, kv: &KeyValue) {
     any_value(buf, &kv.value);
 }
 
-/// `KeyValue { key, value: AnyValue { string_value } }` as field `field`.
-fn str_attribute(buf: &mut Vec<u8>, field: u32, key: &str, value: &str) {
-    let any = delimited_len(value.len());
+/// `KeyValue { key, value: AnyValue { string_value } }` as field `field`, the value being the
+/// concatenation of `value`'s parts.
+pub(super) fn str_attribute(buf: &mut Vec<u8>, field: u32, key: &str, value: &[&str]) {
+    let len: usize = value.iter().map(|p| p.len()).sum();
+    let any = delimited_len(len);
     let body = delimited_len(key.len()) + delimited_len(any);
     buf.reserve(delimited_len(body) + 2);
     encode_key(field, WireType::LengthDelimited, buf);
@@ -347,7 +397,11 @@ fn str_attribute(buf: &mut Vec<u8>, field: u32, key: &str, value: &str) {
     string(buf, 1, key);
     encode_key(2, WireType::LengthDelimited, buf);
     encode_varint(any as u64, buf);
-    string(buf, 1, value);
+    encode_key(1, WireType::LengthDelimited, buf);
+    encode_varint(len as u64, buf);
+    for p in value {
+        buf.extend_from_slice(p.as_bytes());
+    }
 }
 
 /// A one-byte field key and a length-delimited body of `n` bytes.
@@ -470,7 +524,8 @@ mod tests {
     /// What opentelemetry-proto's decoder reads back from the hand-written encoding.
     #[test]
     fn a_span_decodes_as_otlp() {
-        let span = Open {
+        static FIXED: Encoded = Encoded::new();
+        let mut span = Open {
             cx: SpanContext::new(
                 TraceId::from(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736_u128),
                 SpanId::from(0x00f0_67aa_0ba9_02b7_u64),
@@ -483,18 +538,26 @@ mod tests {
             kind: SpanKind::Client,
             name: Cow::Borrowed("GET /users/{id}"),
             start: UNIX_EPOCH + Duration::from_secs(1),
-            attrs: vec![
-                KeyValue::new("http.request.method", "GET"),
-                KeyValue::new("http.response.status_code", 503_i64),
-                KeyValue::new("ok", true),
-                KeyValue::new("ratio", 0.5),
-                KeyValue::new(
-                    "http.request.header.accept",
-                    Value::Array(Array::String(vec!["a".into(), "b".into()])),
-                ),
-            ],
+            fixed: FIXED.get(|b| str_attribute(b, ATTRIBUTES, "http.request.method", &["GET"])),
+            attrs: Vec::new(),
             status: Status::error("boom"),
         };
+        span.set(KeyValue::new("http.response.status_code", 503_i64));
+        span.set(KeyValue::new("ok", true));
+        span.set(KeyValue::new("ratio", 0.5));
+        span.set(KeyValue::new(
+            "http.request.header.accept",
+            Value::Array(Array::String(vec!["a".into(), "b".into()])),
+        ));
+        let uris = [
+            "http://127.0.0.1:9100/users/1?a=b&c",
+            "https://h/",
+            "http://h:1/p/",
+        ];
+        for u in uris {
+            let uri: http::Uri = u.parse().unwrap_or_default();
+            uri_attribute(&mut span.attrs, "url.full", &uri);
+        }
         let mut buf = Vec::new();
         encode_span(&mut buf, &span);
         let head = Head::new(&[KeyValue::new("service.name", "gw")], "krustd");
@@ -532,5 +595,12 @@ mod tests {
             Some(V::ArrayValue(a)) => assert_eq!(a.values.len(), 2),
             other => panic!("not an array: {other:?}"),
         }
+        // `url.full` as `Uri`'s `Display` writes it.
+        for (i, u) in uris.iter().enumerate() {
+            let shown = u.parse::<http::Uri>().unwrap_or_default().to_string();
+            assert_eq!(s.attributes[5 + i].key, "url.full");
+            assert_eq!(value(5 + i), Some(V::StringValue(shown)));
+        }
+        assert_eq!(s.attributes.len(), 8);
     }
 }
