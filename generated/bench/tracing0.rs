@@ -135,16 +135,20 @@ async fn get_json_1kb(
         ::core::result::Result::Ok(__ctx) => __ctx,
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
-    __rt::telemetry::otel::proxy(
-            &OTEL,
-            "/json/1kb",
-            "GET",
-            async {
-                let __b0 = get_json_1kb_b0(&__ctx).await;
-                __rt::canonical_json::respond(&__ctx, __b0)
-            },
-        )
-        .await
+    {
+        static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
+        __rt::telemetry::otel::proxy(
+                &OTEL,
+                "/json/1kb",
+                "GET",
+                &PROXY_SPAN,
+                async {
+                    let __b0 = get_json_1kb_b0(&__ctx).await;
+                    __rt::canonical_json::respond(&__ctx, __b0)
+                },
+            )
+            .await
+    }
 }
 /// Backend 0 of GET /json/1kb: GET /1kb (contract /endpoints/0/backend/0)
 static GET_JSON_1KB_B0: __rt::BackendSpec = __rt::BackendSpec {

@@ -239,16 +239,20 @@ async fn get_traced(
         ::core::result::Result::Ok(__ctx) => __ctx,
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
-    __rt::telemetry::otel::proxy(
-            &OTEL,
-            "/traced",
-            "GET",
-            async {
-                let __b0 = get_traced_b0(&__ctx).await;
-                __rt::canonical_json::respond(&__ctx, __b0)
-            },
-        )
-        .await
+    {
+        static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
+        __rt::telemetry::otel::proxy(
+                &OTEL,
+                "/traced",
+                "GET",
+                &PROXY_SPAN,
+                async {
+                    let __b0 = get_traced_b0(&__ctx).await;
+                    __rt::canonical_json::respond(&__ctx, __b0)
+                },
+            )
+            .await
+    }
 }
 /// Backend 0 of GET /traced: GET /echo/traced (contract /endpoints/0/backend/0)
 static GET_TRACED_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -316,16 +320,20 @@ async fn get_broken(
         ::core::result::Result::Ok(__ctx) => __ctx,
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
-    __rt::telemetry::otel::proxy(
-            &OTEL,
-            "/broken",
-            "GET",
-            async {
-                let __b0 = get_broken_b0(&__ctx).await;
-                __rt::canonical_json::respond(&__ctx, __b0)
-            },
-        )
-        .await
+    {
+        static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
+        __rt::telemetry::otel::proxy(
+                &OTEL,
+                "/broken",
+                "GET",
+                &PROXY_SPAN,
+                async {
+                    let __b0 = get_broken_b0(&__ctx).await;
+                    __rt::canonical_json::respond(&__ctx, __b0)
+                },
+            )
+            .await
+    }
 }
 /// Backend 0 of GET /broken: GET /a (contract /endpoints/1/backend/0)
 static GET_BROKEN_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -393,16 +401,20 @@ async fn get_c_status(
         ::core::result::Result::Ok(__ctx) => __ctx,
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
-    __rt::telemetry::otel::proxy(
-            &OTEL,
-            "/c/status",
-            "GET",
-            async {
-                let __b0 = get_c_status_b0(&__ctx).await;
-                __rt::canonical_json::respond(&__ctx, __b0)
-            },
-        )
-        .await
+    {
+        static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
+        __rt::telemetry::otel::proxy(
+                &OTEL,
+                "/c/status",
+                "GET",
+                &PROXY_SPAN,
+                async {
+                    let __b0 = get_c_status_b0(&__ctx).await;
+                    __rt::canonical_json::respond(&__ctx, __b0)
+                },
+            )
+            .await
+    }
 }
 /// Backend 0 of GET /c/status: GET /status/503 (contract /endpoints/2/backend/0)
 static GET_C_STATUS_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -474,16 +486,20 @@ async fn get_g_status(
         ::core::result::Result::Ok(__ctx) => __ctx,
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
-    __rt::telemetry::otel::proxy(
-            &OTEL,
-            "/g/status",
-            "GET",
-            async {
-                let __b0 = get_g_status_b0(&__ctx).await;
-                __rt::respond::respond(&__ctx, [__b0])
-            },
-        )
-        .await
+    {
+        static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
+        __rt::telemetry::otel::proxy(
+                &OTEL,
+                "/g/status",
+                "GET",
+                &PROXY_SPAN,
+                async {
+                    let __b0 = get_g_status_b0(&__ctx).await;
+                    __rt::respond::respond(&__ctx, [__b0])
+                },
+            )
+            .await
+    }
 }
 /// Backend 0 of GET /g/status: GET /status/503 (contract /endpoints/3/backend/0)
 static GET_G_STATUS_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -577,16 +593,20 @@ async fn get_c_invalid(
         ::core::result::Result::Ok(__ctx) => __ctx,
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
-    __rt::telemetry::otel::proxy(
-            &OTEL,
-            "/c/invalid",
-            "GET",
-            async {
-                let __b0 = get_c_invalid_b0(&__ctx).await;
-                __rt::canonical_json::respond(&__ctx, __b0)
-            },
-        )
-        .await
+    {
+        static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
+        __rt::telemetry::otel::proxy(
+                &OTEL,
+                "/c/invalid",
+                "GET",
+                &PROXY_SPAN,
+                async {
+                    let __b0 = get_c_invalid_b0(&__ctx).await;
+                    __rt::canonical_json::respond(&__ctx, __b0)
+                },
+            )
+            .await
+    }
 }
 /// Backend 0 of GET /c/invalid: GET /invalid (contract /endpoints/4/backend/0)
 static GET_C_INVALID_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -658,16 +678,20 @@ async fn get_g_invalid(
         ::core::result::Result::Ok(__ctx) => __ctx,
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
-    __rt::telemetry::otel::proxy(
-            &OTEL,
-            "/g/invalid",
-            "GET",
-            async {
-                let __b0 = get_g_invalid_b0(&__ctx).await;
-                __rt::respond::respond(&__ctx, [__b0])
-            },
-        )
-        .await
+    {
+        static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
+        __rt::telemetry::otel::proxy(
+                &OTEL,
+                "/g/invalid",
+                "GET",
+                &PROXY_SPAN,
+                async {
+                    let __b0 = get_g_invalid_b0(&__ctx).await;
+                    __rt::respond::respond(&__ctx, [__b0])
+                },
+            )
+            .await
+    }
 }
 /// Backend 0 of GET /g/invalid: GET /invalid (contract /endpoints/5/backend/0)
 static GET_G_INVALID_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -761,16 +785,20 @@ async fn get_c_echo(
         ::core::result::Result::Ok(__ctx) => __ctx,
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
-    __rt::telemetry::otel::proxy(
-            &OTEL,
-            "/c/echo",
-            "GET",
-            async {
-                let __b0 = get_c_echo_b0(&__ctx).await;
-                __rt::canonical_json::respond(&__ctx, __b0)
-            },
-        )
-        .await
+    {
+        static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
+        __rt::telemetry::otel::proxy(
+                &OTEL,
+                "/c/echo",
+                "GET",
+                &PROXY_SPAN,
+                async {
+                    let __b0 = get_c_echo_b0(&__ctx).await;
+                    __rt::canonical_json::respond(&__ctx, __b0)
+                },
+            )
+            .await
+    }
 }
 /// Backend 0 of GET /c/echo: GET /echo/x (contract /endpoints/6/backend/0)
 static GET_C_ECHO_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -838,16 +866,20 @@ async fn get_g_echo(
         ::core::result::Result::Ok(__ctx) => __ctx,
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
-    __rt::telemetry::otel::proxy(
-            &OTEL,
-            "/g/echo",
-            "GET",
-            async {
-                let __b0 = get_g_echo_b0(&__ctx).await;
-                __rt::respond::respond(&__ctx, [__b0])
-            },
-        )
-        .await
+    {
+        static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
+        __rt::telemetry::otel::proxy(
+                &OTEL,
+                "/g/echo",
+                "GET",
+                &PROXY_SPAN,
+                async {
+                    let __b0 = get_g_echo_b0(&__ctx).await;
+                    __rt::respond::respond(&__ctx, [__b0])
+                },
+            )
+            .await
+    }
 }
 /// Backend 0 of GET /g/echo: GET /echo/x (contract /endpoints/7/backend/0)
 static GET_G_ECHO_B0: __rt::BackendSpec = __rt::BackendSpec {

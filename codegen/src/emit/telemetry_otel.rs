@@ -67,14 +67,18 @@ pub fn spec(t: &TracesPlan) -> TokenStream {
     }
 }
 
-/// The endpoint's pipe inside the proxy span (unchanged without it).
+/// The endpoint's pipe inside the proxy span (unchanged without it), with a static for the
+/// span's attributes (the same for every request: encoded once).
 pub fn proxy(e: &Endpoint, body: TokenStream) -> TokenStream {
     if !e.tracing.proxy {
         return body;
     }
     let (path, method) = (&e.path, &e.method);
     quote! {
-        __rt::telemetry::otel::proxy(&OTEL, #path, #method, async { #body }).await
+        {
+            static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
+            __rt::telemetry::otel::proxy(&OTEL, #path, #method, &PROXY_SPAN, async { #body }).await
+        }
     }
 }
 

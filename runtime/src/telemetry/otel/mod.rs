@@ -305,7 +305,9 @@ impl Open {
 
     /// An integer attribute (a no-op when not recording).
     fn set_i64(&mut self, key: &'static str, value: i64) {
-        self.set(KeyValue::new(key, value));
+        if self.recording() {
+            spans::int_attribute(&mut self.attrs, spans::ATTRIBUTES, key, value);
+        }
     }
 
     fn fail(&mut self, message: &str) {
@@ -315,7 +317,7 @@ impl Open {
         }
     }
 
-    fn end(self, otel: &Installed) {
+    fn end(&self, otel: &Installed) {
         if let Some(p) = otel.pipeline.filter(|_| self.recording()) {
             p.push(&self);
         }
@@ -359,6 +361,8 @@ fn inject(
     baggage: Option<&http::HeaderValue>,
     headers: &mut http::HeaderMap,
 ) {
+    // Nothing to take out of a map without forwarded headers (the common case).
+    let forwarded = !headers.is_empty();
     if let Some(b) = baggage {
         headers.insert(BAGGAGE.clone(), b.clone());
     }
@@ -382,7 +386,7 @@ fn inject(
         if let Ok(v) = http::HeaderValue::try_from(state) {
             headers.insert(TRACESTATE.clone(), v);
         }
-    } else {
+    } else if forwarded {
         headers.remove(&TRACESTATE);
     }
 }
@@ -450,6 +454,7 @@ pub fn proxy<F>(
     spec: &'static OtelSpec,
     endpoint: &'static str,
     method: &'static str,
+    attributes: &'static Encoded,
     pipe: F,
 ) -> impl std::future::Future<Output = axum::response::Response>
 where
@@ -459,12 +464,22 @@ where
         return Proxy::Plain { pipe };
     };
     let (mut span, here) = child(spec, otel, endpoint);
-    span.set_str("krakend.stage", "proxy");
-    span.set_str("krakend.endpoint.route", endpoint);
-    span.set_str("krakend.endpoint.method", method);
+    if span.recording() {
+        // The same for every request of the endpoint: encoded once.
+        span.fixed = attributes.get(|buf| {
+            for (key, value) in [
+                ("krakend.stage", "proxy"),
+                ("krakend.endpoint.route", endpoint),
+                ("krakend.endpoint.method", method),
+            ] {
+                spans::str_attribute(buf, spans::ATTRIBUTES, key, &[value]);
+            }
+        });
+    }
     Proxy::Traced {
         pipe: CURRENT.scope(here, pipe),
-        span: Some(span),
+        // Boxed: the handler's future, which axum moves whole, stays smaller.
+        span: Some(Box::new(span)),
         otel,
     }
 }
@@ -477,7 +492,7 @@ pin_project_lite::pin_project! {
         Traced {
             #[pin]
             pipe: tokio::task::futures::TaskLocalFuture<Current, F>,
-            span: Option<Open>,
+            span: Option<Box<Open>>,
             otel: &'static Installed,
         },
     }
@@ -599,7 +614,9 @@ where
         let Some(otel) = t.otel.state.get() else {
             return untraced().await;
         };
-        let mut stage = t.stage.then(|| start_stage(otel, t).0);
+        // The spans are boxed: held across the awaits below, they would otherwise grow the
+        // handler's future, which axum moves whole.
+        let mut stage = t.stage.then(|| Box::new(start_stage(otel, t).0));
         let (uri, headers) = match crate::backend::prepare(ctx, spec, seq) {
             Ok(p) => p,
             Err(e) => {
@@ -629,7 +646,7 @@ where
                 span.fixed = backend_attributes(t);
                 spans::uri_attribute(&mut span.attrs, "url.full", &uri);
             }
-            span
+            Box::new(span)
         });
         let mut headers = headers.into_owned();
         if t.otel.propagation {
@@ -713,7 +730,8 @@ mod tests {
         };
         let pipe_size = std::mem::size_of_val(&pipe);
         assert!(pipe_size > 4096);
-        let wrapped = proxy(&SPEC, "/x", "GET", pipe);
+        static ATTRIBUTES: Encoded = Encoded::new();
+        let wrapped = proxy(&SPEC, "/x", "GET", &ATTRIBUTES, pipe);
         let size = std::mem::size_of_val(&wrapped);
         assert!(
             size < pipe_size + 512,

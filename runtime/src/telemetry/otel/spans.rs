@@ -56,6 +56,9 @@ pub struct Pipeline {
     wake: tokio::sync::Notify,
     /// Flush requests ([`Pipeline::flush`]) the exporter task answers after its next export.
     flushes: Mutex<Vec<SyncSender<()>>>,
+    /// Bytes left free at the start of a worker's buffer, where the request's head is written
+    /// at export ([`Head::request`]: the spans are not copied).
+    room: usize,
 }
 
 /// A worker's state: its buffer in each pipeline (keyed by the pipeline's address) and the
@@ -79,25 +82,25 @@ impl Pipeline {
         scope: &str,
     ) -> Result<&'static Pipeline, String> {
         let thread = super::transport::exporter_thread()?;
+        let head = Head::new(resource, scope);
         let pipeline: &'static Pipeline = Box::leak(Box::new(Pipeline {
             buffers: Mutex::new(Vec::new()),
             dropped: AtomicU64::new(0),
             wake: tokio::sync::Notify::new(),
             flushes: Mutex::new(Vec::new()),
+            room: head.room(),
         }));
-        let head = Head::new(resource, scope);
         thread.handle.spawn(export_loop(pipeline, head, exporters));
         Ok(pipeline)
     }
 
     /// This thread's buffer (made and registered on its first span).
-    fn register(&'static self, list: &mut Vec<(usize, Arc<Buffer>)>) -> Arc<Buffer> {
-        let buf = Arc::new(Buffer(Mutex::new(Vec::with_capacity(BUFFER_CAPACITY))));
+    fn register(&'static self, list: &mut Vec<(usize, Arc<Buffer>)>) {
+        let buf = Arc::new(Buffer(Mutex::new(self.fresh_buffer())));
         if let Ok(mut all) = self.buffers.lock() {
             all.push(buf.clone());
         }
-        list.push((self as *const Pipeline as usize, buf.clone()));
-        buf
+        list.push((self as *const Pipeline as usize, buf));
     }
 
     /// Appends one ended, sampled span to this worker's buffer (never blocks on I/O).
@@ -105,9 +108,11 @@ impl Pipeline {
         let key = self as *const Pipeline as usize;
         LOCAL.with(|local| {
             let Local { buffers, scratch } = &mut *local.borrow_mut();
-            let buffer = match buffers.iter().find(|(k, _)| *k == key) {
-                Some((_, b)) => b.clone(),
-                None => self.register(buffers),
+            if !buffers.iter().any(|(k, _)| *k == key) {
+                self.register(buffers);
+            }
+            let Some((_, buffer)) = buffers.iter().find(|(k, _)| *k == key) else {
+                return;
             };
             scratch.clear();
             encode_span(scratch, span);
@@ -124,6 +129,14 @@ impl Pipeline {
                 self.wake.notify_one();
             }
         });
+    }
+
+    /// An empty worker buffer: the head's room, and capacity for the spans of one export (so
+    /// pushing a span does not reallocate and copy the buffer on the request path).
+    fn fresh_buffer(&self) -> Vec<u8> {
+        let mut buf = Vec::with_capacity(self.room + BUFFER_CAPACITY);
+        buf.resize(self.room, 0);
+        buf
     }
 
     /// Spans dropped because a buffer was full.
@@ -167,14 +180,12 @@ async fn export_loop(pipeline: &'static Pipeline, head: Head, exporters: Vec<&'s
         for b in buffers {
             let spans = {
                 let mut held = b.lock();
-                if held.is_empty() {
+                if held.len() <= pipeline.room {
                     continue;
                 }
-                // The worker's next spans go to a buffer that does not grow (no realloc and
-                // copy on the request path).
-                std::mem::replace(&mut *held, Vec::with_capacity(BUFFER_CAPACITY))
+                std::mem::replace(&mut *held, pipeline.fresh_buffer())
             };
-            let body = head.request(&spans);
+            let body = head.request(spans, pipeline.room);
             for e in &exporters {
                 send(e, body.clone()).await;
             }
@@ -244,20 +255,37 @@ impl Head {
         }
     }
 
+    /// The most bytes the head of a request takes ([`Head::request`]).
+    fn room(&self) -> usize {
+        // Two keys with 10-byte varints, and the resource and scope fields.
+        2 * 11 + 11 + self.resource.len() + 11 + self.scope.len()
+    }
+
     /// `ExportTraceServiceRequest { resource_spans = 1 { resource = 1, scope_spans = 2 {
-    /// scope = 1, spans = 2 } } }` around `spans`, already encoded as `spans` fields.
-    fn request(&self, spans: &[u8]) -> Bytes {
-        let scope_spans = delimited_len(self.scope.len()) + spans.len();
+    /// scope = 1, spans = 2 } } }` around the spans of `buf` (already encoded as `spans`
+    /// fields after `room` bytes): the head is written into the room, the spans stay where
+    /// they are.
+    fn request(&self, mut buf: Vec<u8>, room: usize) -> Bytes {
+        let spans = buf.len().saturating_sub(room);
+        let scope_spans = delimited_len(self.scope.len()) + spans;
         let resource_spans = delimited_len(self.resource.len()) + delimited_len(scope_spans);
-        let mut out = Vec::with_capacity(delimited_len(resource_spans));
-        encode_key(1, WireType::LengthDelimited, &mut out);
-        encode_varint(resource_spans as u64, &mut out);
-        bytes_field(&mut out, 1, &self.resource);
-        encode_key(2, WireType::LengthDelimited, &mut out);
-        encode_varint(scope_spans as u64, &mut out);
-        bytes_field(&mut out, 1, &self.scope);
-        out.extend_from_slice(spans);
-        Bytes::from(out)
+        let mut head = Vec::with_capacity(self.room());
+        encode_key(1, WireType::LengthDelimited, &mut head);
+        encode_varint(resource_spans as u64, &mut head);
+        bytes_field(&mut head, 1, &self.resource);
+        encode_key(2, WireType::LengthDelimited, &mut head);
+        encode_varint(scope_spans as u64, &mut head);
+        bytes_field(&mut head, 1, &self.scope);
+        let start = room.saturating_sub(head.len());
+        match buf.get_mut(start..room) {
+            Some(free) if free.len() == head.len() => free.copy_from_slice(&head),
+            // Not reached (`room` bounds the head); copied rather than sent wrong.
+            _ => {
+                head.extend_from_slice(buf.get(room..).unwrap_or_default());
+                return Bytes::from(head);
+            }
+        }
+        Bytes::from(buf).slice(start..)
     }
 }
 
@@ -402,6 +430,20 @@ pub(super) fn str_attribute(buf: &mut Vec<u8>, field: u32, key: &str, value: &[&
     for p in value {
         buf.extend_from_slice(p.as_bytes());
     }
+}
+
+/// `KeyValue { key, value: AnyValue { int_value } }` as field `field`.
+pub(super) fn int_attribute(buf: &mut Vec<u8>, field: u32, key: &str, value: i64) {
+    let any = 1 + encoded_len_varint(value as u64);
+    let body = delimited_len(key.len()) + delimited_len(any);
+    buf.reserve(delimited_len(body));
+    encode_key(field, WireType::LengthDelimited, buf);
+    encode_varint(body as u64, buf);
+    string(buf, 1, key);
+    encode_key(2, WireType::LengthDelimited, buf);
+    encode_varint(any as u64, buf);
+    encode_key(3, WireType::Varint, buf);
+    encode_varint(value as u64, buf);
 }
 
 /// A one-byte field key and a length-delimited body of `n` bytes.
@@ -561,10 +603,11 @@ mod tests {
         let mut buf = Vec::new();
         encode_span(&mut buf, &span);
         let head = Head::new(&[KeyValue::new("service.name", "gw")], "krustd");
-        let mut spans = Vec::new();
+        let room = head.room();
+        let mut spans = vec![0; room];
         bytes_field(&mut spans, 2, &buf);
         bytes_field(&mut spans, 2, &buf);
-        let body = head.request(&spans);
+        let body = head.request(spans, room);
         let req = ExportTraceServiceRequest::decode(body).unwrap_or_default();
         assert_eq!(req.resource_spans.len(), 1);
         let rs = &req.resource_spans[0];
