@@ -225,10 +225,6 @@ tokio::task_local! {
     static CURRENT: Current;
 }
 
-fn current() -> Option<Current> {
-    CURRENT.try_with(Current::clone).ok()
-}
-
 /// A started span: ended (and exported when sampled) by [`Open::end`].
 struct Open {
     cx: SpanContext,
@@ -431,19 +427,25 @@ fn extract(otel: &Installed, headers: &http::HeaderMap) -> Option<Current> {
 /// Starts a child of the current span (a root when there is none) and the context to run its
 /// work in.
 fn child(spec: &OtelSpec, otel: &Installed, name: &'static str) -> (Open, Current) {
-    let parent = current();
-    let span = Open::start(
-        spec,
-        otel,
-        parent.as_ref().map(|p| &p.span),
-        SpanKind::Internal,
-        Cow::Borrowed(name),
-    );
-    let here = Current {
-        span: span.cx.clone(),
-        baggage: parent.and_then(|p| p.baggage),
+    // The current context is read in place, not cloned.
+    let start = |parent: Option<&Current>| {
+        let span = Open::start(
+            spec,
+            otel,
+            parent.map(|p| &p.span),
+            SpanKind::Internal,
+            Cow::Borrowed(name),
+        );
+        let here = Current {
+            span: span.cx.clone(),
+            baggage: parent.and_then(|p| p.baggage.clone()),
+        };
+        (span, here)
     };
-    (span, here)
+    match CURRENT.try_with(|p| start(Some(p))) {
+        Ok(started) => started,
+        Err(_) => start(None),
+    }
 }
 
 /// The `proxy` layer: a span named after the endpoint around its pipe (merge included).
@@ -628,12 +630,17 @@ where
                 return r;
             }
         };
-        let outer = current();
+        // Of the current context: the span only when there is no stage span, the baggage.
+        let (outer, baggage) = CURRENT
+            .try_with(|c| {
+                let span = stage.is_none().then(|| c.span.clone());
+                (span, c.baggage.clone())
+            })
+            .unwrap_or_default();
         let parent = match &stage {
             Some(s) => Some(s.cx.clone()),
-            None => outer.as_ref().map(|c| c.span.clone()),
+            None => outer,
         };
-        let baggage = outer.and_then(|c| c.baggage);
         let mut client = t.round_trip.then(|| {
             let mut span = Open::start(
                 t.otel,
@@ -644,6 +651,8 @@ where
             );
             if span.recording() {
                 span.fixed = backend_attributes(t);
+                // `url.full`, the status code and maybe an error: one allocation.
+                span.attrs.reserve(128);
                 spans::uri_attribute(&mut span.attrs, "url.full", &uri);
             }
             Box::new(span)
