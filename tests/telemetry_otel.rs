@@ -331,12 +331,12 @@ async fn spans_reach_the_otlp_receiver_with_the_identity_and_the_backend_continu
     canonical_and_generic_paths_record_the_same_backend_spans(&gw, &got).await;
 }
 
-/// The backend spans of one request: (name, kind, status, attributes as text), the stage
-/// span first, `krakend.endpoint.route` left out (it names the endpoint).
-fn backend_spans(
-    all: &[Span],
-    trace_id: &str,
-) -> Vec<(String, i32, (i32, String), Vec<(String, String)>)> {
+/// One backend span as compared: name, kind, status, attributes as text.
+type BackendSpan = (String, i32, (i32, String), Vec<(String, String)>);
+
+/// The backend spans of one request, the stage span first, `krakend.endpoint.route` left out
+/// (it names the endpoint).
+fn backend_spans(all: &[Span], trace_id: &str) -> Vec<BackendSpan> {
     let mut out: Vec<_> = all
         .iter()
         .filter(|s| hex(&s.trace_id) == trace_id)

@@ -315,7 +315,7 @@ impl Open {
 
     fn end(&self, otel: &Installed) {
         if let Some(p) = otel.pipeline.filter(|_| self.recording()) {
-            p.push(&self);
+            p.push(self);
         }
     }
 }
