@@ -30,6 +30,16 @@ fn samples(text: &str) -> Vec<(String, HashMap<String, String>, f64)> {
     out
 }
 
+/// The measured `/c/*` twins do take the canonical JSON path (and the `/g/*` ones the generic
+/// path), so the comparison below compares the two paths.
+#[test]
+fn measured_endpoints_take_the_canonical_path() {
+    let code = include_str!("../generated/features/telemetry_metrics.rs");
+    // /ok, /users/{id}, /broken and the three /c/* endpoints; the three /g/* ones do not.
+    assert_eq!(code.matches("__rt::canonical_json::respond(").count(), 6);
+    assert_eq!(code.matches("__rt::telemetry::measured(").count(), 9);
+}
+
 #[tokio::test]
 async fn the_prometheus_exporter_counts_requests_with_the_build_identity() {
     let mock_url = start(mock()).await;
@@ -141,4 +151,82 @@ async fn the_prometheus_exporter_counts_requests_with_the_build_identity() {
     let keys = stats.as_object().expect("an object");
     assert!(keys.contains_key("krakend.router.response./ok.status.200.count"));
     assert!(!keys.keys().any(|k| k.contains(".layer.pipe.")), "{stats}");
+    canonical_and_generic_paths_record_the_same_backend_metrics(&gw).await;
+}
+
+/// An endpoint on the canonical JSON path (`/c/...`) and its shaped twin on the generic path
+/// (`/g/...`) record the same backend calls: counts and failures by kind in the Prometheus
+/// exporter, outcomes in `/__stats` (by backend name).
+async fn canonical_and_generic_paths_record_the_same_backend_metrics(gw: &str) {
+    let cases = ["echo", "status", "invalid"];
+    for case in cases {
+        for _ in 0..2 {
+            let c = get(&format!("{gw}/c/{case}")).await.0;
+            assert_eq!(c, get(&format!("{gw}/g/{case}")).await.0, "{case}");
+        }
+    }
+    let addr = krustd_runtime::telemetry::exporter_addrs()
+        .first()
+        .copied()
+        .expect("the exporter listens");
+    let text = get(&format!("http://{addr}/metrics")).await.2;
+    let s = samples(&text);
+    // The backend series of one endpoint: name, labels but the route, value (no timings).
+    let series = |route: &str| {
+        let mut out: Vec<String> = s
+            .iter()
+            .filter(|(n, l, _)| {
+                (n == "http_client_request_duration_seconds_count"
+                    || n == "krustd_backend_errors_total")
+                    && l.get("http_route").map(String::as_str) == Some(route)
+            })
+            .map(|(n, l, v)| {
+                let mut l: Vec<_> = l
+                    .iter()
+                    .filter(|(k, _)| *k != "http_route" && *k != "backend")
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                l.sort();
+                format!("{n}{{{}}} {v}", l.join(","))
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    for case in cases {
+        let canonical = series(&format!("/c/{case}"));
+        assert!(
+            canonical.iter().any(|l| l.ends_with(" 2")),
+            "{case}: {canonical:?}"
+        );
+        assert_eq!(canonical, series(&format!("/g/{case}")), "{case}");
+    }
+    assert!(
+        series("/c/status")
+            .iter()
+            .any(|l| l.contains("error_type=status") && l.ends_with(" 2")),
+        "{text}"
+    );
+    // `/__stats`: the same outcomes for the two backend names of each pair.
+    let addr = krustd_runtime::telemetry::stats::stats_addr().expect("/__stats listens");
+    let layer = "krakend.proxy.requests.layer.backend.name";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let v = json(&get(&format!("http://{addr}/__stats")).await.2);
+        let outcomes = |name: &str| {
+            ["complete.true.error.false", "complete.false.error.true"]
+                .map(|o| v[format!("{layer}.{name}.{o}").as_str()].as_i64())
+        };
+        let pairs = [("/echo/c", "/echo/g"), ("/status/503", "/status/0503")];
+        let expected = [[Some(2), Some(0)], [Some(0), Some(2)]];
+        if pairs
+            .iter()
+            .zip(expected)
+            .all(|((c, g), e)| outcomes(c) == e && outcomes(g) == e)
+        {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{v}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }

@@ -85,6 +85,8 @@ struct Span {
     parent: Vec<u8>,
     kind: i32,
     attrs: Vec<KeyValue>,
+    /// `Status { code, message }`.
+    status: (i32, String),
 }
 
 fn spans(got: &Received) -> Vec<Span> {
@@ -106,6 +108,11 @@ fn spans(got: &Received) -> Vec<Span> {
                         parent: s.parent_span_id.clone(),
                         kind: s.kind,
                         attrs: s.attributes.clone(),
+                        status: s
+                            .status
+                            .as_ref()
+                            .map(|st| (st.code, st.message.clone()))
+                            .unwrap_or_default(),
                     });
                 }
             }
@@ -131,6 +138,19 @@ async fn wait_for(got: &Received, n: usize, rounds: usize) -> Vec<Span> {
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The `/c/*` twins do take the canonical JSON path with their backend spans (and the `/g/*`
+/// ones the generic path), so the comparison below compares the two paths.
+#[test]
+fn traced_endpoints_take_the_canonical_path() {
+    let code = include_str!("../generated/features/telemetry_otel.rs");
+    // /traced, /broken and the three /c/* endpoints; the three /g/* ones do not.
+    assert_eq!(code.matches("__rt::canonical_json::traced(").count(), 5);
+    assert_eq!(
+        code.matches("__rt::telemetry::otel::backend_call(").count(),
+        3
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -308,6 +328,73 @@ async fn spans_reach_the_otlp_receiver_with_the_identity_and_the_backend_continu
         // Two requests to /traced answered 200 (with and without `tracestate`/baggage).
         Some(opentelemetry_proto::tonic::metrics::v1::number_data_point::Value::AsInt(2))
     );
+    canonical_and_generic_paths_record_the_same_backend_spans(&gw, &got).await;
+}
+
+/// One backend span as compared: name, kind, status, attributes as text.
+type BackendSpan = (String, i32, (i32, String), Vec<(String, String)>);
+
+/// The backend spans of one request, the stage span first, `krakend.endpoint.route` left out
+/// (it names the endpoint).
+fn backend_spans(all: &[Span], trace_id: &str) -> Vec<BackendSpan> {
+    let mut out: Vec<_> = all
+        .iter()
+        .filter(|s| hex(&s.trace_id) == trace_id)
+        .filter(|s| text(&s.attrs, "krakend.stage").as_deref() == Some("backend-request"))
+        .map(|s| {
+            let attrs = s
+                .attrs
+                .iter()
+                .filter(|kv| kv.key != "krakend.endpoint.route")
+                .map(|kv| (kv.key.clone(), text(&s.attrs, &kv.key).unwrap_or_default()))
+                .collect();
+            (s.name.clone(), s.kind, s.status.clone(), attrs)
+        })
+        .collect();
+    out.sort_by_key(|s| s.1);
+    out
+}
+
+/// An endpoint on the canonical JSON path (`/c/...`) and its shaped twin on the generic path
+/// (`/g/...`) export the same backend spans: a success, a backend's 503 and an invalid body.
+async fn canonical_and_generic_paths_record_the_same_backend_spans(gw: &str, got: &Received) {
+    let cases = ["echo", "status", "invalid"];
+    let mut traces = Vec::new();
+    for (n, case) in cases.iter().enumerate() {
+        let mut answers = Vec::new();
+        for (m, path) in ["c", "g"].iter().enumerate() {
+            let trace_id = format!("{:032x}", 0xc0de_0000 + n * 2 + m);
+            let (status, _, body) = send(
+                client()
+                    .get(format!("{gw}/{path}/{case}"))
+                    .header("traceparent", format!("00-{trace_id}-00f067aa0ba902b7-01")),
+            )
+            .await;
+            answers.push((status, body));
+            traces.push(trace_id);
+        }
+        assert_eq!(answers[0].0, answers[1].0, "{case}: {answers:?}");
+    }
+    let before = spans(got).len();
+    let all = wait_for(got, before + 4 * 2 * cases.len(), 50).await;
+    for (n, case) in cases.iter().enumerate() {
+        let canonical = backend_spans(&all, &traces[2 * n]);
+        let generic = backend_spans(&all, &traces[2 * n + 1]);
+        assert_eq!(
+            canonical.len(),
+            2,
+            "{case}: stage and client span: {canonical:#?}"
+        );
+        assert_eq!(canonical, generic, "{case}");
+        let stage = &canonical[0];
+        match *case {
+            "echo" => assert_eq!(stage.2 .0, 0, "{stage:?}"),
+            _ => {
+                assert_eq!(stage.2 .0, 2, "{case}: an error status: {stage:?}");
+                assert!(stage.3.iter().any(|(k, _)| k == "error"), "{stage:?}");
+            }
+        }
+    }
 }
 
 async fn an_unsampled_parent_exports_nothing_but_still_propagates() {

@@ -126,7 +126,7 @@ async fn get_json_1kb(
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
     let __b0 = get_json_1kb_b0(&__ctx).await;
-    __rt::respond::respond(&__ctx, [__b0])
+    __rt::canonical_json::respond(&__ctx, __b0)
 }
 /// Backend 0 of GET /json/1kb: GET /1kb (contract /endpoints/0/backend/0)
 static GET_JSON_1KB_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -152,18 +152,10 @@ static GET_JSON_1KB_B0_METRICS: __rt::telemetry::BackendMetrics = __rt::telemetr
     "/1kb",
 );
 /// Backend 0 of GET /json/1kb: GET /1kb (contract /endpoints/0/backend/0)
-async fn get_json_1kb_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
+async fn get_json_1kb_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
     __rt::telemetry::measured(
             &GET_JSON_1KB_B0_METRICS,
-            async {
-                __rt::backend::call(
-                        __ctx,
-                        &GET_JSON_1KB_B0,
-                        &[],
-                        ::core::option::Option::None,
-                    )
-                    .await
-            },
+            async { __rt::canonical_json::call(__ctx, &GET_JSON_1KB_B0).await },
         )
         .await
 }

@@ -143,7 +143,7 @@ async fn get_json_1kb(
             &GET_JSON_1KB_PIPE_METRICS,
             async {
                 let __b0 = get_json_1kb_b0(&__ctx).await;
-                __rt::respond::respond(&__ctx, [__b0])
+                __rt::canonical_json::respond(&__ctx, __b0)
             },
         )
         .await
@@ -172,18 +172,10 @@ static GET_JSON_1KB_B0_METRICS: __rt::telemetry::BackendMetrics = __rt::telemetr
     "/1kb",
 );
 /// Backend 0 of GET /json/1kb: GET /1kb (contract /endpoints/0/backend/0)
-async fn get_json_1kb_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
+async fn get_json_1kb_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
     __rt::telemetry::measured(
             &GET_JSON_1KB_B0_METRICS,
-            async {
-                __rt::backend::call(
-                        __ctx,
-                        &GET_JSON_1KB_B0,
-                        &[],
-                        ::core::option::Option::None,
-                    )
-                    .await
-            },
+            async { __rt::canonical_json::call(__ctx, &GET_JSON_1KB_B0).await },
         )
         .await
 }

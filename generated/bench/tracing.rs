@@ -135,16 +135,20 @@ async fn get_json_1kb(
         ::core::result::Result::Ok(__ctx) => __ctx,
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
-    __rt::telemetry::otel::proxy(
-            &OTEL,
-            "/json/1kb",
-            "GET",
-            async {
-                let __b0 = get_json_1kb_b0(&__ctx).await;
-                __rt::respond::respond(&__ctx, [__b0])
-            },
-        )
-        .await
+    {
+        static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
+        __rt::telemetry::otel::proxy(
+                &OTEL,
+                "/json/1kb",
+                "GET",
+                &PROXY_SPAN,
+                async {
+                    let __b0 = get_json_1kb_b0(&__ctx).await;
+                    __rt::canonical_json::respond(&__ctx, __b0)
+                },
+            )
+            .await
+    }
 }
 /// Backend 0 of GET /json/1kb: GET /1kb (contract /endpoints/0/backend/0)
 static GET_JSON_1KB_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -174,17 +178,11 @@ static GET_JSON_1KB_B0_TRACE: __rt::telemetry::otel::BackendTrace = __rt::teleme
     stage: true,
     round_trip: true,
     report_headers: false,
+    attributes: __rt::telemetry::otel::Encoded::new(),
 };
 /// Backend 0 of GET /json/1kb: GET /1kb (contract /endpoints/0/backend/0)
-async fn get_json_1kb_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::telemetry::otel::backend_call(
-            &GET_JSON_1KB_B0_TRACE,
-            __ctx,
-            &GET_JSON_1KB_B0,
-            &[],
-            ::core::option::Option::None,
-        )
-        .await
+async fn get_json_1kb_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::traced(&GET_JSON_1KB_B0_TRACE, __ctx, &GET_JSON_1KB_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

@@ -135,16 +135,20 @@ async fn get_census(
         ::core::result::Result::Ok(__ctx) => __ctx,
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
-    __rt::telemetry::otel::proxy(
-            &OTEL,
-            "/census",
-            "GET",
-            async {
-                let __b0 = get_census_b0(&__ctx).await;
-                __rt::respond::respond(&__ctx, [__b0])
-            },
-        )
-        .await
+    {
+        static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
+        __rt::telemetry::otel::proxy(
+                &OTEL,
+                "/census",
+                "GET",
+                &PROXY_SPAN,
+                async {
+                    let __b0 = get_census_b0(&__ctx).await;
+                    __rt::canonical_json::respond(&__ctx, __b0)
+                },
+            )
+            .await
+    }
 }
 /// Backend 0 of GET /census: GET /echo/census (contract /endpoints/0/backend/0)
 static GET_CENSUS_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -174,17 +178,11 @@ static GET_CENSUS_B0_TRACE: __rt::telemetry::otel::BackendTrace = __rt::telemetr
     stage: true,
     round_trip: true,
     report_headers: false,
+    attributes: __rt::telemetry::otel::Encoded::new(),
 };
 /// Backend 0 of GET /census: GET /echo/census (contract /endpoints/0/backend/0)
-async fn get_census_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
-    __rt::telemetry::otel::backend_call(
-            &GET_CENSUS_B0_TRACE,
-            __ctx,
-            &GET_CENSUS_B0,
-            &[],
-            ::core::option::Option::None,
-        )
-        .await
+async fn get_census_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
+    __rt::canonical_json::traced(&GET_CENSUS_B0_TRACE, __ctx, &GET_CENSUS_B0).await
 }
 #[cfg(test)]
 mod __contract_tests {

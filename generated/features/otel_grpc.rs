@@ -185,16 +185,20 @@ async fn get_grpc_traced(
         ::core::result::Result::Ok(__ctx) => __ctx,
         ::core::result::Result::Err(__rejection) => return __rejection,
     };
-    __rt::telemetry::otel::proxy(
-            &OTEL,
-            "/grpc-traced",
-            "GET",
-            async {
-                let __b0 = get_grpc_traced_b0(&__ctx).await;
-                __rt::respond::respond(&__ctx, [__b0])
-            },
-        )
-        .await
+    {
+        static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
+        __rt::telemetry::otel::proxy(
+                &OTEL,
+                "/grpc-traced",
+                "GET",
+                &PROXY_SPAN,
+                async {
+                    let __b0 = get_grpc_traced_b0(&__ctx).await;
+                    __rt::canonical_json::respond(&__ctx, __b0)
+                },
+            )
+            .await
+    }
 }
 /// Backend 0 of GET /grpc-traced: GET /echo/grpc-traced (contract /endpoints/0/backend/0)
 static GET_GRPC_TRACED_B0: __rt::BackendSpec = __rt::BackendSpec {
@@ -229,18 +233,17 @@ static GET_GRPC_TRACED_B0_TRACE: __rt::telemetry::otel::BackendTrace = __rt::tel
     stage: true,
     round_trip: true,
     report_headers: false,
+    attributes: __rt::telemetry::otel::Encoded::new(),
 };
 /// Backend 0 of GET /grpc-traced: GET /echo/grpc-traced (contract /endpoints/0/backend/0)
-async fn get_grpc_traced_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
+async fn get_grpc_traced_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
     __rt::telemetry::measured(
             &GET_GRPC_TRACED_B0_METRICS,
             async {
-                __rt::telemetry::otel::backend_call(
+                __rt::canonical_json::traced(
                         &GET_GRPC_TRACED_B0_TRACE,
                         __ctx,
                         &GET_GRPC_TRACED_B0,
-                        &[],
-                        ::core::option::Option::None,
                     )
                     .await
             },

@@ -268,7 +268,7 @@ async fn get_ok(
             &GET_OK_PIPE_METRICS,
             async {
                 let __b0 = get_ok_b0(&__ctx).await;
-                __rt::respond::respond(&__ctx, [__b0])
+                __rt::canonical_json::respond(&__ctx, __b0)
             },
         )
         .await
@@ -297,13 +297,10 @@ static GET_OK_B0_METRICS: __rt::telemetry::BackendMetrics = __rt::telemetry::Bac
     "/a",
 );
 /// Backend 0 of GET /ok: GET /a (contract /endpoints/0/backend/0)
-async fn get_ok_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
+async fn get_ok_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
     __rt::telemetry::measured(
             &GET_OK_B0_METRICS,
-            async {
-                __rt::backend::call(__ctx, &GET_OK_B0, &[], ::core::option::Option::None)
-                    .await
-            },
+            async { __rt::canonical_json::call(__ctx, &GET_OK_B0).await },
         )
         .await
 }
@@ -335,7 +332,7 @@ async fn get_users_id(
             &GET_USERS_ID_PIPE_METRICS,
             async {
                 let __b0 = get_users_id_b0(&__ctx).await;
-                __rt::respond::respond(&__ctx, [__b0])
+                __rt::canonical_json::respond(&__ctx, __b0)
             },
         )
         .await
@@ -364,18 +361,10 @@ static GET_USERS_ID_B0_METRICS: __rt::telemetry::BackendMetrics = __rt::telemetr
     "/echo/user/{id}",
 );
 /// Backend 0 of GET /users/{id}: GET /echo/user/{id} (contract /endpoints/1/backend/0)
-async fn get_users_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
+async fn get_users_id_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
     __rt::telemetry::measured(
             &GET_USERS_ID_B0_METRICS,
-            async {
-                __rt::backend::call(
-                        __ctx,
-                        &GET_USERS_ID_B0,
-                        &[],
-                        ::core::option::Option::None,
-                    )
-                    .await
-            },
+            async { __rt::canonical_json::call(__ctx, &GET_USERS_ID_B0).await },
         )
         .await
 }
@@ -407,7 +396,7 @@ async fn get_broken(
             &GET_BROKEN_PIPE_METRICS,
             async {
                 let __b0 = get_broken_b0(&__ctx).await;
-                __rt::respond::respond(&__ctx, [__b0])
+                __rt::canonical_json::respond(&__ctx, __b0)
             },
         )
         .await
@@ -436,18 +425,10 @@ static GET_BROKEN_B0_METRICS: __rt::telemetry::BackendMetrics = __rt::telemetry:
     "/a",
 );
 /// Backend 0 of GET /broken: GET /a (contract /endpoints/2/backend/0)
-async fn get_broken_b0(__ctx: &__rt::EndpointCtx) -> __rt::BackendResult {
+async fn get_broken_b0(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
     __rt::telemetry::measured(
             &GET_BROKEN_B0_METRICS,
-            async {
-                __rt::backend::call(
-                        __ctx,
-                        &GET_BROKEN_B0,
-                        &[],
-                        ::core::option::Option::None,
-                    )
-                    .await
-            },
+            async { __rt::canonical_json::call(__ctx, &GET_BROKEN_B0).await },
         )
         .await
 }

@@ -26,6 +26,8 @@ use crate::projection::Projection;
 use crate::render::canonical::{self, Rendered};
 use crate::respond;
 use crate::spec::{BackendSpec, Decode};
+use crate::telemetry::otel::{self, BackendTrace};
+use crate::telemetry::CallOutcome;
 use axum::response::Response;
 use http::StatusCode;
 
@@ -38,6 +40,20 @@ pub enum Answer {
     Other(BackendResult),
 }
 
+impl CallOutcome for Answer {
+    #[inline]
+    fn result(&self) -> Option<&BackendResult> {
+        match self {
+            Answer::Rendered(_) => None,
+            Answer::Other(r) => Some(r),
+        }
+    }
+
+    fn failed(e: BackendError) -> Self {
+        Answer::Other(BackendResult::Failed(e))
+    }
+}
+
 /// Calls the backend within the endpoint deadline and renders its answer.
 pub async fn call(ctx: &EndpointCtx, spec: &'static BackendSpec) -> Answer {
     match tokio::time::timeout_at(ctx.deadline, fetch(ctx, spec)).await {
@@ -46,6 +62,16 @@ pub async fn call(ctx: &EndpointCtx, spec: &'static BackendSpec) -> Answer {
             "context deadline exceeded",
         ))),
     }
+}
+
+/// [`call`] with the backend layer's spans (`telemetry/opentelemetry`): the same spans and
+/// trace context as the generic path's `otel::backend_call`, from the same outcome.
+pub async fn traced(
+    t: &'static BackendTrace,
+    ctx: &EndpointCtx,
+    spec: &'static BackendSpec,
+) -> Answer {
+    otel::traced_call(t, ctx, spec, &[], || call(ctx, spec), |r| answer(spec, r)).await
 }
 
 async fn fetch(ctx: &EndpointCtx, spec: &'static BackendSpec) -> Answer {

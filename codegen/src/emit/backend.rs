@@ -170,11 +170,17 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
     // The answer written straight from the backend's bytes (issue 9): one plain call, nothing
     // to shape or wrap (plan/lower/canonical_json.rs).
     if e.canonical_json == CanonicalJson::Single {
+        let call = quote! { __rt::canonical_json::call(__ctx, &#spec) };
+        // telemetry: the backend spans and the latency metrics, as on the generic path.
+        let (trace_item, call) = super::telemetry_otel::canonical_backend(e, b, &spec, call);
+        let (call, metrics_item) = super::telemetry::measured(e, b, quote! { #call.await });
         return quote! {
             #spec_item
+            #metrics_item
+            #trace_item
             #[doc = #doc]
             async fn #f(__ctx: &__rt::EndpointCtx) -> __rt::canonical_json::Answer {
-                __rt::canonical_json::call(__ctx, &#spec).await
+                #call
             }
         };
     }
@@ -253,20 +259,7 @@ pub fn emit(e: &Endpoint, b: &Backend) -> TokenStream {
     let lua_items = super::lua::backend_items(b);
     let validation_items = super::validation::backend_items(b);
     // telemetry: the call's latency and failures, in a static of this backend.
-    let (call, metrics_item) = if e.metrics {
-        let m = ident::static_ident(&b.ident, "_METRICS");
-        let (route, method) = (&e.path, &e.method);
-        let backend = &b.url_pattern;
-        (
-            quote! { __rt::telemetry::measured(&#m, async { #call }).await },
-            quote! {
-                static #m: __rt::telemetry::BackendMetrics =
-                    __rt::telemetry::BackendMetrics::new(#route, #method, #backend);
-            },
-        )
-    } else {
-        (call, TokenStream::new())
-    };
+    let (call, metrics_item) = super::telemetry::measured(e, b, call);
     // modifier/lua-backend (post) on a lone backend: where its response headers go.
     let lua_out = super::lua::backend_headers_param(e, b);
     let proj_items = projected.items;

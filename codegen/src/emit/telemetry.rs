@@ -13,6 +13,28 @@ pub fn gateway_const(t: &Telemetry) -> TokenStream {
     quote! { const TELEMETRY: &'static __rt::telemetry::TelemetrySpec = &TELEMETRY; }
 }
 
+/// A backend's call measured in a `static` of its own (the endpoint has metrics): the wrapped
+/// call and the static (`call` as it is and nothing without metrics).
+pub fn measured(
+    e: &crate::plan::Endpoint,
+    b: &crate::plan::Backend,
+    call: TokenStream,
+) -> (TokenStream, TokenStream) {
+    if !e.metrics {
+        return (call, TokenStream::new());
+    }
+    let m = crate::naming::static_ident(&b.ident, "_METRICS");
+    let (route, method) = (&e.path, &e.method);
+    let backend = &b.url_pattern;
+    (
+        quote! { __rt::telemetry::measured(&#m, async { #call }).await },
+        quote! {
+            static #m: __rt::telemetry::BackendMetrics =
+                __rt::telemetry::BackendMetrics::new(#route, #method, #backend);
+        },
+    )
+}
+
 /// The `static TELEMETRY` item (empty without telemetry).
 pub fn emit(t: &Telemetry, endpoints: &[crate::plan::Endpoint]) -> TokenStream {
     if !t.any() {

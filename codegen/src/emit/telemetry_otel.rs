@@ -67,14 +67,18 @@ pub fn spec(t: &TracesPlan) -> TokenStream {
     }
 }
 
-/// The endpoint's pipe inside the proxy span (unchanged without it).
+/// The endpoint's pipe inside the proxy span (unchanged without it), with a static for the
+/// span's attributes (the same for every request: encoded once).
 pub fn proxy(e: &Endpoint, body: TokenStream) -> TokenStream {
     if !e.tracing.proxy {
         return body;
     }
     let (path, method) = (&e.path, &e.method);
     quote! {
-        __rt::telemetry::otel::proxy(&OTEL, #path, #method, async { #body }).await
+        {
+            static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
+            __rt::telemetry::otel::proxy(&OTEL, #path, #method, &PROXY_SPAN, async { #body }).await
+        }
     }
 }
 
@@ -89,6 +93,36 @@ pub fn backend(
     decoder: &impl quote::ToTokens,
     call: TokenStream,
 ) -> (TokenStream, TokenStream) {
+    let Some((t, item)) = backend_trace(e, b) else {
+        return (TokenStream::new(), call);
+    };
+    let call = if plain {
+        quote! { __rt::telemetry::otel::backend_call(&#t, __ctx, &#spec, #seq, #decoder) }
+    } else {
+        quote! { __rt::telemetry::otel::backend_stage(&#t, #call) }
+    };
+    (item, call)
+}
+
+/// The `static` of a traced backend on the canonical JSON path and its call: the same spans
+/// as `backend_call`, around `canonical_json::call`.
+pub fn canonical_backend(
+    e: &Endpoint,
+    b: &Backend,
+    spec: &impl quote::ToTokens,
+    call: TokenStream,
+) -> (TokenStream, TokenStream) {
+    match backend_trace(e, b) {
+        Some((t, item)) => (
+            item,
+            quote! { __rt::canonical_json::traced(&#t, __ctx, &#spec) },
+        ),
+        None => (TokenStream::new(), call),
+    }
+}
+
+/// The name and `static` of a traced backend's span data (`None`: no backend spans).
+fn backend_trace(e: &Endpoint, b: &Backend) -> Option<(proc_macro2::Ident, TokenStream)> {
     let EndpointTracing {
         backend_stage,
         backend_round_trip,
@@ -96,7 +130,7 @@ pub fn backend(
         ..
     } = e.tracing;
     if !e.tracing.backend() {
-        return (TokenStream::new(), call);
+        return None;
     }
     let t = naming::static_ident(&b.ident, "_TRACE");
     let (url, method, route, route_method) = (&b.url_pattern, &b.method, &e.path, &e.method);
@@ -112,12 +146,8 @@ pub fn backend(
             stage: #backend_stage,
             round_trip: #backend_round_trip,
             report_headers: #backend_report_headers,
+            attributes: __rt::telemetry::otel::Encoded::new(),
         };
     };
-    let call = if plain {
-        quote! { __rt::telemetry::otel::backend_call(&#t, __ctx, &#spec, #seq, #decoder) }
-    } else {
-        quote! { __rt::telemetry::otel::backend_stage(&#t, #call) }
-    };
-    (item, call)
+    Some((t, item))
 }

@@ -3,6 +3,7 @@
 //! relaxed atomic adds on the calling thread's shard.
 
 use super::metrics::{shard, BUCKETS, SHARDS};
+use super::CallOutcome;
 use crate::backend::{BackendError, BackendResult};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -72,6 +73,12 @@ impl BackendMetrics {
     /// Records one call.
     #[inline]
     pub fn record(&self, elapsed: std::time::Duration, result: &BackendResult) {
+        self.record_outcome(elapsed, Some(result));
+    }
+
+    /// Records one call from its outcome ([`CallOutcome::result`]: `None` is a success).
+    #[inline]
+    pub fn record_outcome(&self, elapsed: std::time::Duration, result: Option<&BackendResult>) {
         let s = &self.shards[shard()];
         let b = BUCKETS.partition_point(|&le| le < elapsed.as_secs_f64());
         s.buckets[b].fetch_add(1, Ordering::Relaxed);
@@ -79,9 +86,9 @@ impl BackendMetrics {
         s.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
         s.count.fetch_add(1, Ordering::Relaxed);
         let kind = match result {
-            BackendResult::Ok(_) => return,
-            BackendResult::Details(_) => 0,
-            BackendResult::Failed(e) => error_kind(e),
+            None | Some(BackendResult::Ok(_)) => return,
+            Some(BackendResult::Details(_)) => 0,
+            Some(BackendResult::Failed(e)) => error_kind(e),
         };
         s.errors[kind].fetch_add(1, Ordering::Relaxed);
         s.failed_buckets[b].fetch_add(1, Ordering::Relaxed);
@@ -149,13 +156,13 @@ pub fn error_kind(e: &BackendError) -> usize {
     }
 }
 
-/// Runs one backend call and records it in `m`.
-pub async fn measured(
+/// Runs one backend call (either path's, [`CallOutcome`]) and records it in `m`.
+pub async fn measured<R: CallOutcome>(
     m: &'static BackendMetrics,
-    call: impl std::future::Future<Output = BackendResult>,
-) -> BackendResult {
+    call: impl std::future::Future<Output = R>,
+) -> R {
     let started = std::time::Instant::now();
     let r = call.await;
-    m.record(started.elapsed(), &r);
+    m.record_outcome(started.elapsed(), r.result());
     r
 }

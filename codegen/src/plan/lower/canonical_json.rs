@@ -10,7 +10,8 @@
 //! side by side, so no merge rule is involved).
 //! Stages before the call (request checks, rate limits, request modifiers, credentials) and
 //! stages around the whole response (the `/__stats` pipe layer, the proxy span) are the same
-//! on both paths. Every field of [`Endpoint`] and [`Backend`] is named below without `..`: a
+//! on both paths, and so is the telemetry of the call (backend spans, latency metrics), which
+//! reads the same from either path's outcome. Every field of [`Endpoint`] and [`Backend`] is named below without `..`: a
 //! field added later does not compile here until someone decides whether it keeps the
 //! endpoint eligible.
 
@@ -53,11 +54,14 @@ fn endpoint_qualifies(e: &Endpoint) -> bool {
         method: _,
         path: _,
         ident: _,
-        // Backend latency metrics take the call's `BackendResult`.
-        metrics,
+        // Backend latency metrics read the call's outcome the same on both paths
+        // (`telemetry::CallOutcome`).
+        metrics: _,
         // Around the whole response: the same response either way.
         pipe_metrics: _,
-        tracing,
+        // The proxy span wraps the response; backend spans read the call's outcome the same
+        // on both paths (`otel::traced_call`).
+        tracing: _,
         params: _,
         param_segments: _,
         timeout: _,
@@ -87,9 +91,6 @@ fn endpoint_qualifies(e: &Endpoint) -> bool {
         canonical_json: _,
     } = e;
     *output == Output::Json
-        && !*metrics
-        // The proxy span wraps the response; backend spans take the call's result.
-        && !tracing.backend()
         && !*sequential
         && *concurrent_calls == 1
         && flatmap.is_none()

@@ -15,10 +15,12 @@ pub mod spans;
 pub mod transport;
 
 pub use server::ServerLayer;
+pub use spans::Encoded;
 
-use crate::backend::{BackendError, BackendResult, Decoder};
+use crate::backend::{BackendError, BackendResult, Decoder, Received};
 use crate::ctx::{BuildIdentity, EndpointCtx};
 use crate::spec::BackendSpec;
+use crate::telemetry::CallOutcome;
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::{
     SpanContext, SpanId, SpanKind, Status, TraceContextExt as _, TraceFlags, TraceId, TraceState,
@@ -115,6 +117,8 @@ pub struct BackendTrace {
     /// The client span around the HTTP exchange (`round_trip`).
     pub round_trip: bool,
     pub report_headers: bool,
+    /// The attributes of its spans, encoded at first use (`Encoded::new()`).
+    pub attributes: spans::Encoded,
 }
 
 /// The installed pipelines, for [`flush`].
@@ -221,10 +225,6 @@ tokio::task_local! {
     static CURRENT: Current;
 }
 
-fn current() -> Option<Current> {
-    CURRENT.try_with(Current::clone).ok()
-}
-
 /// A started span: ended (and exported when sampled) by [`Open::end`].
 struct Open {
     cx: SpanContext,
@@ -233,8 +233,12 @@ struct Open {
     kind: SpanKind,
     name: Cow<'static, str>,
     start: SystemTime,
-    /// Empty when not sampled (nothing is recorded).
-    attrs: Vec<KeyValue>,
+    /// Attributes encoded once for every span of their kind ([`spans::Encoded`]), written
+    /// first.
+    fixed: &'static [u8],
+    /// The other attributes, encoded as they are set (OTLP `Span.attributes` fields); empty
+    /// when not sampled (nothing is recorded).
+    attrs: Vec<u8>,
     status: Status,
 }
 
@@ -272,6 +276,7 @@ impl Open {
             kind,
             name,
             start: SystemTime::now(),
+            fixed: &[],
             attrs: Vec::new(),
             status: Status::Unset,
         }
@@ -283,20 +288,34 @@ impl Open {
 
     fn set(&mut self, kv: KeyValue) {
         if self.recording() {
-            self.attrs.push(kv);
+            spans::key_value(&mut self.attrs, spans::ATTRIBUTES, &kv);
+        }
+    }
+
+    /// A string attribute (a no-op when not recording).
+    fn set_str(&mut self, key: &str, value: &str) {
+        if self.recording() {
+            spans::str_attribute(&mut self.attrs, spans::ATTRIBUTES, key, &[value]);
+        }
+    }
+
+    /// An integer attribute (a no-op when not recording).
+    fn set_i64(&mut self, key: &'static str, value: i64) {
+        if self.recording() {
+            spans::int_attribute(&mut self.attrs, spans::ATTRIBUTES, key, value);
         }
     }
 
     fn fail(&mut self, message: &str) {
         if self.recording() {
-            self.attrs.push(KeyValue::new("error", message.to_owned()));
+            self.set_str("error", message);
             self.status = Status::error(message.to_owned());
         }
     }
 
-    fn end(self, otel: &Installed) {
+    fn end(&self, otel: &Installed) {
         if let Some(p) = otel.pipeline.filter(|_| self.recording()) {
-            p.push(&self);
+            p.push(self);
         }
     }
 }
@@ -338,6 +357,8 @@ fn inject(
     baggage: Option<&http::HeaderValue>,
     headers: &mut http::HeaderMap,
 ) {
+    // Nothing to take out of a map without forwarded headers (the common case).
+    let forwarded = !headers.is_empty();
     if let Some(b) = baggage {
         headers.insert(BAGGAGE.clone(), b.clone());
     }
@@ -361,7 +382,7 @@ fn inject(
         if let Ok(v) = http::HeaderValue::try_from(state) {
             headers.insert(TRACESTATE.clone(), v);
         }
-    } else {
+    } else if forwarded {
         headers.remove(&TRACESTATE);
     }
 }
@@ -406,19 +427,25 @@ fn extract(otel: &Installed, headers: &http::HeaderMap) -> Option<Current> {
 /// Starts a child of the current span (a root when there is none) and the context to run its
 /// work in.
 fn child(spec: &OtelSpec, otel: &Installed, name: &'static str) -> (Open, Current) {
-    let parent = current();
-    let span = Open::start(
-        spec,
-        otel,
-        parent.as_ref().map(|p| &p.span),
-        SpanKind::Internal,
-        Cow::Borrowed(name),
-    );
-    let here = Current {
-        span: span.cx.clone(),
-        baggage: parent.and_then(|p| p.baggage),
+    // The current context is read in place, not cloned.
+    let start = |parent: Option<&Current>| {
+        let span = Open::start(
+            spec,
+            otel,
+            parent.map(|p| &p.span),
+            SpanKind::Internal,
+            Cow::Borrowed(name),
+        );
+        let here = Current {
+            span: span.cx.clone(),
+            baggage: parent.and_then(|p| p.baggage.clone()),
+        };
+        (span, here)
     };
-    (span, here)
+    match CURRENT.try_with(|p| start(Some(p))) {
+        Ok(started) => started,
+        Err(_) => start(None),
+    }
 }
 
 /// The `proxy` layer: a span named after the endpoint around its pipe (merge included).
@@ -429,6 +456,7 @@ pub fn proxy<F>(
     spec: &'static OtelSpec,
     endpoint: &'static str,
     method: &'static str,
+    attributes: &'static Encoded,
     pipe: F,
 ) -> impl std::future::Future<Output = axum::response::Response>
 where
@@ -439,15 +467,21 @@ where
     };
     let (mut span, here) = child(spec, otel, endpoint);
     if span.recording() {
-        span.attrs = vec![
-            KeyValue::new("krakend.stage", "proxy"),
-            KeyValue::new("krakend.endpoint.route", endpoint),
-            KeyValue::new("krakend.endpoint.method", method),
-        ];
+        // The same for every request of the endpoint: encoded once.
+        span.fixed = attributes.get(|buf| {
+            for (key, value) in [
+                ("krakend.stage", "proxy"),
+                ("krakend.endpoint.route", endpoint),
+                ("krakend.endpoint.method", method),
+            ] {
+                spans::str_attribute(buf, spans::ATTRIBUTES, key, &[value]);
+            }
+        });
     }
     Proxy::Traced {
         pipe: CURRENT.scope(here, pipe),
-        span: Some(span),
+        // Boxed: the handler's future, which axum moves whole, stays smaller.
+        span: Some(Box::new(span)),
         otel,
     }
 }
@@ -460,7 +494,7 @@ pin_project_lite::pin_project! {
         Traced {
             #[pin]
             pipe: tokio::task::futures::TaskLocalFuture<Current, F>,
-            span: Option<Open>,
+            span: Option<Box<Open>>,
             otel: &'static Installed,
         },
     }
@@ -482,10 +516,7 @@ where
                 let resp = std::task::ready!(pipe.poll(cx));
                 if let Some(mut span) = span.take() {
                     let status = resp.status().as_u16();
-                    span.set(KeyValue::new(
-                        "http.response.status_code",
-                        i64::from(status),
-                    ));
+                    span.set_i64("http.response.status_code", i64::from(status));
                     if status >= 500 {
                         span.status = Status::error("");
                     }
@@ -516,23 +547,28 @@ where
 fn start_stage(otel: &Installed, t: &'static BackendTrace) -> (Open, Current) {
     let (mut span, here) = child(t.otel, otel, t.url_pattern);
     if span.recording() {
-        span.attrs = backend_attributes(t, "backend-request");
+        span.fixed = backend_attributes(t);
     }
     (span, here)
 }
 
-fn backend_attributes(t: &'static BackendTrace, stage: &'static str) -> Vec<KeyValue> {
-    vec![
-        KeyValue::new("http.request.method", t.method),
-        KeyValue::new("http.route", t.url_pattern),
-        KeyValue::new("krakend.endpoint.route", t.endpoint),
-        KeyValue::new("krakend.endpoint.method", t.endpoint_method),
-        KeyValue::new("krakend.stage", stage),
-    ]
+/// The attributes of both backend spans, the same for every call of `t`: encoded once.
+fn backend_attributes(t: &'static BackendTrace) -> &'static [u8] {
+    t.attributes.get(|buf| {
+        for (key, value) in [
+            ("http.request.method", t.method),
+            ("http.route", t.url_pattern),
+            ("krakend.endpoint.route", t.endpoint),
+            ("krakend.endpoint.method", t.endpoint_method),
+            ("krakend.stage", "backend-request"),
+        ] {
+            spans::str_attribute(buf, spans::ATTRIBUTES, key, &[value]);
+        }
+    })
 }
 
-fn end_with(_otel: &Installed, span: &mut Open, r: &BackendResult) {
-    if let BackendResult::Failed(e) = r {
+fn end_with(_otel: &Installed, span: &mut Open, r: &impl CallOutcome) {
+    if let Some(e) = r.failure() {
         span.fail(&e.message);
     }
 }
@@ -540,22 +576,53 @@ fn end_with(_otel: &Installed, span: &mut Open, r: &BackendResult) {
 /// `backend::call` with the backend layer's spans: the stage span around the whole call
 /// (decoding included), the client span around the HTTP exchange, and the trace context of the
 /// innermost span written into the backend request (`traceparent`, `baggage`).
-pub async fn backend_call(
+pub fn backend_call<'a>(
+    t: &'static BackendTrace,
+    ctx: &'a EndpointCtx,
+    spec: &'static BackendSpec,
+    seq: &'a [Option<String>],
+    decoder: Option<Decoder>,
+) -> impl std::future::Future<Output = BackendResult> + 'a {
+    traced_call(
+        t,
+        ctx,
+        spec,
+        seq,
+        move || crate::backend::call(ctx, spec, seq, decoder),
+        move |r| crate::backend::answer(spec, r, decoder),
+    )
+}
+
+/// A backend call with the backend layer's spans, whichever path answers (the generic path's
+/// decode or the canonical JSON path's render, [`CallOutcome`]): `answer` turns the received
+/// answer into the outcome, `untraced` is the whole call when the pipeline is not installed.
+/// The spans read the same from both outcomes, so they are the same on both paths.
+pub async fn traced_call<R, U, UF, A, AF>(
     t: &'static BackendTrace,
     ctx: &EndpointCtx,
     spec: &'static BackendSpec,
     seq: &[Option<String>],
-    decoder: Option<Decoder>,
-) -> BackendResult {
+    untraced: U,
+    answer: A,
+) -> R
+where
+    R: CallOutcome,
+    U: FnOnce() -> UF,
+    UF: std::future::Future<Output = R>,
+    A: FnOnce(Received) -> AF,
+    AF: std::future::Future<Output = R>,
+{
     let fetch = async {
         let Some(otel) = t.otel.state.get() else {
-            return crate::backend::call(ctx, spec, seq, decoder).await;
+            return untraced().await;
         };
-        let mut stage = t.stage.then(|| start_stage(otel, t).0);
+        // The spans are boxed: held across the awaits below, they would otherwise grow the
+        // handler's future, which axum moves whole.
+        let mut stage = t.stage.then(|| Box::new(start_stage(otel, t).0));
         let (uri, headers) = match crate::backend::prepare(ctx, spec, seq) {
             Ok(p) => p,
             Err(e) => {
-                let r = BackendResult::Failed(e);
+                let r = R::failed(e);
                 if let Some(mut s) = stage {
                     end_with(otel, &mut s, &r);
                     s.end(otel);
@@ -563,12 +630,17 @@ pub async fn backend_call(
                 return r;
             }
         };
-        let outer = current();
+        // Of the current context: the span only when there is no stage span, the baggage.
+        let (outer, baggage) = CURRENT
+            .try_with(|c| {
+                let span = stage.is_none().then(|| c.span.clone());
+                (span, c.baggage.clone())
+            })
+            .unwrap_or_default();
         let parent = match &stage {
             Some(s) => Some(s.cx.clone()),
-            None => outer.as_ref().map(|c| c.span.clone()),
+            None => outer,
         };
-        let baggage = outer.and_then(|c| c.baggage);
         let mut client = t.round_trip.then(|| {
             let mut span = Open::start(
                 t.otel,
@@ -578,11 +650,12 @@ pub async fn backend_call(
                 Cow::Borrowed(t.client_span),
             );
             if span.recording() {
-                let mut attrs = backend_attributes(t, "backend-request");
-                attrs.push(KeyValue::new("url.full", uri.to_string()));
-                span.attrs = attrs;
+                span.fixed = backend_attributes(t);
+                // `url.full`, the status code and maybe an error: one allocation.
+                span.attrs.reserve(128);
+                spans::uri_attribute(&mut span.attrs, "url.full", &uri);
             }
-            span
+            Box::new(span)
         });
         let mut headers = headers.into_owned();
         if t.otel.propagation {
@@ -597,10 +670,7 @@ pub async fn backend_call(
             match &received {
                 Ok(r) => {
                     let status = r.status.as_u16();
-                    span.set(KeyValue::new(
-                        "http.response.status_code",
-                        i64::from(status),
-                    ));
+                    span.set_i64("http.response.status_code", i64::from(status));
                     if status >= 400 {
                         span.status = Status::error("");
                     }
@@ -618,8 +688,8 @@ pub async fn backend_call(
             span.end(otel);
         }
         let r = match received {
-            Ok(r) => crate::backend::answer(spec, r, decoder).await,
-            Err(e) => BackendResult::Failed(e),
+            Ok(r) => answer(r).await,
+            Err(e) => R::failed(e),
         };
         if let Some(s) = stage.as_mut() {
             end_with(otel, s, &r);
@@ -631,7 +701,7 @@ pub async fn backend_call(
     };
     match tokio::time::timeout_at(ctx.deadline, fetch).await {
         Ok(r) => r,
-        Err(_) => BackendResult::Failed(BackendError::plain("context deadline exceeded")),
+        Err(_) => R::failed(BackendError::plain("context deadline exceeded")),
     }
 }
 
@@ -669,7 +739,8 @@ mod tests {
         };
         let pipe_size = std::mem::size_of_val(&pipe);
         assert!(pipe_size > 4096);
-        let wrapped = proxy(&SPEC, "/x", "GET", pipe);
+        static ATTRIBUTES: Encoded = Encoded::new();
+        let wrapped = proxy(&SPEC, "/x", "GET", &ATTRIBUTES, pipe);
         let size = std::mem::size_of_val(&wrapped);
         assert!(
             size < pipe_size + 512,

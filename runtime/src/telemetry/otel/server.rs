@@ -7,7 +7,6 @@
 
 use super::{extract, report_headers, Current, Installed, Open, OtelSpec, CURRENT};
 use opentelemetry::trace::{SpanKind, Status};
-use opentelemetry::KeyValue;
 use std::borrow::Cow;
 use std::convert::Infallible;
 use std::future::Future;
@@ -83,17 +82,13 @@ where
             Cow::Owned(path.to_owned()),
         );
         if span.recording() {
-            let mut attrs = Vec::with_capacity(5);
-            attrs.push(KeyValue::new(
-                "http.request.method",
-                opentelemetry::StringValue::from(req.method().as_str().to_owned()),
-            ));
-            attrs.push(KeyValue::new("url.path", path.to_owned()));
-            attrs.push(KeyValue::new("krakend.stage", "global"));
+            span.attrs.reserve(160);
+            span.set_str("http.request.method", req.method().as_str());
+            span.set_str("url.path", path);
+            span.set_str("krakend.stage", "global");
             if let Some(r) = req.extensions().get::<axum::extract::MatchedPath>() {
-                attrs.push(KeyValue::new("http.route", r.as_str().to_owned()));
+                span.set_str("http.route", r.as_str());
             }
-            span.attrs = attrs;
             if spec.global.report_headers {
                 report_headers(
                     &mut span,
@@ -153,10 +148,7 @@ where
                 let Ok(resp) = ready!(inner.poll(cx));
                 if let Some(mut span) = span.take() {
                     let status = resp.status().as_u16();
-                    span.set(KeyValue::new(
-                        "http.response.status_code",
-                        i64::from(status),
-                    ));
+                    span.set_i64("http.response.status_code", i64::from(status));
                     if status >= 500 {
                         span.status = Status::error("");
                     }

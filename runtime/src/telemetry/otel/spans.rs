@@ -25,13 +25,16 @@ use prost::encoding::WireType;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::SyncSender;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A worker's buffer is exported as soon as it holds this many bytes (about 800 spans).
 pub const EXPORT_AT: usize = 256 * 1024;
 /// A worker's buffer holds this many bytes at most; more spans are dropped and counted.
 pub const MAX_BUFFERED: usize = 2 * 1024 * 1024;
+/// A worker's buffer is allocated with room for this many bytes: an export is due before it
+/// fills.
+const BUFFER_CAPACITY: usize = EXPORT_AT + EXPORT_AT / 4;
 /// The longest a span waits for its export (the SDK's default scheduled delay).
 pub const EXPORT_EVERY: Duration = Duration::from_secs(5);
 
@@ -53,6 +56,9 @@ pub struct Pipeline {
     wake: tokio::sync::Notify,
     /// Flush requests ([`Pipeline::flush`]) the exporter task answers after its next export.
     flushes: Mutex<Vec<SyncSender<()>>>,
+    /// Bytes left free at the start of a worker's buffer, where the request's head is written
+    /// at export ([`Head::request`]: the spans are not copied).
+    room: usize,
 }
 
 /// A worker's state: its buffer in each pipeline (keyed by the pipeline's address) and the
@@ -76,25 +82,25 @@ impl Pipeline {
         scope: &str,
     ) -> Result<&'static Pipeline, String> {
         let thread = super::transport::exporter_thread()?;
+        let head = Head::new(resource, scope);
         let pipeline: &'static Pipeline = Box::leak(Box::new(Pipeline {
             buffers: Mutex::new(Vec::new()),
             dropped: AtomicU64::new(0),
             wake: tokio::sync::Notify::new(),
             flushes: Mutex::new(Vec::new()),
+            room: head.room(),
         }));
-        let head = Head::new(resource, scope);
         thread.handle.spawn(export_loop(pipeline, head, exporters));
         Ok(pipeline)
     }
 
     /// This thread's buffer (made and registered on its first span).
-    fn register(&'static self, list: &mut Vec<(usize, Arc<Buffer>)>) -> Arc<Buffer> {
-        let buf = Arc::new(Buffer::default());
+    fn register(&'static self, list: &mut Vec<(usize, Arc<Buffer>)>) {
+        let buf = Arc::new(Buffer(Mutex::new(self.fresh_buffer())));
         if let Ok(mut all) = self.buffers.lock() {
             all.push(buf.clone());
         }
-        list.push((self as *const Pipeline as usize, buf.clone()));
-        buf
+        list.push((self as *const Pipeline as usize, buf));
     }
 
     /// Appends one ended, sampled span to this worker's buffer (never blocks on I/O).
@@ -102,9 +108,11 @@ impl Pipeline {
         let key = self as *const Pipeline as usize;
         LOCAL.with(|local| {
             let Local { buffers, scratch } = &mut *local.borrow_mut();
-            let buffer = match buffers.iter().find(|(k, _)| *k == key) {
-                Some((_, b)) => b.clone(),
-                None => self.register(buffers),
+            if !buffers.iter().any(|(k, _)| *k == key) {
+                self.register(buffers);
+            }
+            let Some((_, buffer)) = buffers.iter().find(|(k, _)| *k == key) else {
+                return;
             };
             scratch.clear();
             encode_span(scratch, span);
@@ -121,6 +129,14 @@ impl Pipeline {
                 self.wake.notify_one();
             }
         });
+    }
+
+    /// An empty worker buffer: the head's room, and capacity for the spans of one export (so
+    /// pushing a span does not reallocate and copy the buffer on the request path).
+    fn fresh_buffer(&self) -> Vec<u8> {
+        let mut buf = Vec::with_capacity(self.room + BUFFER_CAPACITY);
+        buf.resize(self.room, 0);
+        buf
     }
 
     /// Spans dropped because a buffer was full.
@@ -162,11 +178,14 @@ async fn export_loop(pipeline: &'static Pipeline, head: Head, exporters: Vec<&'s
             .map(|b| b.clone())
             .unwrap_or_default();
         for b in buffers {
-            let spans = std::mem::take(&mut *b.lock());
-            if spans.is_empty() {
-                continue;
-            }
-            let body = head.request(&spans);
+            let spans = {
+                let mut held = b.lock();
+                if held.len() <= pipeline.room {
+                    continue;
+                }
+                std::mem::replace(&mut *held, pipeline.fresh_buffer())
+            };
+            let body = head.request(spans, pipeline.room);
             for e in &exporters {
                 send(e, body.clone()).await;
             }
@@ -236,20 +255,37 @@ impl Head {
         }
     }
 
+    /// The most bytes the head of a request takes ([`Head::request`]).
+    fn room(&self) -> usize {
+        // Two keys with 10-byte varints, and the resource and scope fields.
+        2 * 11 + 11 + self.resource.len() + 11 + self.scope.len()
+    }
+
     /// `ExportTraceServiceRequest { resource_spans = 1 { resource = 1, scope_spans = 2 {
-    /// scope = 1, spans = 2 } } }` around `spans`, already encoded as `spans` fields.
-    fn request(&self, spans: &[u8]) -> Bytes {
-        let scope_spans = delimited_len(self.scope.len()) + spans.len();
+    /// scope = 1, spans = 2 } } }` around the spans of `buf` (already encoded as `spans`
+    /// fields after `room` bytes): the head is written into the room, the spans stay where
+    /// they are.
+    fn request(&self, mut buf: Vec<u8>, room: usize) -> Bytes {
+        let spans = buf.len().saturating_sub(room);
+        let scope_spans = delimited_len(self.scope.len()) + spans;
         let resource_spans = delimited_len(self.resource.len()) + delimited_len(scope_spans);
-        let mut out = Vec::with_capacity(delimited_len(resource_spans));
-        encode_key(1, WireType::LengthDelimited, &mut out);
-        encode_varint(resource_spans as u64, &mut out);
-        bytes_field(&mut out, 1, &self.resource);
-        encode_key(2, WireType::LengthDelimited, &mut out);
-        encode_varint(scope_spans as u64, &mut out);
-        bytes_field(&mut out, 1, &self.scope);
-        out.extend_from_slice(spans);
-        Bytes::from(out)
+        let mut head = Vec::with_capacity(self.room());
+        encode_key(1, WireType::LengthDelimited, &mut head);
+        encode_varint(resource_spans as u64, &mut head);
+        bytes_field(&mut head, 1, &self.resource);
+        encode_key(2, WireType::LengthDelimited, &mut head);
+        encode_varint(scope_spans as u64, &mut head);
+        bytes_field(&mut head, 1, &self.scope);
+        let start = room.saturating_sub(head.len());
+        match buf.get_mut(start..room) {
+            Some(free) if free.len() == head.len() => free.copy_from_slice(&head),
+            // Not reached (`room` bounds the head); copied rather than sent wrong.
+            _ => {
+                head.extend_from_slice(buf.get(room..).unwrap_or_default());
+                return Bytes::from(head);
+            }
+        }
+        Bytes::from(buf).slice(start..)
     }
 }
 
@@ -280,9 +316,8 @@ fn encode_span(buf: &mut Vec<u8>, span: &Open) {
     encode_varint(kind, buf);
     fixed64(buf, 7, nanos(span.start));
     fixed64(buf, 8, nanos(SystemTime::now()));
-    for kv in &span.attrs {
-        key_value(buf, 9, kv);
-    }
+    buf.extend_from_slice(span.fixed);
+    buf.extend_from_slice(&span.attrs);
     // Status { message = 2, code = 3 } (always written, as opentelemetry-proto does).
     let (message, code) = match &span.status {
         Status::Error { description } => (description.as_ref(), 2),
@@ -318,12 +353,53 @@ fn nanos(t: SystemTime) -> u64 {
         .unwrap_or(0)
 }
 
+/// The field number of `Span.attributes`.
+pub(super) const ATTRIBUTES: u32 = 9;
+
+/// Span attributes that are the same for every span of their kind (a backend's names, route
+/// and method), encoded as `Span.attributes` fields once, at first use, then copied as one
+/// slice.
+#[derive(Debug, Default)]
+pub struct Encoded(OnceLock<Box<[u8]>>);
+
+impl Encoded {
+    pub const fn new() -> Encoded {
+        Encoded(OnceLock::new())
+    }
+
+    /// The bytes `encode` writes, the first time.
+    pub(super) fn get(&'static self, encode: impl FnOnce(&mut Vec<u8>)) -> &'static [u8] {
+        self.0.get_or_init(|| {
+            let mut buf = Vec::new();
+            encode(&mut buf);
+            buf.into_boxed_slice()
+        })
+    }
+}
+
+/// A string attribute with `uri` as its value, written as `Uri`'s `Display` does (no
+/// intermediate `String`).
+pub(super) fn uri_attribute(buf: &mut Vec<u8>, key: &str, uri: &http::Uri) {
+    let scheme = uri.scheme_str();
+    let authority = uri.authority().map(http::uri::Authority::as_str);
+    let query = uri.query();
+    let parts = [
+        scheme.unwrap_or(""),
+        if scheme.is_some() { "://" } else { "" },
+        authority.unwrap_or(""),
+        uri.path(),
+        if query.is_some() { "?" } else { "" },
+        query.unwrap_or(""),
+    ];
+    str_attribute(buf, ATTRIBUTES, key, &parts);
+}
+
 /// `KeyValue { key = 1, value = 2 }` as field `field` (lengths computed first: no nested
 /// buffers).
-fn key_value(buf: &mut Vec<u8>, field: u32, kv: &KeyValue) {
+pub(super) fn key_value(buf: &mut Vec<u8>, field: u32, kv: &KeyValue) {
     let key = kv.key.as_str();
     if let Value::String(s) = &kv.value {
-        return str_attribute(buf, field, key, s.as_str());
+        return str_attribute(buf, field, key, &[s.as_str()]);
     }
     let value = any_value_len(&kv.value);
     encode_key(field, WireType::LengthDelimited, buf);
@@ -337,9 +413,11 @@ fn key_value(buf: &mut Vec<u8>, field: u32, kv: &KeyValue) {
     any_value(buf, &kv.value);
 }
 
-/// `KeyValue { key, value: AnyValue { string_value } }` as field `field`.
-fn str_attribute(buf: &mut Vec<u8>, field: u32, key: &str, value: &str) {
-    let any = delimited_len(value.len());
+/// `KeyValue { key, value: AnyValue { string_value } }` as field `field`, the value being the
+/// concatenation of `value`'s parts.
+pub(super) fn str_attribute(buf: &mut Vec<u8>, field: u32, key: &str, value: &[&str]) {
+    let len: usize = value.iter().map(|p| p.len()).sum();
+    let any = delimited_len(len);
     let body = delimited_len(key.len()) + delimited_len(any);
     buf.reserve(delimited_len(body) + 2);
     encode_key(field, WireType::LengthDelimited, buf);
@@ -347,7 +425,25 @@ fn str_attribute(buf: &mut Vec<u8>, field: u32, key: &str, value: &str) {
     string(buf, 1, key);
     encode_key(2, WireType::LengthDelimited, buf);
     encode_varint(any as u64, buf);
-    string(buf, 1, value);
+    encode_key(1, WireType::LengthDelimited, buf);
+    encode_varint(len as u64, buf);
+    for p in value {
+        buf.extend_from_slice(p.as_bytes());
+    }
+}
+
+/// `KeyValue { key, value: AnyValue { int_value } }` as field `field`.
+pub(super) fn int_attribute(buf: &mut Vec<u8>, field: u32, key: &str, value: i64) {
+    let any = 1 + encoded_len_varint(value as u64);
+    let body = delimited_len(key.len()) + delimited_len(any);
+    buf.reserve(delimited_len(body));
+    encode_key(field, WireType::LengthDelimited, buf);
+    encode_varint(body as u64, buf);
+    string(buf, 1, key);
+    encode_key(2, WireType::LengthDelimited, buf);
+    encode_varint(any as u64, buf);
+    encode_key(3, WireType::Varint, buf);
+    encode_varint(value as u64, buf);
 }
 
 /// A one-byte field key and a length-delimited body of `n` bytes.
@@ -470,7 +566,8 @@ mod tests {
     /// What opentelemetry-proto's decoder reads back from the hand-written encoding.
     #[test]
     fn a_span_decodes_as_otlp() {
-        let span = Open {
+        static FIXED: Encoded = Encoded::new();
+        let mut span = Open {
             cx: SpanContext::new(
                 TraceId::from(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736_u128),
                 SpanId::from(0x00f0_67aa_0ba9_02b7_u64),
@@ -483,25 +580,34 @@ mod tests {
             kind: SpanKind::Client,
             name: Cow::Borrowed("GET /users/{id}"),
             start: UNIX_EPOCH + Duration::from_secs(1),
-            attrs: vec![
-                KeyValue::new("http.request.method", "GET"),
-                KeyValue::new("http.response.status_code", 503_i64),
-                KeyValue::new("ok", true),
-                KeyValue::new("ratio", 0.5),
-                KeyValue::new(
-                    "http.request.header.accept",
-                    Value::Array(Array::String(vec!["a".into(), "b".into()])),
-                ),
-            ],
+            fixed: FIXED.get(|b| str_attribute(b, ATTRIBUTES, "http.request.method", &["GET"])),
+            attrs: Vec::new(),
             status: Status::error("boom"),
         };
+        span.set(KeyValue::new("http.response.status_code", 503_i64));
+        span.set(KeyValue::new("ok", true));
+        span.set(KeyValue::new("ratio", 0.5));
+        span.set(KeyValue::new(
+            "http.request.header.accept",
+            Value::Array(Array::String(vec!["a".into(), "b".into()])),
+        ));
+        let uris = [
+            "http://127.0.0.1:9100/users/1?a=b&c",
+            "https://h/",
+            "http://h:1/p/",
+        ];
+        for u in uris {
+            let uri: http::Uri = u.parse().unwrap_or_default();
+            uri_attribute(&mut span.attrs, "url.full", &uri);
+        }
         let mut buf = Vec::new();
         encode_span(&mut buf, &span);
         let head = Head::new(&[KeyValue::new("service.name", "gw")], "krustd");
-        let mut spans = Vec::new();
+        let room = head.room();
+        let mut spans = vec![0; room];
         bytes_field(&mut spans, 2, &buf);
         bytes_field(&mut spans, 2, &buf);
-        let body = head.request(&spans);
+        let body = head.request(spans, room);
         let req = ExportTraceServiceRequest::decode(body).unwrap_or_default();
         assert_eq!(req.resource_spans.len(), 1);
         let rs = &req.resource_spans[0];
@@ -532,5 +638,12 @@ mod tests {
             Some(V::ArrayValue(a)) => assert_eq!(a.values.len(), 2),
             other => panic!("not an array: {other:?}"),
         }
+        // `url.full` as `Uri`'s `Display` writes it.
+        for (i, u) in uris.iter().enumerate() {
+            let shown = u.parse::<http::Uri>().unwrap_or_default().to_string();
+            assert_eq!(s.attributes[5 + i].key, "url.full");
+            assert_eq!(value(5 + i), Some(V::StringValue(shown)));
+        }
+        assert_eq!(s.attributes.len(), 8);
     }
 }
