@@ -16,8 +16,9 @@
 //! selection but `allow`, a `mapping` that could merge keys (two pairs with one old or one new
 //! name, or a new name that is also an allowed key), an allow object with more than 64 keys,
 //! and a key of the allow tree repeated in one object (a map keeps the last one, or drops an
-//! earlier one, which the walk does not replay). The differential tests
-//! (`tests/canonical_groups.rs`) compare both on random bodies.
+//! earlier one, which the walk does not replay). The differential proptests
+//! (`runtime/tests/projection.rs`, `check_render`) compare both on random bodies and shaping,
+//! and `tests/canonical_json.rs` compares grouped fan-outs with generic controls over HTTP.
 
 use super::{Declined, Fast, Field, Projection, Reader, Select};
 use crate::render::json::write_str;
