@@ -7,7 +7,7 @@ copy counts per iteration, cache misses not at all), so read it beside the load 
 
     scripts/instructions-per-request.py [--addr-env VAR] GATEWAY [PATH] [N1] [N2]
 
-The gateway must answer PATH with 200 on 127.0.0.1:9201 (`-p 9201`), its backends running
+The gateway must answer PATH with 200 on 127.0.0.1:9201 (`-p 9201`; `IPR_PORT` changes it), its backends running
 (e.g. `target/gateways/mock_backend serve --port 9100` for contracts/bench/*.json). With
 `--addr-env VAR` the gateway gets no argument and `VAR=127.0.0.1:9201` in its environment
 instead: how the yardstick's reference gateway is counted, e.g.
@@ -15,11 +15,14 @@ instead: how the yardstick's reference gateway is counted, e.g.
 """
 import http.client, os, re, signal, subprocess, sys, tempfile, time
 
+# The gateway's port; `IPR_PORT` moves it (two measurements side by side on one machine).
+PORT = os.environ.get("IPR_PORT", "9201")
+
 def instructions(binary, n, path):
     log = tempfile.NamedTemporaryFile(delete=False, suffix=".cg").name
-    args, env = [binary, "-p", "9201"], dict(os.environ)
+    args, env = [binary, "-p", PORT], dict(os.environ)
     if addr_env:
-        args, env[addr_env] = [binary], "127.0.0.1:9201"
+        args, env[addr_env] = [binary], "127.0.0.1:" + PORT
     p = subprocess.Popen(["valgrind", "--tool=cachegrind", "--cache-sim=no",
                           "--cachegrind-out-file=/dev/null"] + args,
                          stdout=subprocess.DEVNULL, stderr=open(log, "w"), env=env)
@@ -27,7 +30,7 @@ def instructions(binary, n, path):
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
-            c = http.client.HTTPConnection("127.0.0.1", 9201, timeout=10)
+            c = http.client.HTTPConnection("127.0.0.1", int(PORT), timeout=10)
             c.request("GET", path)
             c.getresponse().read()
             break
