@@ -35,6 +35,8 @@ pub struct Builder {
     flexible_config: Option<FlexConfig>,
     /// Where the pretty-printed endpoints of the last run are kept (`chunk_cache`).
     chunk_cache: Option<PathBuf>,
+    /// Make the endpoint chunks on several threads (`parallel.rs`).
+    parallel: bool,
 }
 
 impl Default for Builder {
@@ -49,6 +51,7 @@ impl Default for Builder {
             compiled_shaping: true,
             flexible_config: None,
             chunk_cache: None,
+            parallel: true,
         }
     }
 }
@@ -188,6 +191,14 @@ impl Builder {
     /// `gateway.chunks` beside `gateway.rs` unless told otherwise; `generate` none by default.
     pub fn chunk_cache(&mut self, file: Option<PathBuf>) -> &mut Self {
         self.chunk_cache = file;
+        self
+    }
+
+    /// Make the endpoints' code on as many threads as the machine runs (default: on; the output
+    /// is the same). Off where `proc_macro2` tokens must stay on one thread: inside a proc
+    /// macro (`gateway!`), tokens made on another thread would panic.
+    pub fn parallel(&mut self, on: bool) -> &mut Self {
+        self.parallel = on;
         self
     }
 
@@ -344,36 +355,58 @@ impl Builder {
         // Parsed and pretty-printed chunk by chunk (the service, each endpoint, the tests): the
         // same text as the whole file at once (prettyplease writes items one after the other),
         // with a far smaller working set. An endpoint whose plan did not change since the last
-        // run of this codegen build comes from the chunk cache, when there is one.
+        // run of this codegen build comes from the chunk cache, when there is one; the others
+        // are made on several threads (`parallel.rs`) while this one makes the service.
         let mut cache = self.chunk_cache.as_ref().and_then(ChunkCache::open);
-        let mut code = String::with_capacity(1 << 20);
         let mut plan = plan;
-        if let Some(c) = &mut cache {
-            // The service chunks around `IDENTITY` read the whole plan but its identity: their
-            // key is the plan with its identity blanked (a renamed contract reuses them).
-            let identity = std::mem::take(&mut plan.identity);
+        // The service chunks around `IDENTITY` read the whole plan but its identity: their key
+        // is the plan with its identity blanked (a renamed contract reuses them).
+        let identity = std::mem::take(&mut plan.identity);
+        let keys: Vec<_> = match &cache {
+            Some(c) => plan.endpoints.iter().map(|e| c.key(e)).collect(),
+            None => Vec::new(),
+        };
+        let todo: Vec<usize> = (0..plan.endpoints.len())
+            .filter(|&i| !cache.as_ref().is_some_and(|c| c.has(&keys[i])))
+            .collect();
+        let threads = match self.parallel {
+            true => crate::parallel::threads_for(todo.len()),
+            false => 1,
+        };
+        let endpoints = &plan.endpoints;
+        let make = |i: usize| pretty(&source, emit::endpoint(&endpoints[i]));
+        let (prelude, made) = crate::parallel::map_with(&todo, threads, make, || {
+            let mut code = String::with_capacity(1 << 20);
             let mut parts = None;
             for i in [0, 2] {
                 if i == 2 {
                     code.push_str(&pretty(&source, emit::identity(&identity))?);
                 }
-                c.append(&mut code, &(i, &plan), || {
+                let mut make = || {
                     let p = parts.get_or_insert_with(|| emit::prelude(&plan));
                     pretty(&source, p[i].clone())
-                })?;
+                };
+                match &mut cache {
+                    Some(c) => c.append(&mut code, &(i, &plan), make)?,
+                    None => code.push_str(&make()?),
+                }
             }
-            plan.identity = identity;
-            for e in &plan.endpoints {
-                c.append(&mut code, e, || pretty(&source, emit::endpoint(e)))?;
-            }
-        } else {
-            for part in emit::prelude(&plan) {
-                code.push_str(&pretty(&source, part)?);
-            }
-            for e in &plan.endpoints {
-                code.push_str(&pretty(&source, emit::endpoint(e))?);
+            Ok::<_, Failure>(code)
+        });
+        let mut code = prelude?;
+        let mut made_at: Vec<_> = plan.endpoints.iter().map(|_| None).collect();
+        for (&i, m) in todo.iter().zip(made) {
+            made_at[i] = m;
+        }
+        for (i, e) in plan.endpoints.iter().enumerate() {
+            let made = made_at[i].take();
+            let make = || made.unwrap_or_else(|| pretty(&source, emit::endpoint(e)));
+            match &mut cache {
+                Some(c) => c.append_keyed(&mut code, keys[i], make)?,
+                None => code.push_str(&make()?),
             }
         }
+        plan.identity = identity;
         if self.emit_contract_tests {
             code.push_str(&pretty(&source, emit::tests(&plan))?);
         }

@@ -24,6 +24,7 @@ pub mod logfmt;
 pub mod macro_support;
 pub mod model;
 pub mod naming;
+mod parallel;
 pub mod path;
 pub mod plan;
 pub mod side_files;
