@@ -317,6 +317,24 @@ impl Builder {
     fn run(&self, source: Source) -> Result<Generated, Failure> {
         let sha = hex_sha256(source.text.as_bytes());
         let source = Arc::new(source);
+        let (plan, warnings, side_files) = self.lower(&source, &sha)?;
+        self.print(source, &sha, plan, warnings, side_files)
+    }
+
+    /// The plan of the contract, for the tests of the printing (`None`: it does not compile).
+    #[cfg(test)]
+    pub(crate) fn plan_of(&self) -> Option<plan::Plan> {
+        let source = Arc::new(self.read_source().ok()?);
+        let sha = hex_sha256(source.text.as_bytes());
+        self.lower(&source, &sha).ok().map(|(plan, ..)| plan)
+    }
+
+    /// The contract read, checked and lowered to its plan, with its warnings and side files.
+    fn lower(
+        &self,
+        source: &Arc<Source>,
+        sha: &str,
+    ) -> Result<(plan::Plan, Report, Vec<PathBuf>), Failure> {
         let mut d = Diagnostics::new(source.clone());
         d.side_files =
             crate::side_files::SideFiles::new(self.contract_path().parent().map(Path::to_path_buf))
@@ -351,7 +369,19 @@ impl Builder {
         let options = PlanOptions {
             compiled_shaping: self.compiled_shaping,
         };
-        let plan = plan::lower(&service, &sha, VERSION, release, options);
+        let plan = plan::lower(&service, sha, VERSION, release, options);
+        Ok((plan, warnings, side_files))
+    }
+
+    /// The plan → the gateway's code.
+    fn print(
+        &self,
+        source: Arc<Source>,
+        sha: &str,
+        plan: plan::Plan,
+        warnings: Report,
+        side_files: Vec<PathBuf>,
+    ) -> Result<Generated, Failure> {
         // Parsed and pretty-printed chunk by chunk (the service, each endpoint, the tests): the
         // same text as the whole file at once (prettyplease writes items one after the other),
         // with a far smaller working set. An endpoint whose plan did not change since the last
@@ -506,20 +536,18 @@ enum Failure {
     },
 }
 
-/// Tokens → pretty-printed items.
+/// Tokens → pretty-printed items (`pretty.rs`: plain-data statics written directly, the rest
+/// through `syn` and prettyplease).
 fn pretty(source: &Arc<Source>, tokens: proc_macro2::TokenStream) -> Result<String, Failure> {
-    match syn::parse2::<syn::File>(tokens.clone()) {
-        Ok(file) => Ok(prettyplease::unparse(&file)),
-        Err(e) => {
-            // A Krustd bug, not a contract error: keep the raw tokens to debug it.
-            let message = format!("generated code does not parse: {e}");
-            Err(Failure::Internal {
-                report: internal_report(source, &message),
-                message,
-                tokens: tokens.to_string(),
-            })
+    crate::pretty::unparse(tokens).map_err(|(e, tokens)| {
+        // A Krustd bug, not a contract error: keep the raw tokens to debug it.
+        let message = format!("generated code does not parse: {e}");
+        Failure::Internal {
+            report: internal_report(source, &message),
+            message,
+            tokens: tokens.to_string(),
         }
-    }
+    })
 }
 
 fn internal_report(source: &Arc<Source>, message: &str) -> Report {
