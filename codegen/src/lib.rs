@@ -27,7 +27,7 @@ pub mod naming;
 mod parallel;
 pub mod path;
 pub mod plan;
-mod pretty;
+pub mod pretty;
 pub mod side_files;
 pub mod tls_ids;
 pub mod validation;

@@ -5,7 +5,8 @@
 //! prettyplease's layout, without `syn`. The other items (functions, impls, statics outside
 //! the subset) go through `syn::parse2` and `prettyplease::unparse`, run by run. prettyplease
 //! writes the items of a file one after the other, each from the start of a line, so the
-//! concatenation is the text of the whole.
+//! concatenation is the text of the whole. `unparse` is public for the stage timings
+//! (`examples/codegen_stages.rs`).
 
 mod printer;
 pub(crate) mod statics;
@@ -18,7 +19,7 @@ use statics::Static;
 
 /// The items of `tokens`, pretty-printed; an error (and the tokens) when tokens outside the
 /// `static` subset do not parse as items.
-pub(crate) fn unparse(tokens: TokenStream) -> Result<String, (syn::Error, TokenStream)> {
+pub fn unparse(tokens: TokenStream) -> Result<String, (syn::Error, TokenStream)> {
     let trees: Vec<TokenTree> = tokens.into_iter().collect();
     written(&trees).map_err(|e| (e, trees.into_iter().collect()))
 }
