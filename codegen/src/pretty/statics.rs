@@ -13,6 +13,7 @@
 use super::printer::{Printer, INDENT};
 use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use quote::{quote, ToTokens};
+use std::fmt::Write as _;
 
 /// A `static` item.
 #[derive(Debug, Clone, PartialEq)]
@@ -323,7 +324,8 @@ fn write_path(c: &mut Cursor, out: &mut String) -> Option<()> {
         let TokenTree::Ident(i) = c.next()? else {
             return None;
         };
-        out.push_str(&i.to_string());
+        // Writing into a String cannot fail.
+        let _ = write!(out, "{i}");
         if !c.eat_path_sep() {
             return Some(());
         }
@@ -384,6 +386,13 @@ fn parse_expr(c: &mut Cursor) -> Option<Expr> {
             let text = l.to_string();
             if text.starts_with('-') {
                 return None;
+            }
+            if text.starts_with('"') {
+                // The common case, without `syn`.
+                return Some(Expr::Lit {
+                    text,
+                    simple: false,
+                });
             }
             let simple = match syn::Lit::new(l.clone()) {
                 syn::Lit::Int(_) | syn::Lit::Byte(_) | syn::Lit::Char(_) => true,
