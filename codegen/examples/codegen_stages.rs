@@ -15,6 +15,11 @@ use krustd_codegen::{check, model, Builder};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The CLI's allocator, so the figures are the CLI's.
+#[cfg(feature = "cli-alloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// CPU time of this thread (`/proc/thread-self/schedstat`, nanoseconds): the machine may be
 /// loaded, so wall time would measure the neighbours too.
 #[derive(Clone, Copy)]
