@@ -352,9 +352,18 @@ impl<'o> Printer<'o> {
         }
     }
 
+    /// The indentation not written yet (a line never ends with spaces).
+    fn flush_spaces(&mut self) {
+        const SPACES: &str = "                                                                ";
+        while self.pending > 0 {
+            let n = self.pending.min(SPACES.len());
+            self.out.push_str(&SPACES[..n]);
+            self.pending -= n;
+        }
+    }
+
     fn print_text(&mut self, s: &str) {
-        self.out.extend(std::iter::repeat_n(' ', self.pending));
-        self.pending = 0;
+        self.flush_spaces();
         self.out.push_str(s);
         self.space -= s.len() as isize;
     }
@@ -372,8 +381,7 @@ impl<'o> Printer<'o> {
             return;
         }
         if let Some(c) = b.pre_break {
-            self.out.extend(std::iter::repeat_n(' ', self.pending));
-            self.pending = 0;
+            self.flush_spaces();
             self.out.push(c);
         }
         self.out.push('\n');
