@@ -8,6 +8,10 @@
 //! open when the window overflows is broken. The window matters beyond speed: a struct
 //! literal's `end_with_max_width` only sees its box while the box is in the window, which
 //! decides whether `Foo {}` stays on one line after a long `static` head.
+//!
+//! The scan and print steps follow prettyplease's `algorithm.rs` (MIT or Apache-2.0, itself
+//! adapted from rustc's `pp.rs`) step for step, since equal decisions need equal measuring;
+//! only the tokens this crate's statics use are kept (no `post_break`, no `no_break`).
 
 use std::collections::VecDeque;
 use std::ops::Range;
