@@ -540,7 +540,7 @@ enum Failure {
     },
 }
 
-/// Tokens → pretty-printed items (`pretty.rs`: plain-data statics written directly, the rest
+/// Tokens → pretty-printed items (`pretty/`: plain-data statics written directly, the rest
 /// through `syn` and prettyplease).
 fn pretty(source: &Arc<Source>, tokens: proc_macro2::TokenStream) -> Result<String, Failure> {
     crate::pretty::unparse(tokens).map_err(|(e, tokens)| {
