@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 
 const MAGIC: &[u8; 8] = b"krustdC1";
 
-type Key = [u8; 32];
+/// The sha256 that names an entry.
+pub type Key = [u8; 32];
 
 /// The entries read from the file, and those of this run (what `save` writes).
 #[derive(Debug)]
@@ -73,10 +74,31 @@ impl ChunkCache {
         key: &dyn std::fmt::Debug,
         make: impl FnOnce() -> Result<String, E>,
     ) -> Result<(), E> {
+        let k = self.key(key);
+        self.append_keyed(out, k, make)
+    }
+
+    /// The key of the chunk made from `key` (the `Debug` text of what it is made from).
+    pub fn key(&self, key: &dyn std::fmt::Debug) -> Key {
         let mut h = HashWriter(Sha256::new().chain_update(self.identity));
         // Writing into a hasher cannot fail.
         let _ = write!(h, "{key:?}");
-        let k: Key = h.0.finalize().into();
+        h.0.finalize().into()
+    }
+
+    /// Whether the file holds a text for `k` (so `append_keyed` will not call `make`).
+    pub fn has(&self, k: &Key) -> bool {
+        self.old.contains_key(k)
+    }
+
+    /// `append` with the key computed beforehand (`key`): the builder looks the endpoints up
+    /// first and makes the missing ones on several threads.
+    pub fn append_keyed<E>(
+        &mut self,
+        out: &mut String,
+        k: Key,
+        make: impl FnOnce() -> Result<String, E>,
+    ) -> Result<(), E> {
         let start = out.len();
         let cached = self
             .old

@@ -115,6 +115,9 @@ fn load(
         .root(resolve_root(&root, &rel))
         .contract(&rel)
         .emit_contract_tests(contract_tests)
+        // Inside rustc's proc-macro server `proc_macro2` makes compiler tokens, which another
+        // thread cannot touch: the endpoints are made on this thread.
+        .parallel(false)
         .flexible_config(flexible_config.map(|d| FlexConfig::from_dir(Path::new(&d.value()))));
     let (source, rendered) = builder.load().map_err(|e| {
         let text = e.to_string();

