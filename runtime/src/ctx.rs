@@ -8,7 +8,6 @@ use axum::extract::ConnectInfo;
 use axum::response::Response;
 use bytes::Bytes;
 use http::HeaderMap;
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use tokio::time::Instant;
@@ -49,8 +48,9 @@ pub struct GatewayState {
     pub host_map: Vec<(String, ParsedHost)>,
     /// The Redis of `krustd/ratelimit/redis` (`Options::redis_url`); `None`: limits per node.
     pub redis: Option<Arc<crate::ratelimit::redis::Cluster>>,
-    /// Contract hosts parsed on first use (key: the `&'static str`'s address and length).
-    bases: Mutex<HashMap<(usize, usize), ParsedHost>>,
+    /// Contract hosts parsed on first use (key: the `&'static str`'s address and length, a
+    /// key no client sets, so an Fx hash instead of SipHash: one lookup per backend call).
+    bases: Mutex<rustc_hash::FxHashMap<(usize, usize), ParsedHost>>,
 }
 
 impl GatewayState {
@@ -73,7 +73,7 @@ impl GatewayState {
                 .map(|(from, to)| (from.clone(), parse(to)))
                 .collect(),
             redis: None,
-            bases: Mutex::new(HashMap::new()),
+            bases: Mutex::new(rustc_hash::FxHashMap::default()),
         }
     }
 

@@ -20,8 +20,9 @@ pub use body::{with_deadline, BoxStream, OutBody};
 
 use bytes::Bytes;
 use http::header::{
-    HeaderName, HeaderValue, ACCEPT_ENCODING, AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH,
-    COOKIE, HOST, LOCATION, RANGE, REFERER, TRANSFER_ENCODING, USER_AGENT, WWW_AUTHENTICATE,
+    Entry, HeaderName, HeaderValue, ACCEPT_ENCODING, AUTHORIZATION, CONTENT_ENCODING,
+    CONTENT_LENGTH, COOKIE, HOST, LOCATION, RANGE, REFERER, TRANSFER_ENCODING, USER_AGENT,
+    WWW_AUTHENTICATE,
 };
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{HeaderMap, Method, StatusCode, Uri};
@@ -312,24 +313,14 @@ impl Client {
         let mut first_host: Option<String> = None;
         let mut redirects = 0;
         loop {
-            let mut headers = HeaderMap::with_capacity(req.headers.len() + 3);
-            for (name, value) in req.headers {
-                // Go writes Content-Length/Transfer-Encoding from the body, not the map.
-                if name == CONTENT_LENGTH || name == TRANSFER_ENCODING {
-                    continue;
-                }
-                if strip_credentials && is_credential(name) {
-                    continue;
-                }
-                headers.append(name.clone(), value.clone());
-            }
-            if !headers.contains_key(HOST) {
+            let mut headers = outgoing(req.headers, strip_credentials);
+            if let Entry::Vacant(v) = headers.entry(HOST) {
                 if let Some(host) = host_header(&uri) {
-                    headers.insert(HOST, host);
+                    v.insert(host);
                 }
             }
-            if !headers.contains_key(USER_AGENT) {
-                headers.insert(USER_AGENT, GO_USER_AGENT);
+            if let Entry::Vacant(v) = headers.entry(USER_AGENT) {
+                v.insert(GO_USER_AGENT);
             }
             if let Some(r) = &referer {
                 if !headers.contains_key(REFERER) {
@@ -346,14 +337,21 @@ impl Client {
             } else if let (true, Some(n)) = (exact, length) {
                 headers.insert(CONTENT_LENGTH, HeaderValue::from(n));
             }
-            let gzip = method != Method::HEAD
-                && headers
-                    .get(ACCEPT_ENCODING)
-                    .is_none_or(|v| v.as_bytes().is_empty())
-                && !headers.contains_key(RANGE);
-            if gzip {
-                headers.insert(ACCEPT_ENCODING, GZIP);
-            }
+            // Go asks for gzip itself (and decodes it) unless the request has its own
+            // Accept-Encoding, asks for a range, or is a HEAD.
+            let gzip = method != Method::HEAD && !headers.contains_key(RANGE) && {
+                match headers.entry(ACCEPT_ENCODING) {
+                    Entry::Vacant(v) => {
+                        v.insert(GZIP);
+                        true
+                    }
+                    Entry::Occupied(mut o) if o.get().as_bytes().is_empty() => {
+                        o.insert(GZIP);
+                        true
+                    }
+                    Entry::Occupied(_) => false,
+                }
+            };
 
             let mut out = http::Request::new(out_body);
             *out.method_mut() = method.clone();
@@ -442,6 +440,28 @@ fn url_error(method: &Method, uri: &Uri, cause: &str) -> String {
     format!("{op} {:?}: {cause}", uri.to_string())
 }
 
+/// The forwarded headers as the request's own map: Content-Length and Transfer-Encoding left
+/// out (Go writes them from the body, not the map), and the credentials after a redirect to
+/// another host. Usually there is nothing to leave out, and a clone keeps the hashed table
+/// (no name hashed again).
+fn outgoing(forwarded: &HeaderMap, strip_credentials: bool) -> HeaderMap {
+    let dropped = |name: &HeaderName| {
+        name == CONTENT_LENGTH
+            || name == TRANSFER_ENCODING
+            || (strip_credentials && is_credential(name))
+    };
+    if !forwarded.keys().any(dropped) {
+        return forwarded.clone();
+    }
+    let mut headers = HeaderMap::with_capacity(forwarded.len() + 3);
+    for (name, value) in forwarded {
+        if !dropped(name) {
+            headers.append(name.clone(), value.clone());
+        }
+    }
+    headers
+}
+
 fn is_credential(name: &HeaderName) -> bool {
     name == AUTHORIZATION || name == WWW_AUTHENTICATE || name == COOKIE || name == COOKIE2
 }
@@ -450,9 +470,34 @@ fn is_credential(name: &HeaderName) -> bool {
 /// user information (hyper-util would format one per request, and drop a default port).
 fn host_header(uri: &Uri) -> Option<HeaderValue> {
     let authority = uri.authority()?.as_str();
+    // The last few hosts of this thread, made once: a backend is called again and again, and
+    // building the value (check, copy, allocation) cost more than the rest of the headers.
+    thread_local! {
+        static RECENT: std::cell::RefCell<Vec<(Box<str>, HeaderValue)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let hit = RECENT.with_borrow(|recent| {
+        recent
+            .iter()
+            .find(|(a, _)| **a == *authority)
+            .map(|(_, v)| v.clone())
+    });
+    if hit.is_some() {
+        return hit;
+    }
     let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    HeaderValue::from_str(host).ok()
+    let value = HeaderValue::from_str(host).ok()?;
+    RECENT.with_borrow_mut(|recent| {
+        if recent.len() >= RECENT_HOSTS {
+            recent.remove(0);
+        }
+        recent.push((authority.into(), value.clone()));
+    });
+    Some(value)
 }
+
+/// How many `Host` values [`host_header`] keeps per thread.
+const RECENT_HOSTS: usize = 8;
 
 /// Go's rule for keeping credentials on a redirect: the same host or one of its subdomains.
 fn same_or_subdomain(dest: &str, initial: &str) -> bool {
@@ -508,6 +553,18 @@ mod tests {
         assert_eq!(host("http://user:secret@h:81/p?q"), "h:81");
         assert_eq!(host("http://[::1]:9000/"), "[::1]:9000");
         assert_eq!(host("http://h/"), "h");
+        // Kept per thread: the same answers again, and after more hosts than are kept.
+        for round in 0..3 {
+            for i in 0..(RECENT_HOSTS + 3) {
+                assert_eq!(
+                    host(&format!("http://h{i}:{round}/")),
+                    format!("h{i}:{round}")
+                );
+                assert_eq!(host("http://user:secret@h:81/p?q"), "h:81");
+                assert_eq!(host("http://other@h:81/"), "h:81");
+                assert_eq!(host("http://api:80/x"), "api:80");
+            }
+        }
     }
 
     #[test]
