@@ -44,10 +44,19 @@ fn body(name: &str) -> Response {
 }
 
 async fn gateway() -> String {
-    let backend = Router::new().route(
-        "/body/{name}",
-        route(|Path(name): Path<String>| async move { body(&name) }),
-    );
+    let backend = Router::new()
+        .route(
+            "/body/{name}",
+            route(|Path(name): Path<String>| async move { body(&name) }),
+        )
+        // Past every endpoint timeout of the contract (400 ms at most).
+        .route(
+            "/slow",
+            route(|| async {
+                tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+                body("sorted")
+            }),
+        );
     let mock_url = start(backend).await;
     let gw = krustd_macros::gateway!(
         "contracts/features/canonical_json.json",
@@ -135,6 +144,26 @@ async fn grouped_answers_are_go_canonical() {
     assert_eq!(completed.and_then(|(_, v)| v.as_deref()), Some("false"));
 }
 
+/// The endpoint deadline over a grouped fan-out (one timer for all its calls): the calls that
+/// answered keep their groups, the late one fails, and the answer is the generic path's.
+#[tokio::test]
+async fn grouped_calls_past_the_deadline_fail_alone() {
+    let gw = gateway().await;
+    for x in ["sorted", "unsorted", "invalid", "status"] {
+        let fast = answer(&format!("{gw}/fast/groups-slow/{x}")).await;
+        let control = answer(&format!("{gw}/control/groups-slow/{x}")).await;
+        assert_eq!(fast, control, "{x}");
+    }
+    let (status, headers, body) = answer(&format!("{gw}/fast/groups-slow/sorted")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        r#"{"also":{"b":[true,null]},"quick":{"a":1,"c":{"d":"e"}}}"#
+    );
+    let completed = headers.iter().find(|(n, _)| n == "x-krakend-completed");
+    assert_eq!(completed.and_then(|(_, v)| v.as_deref()), Some("false"));
+}
+
 #[tokio::test]
 async fn fast_answers_are_go_canonical() {
     let gw = gateway().await;
@@ -159,12 +188,17 @@ fn the_fast_endpoints_are_generated_as_such() {
     let code = include_str!("../generated/features/canonical_json.rs");
     // Five fast endpoints: each answers with `canonical_json::respond`; the controls do not.
     assert_eq!(code.matches("__rt::canonical_json::respond(").count(), 5);
-    assert_eq!(code.matches("__rt::respond::respond(").count(), 8);
-    // Three grouped fan-outs; their controls take the shared merge.
+    assert_eq!(code.matches("__rt::respond::respond(").count(), 9);
+    // Four grouped fan-outs, each under one deadline; their controls take the shared merge.
     assert_eq!(
         code.matches("__rt::canonical_json::respond_groups(")
             .count(),
-        3
+        4
     );
-    assert_eq!(code.matches("__rt::canonical_json::call_group(").count(), 6);
+    assert_eq!(
+        code.matches("__rt::canonical_json::Deadline::new()")
+            .count(),
+        4
+    );
+    assert_eq!(code.matches("__rt::canonical_json::call_group(").count(), 9);
 }

@@ -160,9 +160,19 @@ fn get_agg(
             ::core::result::Result::Ok(__ctx) => __ctx,
             ::core::result::Result::Err(__rejection) => return __rejection,
         };
-        let (__b0, __b1, __b2) = __rt::join!(
-            get_agg_b0(& __ctx), get_agg_b1(& __ctx), get_agg_b2(& __ctx)
-        );
+        let __deadline = __rt::canonical_json::Deadline::new();
+        let (__b0, __b1, __b2) = __deadline
+            .run(
+                &__ctx,
+                async {
+                    __rt::join!(
+                        __deadline.within(get_agg_b0(& __ctx)), __deadline
+                        .within(get_agg_b1(& __ctx)), __deadline.within(get_agg_b2(&
+                        __ctx))
+                    )
+                },
+            )
+            .await;
         __rt::canonical_json::respond_groups(&__ctx, [__b0, __b1, __b2])
     })
 }

@@ -30,6 +30,7 @@ use crate::telemetry::otel::{self, BackendTrace};
 use crate::telemetry::CallOutcome;
 use axum::response::Response;
 use http::StatusCode;
+use std::future::Future;
 
 /// The outcome of the call.
 #[derive(Debug)]
@@ -120,18 +121,18 @@ pub enum Part {
     Other(BackendResult),
 }
 
-/// Calls the backend within the endpoint deadline and renders its shaped answer.
+/// Calls the backend and renders its shaped answer.
+///
+/// Not bounded by itself: the fan-out's [`Deadline`] bounds all its calls with one timer.
 pub async fn call_group(
     ctx: &EndpointCtx,
     spec: &'static BackendSpec,
     projection: &'static Projection,
 ) -> Part {
-    match tokio::time::timeout_at(ctx.deadline, fetch_group(ctx, spec, projection)).await {
-        Ok(p) => p,
-        Err(_) => Part::Other(BackendResult::Failed(BackendError::plain(
-            "context deadline exceeded",
-        ))),
-    }
+    // The call's state (a few KB: the client's request and answer) lives in a box made when
+    // the call starts: the future the fan-out moves about (into the join and its wrappers) is
+    // a few words, where it would otherwise be copied whole each time.
+    Box::pin(fetch_group(ctx, spec, projection)).await
 }
 
 async fn fetch_group(
@@ -224,5 +225,52 @@ impl Part {
                 Err(e) => BackendResult::Failed(BackendError::plain(e.to_string())),
             },
         }
+    }
+}
+
+/// The endpoint deadline over the calls of one grouped fan-out, with one timer for them all
+/// (a timer per call cost each call a timer-wheel entry; issue 9). Each call is wrapped in
+/// [`Deadline::within`], the join of them in [`Deadline::run`]: when the deadline passes, a
+/// call still running ends as a `context deadline exceeded` failure and the calls that
+/// finished keep their answers, as with a timeout per call.
+#[derive(Debug, Default)]
+pub struct Deadline {
+    passed: std::sync::atomic::AtomicBool,
+}
+
+impl Deadline {
+    pub fn new() -> Self {
+        Deadline::default()
+    }
+
+    /// Runs `join` (the calls, each in [`Deadline::within`]) until it ends; the calls still
+    /// running at `ctx.deadline` end then.
+    pub async fn run<F: Future>(&self, ctx: &EndpointCtx, join: F) -> F::Output {
+        use std::sync::atomic::Ordering;
+        let mut timer = std::pin::pin!(tokio::time::sleep_until(ctx.deadline));
+        let mut join = std::pin::pin!(join);
+        std::future::poll_fn(|cx| {
+            if !self.passed.load(Ordering::Relaxed) && timer.as_mut().poll(cx).is_ready() {
+                self.passed.store(true, Ordering::Relaxed);
+            }
+            join.as_mut().poll(cx)
+        })
+        .await
+    }
+
+    /// One call under this deadline.
+    pub async fn within<F: Future<Output = Part>>(&self, call: F) -> Part {
+        use std::sync::atomic::Ordering;
+        let mut call = std::pin::pin!(call);
+        // The call first, then the deadline, as `tokio::time::Timeout` does.
+        std::future::poll_fn(|cx| match call.as_mut().poll(cx) {
+            std::task::Poll::Pending if self.passed.load(Ordering::Relaxed) => {
+                std::task::Poll::Ready(Part::Other(BackendResult::Failed(BackendError::plain(
+                    "context deadline exceeded",
+                ))))
+            }
+            polled => polled,
+        })
+        .await
     }
 }

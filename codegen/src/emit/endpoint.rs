@@ -266,9 +266,15 @@ pub fn emit(e: &Endpoint) -> TokenStream {
                     __rt::canonical_json::respond(&__ctx, __b0)
                 }
             } else if e.canonical_json == CanonicalJson::Groups {
-                // Each backend's group written straight from its bytes (issue 9).
+                // Each backend's group written straight from its bytes (issue 9), the calls
+                // under one timer for the endpoint deadline.
                 quote! {
-                    #fetch
+                    let __deadline = __rt::canonical_json::Deadline::new();
+                    let (#(#vars),*) = __deadline
+                        .run(&__ctx, async {
+                            __rt::join!(#(__deadline.within(#fns(&__ctx))),*)
+                        })
+                        .await;
                     __rt::canonical_json::respond_groups(&__ctx, [#(#vars),*])
                 }
             } else if stages.is_empty() && e.auth_signer.is_none() {
