@@ -141,6 +141,10 @@ pub struct Request<'a> {
     pub uri: Uri,
     /// The headers the gateway forwards (the client adds Go's transport headers).
     pub headers: &'a HeaderMap,
+    /// Headers set over the forwarded ones (the trace context a traced backend call writes):
+    /// each name drops the forwarded header of that name and, with a value, is sent with it.
+    /// Written straight into the outgoing request's headers (no copied header map).
+    pub overrides: &'a [(HeaderName, Option<HeaderValue>)],
     pub body: ReqBody,
     /// The client's `Content-Length` was forwarded: the body goes with a `Content-Length`
     /// (else chunked, as Go sends a body of unknown size).
@@ -148,6 +152,26 @@ pub struct Request<'a> {
     /// `send_body_on_redirect`: the body is buffered for a resend, so its length is known
     /// (Content-Length) and a 307/308 is followed with it.
     pub replayable: bool,
+}
+
+/// `headers` with `overrides` set over them ([`Request::overrides`]), for code that needs the
+/// final map (a copy: not for the usual request path).
+pub fn with_overrides(
+    headers: &HeaderMap,
+    overrides: &[(HeaderName, Option<HeaderValue>)],
+) -> HeaderMap {
+    let mut out = headers.clone();
+    for (name, value) in overrides {
+        match value {
+            Some(v) => {
+                out.insert(name.clone(), v.clone());
+            }
+            None => {
+                out.remove(name);
+            }
+        }
+    }
+    out
 }
 
 /// The body of a backend request.
@@ -312,7 +336,7 @@ impl Client {
         let mut first_host: Option<String> = None;
         let mut redirects = 0;
         loop {
-            let mut headers = HeaderMap::with_capacity(req.headers.len() + 3);
+            let mut headers = HeaderMap::with_capacity(req.headers.len() + req.overrides.len() + 3);
             for (name, value) in req.headers {
                 // Go writes Content-Length/Transfer-Encoding from the body, not the map.
                 if name == CONTENT_LENGTH || name == TRANSFER_ENCODING {
@@ -321,7 +345,17 @@ impl Client {
                 if strip_credentials && is_credential(name) {
                     continue;
                 }
+                if req.overrides.iter().any(|(n, _)| n == name) {
+                    continue;
+                }
                 headers.append(name.clone(), value.clone());
+            }
+            for (name, value) in req.overrides {
+                if let Some(v) = value {
+                    if !(strip_credentials && is_credential(name)) {
+                        headers.insert(name.clone(), v.clone());
+                    }
+                }
             }
             if !headers.contains_key(HOST) {
                 if let Some(host) = host_header(&uri) {

@@ -8,6 +8,7 @@
 use super::{extract, report_headers, Current, Installed, Open, OtelSpec, CURRENT};
 use opentelemetry::trace::{SpanKind, Status};
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
@@ -65,18 +66,15 @@ where
         };
         let path = req.uri().path();
         if !spec.global.traces || spec.skip_paths.iter().any(|p| path.starts_with(p)) {
-            return match parent {
-                Some(p) => ServerFuture::Scoped {
-                    inner: CURRENT.scope(p, self.inner.call(req)),
-                },
-                None => ServerFuture::Plain {
-                    inner: self.inner.call(req),
-                },
+            // No span, but a scope: the incoming context for the backends, and the one the
+            // proxy span replaces in place (`ProxySpan`).
+            let here = parent.unwrap_or_else(Current::none);
+            return ServerFuture::Scoped {
+                inner: CURRENT.scope(RefCell::new(here), self.inner.call(req)),
             };
         }
         let mut span = Open::start(
             spec,
-            otel,
             parent.as_ref().map(|p| &p.span),
             SpanKind::Server,
             Cow::Owned(path.to_owned()),
@@ -103,7 +101,7 @@ where
             baggage: parent.and_then(|p| p.baggage),
         };
         ServerFuture::Traced {
-            inner: CURRENT.scope(here, self.inner.call(req)),
+            inner: CURRENT.scope(RefCell::new(here), self.inner.call(req)),
             span: Some(span),
             spec,
             otel,
@@ -115,13 +113,13 @@ pin_project_lite::pin_project! {
     /// [`Server`]'s future: the route's future, in the server span's context when traced.
     #[project = ServerProj]
     pub enum ServerFuture<F> {
-        /// No span, no incoming context.
+        /// Traces not installed.
         Plain { #[pin] inner: F },
-        /// No span, the incoming context kept for the backends.
-        Scoped { #[pin] inner: tokio::task::futures::TaskLocalFuture<Current, F> },
+        /// No span: the incoming context (if any) kept for the backends and the proxy span.
+        Scoped { #[pin] inner: tokio::task::futures::TaskLocalFuture<RefCell<Current>, F> },
         Traced {
             #[pin]
-            inner: tokio::task::futures::TaskLocalFuture<Current, F>,
+            inner: tokio::task::futures::TaskLocalFuture<RefCell<Current>, F>,
             span: Option<Open>,
             spec: &'static OtelSpec,
             otel: &'static Installed,

@@ -419,6 +419,17 @@ pub(super) fn str_attribute(buf: &mut Vec<u8>, field: u32, key: &str, value: &[&
     let len: usize = value.iter().map(|p| p.len()).sum();
     let any = delimited_len(len);
     let body = delimited_len(key.len()) + delimited_len(any);
+    // The usual case, every length a one-byte varint: the tags and lengths as two slices.
+    if field < 16 && body < 0x80 {
+        buf.reserve(2 + body);
+        buf.extend_from_slice(&[short_key(field), body as u8, 0x0a, key.len() as u8]);
+        buf.extend_from_slice(key.as_bytes());
+        buf.extend_from_slice(&[0x12, any as u8, 0x0a, len as u8]);
+        for p in value {
+            buf.extend_from_slice(p.as_bytes());
+        }
+        return;
+    }
     buf.reserve(delimited_len(body) + 2);
     encode_key(field, WireType::LengthDelimited, buf);
     encode_varint(body as u64, buf);
@@ -436,6 +447,19 @@ pub(super) fn str_attribute(buf: &mut Vec<u8>, field: u32, key: &str, value: &[&
 pub(super) fn int_attribute(buf: &mut Vec<u8>, field: u32, key: &str, value: i64) {
     let any = 1 + encoded_len_varint(value as u64);
     let body = delimited_len(key.len()) + delimited_len(any);
+    // The usual case (a short key, a status code): the tags and lengths as two slices.
+    if field < 16 && body < 0x80 && (0..0x4000).contains(&value) {
+        buf.reserve(2 + body);
+        buf.extend_from_slice(&[short_key(field), body as u8, 0x0a, key.len() as u8]);
+        buf.extend_from_slice(key.as_bytes());
+        if value < 0x80 {
+            buf.extend_from_slice(&[0x12, any as u8, 0x18, value as u8]);
+        } else {
+            let (low, high) = ((value as u8) | 0x80, (value >> 7) as u8);
+            buf.extend_from_slice(&[0x12, any as u8, 0x18, low, high]);
+        }
+        return;
+    }
     buf.reserve(delimited_len(body));
     encode_key(field, WireType::LengthDelimited, buf);
     encode_varint(body as u64, buf);
@@ -533,6 +557,12 @@ fn encode_key(field: u32, wire: WireType, buf: &mut Vec<u8>) {
     encode_varint(u64::from((field << 3) | wire as u32), buf);
 }
 
+/// The one-byte key of a length-delimited field numbered under 16.
+#[inline]
+fn short_key(field: u32) -> u8 {
+    ((field << 3) | WireType::LengthDelimited as u32) as u8
+}
+
 #[inline]
 fn encoded_len_varint(v: u64) -> usize {
     (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
@@ -585,6 +615,10 @@ mod tests {
             status: Status::error("boom"),
         };
         span.set(KeyValue::new("http.response.status_code", 503_i64));
+        span.set_i64("small", 5);
+        span.set_i64("large", 1 << 40);
+        span.set_i64("negative", -3);
+        span.set_str("long", &"x".repeat(200));
         span.set(KeyValue::new("ok", true));
         span.set(KeyValue::new("ratio", 0.5));
         span.set(KeyValue::new(
@@ -632,6 +666,13 @@ mod tests {
         let value = |i: usize| s.attributes[i].value.clone().and_then(|v| v.value);
         assert_eq!(value(0), Some(V::StringValue("GET".into())));
         assert_eq!(value(1), Some(V::IntValue(503)));
+        // The short encodings and the general one read the same.
+        assert_eq!(value(2), Some(V::IntValue(5)));
+        assert_eq!(value(3), Some(V::IntValue(1 << 40)));
+        assert_eq!(value(4), Some(V::IntValue(-3)));
+        assert_eq!(value(5), Some(V::StringValue("x".repeat(200))));
+        // The attributes set before the short ones above, further on.
+        let value = |i: usize| s.attributes[i + 4].value.clone().and_then(|v| v.value);
         assert_eq!(value(2), Some(V::BoolValue(true)));
         assert_eq!(value(3), Some(V::DoubleValue(0.5)));
         match value(4) {
@@ -641,9 +682,9 @@ mod tests {
         // `url.full` as `Uri`'s `Display` writes it.
         for (i, u) in uris.iter().enumerate() {
             let shown = u.parse::<http::Uri>().unwrap_or_default().to_string();
-            assert_eq!(s.attributes[5 + i].key, "url.full");
+            assert_eq!(s.attributes[9 + i].key, "url.full");
             assert_eq!(value(5 + i), Some(V::StringValue(shown)));
         }
-        assert_eq!(s.attributes.len(), 8);
+        assert_eq!(s.attributes.len(), 12);
     }
 }
