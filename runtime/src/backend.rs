@@ -273,7 +273,7 @@ pub async fn transmit_with(
     spec: &'static BackendSpec,
     uri: http::Uri,
     headers: &http::HeaderMap,
-    overrides: &[(http::HeaderName, Option<HeaderValue>)],
+    overrides: &[(&'static http::HeaderName, Option<HeaderValue>)],
     body: client::ReqBody,
 ) -> Result<client::Answer, BackendError> {
     let mut graphql_headers;
@@ -365,7 +365,7 @@ pub async fn exchange_with(
     spec: &'static BackendSpec,
     uri: http::Uri,
     headers: &http::HeaderMap,
-    overrides: &[(http::HeaderName, Option<HeaderValue>)],
+    overrides: &[(&'static http::HeaderName, Option<HeaderValue>)],
 ) -> Result<Received, BackendError> {
     let body = client::ReqBody::Buffered(ctx.body.clone());
     let mut resp = transmit_with(ctx, spec, uri, headers, overrides, body).await?;

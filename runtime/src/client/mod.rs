@@ -144,7 +144,7 @@ pub struct Request<'a> {
     /// Headers set over the forwarded ones (the trace context a traced backend call writes):
     /// each name drops the forwarded header of that name and, with a value, is sent with it.
     /// Written straight into the outgoing request's headers (no copied header map).
-    pub overrides: &'a [(HeaderName, Option<HeaderValue>)],
+    pub overrides: &'a [(&'static HeaderName, Option<HeaderValue>)],
     pub body: ReqBody,
     /// The client's `Content-Length` was forwarded: the body goes with a `Content-Length`
     /// (else chunked, as Go sends a body of unknown size).
@@ -158,13 +158,13 @@ pub struct Request<'a> {
 /// final map (a copy: not for the usual request path).
 pub fn with_overrides(
     headers: &HeaderMap,
-    overrides: &[(HeaderName, Option<HeaderValue>)],
+    overrides: &[(&'static HeaderName, Option<HeaderValue>)],
 ) -> HeaderMap {
     let mut out = headers.clone();
-    for (name, value) in overrides {
+    for &(name, ref value) in overrides {
         match value {
             Some(v) => {
-                out.insert(name.clone(), v.clone());
+                out.insert(name, v.clone());
             }
             None => {
                 out.remove(name);
@@ -345,7 +345,7 @@ impl Client {
                 if strip_credentials && is_credential(name) {
                     continue;
                 }
-                if req.overrides.iter().any(|(n, _)| n == name) {
+                if req.overrides.iter().any(|(n, _)| *n == name) {
                     continue;
                 }
                 headers.append(name.clone(), value.clone());
@@ -353,7 +353,7 @@ impl Client {
             for (name, value) in req.overrides {
                 if let Some(v) = value {
                     if !(strip_credentials && is_credential(name)) {
-                        headers.insert(name.clone(), v.clone());
+                        headers.insert(*name, v.clone());
                     }
                 }
             }

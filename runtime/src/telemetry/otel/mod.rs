@@ -236,16 +236,13 @@ tokio::task_local! {
     static CURRENT: std::cell::RefCell<Current>;
 }
 
-/// Makes `cx` the current context in place; the one it replaces (`None` outside a scope).
-fn swap_current(cx: Current) -> Option<Current> {
-    CURRENT
-        .try_with(|c| {
-            c.try_borrow_mut()
-                .ok()
-                .map(|mut held| std::mem::replace(&mut *held, cx))
-        })
-        .ok()
-        .flatten()
+/// Makes `cx` the current context in place (nothing outside a scope).
+fn set_current(cx: Current) {
+    let _ = CURRENT.try_with(|c| {
+        if let Ok(mut held) = c.try_borrow_mut() {
+            *held = cx;
+        }
+    });
 }
 
 /// A started span: ended (and exported when sampled) by [`Open::end`].
@@ -262,11 +259,15 @@ struct Open {
     /// The other attributes, encoded as they are set (OTLP `Span.attributes` fields); empty
     /// when not sampled (nothing is recorded).
     attrs: Vec<u8>,
+    /// `http.response.status_code`, the last attribute, encoded with the span (no `attrs`
+    /// allocation for it).
+    status_code: Option<u16>,
     status: Status,
 }
 
 impl Open {
     /// A span under `parent` (a new trace when there is none or it is invalid).
+    #[inline]
     fn start(
         spec: &OtelSpec,
         parent: Option<&SpanContext>,
@@ -305,6 +306,7 @@ impl Open {
             },
             fixed: &[],
             attrs: Vec::new(),
+            status_code: None,
             status: Status::Unset,
         }
     }
@@ -315,6 +317,7 @@ impl Open {
 
     fn set(&mut self, kv: KeyValue) {
         if self.recording() {
+            self.settle_status_code();
             spans::key_value(&mut self.attrs, spans::ATTRIBUTES, &kv);
         }
     }
@@ -322,6 +325,7 @@ impl Open {
     /// A string attribute (a no-op when not recording).
     fn set_str(&mut self, key: &str, value: &str) {
         if self.recording() {
+            self.settle_status_code();
             spans::str_attribute(&mut self.attrs, spans::ATTRIBUTES, key, &[value]);
         }
     }
@@ -330,6 +334,21 @@ impl Open {
     fn set_i64(&mut self, key: &'static str, value: i64) {
         if self.recording() {
             spans::int_attribute(&mut self.attrs, spans::ATTRIBUTES, key, value);
+        }
+    }
+
+    /// `http.response.status_code` (a no-op when not recording): encoded after the attributes
+    /// set so far, as [`Open::set_i64`] would.
+    fn set_status_code(&mut self, code: u16) {
+        if self.recording() {
+            self.status_code = Some(code);
+        }
+    }
+
+    /// Writes a pending status code into `attrs`, so that attributes set after it follow it.
+    fn settle_status_code(&mut self) {
+        if let Some(code) = self.status_code.take() {
+            self.set_i64("http.response.status_code", i64::from(code));
         }
     }
 
@@ -361,6 +380,7 @@ fn report_headers(span: &mut Open, prefix: &str, headers: &http::HeaderMap, skip
     if !span.recording() {
         return;
     }
+    span.settle_status_code();
     for name in headers.keys() {
         if skip.contains(&name.as_str()) {
             continue;
@@ -383,8 +403,12 @@ static BAGGAGE: http::HeaderName = http::HeaderName::from_static("baggage");
 
 /// The incoming trace context: the remote span and the baggage, as the propagators read them.
 fn extract(otel: &Installed, headers: &http::HeaderMap) -> Option<Current> {
-    let has_parent = headers.contains_key(&TRACEPARENT);
-    let has_baggage = headers.contains_key(&BAGGAGE);
+    // One pass over the names (a request has a few) rather than two hashed lookups.
+    let (mut has_parent, mut has_baggage) = (false, false);
+    for name in headers.keys() {
+        has_parent |= *name == TRACEPARENT;
+        has_baggage |= *name == BAGGAGE;
+    }
     if !has_parent && !has_baggage {
         return None;
     }
@@ -407,6 +431,7 @@ fn extract(otel: &Installed, headers: &http::HeaderMap) -> Option<Current> {
 
 /// Starts a child of the current span (a root when there is none) and the context to run its
 /// work in.
+#[inline]
 fn child(spec: &OtelSpec, name: &'static str) -> (Open, Current) {
     let (span, baggage) = child_span(spec, name, true);
     let here = Current {
@@ -418,6 +443,7 @@ fn child(spec: &OtelSpec, name: &'static str) -> (Open, Current) {
 
 /// Starts a child of the current span (a root when there is none), and with `baggage` the
 /// current baggage. The current context is read in place, not cloned.
+#[inline]
 fn child_span(
     spec: &OtelSpec,
     name: &'static str,
@@ -449,8 +475,6 @@ pub struct ProxySpan(Option<Box<Entered>>);
 struct Entered {
     span: Open,
     otel: &'static Installed,
-    /// The request's context, put back by [`ProxySpan::exit`].
-    outer: Option<Current>,
 }
 
 impl ProxySpan {
@@ -478,19 +502,16 @@ impl ProxySpan {
                 }
             });
         }
-        let outer = swap_current(here);
-        ProxySpan(Some(Box::new(Entered { span, otel, outer })))
+        // Not put back at exit: nothing of the request reads it after its pipe.
+        set_current(here);
+        ProxySpan(Some(Box::new(Entered { span, otel })))
     }
 
-    /// Ends the span with the pipe's answer and puts the request's context back.
+    /// Ends the span with the pipe's answer.
     pub fn exit(self, resp: axum::response::Response) -> axum::response::Response {
         if let Some(mut e) = self.0 {
-            if let Some(outer) = e.outer.take() {
-                swap_current(outer);
-            }
             let status = resp.status().as_u16();
-            e.span
-                .set_i64("http.response.status_code", i64::from(status));
+            e.span.set_status_code(status);
             if status >= 500 {
                 e.span.status = Status::error("");
             }
@@ -516,6 +537,7 @@ where
     r
 }
 
+#[inline]
 fn start_stage(t: &'static BackendTrace) -> (Open, Current) {
     let (mut span, here) = child(t.otel, t.url_pattern);
     if span.recording() {
@@ -525,6 +547,7 @@ fn start_stage(t: &'static BackendTrace) -> (Open, Current) {
 }
 
 /// [`start_stage`]'s span alone (no context: its call passes the span as the parent).
+#[inline]
 fn stage_span(t: &'static BackendTrace) -> Open {
     let (mut span, _) = child_span(t.otel, t.url_pattern, false);
     if span.recording() {
@@ -663,7 +686,7 @@ where
             match &received {
                 Ok(r) => {
                     let status = r.status.as_u16();
-                    span.set_i64("http.response.status_code", i64::from(status));
+                    span.set_status_code(status);
                     if status >= 400 {
                         span.status = Status::error("");
                     }
@@ -719,8 +742,7 @@ mod tests {
         state: OnceLock::new(),
     };
 
-    /// The proxy span is the current context while the pipe runs, a child of the request's,
-    /// which it puts back at the end.
+    /// The proxy span is the current context while the pipe runs, a child of the request's.
     #[test]
     fn the_proxy_span_is_current_in_place() {
         let _ = SPEC.state.set(Installed {
@@ -751,7 +773,6 @@ mod tests {
             assert_eq!(current().span_id(), inner.span_id());
             let resp = span.exit(axum::response::Response::default());
             assert_eq!(resp.status(), http::StatusCode::OK);
-            assert_eq!(current().span_id(), outer.span_id());
         }));
     }
 }

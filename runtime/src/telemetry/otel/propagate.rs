@@ -9,18 +9,14 @@ use opentelemetry::trace::{SpanContext, TraceState};
 /// baggage, the `traceparent` of `cx` (when it is valid), and its `tracestate` when there is
 /// one (else a forwarded `tracestate` is dropped).
 pub(super) struct Propagated {
-    list: [(http::HeaderName, Option<http::HeaderValue>); 3],
+    list: [(&'static http::HeaderName, Option<http::HeaderValue>); 3],
     len: usize,
 }
 
 impl Propagated {
     pub(super) fn new(cx: Option<&SpanContext>, baggage: Option<&http::HeaderValue>) -> Propagated {
         let mut p = Propagated {
-            list: [
-                (BAGGAGE.clone(), None),
-                (TRACEPARENT.clone(), None),
-                (TRACESTATE.clone(), None),
-            ],
+            list: [(&BAGGAGE, None), (&TRACEPARENT, None), (&TRACESTATE, None)],
             len: 0,
         };
         if let Some(b) = baggage {
@@ -50,14 +46,14 @@ impl Propagated {
         p
     }
 
-    fn push(&mut self, name: &http::HeaderName, value: Option<http::HeaderValue>) {
+    fn push(&mut self, name: &'static http::HeaderName, value: Option<http::HeaderValue>) {
         if let Some(slot) = self.list.get_mut(self.len) {
-            *slot = (name.clone(), value);
+            *slot = (name, value);
             self.len += 1;
         }
     }
 
-    pub(super) fn as_slice(&self) -> &[(http::HeaderName, Option<http::HeaderValue>)] {
+    pub(super) fn as_slice(&self) -> &[(&'static http::HeaderName, Option<http::HeaderValue>)] {
         self.list.get(..self.len).unwrap_or_default()
     }
 }
@@ -74,12 +70,22 @@ fn inject(
 
 /// Writes `bytes` as lower-case hex into `out` (twice as long).
 fn hex_into(out: &mut [u8], bytes: &[u8]) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = HEX[usize::from(b >> 4)];
-        pair[1] = HEX[usize::from(b & 0xf)];
+        pair.copy_from_slice(&HEX_PAIRS[usize::from(*b)]);
     }
 }
+
+/// Every byte's two lower-case hex digits.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut pairs = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        pairs[i] = [HEX[i >> 4], HEX[i & 0xf]];
+        i += 1;
+    }
+    pairs
+};
 
 #[cfg(test)]
 mod tests {

@@ -61,12 +61,10 @@ pub struct Pipeline {
     room: usize,
 }
 
-/// A worker's state: its buffer in each pipeline (keyed by the pipeline's address) and the
-/// scratch a span is encoded in first (its length prefixes it in the buffer).
+/// A worker's state: its buffer in each pipeline (keyed by the pipeline's address).
 #[derive(Default)]
 struct Local {
     buffers: Vec<(usize, Arc<Buffer>)>,
-    scratch: Vec<u8>,
 }
 
 thread_local! {
@@ -106,23 +104,35 @@ impl Pipeline {
     /// Appends one ended, sampled span to this worker's buffer (never blocks on I/O).
     pub(super) fn push(&'static self, span: &Open) {
         let key = self as *const Pipeline as usize;
+        let state = trace_state(span);
+        let end = nanos(SystemTime::now());
+        let len = span_len(span, &state);
         LOCAL.with(|local| {
-            let Local { buffers, scratch } = &mut *local.borrow_mut();
+            let Local { buffers } = &mut *local.borrow_mut();
             if !buffers.iter().any(|(k, _)| *k == key) {
                 self.register(buffers);
             }
             let Some((_, buffer)) = buffers.iter().find(|(k, _)| *k == key) else {
                 return;
             };
-            scratch.clear();
-            encode_span(scratch, span);
             let mut buf = buffer.lock();
             let before = buf.len();
-            if before + scratch.len() + 8 > MAX_BUFFERED {
+            if before + len + 11 > MAX_BUFFERED {
                 self.dropped.fetch_add(1, Ordering::Relaxed);
                 return;
             }
-            bytes_field(&mut buf, 2, scratch);
+            // `ScopeSpans.spans`: the key, the length, the span written in place.
+            encode_key(2, WireType::LengthDelimited, &mut buf);
+            encode_varint(len as u64, &mut buf);
+            let start = buf.len();
+            buf.reserve(len);
+            write_span(&mut buf, span, &state, end);
+            if buf.len() - start != len {
+                // Not reached (`span_len` follows `write_span`); dropped rather than sent wrong.
+                buf.truncate(before);
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
             let full = before < EXPORT_AT && buf.len() >= EXPORT_AT;
             drop(buf);
             if full {
@@ -291,18 +301,83 @@ impl Head {
 
 /// `Span` (trace.proto): trace_id 1, span_id 2, trace_state 3, parent_span_id 4, name 5,
 /// kind 6, start 7, end 8, attributes 9, status 15, flags 16.
+#[cfg(test)]
 fn encode_span(buf: &mut Vec<u8>, span: &Open) {
-    let cx = &span.cx;
-    bytes_field(buf, 1, &cx.trace_id().to_bytes());
-    bytes_field(buf, 2, &cx.span_id().to_bytes());
-    if *cx.trace_state() != TraceState::NONE {
-        let state = cx.trace_state().header();
-        if !state.is_empty() {
-            string(buf, 3, &state);
-        }
+    let state = trace_state(span);
+    let before = buf.len();
+    write_span(buf, span, &state, nanos(SystemTime::now()));
+    assert_eq!(buf.len() - before, span_len(span, &state));
+}
+
+/// The span's `tracestate` header (empty without one).
+fn trace_state(span: &Open) -> String {
+    let state = span.cx.trace_state();
+    if *state == TraceState::NONE {
+        String::new()
+    } else {
+        state.header()
+    }
+}
+
+/// The status's message and code (`Status { message = 2, code = 3 }`).
+fn status_parts(span: &Open) -> (&str, u64) {
+    match &span.status {
+        Status::Error { description } => (description.as_ref(), 2),
+        Status::Ok => ("", 1),
+        Status::Unset => ("", 0),
+    }
+}
+
+/// The length of the status message's body.
+fn status_len(message: &str, code: u64) -> usize {
+    (if message.is_empty() {
+        0
+    } else {
+        delimited_len(message.len())
+    }) + if code == 0 { 0 } else { 2 }
+}
+
+/// The length [`write_span`] writes (the span is written straight into a worker's buffer
+/// after its length, not encoded elsewhere first and copied).
+fn span_len(span: &Open, state: &str) -> usize {
+    let (message, code) = status_parts(span);
+    let mut n = 18 + 10; // trace and span ids
+    if !state.is_empty() {
+        n += delimited_len(state.len());
     }
     if span.parent != SpanId::INVALID {
-        bytes_field(buf, 4, &span.parent.to_bytes());
+        n += 10;
+    }
+    n += delimited_len(span.name.len());
+    n += 2 + 9 + 9; // kind, start, end
+    n += span.fixed.len() + span.attrs.len();
+    if let Some(code) = span.status_code {
+        n += int_attribute_len(STATUS_CODE, i64::from(code));
+    }
+    n += delimited_len(status_len(message, code));
+    n + 6 // flags: a two-byte key and a fixed32
+}
+
+fn write_span(buf: &mut Vec<u8>, span: &Open, state: &str, end: u64) {
+    let cx = &span.cx;
+    // The fixed-size fields are assembled on the stack and written as a few slices.
+    let mut ids = [0u8; 28];
+    ids[0] = 0x0a; // trace_id, 16 bytes
+    ids[1] = 16;
+    ids[2..18].copy_from_slice(&cx.trace_id().to_bytes());
+    ids[18] = 0x12; // span_id, 8 bytes
+    ids[19] = 8;
+    ids[20..28].copy_from_slice(&cx.span_id().to_bytes());
+    buf.extend_from_slice(&ids);
+    if !state.is_empty() {
+        string(buf, 3, state);
+    }
+    if span.parent != SpanId::INVALID {
+        let mut parent = [0u8; 10];
+        parent[0] = 0x22; // parent_span_id, 8 bytes
+        parent[1] = 8;
+        parent[2..10].copy_from_slice(&span.parent.to_bytes());
+        buf.extend_from_slice(&parent);
     }
     string(buf, 5, &span.name);
     let kind = match span.kind {
@@ -312,25 +387,23 @@ fn encode_span(buf: &mut Vec<u8>, span: &Open) {
         SpanKind::Producer => 4,
         SpanKind::Consumer => 5,
     };
-    encode_key(6, WireType::Varint, buf);
-    encode_varint(kind, buf);
-    fixed64(buf, 7, nanos(span.start));
-    fixed64(buf, 8, nanos(SystemTime::now()));
+    let mut times = [0u8; 20];
+    times[0] = 0x30; // kind
+    times[1] = kind;
+    times[2] = 0x39; // start_time_unix_nano, fixed64
+    times[3..11].copy_from_slice(&nanos(span.start).to_le_bytes());
+    times[11] = 0x41; // end_time_unix_nano, fixed64
+    times[12..20].copy_from_slice(&end.to_le_bytes());
+    buf.extend_from_slice(&times);
     buf.extend_from_slice(span.fixed);
     buf.extend_from_slice(&span.attrs);
-    // Status { message = 2, code = 3 } (always written, as opentelemetry-proto does).
-    let (message, code) = match &span.status {
-        Status::Error { description } => (description.as_ref(), 2),
-        Status::Ok => ("", 1),
-        Status::Unset => ("", 0),
-    };
-    let len = if message.is_empty() {
-        0
-    } else {
-        delimited_len(message.len())
-    } + if code == 0 { 0 } else { 2 };
+    if let Some(code) = span.status_code {
+        int_attribute(buf, ATTRIBUTES, STATUS_CODE, i64::from(code));
+    }
+    // Status (always written, as opentelemetry-proto does).
+    let (message, code) = status_parts(span);
     encode_key(15, WireType::LengthDelimited, buf);
-    encode_varint(len as u64, buf);
+    encode_varint(status_len(message, code) as u64, buf);
     if !message.is_empty() {
         string(buf, 2, message);
     }
@@ -441,6 +514,15 @@ pub(super) fn str_attribute(buf: &mut Vec<u8>, field: u32, key: &str, value: &[&
     for p in value {
         buf.extend_from_slice(p.as_bytes());
     }
+}
+
+/// The attribute of [`Open::set_status_code`].
+const STATUS_CODE: &str = "http.response.status_code";
+
+/// The length [`int_attribute`] writes.
+fn int_attribute_len(key: &str, value: i64) -> usize {
+    let any = 1 + encoded_len_varint(value as u64);
+    delimited_len(delimited_len(key.len()) + delimited_len(any))
 }
 
 /// `KeyValue { key, value: AnyValue { int_value } }` as field `field`.
@@ -612,6 +694,7 @@ mod tests {
             start: UNIX_EPOCH + Duration::from_secs(1),
             fixed: FIXED.get(|b| str_attribute(b, ATTRIBUTES, "http.request.method", &["GET"])),
             attrs: Vec::new(),
+            status_code: None,
             status: Status::error("boom"),
         };
         span.set(KeyValue::new("http.response.status_code", 503_i64));
@@ -634,6 +717,7 @@ mod tests {
             let uri: http::Uri = u.parse().unwrap_or_default();
             uri_attribute(&mut span.attrs, "url.full", &uri);
         }
+        span.set_status_code(404);
         let mut buf = Vec::new();
         encode_span(&mut buf, &span);
         let head = Head::new(&[KeyValue::new("service.name", "gw")], "krustd");
@@ -685,6 +769,9 @@ mod tests {
             assert_eq!(s.attributes[9 + i].key, "url.full");
             assert_eq!(value(5 + i), Some(V::StringValue(shown)));
         }
-        assert_eq!(s.attributes.len(), 12);
+        // The status code, kept aside, is written last.
+        assert_eq!(s.attributes[12].key, "http.response.status_code");
+        assert_eq!(value(8), Some(V::IntValue(404)));
+        assert_eq!(s.attributes.len(), 13);
     }
 }
