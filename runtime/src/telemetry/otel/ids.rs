@@ -71,7 +71,7 @@ mod tests {
         let other = std::thread::spawn(trace_id)
             .join()
             .map_err(|_| "thread panicked");
-        assert!(other.is_ok_and(|o| !seen.contains(&o.to_bytes().to_vec())));
+        assert!(other.is_ok_and(|o| !seen.contains(o.to_bytes().as_slice())));
     }
 
     /// The ratio sampler reads the trace id's low half: it must be spread evenly.
