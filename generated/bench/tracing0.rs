@@ -137,17 +137,18 @@ async fn get_json_1kb(
     };
     {
         static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
-        __rt::telemetry::otel::proxy(
-                &OTEL,
-                "/json/1kb",
-                "GET",
-                &PROXY_SPAN,
-                async {
-                    let __b0 = get_json_1kb_b0(&__ctx).await;
-                    __rt::canonical_json::respond(&__ctx, __b0)
-                },
-            )
-            .await
+        let __proxy = __rt::telemetry::otel::ProxySpan::enter(
+            &OTEL,
+            "/json/1kb",
+            "GET",
+            &PROXY_SPAN,
+        );
+        let __resp = async {
+            let __b0 = get_json_1kb_b0(&__ctx).await;
+            __rt::canonical_json::respond(&__ctx, __b0)
+        }
+            .await;
+        __proxy.exit(__resp)
     }
 }
 /// Backend 0 of GET /json/1kb: GET /1kb (contract /endpoints/0/backend/0)

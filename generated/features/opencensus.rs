@@ -137,17 +137,18 @@ async fn get_census(
     };
     {
         static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
-        __rt::telemetry::otel::proxy(
-                &OTEL,
-                "/census",
-                "GET",
-                &PROXY_SPAN,
-                async {
-                    let __b0 = get_census_b0(&__ctx).await;
-                    __rt::canonical_json::respond(&__ctx, __b0)
-                },
-            )
-            .await
+        let __proxy = __rt::telemetry::otel::ProxySpan::enter(
+            &OTEL,
+            "/census",
+            "GET",
+            &PROXY_SPAN,
+        );
+        let __resp = async {
+            let __b0 = get_census_b0(&__ctx).await;
+            __rt::canonical_json::respond(&__ctx, __b0)
+        }
+            .await;
+        __proxy.exit(__resp)
     }
 }
 /// Backend 0 of GET /census: GET /echo/census (contract /endpoints/0/backend/0)

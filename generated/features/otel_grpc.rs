@@ -187,17 +187,18 @@ async fn get_grpc_traced(
     };
     {
         static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
-        __rt::telemetry::otel::proxy(
-                &OTEL,
-                "/grpc-traced",
-                "GET",
-                &PROXY_SPAN,
-                async {
-                    let __b0 = get_grpc_traced_b0(&__ctx).await;
-                    __rt::canonical_json::respond(&__ctx, __b0)
-                },
-            )
-            .await
+        let __proxy = __rt::telemetry::otel::ProxySpan::enter(
+            &OTEL,
+            "/grpc-traced",
+            "GET",
+            &PROXY_SPAN,
+        );
+        let __resp = async {
+            let __b0 = get_grpc_traced_b0(&__ctx).await;
+            __rt::canonical_json::respond(&__ctx, __b0)
+        }
+            .await;
+        __proxy.exit(__resp)
     }
 }
 /// Backend 0 of GET /grpc-traced: GET /echo/grpc-traced (contract /endpoints/0/backend/0)

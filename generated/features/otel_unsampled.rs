@@ -137,17 +137,18 @@ async fn get_unsampled(
     };
     {
         static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
-        __rt::telemetry::otel::proxy(
-                &OTEL,
-                "/unsampled",
-                "GET",
-                &PROXY_SPAN,
-                async {
-                    let __b0 = get_unsampled_b0(&__ctx).await;
-                    __rt::canonical_json::respond(&__ctx, __b0)
-                },
-            )
-            .await
+        let __proxy = __rt::telemetry::otel::ProxySpan::enter(
+            &OTEL,
+            "/unsampled",
+            "GET",
+            &PROXY_SPAN,
+        );
+        let __resp = async {
+            let __b0 = get_unsampled_b0(&__ctx).await;
+            __rt::canonical_json::respond(&__ctx, __b0)
+        }
+            .await;
+        __proxy.exit(__resp)
     }
 }
 /// Backend 0 of GET /unsampled: GET /echo/unsampled (contract /endpoints/0/backend/0)

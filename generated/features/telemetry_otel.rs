@@ -241,17 +241,18 @@ async fn get_traced(
     };
     {
         static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
-        __rt::telemetry::otel::proxy(
-                &OTEL,
-                "/traced",
-                "GET",
-                &PROXY_SPAN,
-                async {
-                    let __b0 = get_traced_b0(&__ctx).await;
-                    __rt::canonical_json::respond(&__ctx, __b0)
-                },
-            )
-            .await
+        let __proxy = __rt::telemetry::otel::ProxySpan::enter(
+            &OTEL,
+            "/traced",
+            "GET",
+            &PROXY_SPAN,
+        );
+        let __resp = async {
+            let __b0 = get_traced_b0(&__ctx).await;
+            __rt::canonical_json::respond(&__ctx, __b0)
+        }
+            .await;
+        __proxy.exit(__resp)
     }
 }
 /// Backend 0 of GET /traced: GET /echo/traced (contract /endpoints/0/backend/0)
@@ -322,17 +323,18 @@ async fn get_broken(
     };
     {
         static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
-        __rt::telemetry::otel::proxy(
-                &OTEL,
-                "/broken",
-                "GET",
-                &PROXY_SPAN,
-                async {
-                    let __b0 = get_broken_b0(&__ctx).await;
-                    __rt::canonical_json::respond(&__ctx, __b0)
-                },
-            )
-            .await
+        let __proxy = __rt::telemetry::otel::ProxySpan::enter(
+            &OTEL,
+            "/broken",
+            "GET",
+            &PROXY_SPAN,
+        );
+        let __resp = async {
+            let __b0 = get_broken_b0(&__ctx).await;
+            __rt::canonical_json::respond(&__ctx, __b0)
+        }
+            .await;
+        __proxy.exit(__resp)
     }
 }
 /// Backend 0 of GET /broken: GET /a (contract /endpoints/1/backend/0)
@@ -403,17 +405,18 @@ async fn get_c_status(
     };
     {
         static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
-        __rt::telemetry::otel::proxy(
-                &OTEL,
-                "/c/status",
-                "GET",
-                &PROXY_SPAN,
-                async {
-                    let __b0 = get_c_status_b0(&__ctx).await;
-                    __rt::canonical_json::respond(&__ctx, __b0)
-                },
-            )
-            .await
+        let __proxy = __rt::telemetry::otel::ProxySpan::enter(
+            &OTEL,
+            "/c/status",
+            "GET",
+            &PROXY_SPAN,
+        );
+        let __resp = async {
+            let __b0 = get_c_status_b0(&__ctx).await;
+            __rt::canonical_json::respond(&__ctx, __b0)
+        }
+            .await;
+        __proxy.exit(__resp)
     }
 }
 /// Backend 0 of GET /c/status: GET /status/503 (contract /endpoints/2/backend/0)
@@ -488,17 +491,18 @@ async fn get_g_status(
     };
     {
         static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
-        __rt::telemetry::otel::proxy(
-                &OTEL,
-                "/g/status",
-                "GET",
-                &PROXY_SPAN,
-                async {
-                    let __b0 = get_g_status_b0(&__ctx).await;
-                    __rt::respond::respond(&__ctx, [__b0])
-                },
-            )
-            .await
+        let __proxy = __rt::telemetry::otel::ProxySpan::enter(
+            &OTEL,
+            "/g/status",
+            "GET",
+            &PROXY_SPAN,
+        );
+        let __resp = async {
+            let __b0 = get_g_status_b0(&__ctx).await;
+            __rt::respond::respond(&__ctx, [__b0])
+        }
+            .await;
+        __proxy.exit(__resp)
     }
 }
 /// Backend 0 of GET /g/status: GET /status/503 (contract /endpoints/3/backend/0)
@@ -595,17 +599,18 @@ async fn get_c_invalid(
     };
     {
         static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
-        __rt::telemetry::otel::proxy(
-                &OTEL,
-                "/c/invalid",
-                "GET",
-                &PROXY_SPAN,
-                async {
-                    let __b0 = get_c_invalid_b0(&__ctx).await;
-                    __rt::canonical_json::respond(&__ctx, __b0)
-                },
-            )
-            .await
+        let __proxy = __rt::telemetry::otel::ProxySpan::enter(
+            &OTEL,
+            "/c/invalid",
+            "GET",
+            &PROXY_SPAN,
+        );
+        let __resp = async {
+            let __b0 = get_c_invalid_b0(&__ctx).await;
+            __rt::canonical_json::respond(&__ctx, __b0)
+        }
+            .await;
+        __proxy.exit(__resp)
     }
 }
 /// Backend 0 of GET /c/invalid: GET /invalid (contract /endpoints/4/backend/0)
@@ -680,17 +685,18 @@ async fn get_g_invalid(
     };
     {
         static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
-        __rt::telemetry::otel::proxy(
-                &OTEL,
-                "/g/invalid",
-                "GET",
-                &PROXY_SPAN,
-                async {
-                    let __b0 = get_g_invalid_b0(&__ctx).await;
-                    __rt::respond::respond(&__ctx, [__b0])
-                },
-            )
-            .await
+        let __proxy = __rt::telemetry::otel::ProxySpan::enter(
+            &OTEL,
+            "/g/invalid",
+            "GET",
+            &PROXY_SPAN,
+        );
+        let __resp = async {
+            let __b0 = get_g_invalid_b0(&__ctx).await;
+            __rt::respond::respond(&__ctx, [__b0])
+        }
+            .await;
+        __proxy.exit(__resp)
     }
 }
 /// Backend 0 of GET /g/invalid: GET /invalid (contract /endpoints/5/backend/0)
@@ -787,17 +793,18 @@ async fn get_c_echo(
     };
     {
         static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
-        __rt::telemetry::otel::proxy(
-                &OTEL,
-                "/c/echo",
-                "GET",
-                &PROXY_SPAN,
-                async {
-                    let __b0 = get_c_echo_b0(&__ctx).await;
-                    __rt::canonical_json::respond(&__ctx, __b0)
-                },
-            )
-            .await
+        let __proxy = __rt::telemetry::otel::ProxySpan::enter(
+            &OTEL,
+            "/c/echo",
+            "GET",
+            &PROXY_SPAN,
+        );
+        let __resp = async {
+            let __b0 = get_c_echo_b0(&__ctx).await;
+            __rt::canonical_json::respond(&__ctx, __b0)
+        }
+            .await;
+        __proxy.exit(__resp)
     }
 }
 /// Backend 0 of GET /c/echo: GET /echo/x (contract /endpoints/6/backend/0)
@@ -868,17 +875,18 @@ async fn get_g_echo(
     };
     {
         static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
-        __rt::telemetry::otel::proxy(
-                &OTEL,
-                "/g/echo",
-                "GET",
-                &PROXY_SPAN,
-                async {
-                    let __b0 = get_g_echo_b0(&__ctx).await;
-                    __rt::respond::respond(&__ctx, [__b0])
-                },
-            )
-            .await
+        let __proxy = __rt::telemetry::otel::ProxySpan::enter(
+            &OTEL,
+            "/g/echo",
+            "GET",
+            &PROXY_SPAN,
+        );
+        let __resp = async {
+            let __b0 = get_g_echo_b0(&__ctx).await;
+            __rt::respond::respond(&__ctx, [__b0])
+        }
+            .await;
+        __proxy.exit(__resp)
     }
 }
 /// Backend 0 of GET /g/echo: GET /echo/x (contract /endpoints/7/backend/0)

@@ -215,7 +215,7 @@ pub async fn send_with(
     body: client::ReqBody,
 ) -> Result<client::Answer, BackendError> {
     let (uri, headers) = prepare(ctx, spec, seq)?;
-    transmit_with(ctx, spec, uri, &headers, body).await
+    transmit_with(ctx, spec, uri, &headers, &[], body).await
 }
 
 /// The backend URL and the headers forwarded to it (before the client adds Go's transport
@@ -264,19 +264,31 @@ pub async fn transmit(
     headers: &http::HeaderMap,
 ) -> Result<client::Answer, BackendError> {
     let body = client::ReqBody::Buffered(ctx.body.clone());
-    transmit_with(ctx, spec, uri, headers, body).await
+    transmit_with(ctx, spec, uri, headers, &[], body).await
 }
 
-/// [`transmit`] with the given request body.
+/// [`transmit`] with the given request body and header overrides.
 pub async fn transmit_with(
     ctx: &EndpointCtx,
     spec: &'static BackendSpec,
     uri: http::Uri,
     headers: &http::HeaderMap,
+    overrides: &[(&'static http::HeaderName, Option<HeaderValue>)],
     body: client::ReqBody,
 ) -> Result<client::Answer, BackendError> {
     let mut graphql_headers;
     let mut auth_headers;
+    let merged;
+    // The features below rework the header map: they see the overrides in it, as written
+    // before the client existed to take them (cold paths; the usual call passes them through).
+    let (headers, overrides) = if !overrides.is_empty()
+        && (spec.graphql.is_some() || spec.client_credentials.is_some() || spec.martian.is_some())
+    {
+        merged = client::with_overrides(headers, overrides);
+        (&merged, &[][..])
+    } else {
+        (headers, overrides)
+    };
     let mut request = client::Request {
         method: match &ctx.lua_request {
             Some(r) => r.method.clone(),
@@ -284,6 +296,7 @@ pub async fn transmit_with(
         },
         uri,
         headers,
+        overrides,
         body,
         known_length: ctx.length_forwarded
             && spec
@@ -333,6 +346,29 @@ pub async fn exchange(
     headers: &http::HeaderMap,
 ) -> Result<Received, BackendError> {
     let mut resp = transmit(ctx, spec, uri, headers).await?;
+    let status = resp.status;
+    let headers = std::mem::take(&mut resp.headers);
+    let url = std::mem::take(&mut resp.url);
+    let body = resp.bytes(MAX_BACKEND_BODY).await.map_err(plain)?;
+    Ok(Received {
+        status,
+        headers,
+        url,
+        body,
+    })
+}
+
+/// [`exchange`] with `overrides` set over the forwarded headers (a traced call's trace context,
+/// [`client::Request::overrides`]).
+pub async fn exchange_with(
+    ctx: &EndpointCtx,
+    spec: &'static BackendSpec,
+    uri: http::Uri,
+    headers: &http::HeaderMap,
+    overrides: &[(&'static http::HeaderName, Option<HeaderValue>)],
+) -> Result<Received, BackendError> {
+    let body = client::ReqBody::Buffered(ctx.body.clone());
+    let mut resp = transmit_with(ctx, spec, uri, headers, overrides, body).await?;
     let status = resp.status;
     let headers = std::mem::take(&mut resp.headers);
     let url = std::mem::take(&mut resp.url);

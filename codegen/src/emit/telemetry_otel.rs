@@ -77,7 +77,9 @@ pub fn proxy(e: &Endpoint, body: TokenStream) -> TokenStream {
     quote! {
         {
             static PROXY_SPAN: __rt::telemetry::otel::Encoded = __rt::telemetry::otel::Encoded::new();
-            __rt::telemetry::otel::proxy(&OTEL, #path, #method, &PROXY_SPAN, async { #body }).await
+            let __proxy = __rt::telemetry::otel::ProxySpan::enter(&OTEL, #path, #method, &PROXY_SPAN);
+            let __resp = async { #body }.await;
+            __proxy.exit(__resp)
         }
     }
 }

@@ -142,6 +142,10 @@ pub struct Request<'a> {
     pub uri: Uri,
     /// The headers the gateway forwards (the client adds Go's transport headers).
     pub headers: &'a HeaderMap,
+    /// Headers set over the forwarded ones (the trace context a traced backend call writes):
+    /// each name drops the forwarded header of that name and, with a value, is sent with it.
+    /// Written straight into the outgoing request's headers (no copied header map).
+    pub overrides: &'a [(&'static HeaderName, Option<HeaderValue>)],
     pub body: ReqBody,
     /// The client's `Content-Length` was forwarded: the body goes with a `Content-Length`
     /// (else chunked, as Go sends a body of unknown size).
@@ -149,6 +153,26 @@ pub struct Request<'a> {
     /// `send_body_on_redirect`: the body is buffered for a resend, so its length is known
     /// (Content-Length) and a 307/308 is followed with it.
     pub replayable: bool,
+}
+
+/// `headers` with `overrides` set over them ([`Request::overrides`]), for code that needs the
+/// final map (a copy: not for the usual request path).
+pub fn with_overrides(
+    headers: &HeaderMap,
+    overrides: &[(&'static HeaderName, Option<HeaderValue>)],
+) -> HeaderMap {
+    let mut out = headers.clone();
+    for &(name, ref value) in overrides {
+        match value {
+            Some(v) => {
+                out.insert(name, v.clone());
+            }
+            None => {
+                out.remove(name);
+            }
+        }
+    }
+    out
 }
 
 /// The body of a backend request.
@@ -313,7 +337,7 @@ impl Client {
         let mut first_host: Option<String> = None;
         let mut redirects = 0;
         loop {
-            let mut headers = outgoing(req.headers, strip_credentials);
+            let mut headers = outgoing(req.headers, req.overrides, strip_credentials);
             if let Entry::Vacant(v) = headers.entry(HOST) {
                 if let Some(host) = host_header(&uri) {
                     v.insert(host);
@@ -442,21 +466,35 @@ fn url_error(method: &Method, uri: &Uri, cause: &str) -> String {
 
 /// The forwarded headers as the request's own map: Content-Length and Transfer-Encoding left
 /// out (Go writes them from the body, not the map), and the credentials after a redirect to
-/// another host. Usually there is nothing to leave out, and a clone keeps the hashed table
-/// (no name hashed again).
-fn outgoing(forwarded: &HeaderMap, strip_credentials: bool) -> HeaderMap {
+/// another host; then the overrides ([`Request::overrides`]) after them. Usually nothing is
+/// left out, and a clone keeps the hashed table (no name hashed again).
+fn outgoing(
+    forwarded: &HeaderMap,
+    overrides: &[(&'static HeaderName, Option<HeaderValue>)],
+    strip_credentials: bool,
+) -> HeaderMap {
     let dropped = |name: &HeaderName| {
         name == CONTENT_LENGTH
             || name == TRANSFER_ENCODING
             || (strip_credentials && is_credential(name))
+            || overrides.iter().any(|(n, _)| *n == name)
     };
-    if !forwarded.keys().any(dropped) {
-        return forwarded.clone();
-    }
-    let mut headers = HeaderMap::with_capacity(forwarded.len() + 3);
-    for (name, value) in forwarded {
-        if !dropped(name) {
-            headers.append(name.clone(), value.clone());
+    let mut headers = if forwarded.keys().any(dropped) {
+        let mut headers = HeaderMap::with_capacity(forwarded.len() + overrides.len() + 3);
+        for (name, value) in forwarded {
+            if !dropped(name) {
+                headers.append(name.clone(), value.clone());
+            }
+        }
+        headers
+    } else {
+        forwarded.clone()
+    };
+    for (name, value) in overrides {
+        if let Some(v) = value {
+            if !(strip_credentials && is_credential(name)) {
+                headers.insert(*name, v.clone());
+            }
         }
     }
     headers

@@ -74,10 +74,7 @@ pub fn router_with<G: Gateway>(options: Options) -> Router {
     }
     // telemetry: request metrics around the routes (the matched route is known there).
     if let Some(m) = G::TELEMETRY.metrics.filter(|m| m.server) {
-        let skip = m.skip_paths;
-        inner = inner.layer(axum::middleware::from_fn(move |req, next| {
-            crate::telemetry::measure(req, next, skip)
-        }));
+        inner = inner.layer(crate::telemetry::MeasureLayer(m.skip_paths));
     }
     // telemetry: the OpenTelemetry server span and incoming trace context (outside the metrics).
     if let Some(t) = G::TELEMETRY.traces {

@@ -195,6 +195,7 @@ fn new(_: &Lua, args: MultiValue) -> mlua::Result<HttpResponse> {
         method: method.clone(),
         uri: uri.clone(),
         headers: &headers,
+        overrides: &[],
         body: ReqBody::Buffered(body.unwrap_or_default()),
         known_length: known,
         replayable: known,

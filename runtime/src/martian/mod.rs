@@ -170,6 +170,7 @@ pub async fn exchange(
                 method: out.method,
                 uri,
                 headers: &headers,
+                overrides: &[],
                 body: client::ReqBody::Buffered(req.body.clone()),
                 known_length: out.known_length || req.body_set,
                 replayable: out.replayable || req.body_set,

@@ -157,12 +157,44 @@ pub fn error_kind(e: &BackendError) -> usize {
 }
 
 /// Runs one backend call (either path's, [`CallOutcome`]) and records it in `m`.
-pub async fn measured<R: CallOutcome>(
-    m: &'static BackendMetrics,
-    call: impl std::future::Future<Output = R>,
-) -> R {
-    let started = std::time::Instant::now();
-    let r = call.await;
-    m.record_outcome(started.elapsed(), r.result());
-    r
+///
+/// Not an `async fn`: one would hold `call` twice (as its argument and as the awaited value),
+/// doubling the size of the backend call's future (and the handler's, which axum moves into a
+/// box per request).
+pub fn measured<F, R>(m: &'static BackendMetrics, call: F) -> Measured<F>
+where
+    F: std::future::Future<Output = R>,
+    R: CallOutcome,
+{
+    Measured {
+        call,
+        m,
+        started: None,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// [`measured`]'s future: the call, timed from its first poll.
+    pub struct Measured<F> {
+        #[pin]
+        call: F,
+        m: &'static BackendMetrics,
+        started: Option<std::time::Instant>,
+    }
+}
+
+impl<F, R> std::future::Future for Measured<F>
+where
+    F: std::future::Future<Output = R>,
+    R: CallOutcome,
+{
+    type Output = R;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<R> {
+        let this = self.project();
+        let started = *this.started.get_or_insert_with(std::time::Instant::now);
+        let r = std::task::ready!(this.call.poll(cx));
+        this.m.record_outcome(started.elapsed(), r.result());
+        std::task::Poll::Ready(r)
+    }
 }

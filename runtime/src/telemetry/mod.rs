@@ -7,6 +7,7 @@ pub mod backend_metrics;
 pub mod gelf;
 pub mod influx;
 pub mod logging;
+pub mod measure;
 pub mod metrics;
 pub mod otel;
 pub mod outcome;
@@ -19,6 +20,7 @@ pub use backend_metrics::{measured, BackendMetrics};
 pub use gelf::GelfSpec;
 pub use influx::InfluxSpec;
 pub use logging::{LogPiece, LogSpec, LoggingSpec, SyslogSpec, TimePart};
+pub use measure::MeasureLayer;
 pub use outcome::CallOutcome;
 pub use pipe_metrics::PipeMetrics;
 pub use prometheus::PrometheusSpec;
@@ -129,31 +131,4 @@ pub fn install<G: crate::gateway::Gateway>() {
             crate::log::error(&format!("[SERVICE: Stats] {e}"));
         }
     });
-}
-
-/// The metrics middleware (a `Router::layer` around the routes, so the matched route is
-/// known): counts the request, its status and duration, and keeps it in flight meanwhile.
-pub async fn measure(
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-    skip_paths: &'static [&'static str],
-) -> axum::response::Response {
-    let Some(registry) = registry() else {
-        return next.run(req).await;
-    };
-    if skip_paths.iter().any(|p| req.uri().path().starts_with(p)) {
-        return next.run(req).await;
-    }
-    let started = std::time::Instant::now();
-    let route = req
-        .extensions()
-        .get::<axum::extract::MatchedPath>()
-        .map(|m| m.as_str().to_owned());
-    let method = req.method().clone();
-    let _in_flight = registry.enter();
-    let resp = next.run(req).await;
-    registry
-        .slot(route.as_deref(), method.as_str())
-        .record(resp.status().as_u16(), started.elapsed());
-    resp
 }

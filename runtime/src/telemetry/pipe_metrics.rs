@@ -128,14 +128,46 @@ impl PipeMetrics {
 }
 
 /// Runs an endpoint's pipe and records it in `m`.
-pub async fn pipe(
-    m: &'static PipeMetrics,
-    pipe: impl std::future::Future<Output = axum::response::Response>,
-) -> axum::response::Response {
-    let started = std::time::Instant::now();
-    let resp = pipe.await;
-    m.record(started.elapsed(), m.complete(&resp));
-    resp
+///
+/// Not an `async fn`: one would hold `pipe` twice (as its argument and as the awaited value),
+/// doubling the size of the handler's future, which axum moves into a box per request.
+pub fn pipe<F>(m: &'static PipeMetrics, pipe: F) -> Piped<F>
+where
+    F: std::future::Future<Output = axum::response::Response>,
+{
+    Piped {
+        pipe,
+        m,
+        started: None,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// [`pipe`]'s future: the pipe, timed from its first poll.
+    pub struct Piped<F> {
+        #[pin]
+        pipe: F,
+        m: &'static PipeMetrics,
+        started: Option<std::time::Instant>,
+    }
+}
+
+impl<F> std::future::Future for Piped<F>
+where
+    F: std::future::Future<Output = axum::response::Response>,
+{
+    type Output = axum::response::Response;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let this = self.project();
+        let started = *this.started.get_or_insert_with(std::time::Instant::now);
+        let resp = std::task::ready!(this.pipe.poll(cx));
+        this.m.record(started.elapsed(), this.m.complete(&resp));
+        std::task::Poll::Ready(resp)
+    }
 }
 
 #[cfg(test)]

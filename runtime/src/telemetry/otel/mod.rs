@@ -9,7 +9,9 @@
 //! without traces names nothing here.
 
 pub mod grpc;
+mod ids;
 pub mod metrics;
+mod propagate;
 mod server;
 pub mod spans;
 pub mod transport;
@@ -23,10 +25,10 @@ use crate::spec::BackendSpec;
 use crate::telemetry::CallOutcome;
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::{
-    SpanContext, SpanId, SpanKind, Status, TraceContextExt as _, TraceFlags, TraceId, TraceState,
+    SpanContext, SpanId, SpanKind, Status, TraceContextExt as _, TraceFlags, TraceId,
 };
 use opentelemetry::KeyValue;
-use opentelemetry_sdk::trace::{IdGenerator as _, RandomIdGenerator};
+use propagate::Propagated;
 use std::borrow::Cow;
 use std::sync::{Mutex, OnceLock};
 use std::time::SystemTime;
@@ -90,12 +92,11 @@ pub struct OtelSpec {
     pub state: OnceLock<Installed>,
 }
 
-/// A started pipeline: the span queue, the ID generator and the incoming-context propagators.
+/// A started pipeline: the span queue and the incoming-context propagators.
 #[derive(Debug)]
 pub struct Installed {
     /// Where ended, sampled spans go (none when no exporter has traces on).
     pipeline: Option<&'static spans::Pipeline>,
-    ids: RandomIdGenerator,
     /// Extracts the incoming `traceparent`/`tracestate` and `baggage` (once per request).
     propagator: opentelemetry::propagation::TextMapCompositePropagator,
 }
@@ -155,7 +156,6 @@ pub fn install(spec: &'static OtelSpec, id: &'static BuildIdentity) {
         };
         Installed {
             pipeline,
-            ids: RandomIdGenerator::default(),
             propagator: opentelemetry::propagation::TextMapCompositePropagator::new(vec![
                 Box::new(opentelemetry_sdk::propagation::TraceContextPropagator::new()),
                 Box::new(opentelemetry_sdk::propagation::BaggagePropagator::new()),
@@ -209,8 +209,7 @@ pub fn flush() {
 // The SDK's tracer and batch processor are not used: a span is an [`Open`] value owned by the
 // code that times it; the trace context travels in a task-local ([`CURRENT`]) set by the server
 // span and the proxy span; an ended, sampled span is encoded and queued by [`spans`] (why: see
-// there). The API crate's types (`SpanContext`, `KeyValue`, `Status`), the SDK's ID generator
-// and its propagators (for the incoming context) are used as they are. Sampling is the SDK's:
+// there). The API crate's types (`SpanContext`, `KeyValue`, `Status`), the SDK's propagators (for the incoming context) are used as they are. Sampling is the SDK's:
 // `AlwaysOn` at rate 1, otherwise parent-based over `TraceIdRatioBased` (or `AlwaysOff` at 0).
 
 /// The span context requests and backend calls run in, and the incoming `baggage` (as the
@@ -221,8 +220,29 @@ struct Current {
     baggage: Option<http::HeaderValue>,
 }
 
+impl Current {
+    /// No span (backend calls start root spans) and no baggage.
+    fn none() -> Current {
+        Current {
+            span: SpanContext::empty_context(),
+            baggage: None,
+        }
+    }
+}
+
 tokio::task_local! {
-    static CURRENT: Current;
+    /// One scope per request (the server layer's); the proxy span replaces the context in
+    /// place while the pipe runs ([`ProxySpan`]).
+    static CURRENT: std::cell::RefCell<Current>;
+}
+
+/// Makes `cx` the current context in place (nothing outside a scope).
+fn set_current(cx: Current) {
+    let _ = CURRENT.try_with(|c| {
+        if let Ok(mut held) = c.try_borrow_mut() {
+            *held = cx;
+        }
+    });
 }
 
 /// A started span: ended (and exported when sampled) by [`Open::end`].
@@ -239,14 +259,17 @@ struct Open {
     /// The other attributes, encoded as they are set (OTLP `Span.attributes` fields); empty
     /// when not sampled (nothing is recorded).
     attrs: Vec<u8>,
+    /// `http.response.status_code`, the last attribute, encoded with the span (no `attrs`
+    /// allocation for it).
+    status_code: Option<u16>,
     status: Status,
 }
 
 impl Open {
     /// A span under `parent` (a new trace when there is none or it is invalid).
+    #[inline]
     fn start(
         spec: &OtelSpec,
-        otel: &Installed,
         parent: Option<&SpanContext>,
         kind: SpanKind,
         name: Cow<'static, str>,
@@ -254,7 +277,7 @@ impl Open {
         let parent = parent.filter(|p| p.is_valid());
         let trace_id = match parent {
             Some(p) => p.trace_id(),
-            None => otel.ids.new_trace_id(),
+            None => ids::trace_id(),
         };
         let sampled = if spec.sample_rate >= 1.0 {
             true
@@ -270,14 +293,20 @@ impl Open {
         };
         let state = parent.map(|p| p.trace_state().clone()).unwrap_or_default();
         Open {
-            cx: SpanContext::new(trace_id, otel.ids.new_span_id(), flags, false, state),
+            cx: SpanContext::new(trace_id, ids::span_id(), flags, false, state),
             parent: parent.map_or(SpanId::INVALID, SpanContext::span_id),
             parent_remote: parent.is_some_and(SpanContext::is_remote),
             kind,
             name,
-            start: SystemTime::now(),
+            // Read only for a recorded span.
+            start: if sampled {
+                SystemTime::now()
+            } else {
+                SystemTime::UNIX_EPOCH
+            },
             fixed: &[],
             attrs: Vec::new(),
+            status_code: None,
             status: Status::Unset,
         }
     }
@@ -288,6 +317,7 @@ impl Open {
 
     fn set(&mut self, kv: KeyValue) {
         if self.recording() {
+            self.settle_status_code();
             spans::key_value(&mut self.attrs, spans::ATTRIBUTES, &kv);
         }
     }
@@ -295,6 +325,7 @@ impl Open {
     /// A string attribute (a no-op when not recording).
     fn set_str(&mut self, key: &str, value: &str) {
         if self.recording() {
+            self.settle_status_code();
             spans::str_attribute(&mut self.attrs, spans::ATTRIBUTES, key, &[value]);
         }
     }
@@ -303,6 +334,21 @@ impl Open {
     fn set_i64(&mut self, key: &'static str, value: i64) {
         if self.recording() {
             spans::int_attribute(&mut self.attrs, spans::ATTRIBUTES, key, value);
+        }
+    }
+
+    /// `http.response.status_code` (a no-op when not recording): encoded after the attributes
+    /// set so far, as [`Open::set_i64`] would.
+    fn set_status_code(&mut self, code: u16) {
+        if self.recording() {
+            self.status_code = Some(code);
+        }
+    }
+
+    /// Writes a pending status code into `attrs`, so that attributes set after it follow it.
+    fn settle_status_code(&mut self) {
+        if let Some(code) = self.status_code.take() {
+            self.set_i64("http.response.status_code", i64::from(code));
         }
     }
 
@@ -334,6 +380,7 @@ fn report_headers(span: &mut Open, prefix: &str, headers: &http::HeaderMap, skip
     if !span.recording() {
         return;
     }
+    span.settle_status_code();
     for name in headers.keys() {
         if skip.contains(&name.as_str()) {
             continue;
@@ -350,60 +397,18 @@ fn report_headers(span: &mut Open, prefix: &str, headers: &http::HeaderMap, skip
     }
 }
 
-/// What the trace-context and baggage propagators write: the `traceparent` of `cx` (when it is
-/// valid), its `tracestate` when there is one, and the incoming baggage.
-fn inject(
-    cx: Option<&SpanContext>,
-    baggage: Option<&http::HeaderValue>,
-    headers: &mut http::HeaderMap,
-) {
-    // Nothing to take out of a map without forwarded headers (the common case).
-    let forwarded = !headers.is_empty();
-    if let Some(b) = baggage {
-        headers.insert(BAGGAGE.clone(), b.clone());
-    }
-    let Some(cx) = cx.filter(|cx| cx.is_valid()) else {
-        return;
-    };
-    // `00-{trace id}-{span id}-{flags}`, lower-case hex.
-    let mut tp = *b"00-00000000000000000000000000000000-0000000000000000-00";
-    hex_into(&mut tp[3..35], &cx.trace_id().to_bytes());
-    hex_into(&mut tp[36..52], &cx.span_id().to_bytes());
-    hex_into(&mut tp[53..55], &[cx.trace_flags().to_u8()]);
-    if let Ok(v) = http::HeaderValue::from_bytes(&tp) {
-        headers.insert(TRACEPARENT.clone(), v);
-    }
-    let state = if *cx.trace_state() == TraceState::NONE {
-        String::new()
-    } else {
-        cx.trace_state().header()
-    };
-    if !state.is_empty() {
-        if let Ok(v) = http::HeaderValue::try_from(state) {
-            headers.insert(TRACESTATE.clone(), v);
-        }
-    } else if forwarded {
-        headers.remove(&TRACESTATE);
-    }
-}
-
-/// Writes `bytes` as lower-case hex into `out` (twice as long).
-fn hex_into(out: &mut [u8], bytes: &[u8]) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = HEX[usize::from(b >> 4)];
-        pair[1] = HEX[usize::from(b & 0xf)];
-    }
-}
-
 static TRACEPARENT: http::HeaderName = http::HeaderName::from_static("traceparent");
 static TRACESTATE: http::HeaderName = http::HeaderName::from_static("tracestate");
 static BAGGAGE: http::HeaderName = http::HeaderName::from_static("baggage");
 
 /// The incoming trace context: the remote span and the baggage, as the propagators read them.
 fn extract(otel: &Installed, headers: &http::HeaderMap) -> Option<Current> {
-    let has_parent = headers.contains_key(&TRACEPARENT);
-    let has_baggage = headers.contains_key(&BAGGAGE);
+    // One pass over the names (a request has a few) rather than two hashed lookups.
+    let (mut has_parent, mut has_baggage) = (false, false);
+    for name in headers.keys() {
+        has_parent |= *name == TRACEPARENT;
+        has_baggage |= *name == BAGGAGE;
+    }
     if !has_parent && !has_baggage {
         return None;
     }
@@ -426,105 +431,93 @@ fn extract(otel: &Installed, headers: &http::HeaderMap) -> Option<Current> {
 
 /// Starts a child of the current span (a root when there is none) and the context to run its
 /// work in.
-fn child(spec: &OtelSpec, otel: &Installed, name: &'static str) -> (Open, Current) {
-    // The current context is read in place, not cloned.
+#[inline]
+fn child(spec: &OtelSpec, name: &'static str) -> (Open, Current) {
+    let (span, baggage) = child_span(spec, name, true);
+    let here = Current {
+        span: span.cx.clone(),
+        baggage,
+    };
+    (span, here)
+}
+
+/// Starts a child of the current span (a root when there is none), and with `baggage` the
+/// current baggage. The current context is read in place, not cloned.
+#[inline]
+fn child_span(
+    spec: &OtelSpec,
+    name: &'static str,
+    baggage: bool,
+) -> (Open, Option<http::HeaderValue>) {
     let start = |parent: Option<&Current>| {
         let span = Open::start(
             spec,
-            otel,
             parent.map(|p| &p.span),
             SpanKind::Internal,
             Cow::Borrowed(name),
         );
-        let here = Current {
-            span: span.cx.clone(),
-            baggage: parent.and_then(|p| p.baggage.clone()),
-        };
-        (span, here)
+        let baggage = parent.filter(|_| baggage).and_then(|p| p.baggage.clone());
+        (span, baggage)
     };
-    match CURRENT.try_with(|p| start(Some(p))) {
-        Ok(started) => started,
-        Err(_) => start(None),
+    match CURRENT.try_with(|p| p.try_borrow().ok().map(|p| start(Some(&p)))) {
+        Ok(Some(started)) => started,
+        _ => start(None),
     }
 }
 
 /// The `proxy` layer: a span named after the endpoint around its pipe (merge included).
-///
-/// Not an `async fn`: one would hold `pipe` twice (as its argument and as the awaited value),
-/// doubling the size of the handler's future, which axum moves into a box per request.
-pub fn proxy<F>(
-    spec: &'static OtelSpec,
-    endpoint: &'static str,
-    method: &'static str,
-    attributes: &'static Encoded,
-    pipe: F,
-) -> impl std::future::Future<Output = axum::response::Response>
-where
-    F: std::future::Future<Output = axum::response::Response>,
-{
-    let Some(otel) = spec.state.get() else {
-        return Proxy::Plain { pipe };
-    };
-    let (mut span, here) = child(spec, otel, endpoint);
-    if span.recording() {
-        // The same for every request of the endpoint: encoded once.
-        span.fixed = attributes.get(|buf| {
-            for (key, value) in [
-                ("krakend.stage", "proxy"),
-                ("krakend.endpoint.route", endpoint),
-                ("krakend.endpoint.method", method),
-            ] {
-                spans::str_attribute(buf, spans::ATTRIBUTES, key, &[value]);
-            }
-        });
-    }
-    Proxy::Traced {
-        pipe: CURRENT.scope(here, pipe),
-        // Boxed: the handler's future, which axum moves whole, stays smaller.
-        span: Some(Box::new(span)),
-        otel,
-    }
+/// Generated code awaits the pipe between [`ProxySpan::enter`] and [`ProxySpan::exit`] (the
+/// pipe's future is neither wrapped nor moved), and the span becomes the current context in
+/// place, in the request's one task-local scope (the server layer's), while the pipe runs.
+#[must_use]
+pub struct ProxySpan(Option<Box<Entered>>);
+
+struct Entered {
+    span: Open,
+    otel: &'static Installed,
 }
 
-pin_project_lite::pin_project! {
-    /// [`proxy`]'s future: the pipe in the span's context; the span ends with the pipe.
-    #[project = ProxyProj]
-    enum Proxy<F: std::future::Future> {
-        Plain { #[pin] pipe: F },
-        Traced {
-            #[pin]
-            pipe: tokio::task::futures::TaskLocalFuture<Current, F>,
-            span: Option<Box<Open>>,
-            otel: &'static Installed,
-        },
-    }
-}
-
-impl<F> std::future::Future for Proxy<F>
-where
-    F: std::future::Future<Output = axum::response::Response>,
-{
-    type Output = axum::response::Response;
-
-    fn poll(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        match self.project() {
-            ProxyProj::Plain { pipe } => pipe.poll(cx),
-            ProxyProj::Traced { pipe, span, otel } => {
-                let resp = std::task::ready!(pipe.poll(cx));
-                if let Some(mut span) = span.take() {
-                    let status = resp.status().as_u16();
-                    span.set_i64("http.response.status_code", i64::from(status));
-                    if status >= 500 {
-                        span.status = Status::error("");
-                    }
-                    span.end(otel);
+impl ProxySpan {
+    /// Starts the proxy span of an endpoint as a child of the current context and makes it
+    /// current (a no-op when the pipeline is not installed).
+    pub fn enter(
+        spec: &'static OtelSpec,
+        endpoint: &'static str,
+        method: &'static str,
+        attributes: &'static Encoded,
+    ) -> ProxySpan {
+        let Some(otel) = spec.state.get() else {
+            return ProxySpan(None);
+        };
+        let (mut span, here) = child(spec, endpoint);
+        if span.recording() {
+            // The same for every request of the endpoint: encoded once.
+            span.fixed = attributes.get(|buf| {
+                for (key, value) in [
+                    ("krakend.stage", "proxy"),
+                    ("krakend.endpoint.route", endpoint),
+                    ("krakend.endpoint.method", method),
+                ] {
+                    spans::str_attribute(buf, spans::ATTRIBUTES, key, &[value]);
                 }
-                std::task::Poll::Ready(resp)
-            }
+            });
         }
+        // Not put back at exit: nothing of the request reads it after its pipe.
+        set_current(here);
+        ProxySpan(Some(Box::new(Entered { span, otel })))
+    }
+
+    /// Ends the span with the pipe's answer.
+    pub fn exit(self, resp: axum::response::Response) -> axum::response::Response {
+        if let Some(mut e) = self.0 {
+            let status = resp.status().as_u16();
+            e.span.set_status_code(status);
+            if status >= 500 {
+                e.span.status = Status::error("");
+            }
+            e.span.end(e.otel);
+        }
+        resp
     }
 }
 
@@ -537,19 +530,30 @@ where
     let Some(otel) = t.otel.state.get().filter(|_| t.stage) else {
         return call.await;
     };
-    let (mut span, here) = start_stage(otel, t);
-    let r = CURRENT.scope(here, call).await;
+    let (mut span, here) = start_stage(t);
+    let r = CURRENT.scope(std::cell::RefCell::new(here), call).await;
     end_with(otel, &mut span, &r);
     span.end(otel);
     r
 }
 
-fn start_stage(otel: &Installed, t: &'static BackendTrace) -> (Open, Current) {
-    let (mut span, here) = child(t.otel, otel, t.url_pattern);
+#[inline]
+fn start_stage(t: &'static BackendTrace) -> (Open, Current) {
+    let (mut span, here) = child(t.otel, t.url_pattern);
     if span.recording() {
         span.fixed = backend_attributes(t);
     }
     (span, here)
+}
+
+/// [`start_stage`]'s span alone (no context: its call passes the span as the parent).
+#[inline]
+fn stage_span(t: &'static BackendTrace) -> Open {
+    let (mut span, _) = child_span(t.otel, t.url_pattern, false);
+    if span.recording() {
+        span.fixed = backend_attributes(t);
+    }
+    span
 }
 
 /// The attributes of both backend spans, the same for every call of `t`: encoded once.
@@ -618,7 +622,7 @@ where
         };
         // The spans are boxed: held across the awaits below, they would otherwise grow the
         // handler's future, which axum moves whole.
-        let mut stage = t.stage.then(|| Box::new(start_stage(otel, t).0));
+        let mut stage = t.stage.then(|| Box::new(stage_span(t)));
         let (uri, headers) = match crate::backend::prepare(ctx, spec, seq) {
             Ok(p) => p,
             Err(e) => {
@@ -633,9 +637,12 @@ where
         // Of the current context: the span only when there is no stage span, the baggage.
         let (outer, baggage) = CURRENT
             .try_with(|c| {
+                let c = c.try_borrow().ok()?;
                 let span = stage.is_none().then(|| c.span.clone());
-                (span, c.baggage.clone())
+                Some((span, c.baggage.clone()))
             })
+            .ok()
+            .flatten()
             .unwrap_or_default();
         let parent = match &stage {
             Some(s) => Some(s.cx.clone()),
@@ -644,7 +651,6 @@ where
         let mut client = t.round_trip.then(|| {
             let mut span = Open::start(
                 t.otel,
-                otel,
                 parent.as_ref(),
                 SpanKind::Client,
                 Cow::Borrowed(t.client_span),
@@ -657,20 +663,30 @@ where
             }
             Box::new(span)
         });
-        let mut headers = headers.into_owned();
-        if t.otel.propagation {
+        // The trace context goes to the client as header overrides, written straight into the
+        // outgoing request (the forwarded map is not copied for it).
+        let propagated = t.otel.propagation.then(|| {
             let from = client.as_ref().map(|c| &c.cx).or(parent.as_ref());
-            inject(from, baggage.as_ref(), &mut headers);
-        }
-        if let Some(c) = client.as_mut().filter(|_| t.report_headers) {
-            report_headers(c, "http.request.header.", &headers, t.otel.skip_headers);
-        }
-        let received = crate::backend::exchange(ctx, spec, uri, &headers).await;
+            Propagated::new(from, baggage.as_ref())
+        });
+        let mut overrides = propagated.as_ref().map_or(&[][..], Propagated::as_slice);
+        // Reported request headers are the final ones: only then is the map copied.
+        let merged = match client.as_mut().filter(|_| t.report_headers) {
+            Some(c) => {
+                let merged = crate::client::with_overrides(&headers, overrides);
+                report_headers(c, "http.request.header.", &merged, t.otel.skip_headers);
+                overrides = &[];
+                Some(merged)
+            }
+            None => None,
+        };
+        let sent = merged.as_ref().unwrap_or(&headers);
+        let received = crate::backend::exchange_with(ctx, spec, uri, sent, overrides).await;
         if let Some(mut span) = client {
             match &received {
                 Ok(r) => {
                     let status = r.status.as_u16();
-                    span.set_i64("http.response.status_code", i64::from(status));
+                    span.set_status_code(status);
                     if status >= 400 {
                         span.status = Status::error("");
                     }
@@ -708,6 +724,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use opentelemetry::trace::TraceState;
 
     static SPEC: OtelSpec = OtelSpec {
         service_name: "t",
@@ -725,44 +742,37 @@ mod tests {
         state: OnceLock::new(),
     };
 
-    /// The handler's future (which axum moves into a box per request) holds the endpoint's
-    /// pipe once, not twice as an `async fn` taking it would.
+    /// The proxy span is the current context while the pipe runs, a child of the request's.
     #[test]
-    fn the_proxy_span_holds_the_pipe_once() {
-        let big = [7u8; 4096];
-        let pipe = async move {
-            tokio::task::yield_now().await;
-            let mut resp = axum::response::Response::default();
-            *resp.status_mut() = http::StatusCode::from_u16(200 + u16::from(big[4095] % 2))
-                .unwrap_or(http::StatusCode::OK);
-            resp
-        };
-        let pipe_size = std::mem::size_of_val(&pipe);
-        assert!(pipe_size > 4096);
+    fn the_proxy_span_is_current_in_place() {
+        let _ = SPEC.state.set(Installed {
+            pipeline: None,
+            propagator: opentelemetry::propagation::TextMapCompositePropagator::new(vec![]),
+        });
         static ATTRIBUTES: Encoded = Encoded::new();
-        let wrapped = proxy(&SPEC, "/x", "GET", &ATTRIBUTES, pipe);
-        let size = std::mem::size_of_val(&wrapped);
-        assert!(
-            size < pipe_size + 512,
-            "pipe {pipe_size} bytes, proxy {size}"
-        );
-    }
-
-    #[test]
-    fn traceparent_is_lower_case_hex() {
-        let cx = SpanContext::new(
-            TraceId::from(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736_u128),
-            SpanId::from(0x00f0_67aa_0ba9_02b7_u64),
-            TraceFlags::SAMPLED,
-            false,
-            TraceState::NONE,
-        );
-        let mut headers = http::HeaderMap::new();
-        inject(Some(&cx), None, &mut headers);
-        assert_eq!(
-            headers.get("traceparent").map(|v| v.as_bytes()),
-            Some(&b"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"[..])
-        );
-        assert!(headers.get("tracestate").is_none());
+        let current = || CURRENT.with(|c| c.borrow().span.clone());
+        let request = Current {
+            span: SpanContext::new(
+                ids::trace_id(),
+                ids::span_id(),
+                TraceFlags::SAMPLED,
+                false,
+                TraceState::NONE,
+            ),
+            baggage: None,
+        };
+        let outer = request.span.clone();
+        let rt = tokio::runtime::Builder::new_current_thread().build();
+        let Ok(rt) = rt else { return };
+        rt.block_on(CURRENT.scope(std::cell::RefCell::new(request), async {
+            let span = ProxySpan::enter(&SPEC, "/x", "GET", &ATTRIBUTES);
+            let inner = current();
+            assert_eq!(inner.trace_id(), outer.trace_id());
+            assert_ne!(inner.span_id(), outer.span_id());
+            tokio::task::yield_now().await;
+            assert_eq!(current().span_id(), inner.span_id());
+            let resp = span.exit(axum::response::Response::default());
+            assert_eq!(resp.status(), http::StatusCode::OK);
+        }));
     }
 }

@@ -5,13 +5,28 @@
 //! boxes its future, clones and re-boxes the inner service per request and adds a `Next`
 //! round; here the inner route's future is wrapped as it is, with the span beside it.
 
-use super::{extract, report_headers, Current, Installed, Open, OtelSpec, CURRENT};
+use super::{extract, report_headers, spans, Current, Encoded, Installed, Open, OtelSpec, CURRENT};
 use opentelemetry::trace::{SpanKind, Status};
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::OnceLock;
 use std::task::{ready, Context, Poll};
+
+/// The methods whose server-span attributes are encoded once.
+static STANDARD: [http::Method; 9] = [
+    http::Method::GET,
+    http::Method::POST,
+    http::Method::PUT,
+    http::Method::DELETE,
+    http::Method::PATCH,
+    http::Method::HEAD,
+    http::Method::OPTIONS,
+    http::Method::CONNECT,
+    http::Method::TRACE,
+];
 
 /// The layer of a contract's traces (`Router::layer(ServerLayer(&OTEL))`).
 #[derive(Clone, Copy, Debug)]
@@ -23,6 +38,8 @@ impl<S> tower::Layer<S> for ServerLayer {
     fn layer(&self, inner: S) -> Server<S> {
         Server {
             spec: self.0,
+            // One per route and method, made when the router is built (bounded).
+            fixed: Box::leak(Box::new(OnceLock::new())),
             inner,
         }
     }
@@ -32,7 +49,19 @@ impl<S> tower::Layer<S> for ServerLayer {
 #[derive(Clone, Debug)]
 pub struct Server<S> {
     spec: &'static OtelSpec,
+    /// The attributes of this route's server spans when its path has no parameters, encoded
+    /// by its first traced request.
+    fixed: &'static OnceLock<RouteSpan>,
     inner: S,
+}
+
+/// A route's server-span attributes (method, path, stage, route), valid for its requests of
+/// that method and path.
+#[derive(Debug)]
+struct RouteSpan {
+    method: http::Method,
+    path: Box<str>,
+    attributes: Box<[u8]>,
 }
 
 impl<S> tower::Service<axum::extract::Request> for Server<S>
@@ -65,29 +94,68 @@ where
         };
         let path = req.uri().path();
         if !spec.global.traces || spec.skip_paths.iter().any(|p| path.starts_with(p)) {
-            return match parent {
-                Some(p) => ServerFuture::Scoped {
-                    inner: CURRENT.scope(p, self.inner.call(req)),
-                },
-                None => ServerFuture::Plain {
-                    inner: self.inner.call(req),
-                },
+            // No span, but a scope: the incoming context for the backends, and the one the
+            // proxy span replaces in place (`ProxySpan`).
+            let here = parent.unwrap_or_else(Current::none);
+            return ServerFuture::Scoped {
+                inner: CURRENT.scope(RefCell::new(here), self.inner.call(req)),
             };
         }
+        let route = req
+            .extensions()
+            .get::<axum::extract::MatchedPath>()
+            .map(|r| r.as_str());
+        let fixed: &'static OnceLock<RouteSpan> = self.fixed;
+        let cached = fixed
+            .get()
+            .filter(|f| f.method == req.method() && *f.path == *path && route == Some(path));
         let mut span = Open::start(
             spec,
-            otel,
             parent.as_ref().map(|p| &p.span),
             SpanKind::Server,
-            Cow::Owned(path.to_owned()),
+            match cached {
+                Some(f) => Cow::Borrowed(&*f.path),
+                None => Cow::Owned(path.to_owned()),
+            },
         );
-        if span.recording() {
+        if let Some(f) = cached.filter(|_| span.recording() && !spec.global.report_headers) {
+            span.fixed = &f.attributes;
+        } else if span.recording() {
+            if route == Some(path) && self.fixed.get().is_none() {
+                // A route without parameters: its spans' attributes are all the same.
+                let mut attributes = Vec::new();
+                for (key, value) in [
+                    ("http.request.method", req.method().as_str()),
+                    ("url.path", path),
+                    ("krakend.stage", "global"),
+                    ("http.route", path),
+                ] {
+                    spans::str_attribute(&mut attributes, spans::ATTRIBUTES, key, &[value]);
+                }
+                let _ = self.fixed.set(RouteSpan {
+                    method: req.method().clone(),
+                    path: path.into(),
+                    attributes: attributes.into_boxed_slice(),
+                });
+            }
+            // The same for every server span of a standard method: encoded once per method.
+            static FIXED: [Encoded; 10] = [const { Encoded::new() }; 10];
+            let method = req.method();
+            let known = STANDARD.iter().position(|m| m == method);
+            span.fixed = FIXED[known.unwrap_or(9)].get(|buf| {
+                if known.is_some() {
+                    let m = [method.as_str()];
+                    spans::str_attribute(buf, spans::ATTRIBUTES, "http.request.method", &m);
+                }
+                spans::str_attribute(buf, spans::ATTRIBUTES, "krakend.stage", &["global"]);
+            });
             span.attrs.reserve(160);
-            span.set_str("http.request.method", req.method().as_str());
+            if known.is_none() {
+                span.set_str("http.request.method", method.as_str());
+            }
             span.set_str("url.path", path);
-            span.set_str("krakend.stage", "global");
-            if let Some(r) = req.extensions().get::<axum::extract::MatchedPath>() {
-                span.set_str("http.route", r.as_str());
+            if let Some(r) = route {
+                span.set_str("http.route", r);
             }
             if spec.global.report_headers {
                 report_headers(
@@ -103,7 +171,7 @@ where
             baggage: parent.and_then(|p| p.baggage),
         };
         ServerFuture::Traced {
-            inner: CURRENT.scope(here, self.inner.call(req)),
+            inner: CURRENT.scope(RefCell::new(here), self.inner.call(req)),
             span: Some(span),
             spec,
             otel,
@@ -115,13 +183,13 @@ pin_project_lite::pin_project! {
     /// [`Server`]'s future: the route's future, in the server span's context when traced.
     #[project = ServerProj]
     pub enum ServerFuture<F> {
-        /// No span, no incoming context.
+        /// Traces not installed.
         Plain { #[pin] inner: F },
-        /// No span, the incoming context kept for the backends.
-        Scoped { #[pin] inner: tokio::task::futures::TaskLocalFuture<Current, F> },
+        /// No span: the incoming context (if any) kept for the backends and the proxy span.
+        Scoped { #[pin] inner: tokio::task::futures::TaskLocalFuture<RefCell<Current>, F> },
         Traced {
             #[pin]
-            inner: tokio::task::futures::TaskLocalFuture<Current, F>,
+            inner: tokio::task::futures::TaskLocalFuture<RefCell<Current>, F>,
             span: Option<Open>,
             spec: &'static OtelSpec,
             otel: &'static Installed,
@@ -148,7 +216,7 @@ where
                 let Ok(resp) = ready!(inner.poll(cx));
                 if let Some(mut span) = span.take() {
                     let status = resp.status().as_u16();
-                    span.set_i64("http.response.status_code", i64::from(status));
+                    span.set_status_code(status);
                     if status >= 500 {
                         span.status = Status::error("");
                     }

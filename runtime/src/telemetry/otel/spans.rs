@@ -61,12 +61,10 @@ pub struct Pipeline {
     room: usize,
 }
 
-/// A worker's state: its buffer in each pipeline (keyed by the pipeline's address) and the
-/// scratch a span is encoded in first (its length prefixes it in the buffer).
+/// A worker's state: its buffer in each pipeline (keyed by the pipeline's address).
 #[derive(Default)]
 struct Local {
     buffers: Vec<(usize, Arc<Buffer>)>,
-    scratch: Vec<u8>,
 }
 
 thread_local! {
@@ -106,23 +104,35 @@ impl Pipeline {
     /// Appends one ended, sampled span to this worker's buffer (never blocks on I/O).
     pub(super) fn push(&'static self, span: &Open) {
         let key = self as *const Pipeline as usize;
+        let state = trace_state(span);
+        let end = nanos(SystemTime::now());
+        let len = span_len(span, &state);
         LOCAL.with(|local| {
-            let Local { buffers, scratch } = &mut *local.borrow_mut();
+            let Local { buffers } = &mut *local.borrow_mut();
             if !buffers.iter().any(|(k, _)| *k == key) {
                 self.register(buffers);
             }
             let Some((_, buffer)) = buffers.iter().find(|(k, _)| *k == key) else {
                 return;
             };
-            scratch.clear();
-            encode_span(scratch, span);
             let mut buf = buffer.lock();
             let before = buf.len();
-            if before + scratch.len() + 8 > MAX_BUFFERED {
+            if before + len + 11 > MAX_BUFFERED {
                 self.dropped.fetch_add(1, Ordering::Relaxed);
                 return;
             }
-            bytes_field(&mut buf, 2, scratch);
+            // `ScopeSpans.spans`: the key, the length, the span written in place.
+            encode_key(2, WireType::LengthDelimited, &mut buf);
+            encode_varint(len as u64, &mut buf);
+            let start = buf.len();
+            buf.reserve(len);
+            write_span(&mut buf, span, &state, end);
+            if buf.len() - start != len {
+                // Not reached (`span_len` follows `write_span`); dropped rather than sent wrong.
+                buf.truncate(before);
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
             let full = before < EXPORT_AT && buf.len() >= EXPORT_AT;
             drop(buf);
             if full {
@@ -291,18 +301,83 @@ impl Head {
 
 /// `Span` (trace.proto): trace_id 1, span_id 2, trace_state 3, parent_span_id 4, name 5,
 /// kind 6, start 7, end 8, attributes 9, status 15, flags 16.
+#[cfg(test)]
 fn encode_span(buf: &mut Vec<u8>, span: &Open) {
-    let cx = &span.cx;
-    bytes_field(buf, 1, &cx.trace_id().to_bytes());
-    bytes_field(buf, 2, &cx.span_id().to_bytes());
-    if *cx.trace_state() != TraceState::NONE {
-        let state = cx.trace_state().header();
-        if !state.is_empty() {
-            string(buf, 3, &state);
-        }
+    let state = trace_state(span);
+    let before = buf.len();
+    write_span(buf, span, &state, nanos(SystemTime::now()));
+    assert_eq!(buf.len() - before, span_len(span, &state));
+}
+
+/// The span's `tracestate` header (empty without one).
+fn trace_state(span: &Open) -> String {
+    let state = span.cx.trace_state();
+    if *state == TraceState::NONE {
+        String::new()
+    } else {
+        state.header()
+    }
+}
+
+/// The status's message and code (`Status { message = 2, code = 3 }`).
+fn status_parts(span: &Open) -> (&str, u64) {
+    match &span.status {
+        Status::Error { description } => (description.as_ref(), 2),
+        Status::Ok => ("", 1),
+        Status::Unset => ("", 0),
+    }
+}
+
+/// The length of the status message's body.
+fn status_len(message: &str, code: u64) -> usize {
+    (if message.is_empty() {
+        0
+    } else {
+        delimited_len(message.len())
+    }) + if code == 0 { 0 } else { 2 }
+}
+
+/// The length [`write_span`] writes (the span is written straight into a worker's buffer
+/// after its length, not encoded elsewhere first and copied).
+fn span_len(span: &Open, state: &str) -> usize {
+    let (message, code) = status_parts(span);
+    let mut n = 18 + 10; // trace and span ids
+    if !state.is_empty() {
+        n += delimited_len(state.len());
     }
     if span.parent != SpanId::INVALID {
-        bytes_field(buf, 4, &span.parent.to_bytes());
+        n += 10;
+    }
+    n += delimited_len(span.name.len());
+    n += 2 + 9 + 9; // kind, start, end
+    n += span.fixed.len() + span.attrs.len();
+    if let Some(code) = span.status_code {
+        n += int_attribute_len(STATUS_CODE, i64::from(code));
+    }
+    n += delimited_len(status_len(message, code));
+    n + 6 // flags: a two-byte key and a fixed32
+}
+
+fn write_span(buf: &mut Vec<u8>, span: &Open, state: &str, end: u64) {
+    let cx = &span.cx;
+    // The fixed-size fields are assembled on the stack and written as a few slices.
+    let mut ids = [0u8; 28];
+    ids[0] = 0x0a; // trace_id, 16 bytes
+    ids[1] = 16;
+    ids[2..18].copy_from_slice(&cx.trace_id().to_bytes());
+    ids[18] = 0x12; // span_id, 8 bytes
+    ids[19] = 8;
+    ids[20..28].copy_from_slice(&cx.span_id().to_bytes());
+    buf.extend_from_slice(&ids);
+    if !state.is_empty() {
+        string(buf, 3, state);
+    }
+    if span.parent != SpanId::INVALID {
+        let mut parent = [0u8; 10];
+        parent[0] = 0x22; // parent_span_id, 8 bytes
+        parent[1] = 8;
+        parent[2..10].copy_from_slice(&span.parent.to_bytes());
+        buf.extend_from_slice(&parent);
     }
     string(buf, 5, &span.name);
     let kind = match span.kind {
@@ -312,25 +387,23 @@ fn encode_span(buf: &mut Vec<u8>, span: &Open) {
         SpanKind::Producer => 4,
         SpanKind::Consumer => 5,
     };
-    encode_key(6, WireType::Varint, buf);
-    encode_varint(kind, buf);
-    fixed64(buf, 7, nanos(span.start));
-    fixed64(buf, 8, nanos(SystemTime::now()));
+    let mut times = [0u8; 20];
+    times[0] = 0x30; // kind
+    times[1] = kind;
+    times[2] = 0x39; // start_time_unix_nano, fixed64
+    times[3..11].copy_from_slice(&nanos(span.start).to_le_bytes());
+    times[11] = 0x41; // end_time_unix_nano, fixed64
+    times[12..20].copy_from_slice(&end.to_le_bytes());
+    buf.extend_from_slice(&times);
     buf.extend_from_slice(span.fixed);
     buf.extend_from_slice(&span.attrs);
-    // Status { message = 2, code = 3 } (always written, as opentelemetry-proto does).
-    let (message, code) = match &span.status {
-        Status::Error { description } => (description.as_ref(), 2),
-        Status::Ok => ("", 1),
-        Status::Unset => ("", 0),
-    };
-    let len = if message.is_empty() {
-        0
-    } else {
-        delimited_len(message.len())
-    } + if code == 0 { 0 } else { 2 };
+    if let Some(code) = span.status_code {
+        int_attribute(buf, ATTRIBUTES, STATUS_CODE, i64::from(code));
+    }
+    // Status (always written, as opentelemetry-proto does).
+    let (message, code) = status_parts(span);
     encode_key(15, WireType::LengthDelimited, buf);
-    encode_varint(len as u64, buf);
+    encode_varint(status_len(message, code) as u64, buf);
     if !message.is_empty() {
         string(buf, 2, message);
     }
@@ -419,6 +492,17 @@ pub(super) fn str_attribute(buf: &mut Vec<u8>, field: u32, key: &str, value: &[&
     let len: usize = value.iter().map(|p| p.len()).sum();
     let any = delimited_len(len);
     let body = delimited_len(key.len()) + delimited_len(any);
+    // The usual case, every length a one-byte varint: the tags and lengths as two slices.
+    if field < 16 && body < 0x80 {
+        buf.reserve(2 + body);
+        buf.extend_from_slice(&[short_key(field), body as u8, 0x0a, key.len() as u8]);
+        buf.extend_from_slice(key.as_bytes());
+        buf.extend_from_slice(&[0x12, any as u8, 0x0a, len as u8]);
+        for p in value {
+            buf.extend_from_slice(p.as_bytes());
+        }
+        return;
+    }
     buf.reserve(delimited_len(body) + 2);
     encode_key(field, WireType::LengthDelimited, buf);
     encode_varint(body as u64, buf);
@@ -432,10 +516,32 @@ pub(super) fn str_attribute(buf: &mut Vec<u8>, field: u32, key: &str, value: &[&
     }
 }
 
+/// The attribute of [`Open::set_status_code`].
+const STATUS_CODE: &str = "http.response.status_code";
+
+/// The length [`int_attribute`] writes.
+fn int_attribute_len(key: &str, value: i64) -> usize {
+    let any = 1 + encoded_len_varint(value as u64);
+    delimited_len(delimited_len(key.len()) + delimited_len(any))
+}
+
 /// `KeyValue { key, value: AnyValue { int_value } }` as field `field`.
 pub(super) fn int_attribute(buf: &mut Vec<u8>, field: u32, key: &str, value: i64) {
     let any = 1 + encoded_len_varint(value as u64);
     let body = delimited_len(key.len()) + delimited_len(any);
+    // The usual case (a short key, a status code): the tags and lengths as two slices.
+    if field < 16 && body < 0x80 && (0..0x4000).contains(&value) {
+        buf.reserve(2 + body);
+        buf.extend_from_slice(&[short_key(field), body as u8, 0x0a, key.len() as u8]);
+        buf.extend_from_slice(key.as_bytes());
+        if value < 0x80 {
+            buf.extend_from_slice(&[0x12, any as u8, 0x18, value as u8]);
+        } else {
+            let (low, high) = ((value as u8) | 0x80, (value >> 7) as u8);
+            buf.extend_from_slice(&[0x12, any as u8, 0x18, low, high]);
+        }
+        return;
+    }
     buf.reserve(delimited_len(body));
     encode_key(field, WireType::LengthDelimited, buf);
     encode_varint(body as u64, buf);
@@ -533,6 +639,12 @@ fn encode_key(field: u32, wire: WireType, buf: &mut Vec<u8>) {
     encode_varint(u64::from((field << 3) | wire as u32), buf);
 }
 
+/// The one-byte key of a length-delimited field numbered under 16.
+#[inline]
+fn short_key(field: u32) -> u8 {
+    ((field << 3) | WireType::LengthDelimited as u32) as u8
+}
+
 #[inline]
 fn encoded_len_varint(v: u64) -> usize {
     (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
@@ -582,9 +694,14 @@ mod tests {
             start: UNIX_EPOCH + Duration::from_secs(1),
             fixed: FIXED.get(|b| str_attribute(b, ATTRIBUTES, "http.request.method", &["GET"])),
             attrs: Vec::new(),
+            status_code: None,
             status: Status::error("boom"),
         };
         span.set(KeyValue::new("http.response.status_code", 503_i64));
+        span.set_i64("small", 5);
+        span.set_i64("large", 1 << 40);
+        span.set_i64("negative", -3);
+        span.set_str("long", &"x".repeat(200));
         span.set(KeyValue::new("ok", true));
         span.set(KeyValue::new("ratio", 0.5));
         span.set(KeyValue::new(
@@ -600,6 +717,7 @@ mod tests {
             let uri: http::Uri = u.parse().unwrap_or_default();
             uri_attribute(&mut span.attrs, "url.full", &uri);
         }
+        span.set_status_code(404);
         let mut buf = Vec::new();
         encode_span(&mut buf, &span);
         let head = Head::new(&[KeyValue::new("service.name", "gw")], "krustd");
@@ -632,6 +750,13 @@ mod tests {
         let value = |i: usize| s.attributes[i].value.clone().and_then(|v| v.value);
         assert_eq!(value(0), Some(V::StringValue("GET".into())));
         assert_eq!(value(1), Some(V::IntValue(503)));
+        // The short encodings and the general one read the same.
+        assert_eq!(value(2), Some(V::IntValue(5)));
+        assert_eq!(value(3), Some(V::IntValue(1 << 40)));
+        assert_eq!(value(4), Some(V::IntValue(-3)));
+        assert_eq!(value(5), Some(V::StringValue("x".repeat(200))));
+        // The attributes set before the short ones above, further on.
+        let value = |i: usize| s.attributes[i + 4].value.clone().and_then(|v| v.value);
         assert_eq!(value(2), Some(V::BoolValue(true)));
         assert_eq!(value(3), Some(V::DoubleValue(0.5)));
         match value(4) {
@@ -641,9 +766,12 @@ mod tests {
         // `url.full` as `Uri`'s `Display` writes it.
         for (i, u) in uris.iter().enumerate() {
             let shown = u.parse::<http::Uri>().unwrap_or_default().to_string();
-            assert_eq!(s.attributes[5 + i].key, "url.full");
+            assert_eq!(s.attributes[9 + i].key, "url.full");
             assert_eq!(value(5 + i), Some(V::StringValue(shown)));
         }
-        assert_eq!(s.attributes.len(), 8);
+        // The status code, kept aside, is written last.
+        assert_eq!(s.attributes[12].key, "http.response.status_code");
+        assert_eq!(value(8), Some(V::IntValue(404)));
+        assert_eq!(s.attributes.len(), 13);
     }
 }
