@@ -345,17 +345,7 @@ pub async fn exchange(
     uri: http::Uri,
     headers: &http::HeaderMap,
 ) -> Result<Received, BackendError> {
-    let mut resp = transmit(ctx, spec, uri, headers).await?;
-    let status = resp.status;
-    let headers = std::mem::take(&mut resp.headers);
-    let url = std::mem::take(&mut resp.url);
-    let body = resp.bytes(MAX_BACKEND_BODY).await.map_err(plain)?;
-    Ok(Received {
-        status,
-        headers,
-        url,
-        body,
-    })
+    exchange_with(ctx, spec, uri, headers, &[]).await
 }
 
 /// [`exchange`] with `overrides` set over the forwarded headers (a traced call's trace context,
