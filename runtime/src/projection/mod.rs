@@ -579,9 +579,19 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Advances to the next `"`, `\` or control character (or the end), 8 bytes at a time.
+    /// Advances to the next `"`, `\\` or control character (or the end): 16 bytes at a time
+    /// with SSE2 on x86-64, 8 at a time elsewhere and for the tail.
     #[inline]
     fn skip_plain(&mut self) {
+        #[cfg(target_arch = "x86_64")]
+        while let Some(chunk) = self.bytes.get(self.pos..self.pos + 16) {
+            let found = stop_bytes_16(chunk);
+            if found != 0 {
+                self.pos += found.trailing_zeros() as usize;
+                return;
+            }
+            self.pos += 16;
+        }
         const ONES: u64 = 0x0101_0101_0101_0101;
         const HIGH: u64 = 0x8080_8080_8080_8080;
         while let Some(chunk) = self.bytes.get(self.pos..self.pos + 8) {
@@ -664,6 +674,30 @@ fn nested_deeper(value: &Value, levels: usize) -> bool {
 }
 
 pub mod render;
+
+/// A bit per byte of `chunk` (its first 16 bytes) that is `"`, `\\` or below 0x20, lowest bit
+/// first.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn stop_bytes_16(chunk: &[u8]) -> u32 {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    if chunk.len() < 16 {
+        return 0;
+    }
+    // SAFETY: SSE2 is part of the x86-64 baseline, and the unaligned load reads 16 bytes of a
+    // slice that has at least 16.
+    unsafe {
+        let v = _mm_loadu_si128(chunk.as_ptr().cast());
+        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+        // min(v, 0x1f) == v exactly for the bytes 0x00..=0x1f (unsigned).
+        let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control)) as u32
+    }
+}
 
 #[cfg(test)]
 mod tests;

@@ -70,6 +70,21 @@ pub fn fast(body: &[u8], projection: &Projection) -> Option<Vec<u8>> {
     tmp.get(at).map(<[u8]>::to_vec)
 }
 
+/// The index of the field named `key`. A few fields are scanned, length and first byte before
+/// the rest (most keys of a body are not kept: this rejects them without a `memcmp`); more
+/// are searched by halves.
+#[inline]
+fn find(fields: &[Field], key: &[u8]) -> Option<usize> {
+    if fields.len() > 8 {
+        return fields.binary_search_by(|f| f.key.as_bytes().cmp(key)).ok();
+    }
+    let first = key.first();
+    fields.iter().position(|f| {
+        let name = f.key.as_bytes();
+        name.len() == key.len() && name.first() == first && name == key
+    })
+}
+
 /// Whether renaming with `mapping` only changes names: no two pairs share an old or a new name,
 /// and no new name is an allowed top-level key other than its own old one.
 fn plain_mapping(fields: &[Field], mapping: &[(&str, &str)]) -> bool {
@@ -100,12 +115,11 @@ fn allow(
     let mut members: Vec<(&'static str, Range<usize>)> = Vec::with_capacity(fields.len());
     r.object(depth, |r, key, depth| {
         let found = if key.escaped {
-            let text = key.text()?;
-            fields.binary_search_by(|f| f.key.as_bytes().cmp(text.as_bytes()))
+            find(fields, key.text()?.as_bytes())
         } else {
-            fields.binary_search_by(|f| f.key.as_bytes().cmp(key.raw))
+            find(fields, key.raw)
         };
-        let Some((i, field)) = found.ok().and_then(|i| Some((i, fields.get(i)?))) else {
+        let Some((i, field)) = found.and_then(|i| Some((i, fields.get(i)?))) else {
             return r.skip_value(depth);
         };
         let bit = 1u64 << i;

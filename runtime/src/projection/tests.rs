@@ -189,3 +189,24 @@ fn safejson_scalar_goes_generic() {
         Ok(json!({"content":42}))
     );
 }
+
+/// The 16-byte scan finds exactly the bytes a string stops at, wherever they are.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn sixteen_byte_scan_finds_every_stop_byte() {
+    for at in 0..16 {
+        for byte in 0..=255u8 {
+            let mut chunk = [b'a'; 17];
+            chunk[at] = byte;
+            let stops = byte == b'"' || byte == b'\\' || byte < 0x20;
+            let want = if stops { 1u32 << at } else { 0 };
+            assert_eq!(super::stop_bytes_16(&chunk), want, "byte {byte:#x} at {at}");
+            assert_eq!(super::stop_bytes_16(&chunk[..16]), want);
+        }
+    }
+    assert_eq!(
+        super::stop_bytes_16(b"short\""),
+        0,
+        "under 16 bytes: not scanned"
+    );
+}
