@@ -1,6 +1,6 @@
 //! The gateway process: command line, listener, connection handling and graceful shutdown.
 
-use crate::gateway::{router_with, Gateway, Options};
+use crate::gateway::{service_with, Gateway, Options};
 use crate::log;
 use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -233,7 +233,7 @@ fn serve_threads<G: Gateway>(cli: Cli) -> Result<(), String> {
                 tokio::spawn(heartbeat());
                 let listener = tokio::net::TcpListener::from_std(listener)
                     .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-                let app = router_with::<G>(Options {
+                let app = service_with::<G>(Options {
                     debug,
                     host_override: None,
                     host_map: Vec::new(),
@@ -406,14 +406,23 @@ pub async fn serve_router_with(
 
 /// [`serve_router_with`] speaking `transport` (TLS with HTTP/2 by ALPN, or h2c); plain
 /// HTTP/1.1 keeps hyper's HTTP/1 connection.
-pub async fn serve_router_on(
+pub async fn serve_router_on<S>(
     listener: tokio::net::TcpListener,
-    app: axum::Router,
+    app: S,
     service: &'static crate::spec::ServiceSpec,
     limits: &crate::limits::ServerLimits,
     transport: &crate::transport::Listener,
     shutdown: impl std::future::Future<Output = ()>,
-) {
+) where
+    S: tower::Service<
+            http::Request<axum::body::Body>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let header_timeout = crate::limits::header_read_timeout(service, limits.header_read_timeout);
     tokio::pin!(shutdown);
@@ -481,11 +490,18 @@ pub async fn serve_router_on(
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// One request through the router; past `write_timeout` the connection is closed.
-async fn handle(
-    app: axum::Router,
+async fn handle<S>(
+    app: S,
     req: http::Request<axum::body::Body>,
     write_timeout: Option<Duration>,
-) -> Result<axum::response::Response, BoxError> {
+) -> Result<axum::response::Response, BoxError>
+where
+    S: tower::Service<
+        http::Request<axum::body::Body>,
+        Response = axum::response::Response,
+        Error = std::convert::Infallible,
+    >,
+{
     let fut = app.oneshot(req);
     let resp = match write_timeout {
         Some(d) => match tokio::time::timeout(d, fut).await {

@@ -6,7 +6,7 @@ mod assembly;
 mod middleware;
 mod routes;
 
-pub use assembly::{router, router_with};
+pub use assembly::{router, router_with, service_with};
 pub use routes::{auto_options, not_matched};
 
 use crate::ctx::{BuildIdentity, SharedState};
