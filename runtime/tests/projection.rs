@@ -54,8 +54,25 @@ const KEYS: &[&str] = &[
     "",
     "é",
     "<k>",
+    LONG_A,
+    LONG_B,
 ];
-const SEGMENTS: &[&str] = &["a", "b", "c", "d", "collection", "content", "", "é", "x"];
+const SEGMENTS: &[&str] = &[
+    "a",
+    "b",
+    "c",
+    "d",
+    "collection",
+    "content",
+    "",
+    "é",
+    "x",
+    LONG_A,
+    LONG_B,
+];
+/// Two keys past the 63 bytes the fast path tells apart by length, differing at the end.
+const LONG_A: &str = "long-key-long-key-long-key-long-key-long-key-long-key-long-key-long-a";
+const LONG_B: &str = "long-key-long-key-long-key-long-key-long-key-long-key-long-key-long-bb";
 const NUMBERS: &[&str] = &[
     "0",
     "-0",
@@ -103,7 +120,11 @@ const ODD: &[&[u8]] = &[
 
 fn text() -> impl Strategy<Value = Text> {
     (
-        prop::collection::vec(prop::sample::select(CHARS), 0..6),
+        // Mostly short; some past the 16 bytes the fast scan reads at a time.
+        prop_oneof![
+            4 => prop::collection::vec(prop::sample::select(CHARS), 0..6),
+            1 => prop::collection::vec(prop::sample::select(CHARS), 6..48),
+        ],
         any::<bool>(),
     )
         .prop_map(|(chars, escape_all)| Text {

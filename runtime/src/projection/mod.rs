@@ -559,6 +559,32 @@ impl<'a> Reader<'a> {
     /// serde_json does when it parses a string (UTF-8 was checked for the whole body).
     fn string(&mut self) -> Fast<Key<'a>> {
         let start = self.pos;
+        // The usual string (no escape, not at the end of the body) takes the 16-byte scan and
+        // nothing else: escapes and the tail are out of line, so this stays small.
+        #[cfg(target_arch = "x86_64")]
+        while let Some(chunk) = self.bytes.get(self.pos..self.pos + 16) {
+            let found = stop_bytes_16(chunk);
+            if found != 0 {
+                self.pos += found.trailing_zeros() as usize;
+                if self.peek() == Some(b'"') {
+                    let raw = self.bytes.get(start..self.pos).unwrap_or_default();
+                    self.pos += 1;
+                    return Ok(Key {
+                        raw,
+                        escaped: false,
+                    });
+                }
+                break;
+            }
+            self.pos += 16;
+        }
+        self.string_rest(start)
+    }
+
+    /// [`Reader::string`] from where its fast scan stopped (an escape, a control character, or
+    /// fewer than 16 bytes left).
+    #[inline(never)]
+    fn string_rest(&mut self, start: usize) -> Fast<Key<'a>> {
         let mut escaped = false;
         loop {
             self.skip_plain();

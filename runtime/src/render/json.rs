@@ -94,6 +94,14 @@ fn write_escaped<W: ?Sized + io::Write>(w: &mut W, s: &str) -> io::Result<()> {
 
 /// Append `s` as a quoted JSON string, escaped like Go's encoder.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    // Most strings (member names above all) need no escape: one copy.
+    if s.bytes().all(|b| ESCAPE[usize::from(b)] == RAW) {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        return;
+    }
     out.reserve(s.len() + 2);
     out.push(b'"');
     // Writing into a `Vec<u8>` cannot fail.
