@@ -20,9 +20,8 @@ pub use body::{with_deadline, BoxStream, OutBody};
 
 use bytes::Bytes;
 use http::header::{
-    Entry, HeaderName, HeaderValue, ACCEPT_ENCODING, AUTHORIZATION, CONTENT_ENCODING,
-    CONTENT_LENGTH, COOKIE, HOST, LOCATION, RANGE, REFERER, TRANSFER_ENCODING, USER_AGENT,
-    WWW_AUTHENTICATE,
+    HeaderName, HeaderValue, ACCEPT_ENCODING, AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH,
+    COOKIE, HOST, LOCATION, RANGE, REFERER, TRANSFER_ENCODING, USER_AGENT, WWW_AUTHENTICATE,
 };
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{HeaderMap, Method, StatusCode, Uri};
@@ -337,19 +336,19 @@ impl Client {
         let mut first_host: Option<String> = None;
         let mut redirects = 0;
         loop {
-            let mut headers = outgoing(req.headers, req.overrides, strip_credentials);
-            if let Entry::Vacant(v) = headers.entry(HOST) {
+            let (mut headers, present) = outgoing(req.headers, req.overrides, strip_credentials);
+            // The transport's headers, each where the request has none: found in the one pass
+            // of `outgoing` over the headers, so a present one costs no lookup.
+            if !present.host {
                 if let Some(host) = host_header(&uri) {
-                    v.insert(host);
+                    headers.append(HOST, host);
                 }
             }
-            if let Entry::Vacant(v) = headers.entry(USER_AGENT) {
-                v.insert(GO_USER_AGENT);
+            if !present.user_agent {
+                headers.append(USER_AGENT, GO_USER_AGENT);
             }
-            if let Some(r) = &referer {
-                if !headers.contains_key(REFERER) {
-                    headers.insert(REFERER, r.clone());
-                }
+            if let (Some(r), false) = (&referer, present.referer) {
+                headers.append(REFERER, r.clone());
             }
             let exact = req.replayable || req.known_length;
             let empty = body.is_empty();
@@ -363,19 +362,19 @@ impl Client {
             }
             // Go asks for gzip itself (and decodes it) unless the request has its own
             // Accept-Encoding, asks for a range, or is a HEAD.
-            let gzip = method != Method::HEAD && !headers.contains_key(RANGE) && {
-                match headers.entry(ACCEPT_ENCODING) {
-                    Entry::Vacant(v) => {
-                        v.insert(GZIP);
+            let gzip = method != Method::HEAD
+                && !present.range
+                && match present.accept_encoding {
+                    None => {
+                        headers.append(ACCEPT_ENCODING, GZIP);
                         true
                     }
-                    Entry::Occupied(mut o) if o.get().as_bytes().is_empty() => {
-                        o.insert(GZIP);
+                    Some(Presence::Empty) => {
+                        headers.insert(ACCEPT_ENCODING, GZIP);
                         true
                     }
-                    Entry::Occupied(_) => false,
-                }
-            };
+                    Some(Presence::Set) => false,
+                };
 
             let mut out = http::Request::new(out_body);
             *out.method_mut() = method.clone();
@@ -467,19 +466,36 @@ fn url_error(method: &Method, uri: &Uri, cause: &str) -> String {
 /// The forwarded headers as the request's own map: Content-Length and Transfer-Encoding left
 /// out (Go writes them from the body, not the map), and the credentials after a redirect to
 /// another host; then the overrides ([`Request::overrides`]) after them. Usually nothing is
-/// left out, and a clone keeps the hashed table (no name hashed again).
+/// left out, and a clone keeps the hashed table (no name hashed again). With it, which of the
+/// headers the transport adds the map has already ([`Present`]).
 fn outgoing(
     forwarded: &HeaderMap,
     overrides: &[(&'static HeaderName, Option<HeaderValue>)],
     strip_credentials: bool,
-) -> HeaderMap {
+) -> (HeaderMap, Present) {
     let dropped = |name: &HeaderName| {
         name == CONTENT_LENGTH
             || name == TRANSFER_ENCODING
             || (strip_credentials && is_credential(name))
             || overrides.iter().any(|(n, _)| *n == name)
     };
-    let mut headers = if forwarded.keys().any(dropped) {
+    let mut present = Present::default();
+    let mut any_dropped = false;
+    // One pass over the names (a header's first value decides Accept-Encoding's emptiness,
+    // as `HeaderMap::get` would).
+    let mut previous: Option<&HeaderName> = None;
+    for (name, value) in forwarded {
+        if previous == Some(name) {
+            continue;
+        }
+        previous = Some(name);
+        if dropped(name) {
+            any_dropped = true;
+        } else {
+            present.note(name, value);
+        }
+    }
+    let mut headers = if any_dropped {
         let mut headers = HeaderMap::with_capacity(forwarded.len() + overrides.len() + 3);
         for (name, value) in forwarded {
             if !dropped(name) {
@@ -493,11 +509,51 @@ fn outgoing(
     for (name, value) in overrides {
         if let Some(v) = value {
             if !(strip_credentials && is_credential(name)) {
+                present.note(name, v);
                 headers.insert(*name, v.clone());
             }
         }
     }
-    headers
+    (headers, present)
+}
+
+/// Which of the headers the transport adds (or looks at) a request map has.
+#[derive(Debug, Default, Clone, Copy)]
+struct Present {
+    host: bool,
+    user_agent: bool,
+    referer: bool,
+    range: bool,
+    /// `None`: absent.
+    accept_encoding: Option<Presence>,
+}
+
+/// An Accept-Encoding header with an empty value is replaced (Go's transport treats it as
+/// absent); one with a value is the client's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Presence {
+    Empty,
+    Set,
+}
+
+impl Present {
+    fn note(&mut self, name: &HeaderName, value: &HeaderValue) {
+        if name == HOST {
+            self.host = true;
+        } else if name == USER_AGENT {
+            self.user_agent = true;
+        } else if name == REFERER {
+            self.referer = true;
+        } else if name == RANGE {
+            self.range = true;
+        } else if name == ACCEPT_ENCODING {
+            self.accept_encoding = Some(if value.as_bytes().is_empty() {
+                Presence::Empty
+            } else {
+                Presence::Set
+            });
+        }
+    }
 }
 
 fn is_credential(name: &HeaderName) -> bool {
@@ -603,6 +659,36 @@ mod tests {
                 assert_eq!(host("http://api:80/x"), "api:80");
             }
         }
+    }
+
+    #[test]
+    fn outgoing_notes_the_transport_headers_the_request_has() {
+        let mut fwd = HeaderMap::new();
+        fwd.append(ACCEPT_ENCODING, HeaderValue::from_static(""));
+        fwd.append(ACCEPT_ENCODING, HeaderValue::from_static("br"));
+        fwd.insert(RANGE, HeaderValue::from_static("bytes=0-1"));
+        fwd.insert(CONTENT_LENGTH, HeaderValue::from_static("3"));
+        fwd.insert(AUTHORIZATION, HeaderValue::from_static("Bearer x"));
+        let (headers, present) = outgoing(&fwd, &[], false);
+        // The first Accept-Encoding value decides, as `HeaderMap::get` does.
+        assert_eq!(present.accept_encoding, Some(Presence::Empty));
+        assert!(present.range && !present.host && !present.user_agent && !present.referer);
+        assert!(!headers.contains_key(CONTENT_LENGTH));
+        assert_eq!(headers.get_all(ACCEPT_ENCODING).iter().count(), 2);
+        assert!(headers.contains_key(AUTHORIZATION));
+        // After a redirect to another host the credentials go; overrides count as present.
+        let ua = HeaderValue::from_static("agent");
+        let (headers, present) = outgoing(&fwd, &[(&USER_AGENT, Some(ua)), (&RANGE, None)], true);
+        assert!(!headers.contains_key(AUTHORIZATION) && !headers.contains_key(RANGE));
+        assert!(present.user_agent && !present.range);
+        assert_eq!(headers.get(USER_AGENT).unwrap(), "agent");
+        fwd.remove(ACCEPT_ENCODING);
+        fwd.insert(ACCEPT_ENCODING, HeaderValue::from_static("gzip, br"));
+        fwd.insert(HOST, HeaderValue::from_static("h"));
+        fwd.insert(REFERER, HeaderValue::from_static("http://r/"));
+        let (_, present) = outgoing(&fwd, &[], false);
+        assert_eq!(present.accept_encoding, Some(Presence::Set));
+        assert!(present.host && present.referer);
     }
 
     #[test]
