@@ -276,20 +276,30 @@ pub async fn transmit_with(
     overrides: &[(&'static http::HeaderName, Option<HeaderValue>)],
     body: client::ReqBody,
 ) -> Result<client::Answer, BackendError> {
-    let mut graphql_headers;
-    let mut auth_headers;
-    let merged;
-    // The features below rework the header map: they see the overrides in it, as written
-    // before the client existed to take them (cold paths; the usual call passes them through).
-    let (headers, overrides) = if !overrides.is_empty()
-        && (spec.graphql.is_some() || spec.client_credentials.is_some() || spec.martian.is_some())
-    {
-        merged = client::with_overrides(headers, overrides);
-        (&merged, &[][..])
-    } else {
-        (headers, overrides)
-    };
-    let mut request = client::Request {
+    if spec.graphql.is_some() || spec.client_credentials.is_some() || spec.martian.is_some() {
+        // Boxed: the reworked header maps and the features' futures would otherwise size every
+        // backend call's future, which is written (and moved) once per call.
+        return Box::pin(transmit_reworked(ctx, spec, uri, headers, overrides, body)).await;
+    }
+    // The request is moved into the client's future where it is made: nothing of it is kept
+    // beside that future.
+    let sent = ctx
+        .state
+        .client
+        .send(request(ctx, spec, uri, headers, overrides, body));
+    sent.await.map_err(plain)
+}
+
+/// The client request of a call of `spec`.
+fn request<'a>(
+    ctx: &EndpointCtx,
+    spec: &'static BackendSpec,
+    uri: http::Uri,
+    headers: &'a http::HeaderMap,
+    overrides: &'a [(&'static http::HeaderName, Option<HeaderValue>)],
+    body: client::ReqBody,
+) -> client::Request<'a> {
+    client::Request {
         method: match &ctx.lua_request {
             Some(r) => r.method.clone(),
             None => spec.method.clone(),
@@ -303,7 +313,33 @@ pub async fn transmit_with(
                 .input_headers
                 .is_none_or(|a| a.names.contains(&http::header::CONTENT_LENGTH)),
         replayable: spec.send_body_on_redirect,
+    }
+}
+
+/// [`transmit_with`] for a backend with `backend/graphql`, `auth/client-credentials` or
+/// `modifier/martian`: features that rework the request's headers first.
+async fn transmit_reworked(
+    ctx: &EndpointCtx,
+    spec: &'static BackendSpec,
+    uri: http::Uri,
+    headers: &http::HeaderMap,
+    overrides: &[(&'static http::HeaderName, Option<HeaderValue>)],
+    body: client::ReqBody,
+) -> Result<client::Answer, BackendError> {
+    let mut graphql_headers;
+    let mut auth_headers;
+    let merged;
+    // The features below rework the header map: they see the overrides in it, as written
+    // before the client existed to take them (cold paths; the usual call passes them through).
+    let (headers, overrides) = if !overrides.is_empty()
+        && (spec.graphql.is_some() || spec.client_credentials.is_some() || spec.martian.is_some())
+    {
+        merged = client::with_overrides(headers, overrides);
+        (&merged, &[][..])
+    } else {
+        (headers, overrides)
     };
+    let mut request = request(ctx, spec, uri, headers, overrides, body);
     // backend/graphql: method, body or query string, and Content-Type of the GraphQL request.
     if let Some(g) = spec.graphql {
         graphql_headers = request.headers.clone();
@@ -318,9 +354,8 @@ pub async fn transmit_with(
     }
     // auth/client-credentials: the cached (or freshly fetched) token.
     if let Some(c) = spec.client_credentials {
-        // Boxed, as martian's exchange below: a cold feature's future would otherwise size
-        // every backend call's future (and the endpoint handler's, moved whole when axum boxes
-        // it) for every endpoint.
+        // Boxed, as martian's exchange below: the token fetch's future is large, and most
+        // calls of such a backend find the token cached.
         let token = Box::pin(c.authorization(&ctx.state)).await?;
         auth_headers = request.headers.clone();
         auth_headers.insert(http::header::AUTHORIZATION, token);

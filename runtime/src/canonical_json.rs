@@ -140,14 +140,28 @@ async fn fetch_group(
     spec: &'static BackendSpec,
     projection: &'static Projection,
 ) -> Part {
-    let received = match backend::prepare(ctx, spec, &[]) {
-        Ok((uri, headers)) => backend::exchange(ctx, spec, uri, &headers).await,
-        Err(e) => Err(e),
+    // Scoped so that neither the exchange's locals nor the answer are kept beside the
+    // finishing future (a call state is as large as its largest await).
+    let finish = {
+        let received = match backend::prepare(ctx, spec, &[]) {
+            Ok((uri, headers)) => backend::exchange(ctx, spec, uri, &headers).await,
+            Err(e) => Err(e),
+        };
+        match received {
+            Ok(r) => finish_group(r, spec, projection),
+            Err(e) => return Part::Other(BackendResult::Failed(e)),
+        }
     };
-    let received = match received {
-        Ok(r) => r,
-        Err(e) => return Part::Other(BackendResult::Failed(e)),
-    };
+    finish.await
+}
+
+/// [`fetch_group`] once the answer is in: its own future, so that the answer it holds does not
+/// push the exchange's (larger) state further into the boxed call state.
+async fn finish_group(
+    received: backend::Received,
+    spec: &'static BackendSpec,
+    projection: &'static Projection,
+) -> Part {
     let success = received.status == StatusCode::OK || received.status == StatusCode::CREATED;
     if !success {
         return Part::Other(backend::answer(spec, received, None).await);
