@@ -393,11 +393,10 @@ pub async fn exchange_with(
     overrides: &[(&'static http::HeaderName, Option<HeaderValue>)],
 ) -> Result<Received, BackendError> {
     let body = client::ReqBody::Buffered(ctx.body.clone());
-    let mut resp = transmit_with(ctx, spec, uri, headers, overrides, body).await?;
-    let status = resp.status;
-    let headers = std::mem::take(&mut resp.headers);
-    let url = std::mem::take(&mut resp.url);
-    let body = resp.bytes(MAX_BACKEND_BODY).await.map_err(plain)?;
+    let (status, headers, url, unread) = transmit_with(ctx, spec, uri, headers, overrides, body)
+        .await?
+        .split();
+    let body = unread.bytes(MAX_BACKEND_BODY).await.map_err(plain)?;
     Ok(Received {
         status,
         headers,

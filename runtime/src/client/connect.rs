@@ -16,9 +16,13 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// A backend connection.
 pub type Stream = MaybeHttpsStream<TokioIo<TcpStream>>;
 
-/// TCP (+ TLS) connections to backends.
+/// TCP (+ TLS) connections to backends. One pointer: hyper-util clones the connector into
+/// every request's future (whether or not the request connects), so its size and clone cost
+/// are paid per backend call.
 #[derive(Clone)]
-pub enum Connector {
+pub struct Connector(Arc<Inner>);
+
+enum Inner {
     Tls(HttpsConnector<HttpConnector>),
     /// No TLS: the reason is the error of every https connection.
     PlainOnly(HttpConnector, Arc<str>),
@@ -37,16 +41,16 @@ impl Connector {
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_keepalive(Some(std::time::Duration::from_secs(30)));
-        match tls {
-            Ok(config) => Connector::Tls(
+        Connector(Arc::new(match tls {
+            Ok(config) => Inner::Tls(
                 hyper_rustls::HttpsConnectorBuilder::new()
                     .with_tls_config((**config).clone())
                     .https_or_http()
                     .enable_http1()
                     .wrap_connector(http),
             ),
-            Err(e) => Connector::PlainOnly(http, Arc::from(e.as_str())),
-        }
+            Err(e) => Inner::PlainOnly(http, Arc::from(e.as_str())),
+        }))
     }
 }
 
@@ -58,9 +62,9 @@ impl Default for Connector {
 
 impl std::fmt::Debug for Connector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Connector::Tls(_) => f.write_str("Connector::Tls"),
-            Connector::PlainOnly(_, e) => write!(f, "Connector::PlainOnly({e:?})"),
+        match &*self.0 {
+            Inner::Tls(_) => f.write_str("Connector::Tls"),
+            Inner::PlainOnly(_, e) => write!(f, "Connector::PlainOnly({e:?})"),
         }
     }
 }
@@ -70,22 +74,21 @@ impl tower::Service<http::Uri> for Connector {
     type Error = BoxError;
     type Future = Pin<Box<dyn Future<Output = Result<Stream, BoxError>> + Send>>;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        match self {
-            Connector::Tls(c) => c.poll_ready(cx),
-            Connector::PlainOnly(c, _) => c.poll_ready(cx).map_err(Into::into),
-        }
+    /// Always ready, as hyper-util's and hyper-rustls' connectors are.
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, dst: http::Uri) -> Self::Future {
-        match self {
-            Connector::Tls(c) => c.call(dst),
-            Connector::PlainOnly(c, why) => {
+        // A connection is being made: the connector is cloned out of the shared one here only.
+        match &*self.0 {
+            Inner::Tls(c) => c.clone().call(dst),
+            Inner::PlainOnly(c, why) => {
                 if dst.scheme() == Some(&http::uri::Scheme::HTTPS) {
                     let why = why.clone();
                     return Box::pin(async move { Err(why.to_string().into()) });
                 }
-                let fut = c.call(dst);
+                let fut = c.clone().call(dst);
                 Box::pin(async move { fut.await.map(MaybeHttpsStream::Http).map_err(Into::into) })
             }
         }
@@ -99,7 +102,7 @@ mod tests {
 
     #[tokio::test]
     async fn without_tls_an_https_call_fails_with_the_set_up_error() {
-        let mut c = Connector::PlainOnly(HttpConnector::new(), Arc::from("no roots here"));
+        let mut c = Connector::with_tls(&Err("no roots here".to_owned()));
         let uri: http::Uri = "https://127.0.0.1:1/".parse().expect("uri");
         match c.call(uri).await {
             Err(e) => assert_eq!(e.to_string(), "no roots here"),

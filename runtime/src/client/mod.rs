@@ -265,11 +265,17 @@ impl Answer {
 
     /// The whole body, at most `limit` bytes after decoding.
     pub async fn bytes(self, limit: usize) -> Result<Bytes, ClientError> {
-        match self.body {
-            AnswerBody::Wire(b) => body::read(b, self.gzip, limit).await,
-            AnswerBody::Buffered(b) if b.len() > limit => Err(ClientError::too_large(limit)),
-            AnswerBody::Buffered(b) => Ok(b),
-        }
+        self.split().3.bytes(limit).await
+    }
+
+    /// Status, headers, URL and the unread body apart: the body's reading then holds nothing
+    /// else.
+    pub fn split(self) -> (StatusCode, HeaderMap, Uri, UnreadBody) {
+        let body = UnreadBody {
+            body: self.body,
+            gzip: self.gzip,
+        };
+        (self.status, self.headers, self.url, body)
     }
 
     /// Status, headers and the body as a stream that fails past `deadline`.
@@ -289,6 +295,24 @@ impl Answer {
             }
         };
         (self.status, self.headers, stream)
+    }
+}
+
+/// An answer's body, not read yet ([`Answer::split`]).
+#[derive(Debug)]
+pub struct UnreadBody {
+    body: AnswerBody,
+    gzip: bool,
+}
+
+impl UnreadBody {
+    /// The whole body, at most `limit` bytes after decoding.
+    pub async fn bytes(self, limit: usize) -> Result<Bytes, ClientError> {
+        match self.body {
+            AnswerBody::Wire(b) => body::read(b, self.gzip, limit).await,
+            AnswerBody::Buffered(b) if b.len() > limit => Err(ClientError::too_large(limit)),
+            AnswerBody::Buffered(b) => Ok(b),
+        }
     }
 }
 
@@ -336,54 +360,59 @@ impl Client {
         let mut first_host: Option<String> = None;
         let mut redirects = 0;
         loop {
-            let (mut headers, present) = outgoing(req.headers, req.overrides, strip_credentials);
-            // The transport's headers, each where the request has none: found in the one pass
-            // of `outgoing` over the headers, so a present one costs no lookup.
-            if !present.host {
-                if let Some(host) = host_header(&uri) {
-                    headers.append(HOST, host);
-                }
-            }
-            if !present.user_agent {
-                headers.append(USER_AGENT, GO_USER_AGENT);
-            }
-            if let (Some(r), false) = (&referer, present.referer) {
-                headers.append(REFERER, r.clone());
-            }
-            let exact = req.replayable || req.known_length;
+            // Scoped: the header map and the request are moved into hyper-util's future, and
+            // nothing of them is kept beside it (this future is part of every call's state).
             let empty = body.is_empty();
-            let (out_body, length) = body.take(exact);
-            if empty {
-                if matches!(method.as_str(), "POST" | "PUT" | "PATCH") {
-                    headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+            let (sent, gzip) = {
+                let (mut headers, present) =
+                    outgoing(req.headers, req.overrides, strip_credentials);
+                // The transport's headers, each where the request has none: found in the one pass
+                // of `outgoing` over the headers, so a present one costs no lookup.
+                if !present.host {
+                    if let Some(host) = host_header(&uri) {
+                        headers.append(HOST, host);
+                    }
                 }
-            } else if let (true, Some(n)) = (exact, length) {
-                headers.insert(CONTENT_LENGTH, HeaderValue::from(n));
-            }
-            // Go asks for gzip itself (and decodes it) unless the request has its own
-            // Accept-Encoding, asks for a range, or is a HEAD.
-            let gzip = method != Method::HEAD
-                && !present.range
-                && match present.accept_encoding {
-                    None => {
-                        headers.append(ACCEPT_ENCODING, GZIP);
-                        true
+                if !present.user_agent {
+                    headers.append(USER_AGENT, GO_USER_AGENT);
+                }
+                if let (Some(r), false) = (&referer, present.referer) {
+                    headers.append(REFERER, r.clone());
+                }
+                let exact = req.replayable || req.known_length;
+                let (out_body, length) = body.take(exact);
+                if empty {
+                    if matches!(method.as_str(), "POST" | "PUT" | "PATCH") {
+                        headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
                     }
-                    Some(Presence::Empty) => {
-                        headers.insert(ACCEPT_ENCODING, GZIP);
-                        true
-                    }
-                    Some(Presence::Set) => false,
-                };
+                } else if let (true, Some(n)) = (exact, length) {
+                    headers.insert(CONTENT_LENGTH, HeaderValue::from(n));
+                }
+                // Go asks for gzip itself (and decodes it) unless the request has its own
+                // Accept-Encoding, asks for a range, or is a HEAD.
+                let gzip = method != Method::HEAD
+                    && !present.range
+                    && match present.accept_encoding {
+                        None => {
+                            headers.append(ACCEPT_ENCODING, GZIP);
+                            true
+                        }
+                        Some(Presence::Empty) => {
+                            headers.insert(ACCEPT_ENCODING, GZIP);
+                            true
+                        }
+                        Some(Presence::Set) => false,
+                    };
 
-            let mut out = http::Request::new(out_body);
-            *out.method_mut() = method.clone();
-            *out.uri_mut() = uri.clone();
-            *out.headers_mut() = headers;
-            let resp =
-                self.pool.request(out).await.map_err(|e| {
-                    ClientError::new(url_error(&first_method, &uri, &error_chain(&e)))
-                })?;
+                let mut out = http::Request::new(out_body);
+                *out.method_mut() = method.clone();
+                *out.uri_mut() = uri.clone();
+                *out.headers_mut() = headers;
+                (self.pool.request(out), gzip)
+            };
+            let resp = sent
+                .await
+                .map_err(|e| ClientError::new(url_error(&first_method, &uri, &error_chain(&e))))?;
 
             let status = resp.status();
             let follow = match status.as_u16() {
