@@ -276,13 +276,15 @@ pub async fn transmit_with(
     overrides: &[(&'static http::HeaderName, Option<HeaderValue>)],
     body: client::ReqBody,
 ) -> Result<client::Answer, BackendError> {
+    // The request is moved into the next future where it is made: nothing of it is kept
+    // beside that future.
     if spec.graphql.is_some() || spec.client_credentials.is_some() || spec.martian.is_some() {
         // Boxed: the reworked header maps and the features' futures would otherwise size every
         // backend call's future, which is written (and moved) once per call.
-        return Box::pin(transmit_reworked(ctx, spec, uri, headers, overrides, body)).await;
+        let reworked =
+            transmit_reworked(ctx, spec, request(ctx, spec, uri, headers, overrides, body));
+        return Box::pin(reworked).await;
     }
-    // The request is moved into the client's future where it is made: nothing of it is kept
-    // beside that future.
     let sent = ctx
         .state
         .client
@@ -321,25 +323,18 @@ fn request<'a>(
 async fn transmit_reworked(
     ctx: &EndpointCtx,
     spec: &'static BackendSpec,
-    uri: http::Uri,
-    headers: &http::HeaderMap,
-    overrides: &[(&'static http::HeaderName, Option<HeaderValue>)],
-    body: client::ReqBody,
+    mut request: client::Request<'_>,
 ) -> Result<client::Answer, BackendError> {
     let mut graphql_headers;
     let mut auth_headers;
-    let merged;
     // The features below rework the header map: they see the overrides in it, as written
-    // before the client existed to take them (cold paths; the usual call passes them through).
-    let (headers, overrides) = if !overrides.is_empty()
-        && (spec.graphql.is_some() || spec.client_credentials.is_some() || spec.martian.is_some())
-    {
-        merged = client::with_overrides(headers, overrides);
-        (&merged, &[][..])
-    } else {
-        (headers, overrides)
-    };
-    let mut request = request(ctx, spec, uri, headers, overrides, body);
+    // before the client existed to take them.
+    let merged;
+    if !request.overrides.is_empty() {
+        merged = client::with_overrides(request.headers, request.overrides);
+        request.headers = &merged;
+        request.overrides = &[];
+    }
     // backend/graphql: method, body or query string, and Content-Type of the GraphQL request.
     if let Some(g) = spec.graphql {
         graphql_headers = request.headers.clone();

@@ -54,11 +54,13 @@ const KEYS: &[&str] = &[
     "",
     "é",
     "<k>",
-    LONG_A,
-    LONG_B,
+    L1,
+    L2,
 ];
 const SEGMENTS: &[&str] = &[
+    L1,
     "a",
+    L2,
     "b",
     "c",
     "d",
@@ -67,12 +69,10 @@ const SEGMENTS: &[&str] = &[
     "",
     "é",
     "x",
-    LONG_A,
-    LONG_B,
 ];
 /// Two keys past the 63 bytes the fast path tells apart by length, differing at the end.
-const LONG_A: &str = "long-key-long-key-long-key-long-key-long-key-long-key-long-key-long-a";
-const LONG_B: &str = "long-key-long-key-long-key-long-key-long-key-long-key-long-key-long-bb";
+const L1: &str = "long-key-long-key-long-key-long-key-long-key-long-key-long-key-long-a";
+const L2: &str = "long-key-long-key-long-key-long-key-long-key-long-key-long-key-long-bb";
 const NUMBERS: &[&str] = &[
     "0",
     "-0",
