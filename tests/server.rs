@@ -407,3 +407,51 @@ async fn the_connection_cap_pauses_accepting_instead_of_failing() {
         "served once a connection closed: {got:?}"
     );
 }
+
+/// The access log (on by default, as in KrakenD): gin's line for every answered request,
+/// written by the gateway's own server through its layer, router answers included.
+#[tokio::test]
+async fn requests_are_access_logged() {
+    let port = free_port();
+    let child = Command::new(BIN)
+        .args(["-p", &port.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut running = Running(child);
+    assert!(wait_healthy(port).await, "gateway did not start");
+    let base = format!("http://127.0.0.1:{port}");
+    let (status, _, _) = get(&format!("{base}/__echo/logged?a=1")).await;
+    assert_eq!(status, 200);
+    let (status, _, _) = get(&format!("{base}/nowhere")).await;
+    assert_eq!(status, 404);
+    // The writer thread writes soon after; then SIGTERM ends the process and its output.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pid = running.0.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let mut out = String::new();
+    if let Some(mut stdout) = running.0.stdout.take() {
+        use std::io::Read;
+        // Ends when the process does (bounded: SIGTERM was sent).
+        let _ = stdout.read_to_string(&mut out);
+    }
+    let line = |needle: &str| {
+        out.lines()
+            .find(|l| l.starts_with("[GIN] ") && l.contains(needle))
+            .unwrap_or_else(|| panic!("no access-log line with {needle} in:\n{out}"))
+            .to_owned()
+    };
+    let echo = line("\"/__echo/logged?a=1\"");
+    assert!(
+        echo.contains("| 200 |") && echo.contains("| GET "),
+        "{echo}"
+    );
+    assert!(echo.contains("127.0.0.1"), "the client IP: {echo}");
+    let missing = line("\"/nowhere\"");
+    assert!(missing.contains("| 404 |"), "{missing}");
+}

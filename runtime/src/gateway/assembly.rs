@@ -37,9 +37,7 @@ pub fn service_with<G: Gateway>(
        + 'static {
     let canonical = middleware::CanonicalizeLayer::<G>::new().layer(endpoints::<G>(options));
     let logged = match G::SERVICE.access_log {
-        Some(_) => {
-            Either::Left(axum::middleware::from_fn(middleware::access_log::<G>).layer(canonical))
-        }
+        Some(_) => Either::Left(middleware::AccessLogLayer::<G>::new().layer(canonical)),
         None => Either::Right(canonical),
     };
     match G::cors() {

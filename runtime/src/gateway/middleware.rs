@@ -4,7 +4,6 @@ use super::Gateway;
 use crate::ctx::{ClientIp, RawTarget};
 use crate::router;
 use axum::extract::Request;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures_util::future::{ready, Either, Ready};
 use std::convert::Infallible;
@@ -12,35 +11,131 @@ use std::marker::PhantomData;
 use std::task::{Context, Poll};
 
 /// Writes gin's access-log line for every request not in `logger_skip_paths`.
-pub(super) async fn access_log<G: Gateway>(req: Request, next: Next) -> Response {
-    let skip = G::SERVICE
-        .access_log
-        .is_some_and(|paths| paths.contains(&req.uri().path()));
-    if skip || !crate::log::enabled(crate::log::Level::Info) {
-        return next.run(req).await;
+///
+/// A tower layer with a hand-written future, as [`CanonicalizeLayer`]: `from_fn` would clone
+/// and box the inner service and box its future per request.
+pub(super) struct AccessLogLayer<G>(PhantomData<fn() -> G>);
+
+impl<G> Clone for AccessLogLayer<G> {
+    fn clone(&self) -> Self {
+        AccessLogLayer(PhantomData)
     }
-    let now = std::time::SystemTime::now();
-    let started = std::time::Instant::now();
-    let method = req.method().clone();
-    let target = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_default();
-    // Computed once: the endpoint handler takes it from the request's extensions.
-    let ip = ClientIp::of(G::SERVICE.client_ip, &req);
-    let mut req = req;
-    req.extensions_mut().insert(ip.clone());
-    let resp = next.run(req).await;
-    crate::log::access(
-        now,
-        resp.status().as_u16(),
-        started.elapsed(),
-        ip.as_str(),
-        method.as_str(),
-        &target,
-    );
-    resp
+}
+
+impl<G> AccessLogLayer<G> {
+    pub(super) fn new() -> Self {
+        AccessLogLayer(PhantomData)
+    }
+}
+
+impl<S, G> tower::Layer<S> for AccessLogLayer<G> {
+    type Service = AccessLog<S, G>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AccessLog {
+            inner,
+            gateway: PhantomData,
+        }
+    }
+}
+
+/// The service of [`AccessLogLayer`].
+pub(super) struct AccessLog<S, G> {
+    inner: S,
+    gateway: PhantomData<fn() -> G>,
+}
+
+impl<S: Clone, G> Clone for AccessLog<S, G> {
+    fn clone(&self) -> Self {
+        AccessLog {
+            inner: self.inner.clone(),
+            gateway: PhantomData,
+        }
+    }
+}
+
+impl<S, G> tower::Service<Request> for AccessLog<S, G>
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible>,
+    G: Gateway,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = AccessLogFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request) -> Self::Future {
+        let skip = G::SERVICE
+            .access_log
+            .is_some_and(|paths| paths.contains(&req.uri().path()));
+        if skip || !crate::log::enabled(crate::log::Level::Info) {
+            return AccessLogFuture {
+                inner: self.inner.call(req),
+                line: None,
+            };
+        }
+        let line = Line {
+            now: std::time::SystemTime::now(),
+            started: std::time::Instant::now(),
+            method: req.method().clone(),
+            target: req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default(),
+            // Computed once: the endpoint handler takes it from the request's extensions.
+            ip: ClientIp::of(G::SERVICE.client_ip, &req),
+        };
+        req.extensions_mut().insert(line.ip.clone());
+        AccessLogFuture {
+            inner: self.inner.call(req),
+            line: Some(line),
+        }
+    }
+}
+
+/// What an access-log line says besides the answer's status and latency.
+struct Line {
+    now: std::time::SystemTime,
+    started: std::time::Instant,
+    method: http::Method,
+    target: String,
+    ip: ClientIp,
+}
+
+pin_project_lite::pin_project! {
+    /// [`AccessLog`]'s future: the inner one, then the line (when the request is logged).
+    pub(super) struct AccessLogFuture<F> {
+        #[pin]
+        inner: F,
+        line: Option<Line>,
+    }
+}
+
+impl<F> std::future::Future for AccessLogFuture<F>
+where
+    F: std::future::Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let Ok(resp) = std::task::ready!(this.inner.poll(cx));
+        if let Some(line) = this.line.take() {
+            crate::log::access(
+                line.now,
+                resp.status().as_u16(),
+                line.started.elapsed(),
+                line.ip.as_str(),
+                line.method.as_str(),
+                &line.target,
+            );
+        }
+        Poll::Ready(Ok(resp))
+    }
 }
 
 /// Rewrites the request path to the decoded-then-re-encoded form the router matches on, so
