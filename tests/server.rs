@@ -408,6 +408,66 @@ async fn the_connection_cap_pauses_accepting_instead_of_failing() {
     );
 }
 
+/// The drain holds for HTTP/2 too: an h2c request in flight when the server stops completes
+/// (the connection gets GOAWAY, not a reset), and the server then ends.
+#[tokio::test]
+async fn shutdown_drains_in_flight_http2_requests() {
+    let mock_url = start(mock()).await;
+    let app = krustd_macros::gateway!(
+        "contracts/features/responses.json",
+        hosts(&[("http://mock", mock_url.as_str())])
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    static H2C: krustd_runtime::transport::TransportSpec =
+        krustd_runtime::transport::TransportSpec {
+            h2c: true,
+            ..krustd_runtime::transport::TransportSpec::NONE
+        };
+    let transport = krustd_runtime::transport::Listener::of(&H2C).expect("h2c listener");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let limits = krustd_runtime::limits::ServerLimits::default();
+        krustd_runtime::server::serve_router_on(
+            listener,
+            app,
+            &SERVICE,
+            &limits,
+            &transport,
+            async {
+                let _ = stopped.await;
+            },
+        )
+        .await;
+    });
+    let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let (mut sender, connection) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(tcp),
+    )
+    .await
+    .expect("h2c handshake");
+    tokio::spawn(connection);
+    // /partial-timeout takes ~425 ms (85 % of its 500 ms timeout) and then answers 200.
+    let req = http::Request::get(format!("http://{addr}/partial-timeout"))
+        .body(http_body_util::Empty::<bytes::Bytes>::new())
+        .expect("request");
+    let in_flight = tokio::spawn(async move { sender.send_request(req).await.map(|r| r.status()) });
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let _ = stop.send(());
+    let status = in_flight
+        .await
+        .expect("join")
+        .expect("the in-flight HTTP/2 request completes");
+    assert_eq!(status, 200);
+    tokio::time::timeout(Duration::from_secs(5), server)
+        .await
+        .expect("the server stops once drained")
+        .expect("join");
+}
+
 /// The access log (on by default, as in KrakenD): gin's line for every answered request,
 /// written by the gateway's own server through its layer, router answers included.
 #[tokio::test]

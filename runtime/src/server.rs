@@ -424,6 +424,9 @@ pub async fn serve_router_on<S>(
     S::Future: Send + 'static,
 {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    // HTTP/2 connections (TLS, h2c) learn of the drain from this (hyper-util's graceful
+    // watcher knows hyper's HTTP/1 connections only, without its HTTP/2 feature).
+    let (drain, draining) = tokio::sync::watch::channel(false);
     let header_timeout = crate::limits::header_read_timeout(service, limits.header_read_timeout);
     tokio::pin!(shutdown);
     loop {
@@ -458,7 +461,14 @@ pub async fn serve_router_on<S>(
                 header_timeout,
                 max_header_bytes: service.max_header_bytes,
             };
-            transport.spawn(stream, svc, &http, graceful.watcher(), permit);
+            transport.spawn(
+                stream,
+                svc,
+                &http,
+                graceful.watcher(),
+                draining.clone(),
+                permit,
+            );
             continue;
         }
         let mut builder = hyper::server::conn::http1::Builder::new();
@@ -474,6 +484,7 @@ pub async fn serve_router_on<S>(
         });
     }
     drop(listener);
+    let _ = drain.send(true);
     match service.max_shutdown_wait {
         Some(max) => {
             if tokio::time::timeout(max, graceful.shutdown())

@@ -4,7 +4,6 @@
 use super::TransportSpec;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::Watcher;
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,13 +67,16 @@ impl Listener {
     }
 
     /// Serves `stream` with `svc` in a task: the TLS handshake (bounded by `handshake`), then
-    /// HTTP/1.1 or HTTP/2. `watcher` drains it on shutdown; `guard` is dropped when it ends.
+    /// HTTP/2 (ALPN `h2`, or the h2c preface) or HTTP/1.1. `watcher` keeps the server's drain
+    /// waiting for it; `draining` turns true when the server stops (an HTTP/2 connection then
+    /// sends GOAWAY and finishes its streams); `guard` is dropped when it ends.
     pub fn spawn<S, G>(
         &self,
         stream: tokio::net::TcpStream,
         svc: S,
         http: &HttpSettings,
         watcher: Watcher,
+        draining: tokio::sync::watch::Receiver<bool>,
         guard: G,
     ) where
         S: hyper::service::Service<
@@ -87,29 +89,102 @@ impl Listener {
         S::Future: Send + 'static,
         G: Send + 'static,
     {
-        let builder = http.builder();
+        let http = http.clone();
         let tls = self.tls.clone();
-        let handshake = http.header_timeout;
+        let h2c = self.h2c;
         tokio::spawn(async move {
             match tls {
                 None => {
-                    let conn = builder.serve_connection(TokioIo::new(stream), svc);
-                    let _ = watcher.watch(conn.into_owned()).await;
+                    let h2 = h2c && h2c_preface(&stream, http.header_timeout).await;
+                    serve(TokioIo::new(stream), h2, svc, &http, watcher, draining).await;
                 }
                 Some(acceptor) => {
+                    let handshake = http.header_timeout;
                     let tls = match tokio::time::timeout(handshake, acceptor.accept(stream)).await {
                         Ok(Ok(s)) => s,
                         // A failed handshake (no client certificate, no common version) is the
                         // client's problem: closed without a log line, as Go's server does.
                         _ => return,
                     };
-                    let conn = builder.serve_connection(TokioIo::new(tls), svc);
-                    let _ = watcher.watch(conn.into_owned()).await;
+                    let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+                    serve(TokioIo::new(tls), h2, svc, &http, watcher, draining).await;
                 }
             }
             drop(guard);
         });
     }
+}
+
+/// One connection: HTTP/2 with hyper's HTTP/2 server, else HTTP/1.1 (the same settings as the
+/// plain listener's).
+async fn serve<I, S>(
+    io: I,
+    h2: bool,
+    svc: S,
+    http: &HttpSettings,
+    watcher: Watcher,
+    mut draining: tokio::sync::watch::Receiver<bool>,
+) where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    S: hyper::service::Service<
+            http::Request<Incoming>,
+            Response = axum::response::Response,
+            Error = BoxError,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    if !h2 {
+        let mut b = hyper::server::conn::http1::Builder::new();
+        b.timer(TokioTimer::new())
+            .header_read_timeout(Some(http.header_timeout))
+            .max_buf_size(http.max_header_bytes.max(8192));
+        let _ = watcher.watch(b.serve_connection(io, svc)).await;
+        return;
+    }
+    let conn = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(http.max_header_bytes).unwrap_or(u32::MAX))
+        .serve_connection(io, svc);
+    tokio::pin!(conn);
+    // Held to the end: the server's drain waits for this connection as for the others.
+    let _watcher = watcher;
+    tokio::select! {
+        _ = conn.as_mut() => return,
+        _ = draining.wait_for(|d| *d) => conn.as_mut().graceful_shutdown(),
+    }
+    let _ = conn.await;
+}
+
+/// HTTP/2's connection preface, which an h2c client with prior knowledge sends first.
+const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// Whether `stream` starts with [`PREFACE`] (read without consuming it): as soon as the bytes
+/// that arrived differ from it, or all of it arrived; `false` when nothing decides within
+/// `wait` (the HTTP/1.1 server's header timeout then applies).
+async fn h2c_preface(stream: &tokio::net::TcpStream, wait: Duration) -> bool {
+    let mut buf = [0u8; 24];
+    let decide = async {
+        loop {
+            let n = match stream.peek(&mut buf).await {
+                Ok(0) | Err(_) => return false,
+                Ok(n) => n,
+            };
+            let (Some(seen), Some(expected)) = (buf.get(..n), PREFACE.get(..n)) else {
+                return false;
+            };
+            if seen != expected {
+                return false;
+            }
+            if n == PREFACE.len() {
+                return true;
+            }
+            // Part of the preface so far: wait for more (peek would return at once).
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    };
+    tokio::time::timeout(wait, decide).await.unwrap_or(false)
 }
 
 /// The HTTP settings of both protocols.
@@ -119,16 +194,38 @@ pub struct HttpSettings {
     pub max_header_bytes: usize,
 }
 
-impl HttpSettings {
-    fn builder(&self) -> auto::Builder<TokioExecutor> {
-        let mut b = auto::Builder::new(TokioExecutor::new());
-        b.http1()
-            .timer(TokioTimer::new())
-            .header_read_timeout(Some(self.header_timeout))
-            .max_buf_size(self.max_header_bytes.max(8192));
-        b.http2()
-            .timer(TokioTimer::new())
-            .max_header_list_size(u32::try_from(self.max_header_bytes).unwrap_or(u32::MAX));
-        b
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_h2c_preface_is_told_from_http1() {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        for (sent, h2) in [
+            (&PREFACE[..], true),
+            (&b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"[..], false),
+            (&b"PRI * HTTP/1.1\r\n\r\n"[..], false),
+        ] {
+            let mut client = tokio::net::TcpStream::connect(addr).await.expect("connect");
+            let (server, _) = listener.accept().await.expect("accept");
+            // The preface in two writes, as a slow client may send it.
+            let (a, b) = sent.split_at(sent.len() / 2);
+            tokio::io::AsyncWriteExt::write_all(&mut client, a)
+                .await
+                .expect("write");
+            // The server side is handed back: dropped early, it would reset the second write.
+            let told = tokio::spawn(async move {
+                (h2c_preface(&server, Duration::from_secs(5)).await, server)
+            });
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            tokio::io::AsyncWriteExt::write_all(&mut client, b)
+                .await
+                .expect("write");
+            let (told, _server) = told.await.expect("join");
+            assert_eq!(told, h2, "{sent:?}");
+        }
     }
 }

@@ -76,20 +76,10 @@ pub async fn unary(base_url: &str, method: &'static str, message: &[u8]) -> Resu
         .header("grpc-timeout", format!("{}S", EXPORT_TIMEOUT.as_secs()))
         .body(Full::new(frame(message)?))
         .map_err(|e| e.to_string())?;
-    let client = thread.h2c.clone();
     let (tx, rx) = tokio::sync::oneshot::channel();
     thread.handle.spawn(async move {
         let outcome = tokio::time::timeout(EXPORT_TIMEOUT, async move {
-            let resp = client.request(request).await.map_err(|e| {
-                // hyper-util's error alone says "client error (Connect)": add its causes.
-                let mut text = e.to_string();
-                let mut cause = std::error::Error::source(&e);
-                while let Some(c) = cause {
-                    text = format!("{text}: {c}");
-                    cause = c.source();
-                }
-                text
-            })?;
+            let resp = h2c_request(request).await?;
             if resp.status() != http::StatusCode::OK {
                 return Err(format!("HTTP status {}", resp.status()));
             }
@@ -110,6 +100,39 @@ pub async fn unary(base_url: &str, method: &'static str, message: &[u8]) -> Resu
     });
     rx.await
         .unwrap_or_else(|_| Err("OTLP exporter thread stopped".to_owned()))
+}
+
+/// `request` over a new HTTP/2 cleartext connection (prior knowledge) to its URI's authority.
+/// One connection per export: exports are seconds apart, and hyper's own HTTP/2 client keeps
+/// hyper-util's pooled client (and its HTTP/2 half) out of the gateway's backend calls.
+async fn h2c_request(
+    request: http::Request<Full<Bytes>>,
+) -> Result<http::Response<hyper::body::Incoming>, String> {
+    let uri = request.uri();
+    let host = uri.host().ok_or("no host in the collector URL")?;
+    let port = uri.port_u16().unwrap_or(80);
+    let addr = format!(
+        "{}:{port}",
+        host.trim_start_matches('[').trim_end_matches(']')
+    );
+    let tcp = tokio::net::TcpStream::connect(&addr)
+        .await
+        .map_err(|e| format!("tcp connect error: {e}"))?;
+    let _ = tcp.set_nodelay(true);
+    let (mut sender, connection) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(tcp),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    // The connection ends when the sender and the answer's body are dropped.
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    sender
+        .send_request(request)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

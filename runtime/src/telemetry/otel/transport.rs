@@ -1,5 +1,5 @@
-//! The HTTP clients of the OTLP exporters: hyper-util's client (HTTP/1.1 for OTLP/HTTP, and
-//! HTTP/2 cleartext for OTLP/gRPC, [`super::grpc`]) on one dedicated thread with its own
+//! The HTTP clients of the OTLP exporters: hyper-util's client (HTTP/1.1 for OTLP/HTTP; OTLP/gRPC
+//! opens an HTTP/2 cleartext connection per export with hyper's own client, [`super::grpc`]) on one dedicated thread with its own
 //! current-thread tokio runtime ("krustd-otlp"). The span exporter task ([`super::spans`]) and
 //! the periodic metric exports run there, so no export ever runs on a gateway worker and no new
 //! TLS stack is needed. Failed
@@ -26,8 +26,6 @@ pub(super) struct ExporterThread {
     pub handle: tokio::runtime::Handle,
     /// OTLP/HTTP (HTTP/1.1).
     pub http: Http,
-    /// OTLP/gRPC (HTTP/2 with prior knowledge, cleartext).
-    pub h2c: Http,
 }
 
 /// The exporter thread's runtime and clients, started on first use.
@@ -45,10 +43,7 @@ pub(super) fn exporter_thread() -> Result<&'static ExporterThread, String> {
                 .spawn(move || rt.block_on(std::future::pending::<()>()))
                 .map_err(|e| format!("OTLP exporter thread: {e}"))?;
             let http = Client::builder(TokioExecutor::new()).build_http();
-            let h2c = Client::builder(TokioExecutor::new())
-                .http2_only(true)
-                .build_http();
-            Ok(ExporterThread { handle, http, h2c })
+            Ok(ExporterThread { handle, http })
         })
         .as_ref()
         .map_err(Clone::clone)
