@@ -244,8 +244,15 @@ static SERVICE: krustd_runtime::spec::ServiceSpec = krustd_runtime::spec::Servic
     access_log: None,
 };
 
-#[tokio::test]
-async fn shutdown_drains_in_flight_requests() {
+/// The responses contract's gateway on 127.0.0.1 through the gateway's own server speaking
+/// `transport`, until the returned sender stops it.
+async fn draining_gateway(
+    transport: krustd_runtime::transport::Listener,
+) -> (
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
     let mock_url = start(mock()).await;
     let app = krustd_macros::gateway!(
         "contracts/features/responses.json",
@@ -256,22 +263,30 @@ async fn shutdown_drains_in_flight_requests() {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(krustd_runtime::server::serve_router(
-        listener,
-        app,
-        &SERVICE,
-        async {
-            let _ = stopped.await;
-        },
-    ));
-    // /partial-timeout takes ~425 ms (85 % of its 500 ms timeout) and then answers 200.
-    let in_flight = tokio::spawn(async move {
-        client()
-            .get(format!("http://{addr}/partial-timeout"))
-            .send()
-            .await
-            .map(|r| r.status())
+    let server = tokio::spawn(async move {
+        let limits = krustd_runtime::limits::ServerLimits::default();
+        krustd_runtime::server::serve_router_on(
+            listener,
+            app,
+            &SERVICE,
+            &limits,
+            &transport,
+            async {
+                let _ = stopped.await;
+            },
+        )
+        .await;
     });
+    (addr, stop, server)
+}
+
+/// Stops the server while `in_flight` (a request to `/partial-timeout`, which takes ~425 ms,
+/// 85 % of its 500 ms timeout, then answers 200) runs: it must complete, and the server end.
+async fn stop_while_in_flight(
+    in_flight: tokio::task::JoinHandle<Result<http::StatusCode, String>>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<()>,
+) {
     tokio::time::sleep(Duration::from_millis(150)).await;
     let _ = stop.send(());
     let status = in_flight
@@ -283,6 +298,20 @@ async fn shutdown_drains_in_flight_requests() {
         .await
         .expect("the server stops once drained")
         .expect("join");
+}
+
+#[tokio::test]
+async fn shutdown_drains_in_flight_requests() {
+    let (addr, stop, server) = draining_gateway(krustd_runtime::transport::Listener::plain()).await;
+    let in_flight = tokio::spawn(async move {
+        client()
+            .get(format!("http://{addr}/partial-timeout"))
+            .send()
+            .await
+            .map(|r| r.status())
+            .map_err(|e| e.to_string())
+    });
+    stop_while_in_flight(in_flight, stop, server).await;
     assert!(
         tokio::net::TcpStream::connect(addr).await.is_err(),
         "no new connections after shutdown"
@@ -412,36 +441,13 @@ async fn the_connection_cap_pauses_accepting_instead_of_failing() {
 /// (the connection gets GOAWAY, not a reset), and the server then ends.
 #[tokio::test]
 async fn shutdown_drains_in_flight_http2_requests() {
-    let mock_url = start(mock()).await;
-    let app = krustd_macros::gateway!(
-        "contracts/features/responses.json",
-        hosts(&[("http://mock", mock_url.as_str())])
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
     static H2C: krustd_runtime::transport::TransportSpec =
         krustd_runtime::transport::TransportSpec {
             h2c: true,
             ..krustd_runtime::transport::TransportSpec::NONE
         };
     let transport = krustd_runtime::transport::Listener::of(&H2C).expect("h2c listener");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        let limits = krustd_runtime::limits::ServerLimits::default();
-        krustd_runtime::server::serve_router_on(
-            listener,
-            app,
-            &SERVICE,
-            &limits,
-            &transport,
-            async {
-                let _ = stopped.await;
-            },
-        )
-        .await;
-    });
+    let (addr, stop, server) = draining_gateway(transport).await;
     let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let (mut sender, connection) = hyper::client::conn::http2::handshake(
         hyper_util::rt::TokioExecutor::new(),
@@ -450,22 +456,17 @@ async fn shutdown_drains_in_flight_http2_requests() {
     .await
     .expect("h2c handshake");
     tokio::spawn(connection);
-    // /partial-timeout takes ~425 ms (85 % of its 500 ms timeout) and then answers 200.
     let req = http::Request::get(format!("http://{addr}/partial-timeout"))
         .body(http_body_util::Empty::<bytes::Bytes>::new())
         .expect("request");
-    let in_flight = tokio::spawn(async move { sender.send_request(req).await.map(|r| r.status()) });
-    tokio::time::sleep(Duration::from_millis(150)).await;
-    let _ = stop.send(());
-    let status = in_flight
-        .await
-        .expect("join")
-        .expect("the in-flight HTTP/2 request completes");
-    assert_eq!(status, 200);
-    tokio::time::timeout(Duration::from_secs(5), server)
-        .await
-        .expect("the server stops once drained")
-        .expect("join");
+    let in_flight = tokio::spawn(async move {
+        sender
+            .send_request(req)
+            .await
+            .map(|r| r.status())
+            .map_err(|e| e.to_string())
+    });
+    stop_while_in_flight(in_flight, stop, server).await;
 }
 
 /// The access log (on by default, as in KrakenD): gin's line for every answered request,
