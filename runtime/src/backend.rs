@@ -229,26 +229,31 @@ pub fn prepare<'a>(
     if let Some(r) = &ctx.lua_request {
         return Ok((r.uri.clone(), std::borrow::Cow::Borrowed(&r.headers)));
     }
-    let base = match &ctx.state.host_override {
-        Some(b) => b.clone(),
-        None => ctx.state.base(
-            spec.hosts
-                .pick()
-                .ok_or_else(|| BackendError::plain("no hosts available"))?,
-        ),
-    }
-    .map_err(plain)?;
     let query = match spec.input_query {
         Some(allow) => std::borrow::Cow::Owned(forward::backend_query(&ctx.query, allow)),
         None => std::borrow::Cow::Borrowed(ctx.query.as_str()),
     };
-    // Hardening (url.rs): a value from an earlier step may not make a dot segment.
-    spec.url
-        .check_seq(&ctx.params, seq)
-        .map_err(BackendError::plain)?;
-    let uri = base
-        .uri(spec.url.render_seq(&base.path, &ctx.params, seq, &query))
+    let host = || {
+        spec.hosts
+            .pick()
+            .ok_or_else(|| BackendError::plain("no hosts available"))
+    };
+    let uri = if query.is_empty() && spec.url.is_fixed() && ctx.state.host_override.is_none() {
+        // The same URL on every call (per host): made once.
+        ctx.state.fixed_url(host()?, &spec.url).map_err(plain)?
+    } else {
+        let base = match &ctx.state.host_override {
+            Some(b) => b.clone(),
+            None => ctx.state.base(host()?),
+        }
         .map_err(plain)?;
+        // Hardening (url.rs): a value from an earlier step may not make a dot segment.
+        spec.url
+            .check_seq(&ctx.params, seq)
+            .map_err(BackendError::plain)?;
+        base.uri(spec.url.render_seq(&base.path, &ctx.params, seq, &query))
+            .map_err(plain)?
+    };
     let headers = match spec.input_headers {
         Some(allow) => std::borrow::Cow::Owned(forward::backend_headers(&ctx.headers, allow)),
         None => std::borrow::Cow::Borrowed(&ctx.headers),
@@ -278,7 +283,7 @@ pub async fn transmit_with(
 ) -> Result<client::Answer, BackendError> {
     // The request is moved into the next future where it is made: nothing of it is kept
     // beside that future.
-    if spec.graphql.is_some() || spec.client_credentials.is_some() || spec.martian.is_some() {
+    if reworks_request(spec) {
         // Boxed: the reworked header maps and the features' futures would otherwise size every
         // backend call's future, which is written (and moved) once per call.
         let reworked =
@@ -290,6 +295,12 @@ pub async fn transmit_with(
         .client
         .send(request(ctx, spec, uri, headers, overrides, body));
     sent.await.map_err(plain)
+}
+
+/// `backend/graphql`, `auth/client-credentials` or `modifier/martian`: the request is reworked
+/// before it is sent ([`transmit_reworked`]).
+fn reworks_request(spec: &BackendSpec) -> bool {
+    spec.graphql.is_some() || spec.client_credentials.is_some() || spec.martian.is_some()
 }
 
 /// The client request of a call of `spec`.
@@ -369,13 +380,16 @@ async fn transmit_reworked(
 /// One request and its whole answer (at most [`MAX_BACKEND_BODY`]). `qos/http-cache` calls it
 /// for what it does not answer itself, so whatever is added here (e.g. response modifiers on
 /// the raw answer) runs before the cache judges and stores the answer.
-pub async fn exchange(
-    ctx: &EndpointCtx,
+///
+/// Not an `async fn` of its own: the caller awaits [`exchange_with`]'s future directly (one
+/// call state fewer to write and move per backend call).
+pub fn exchange<'a>(
+    ctx: &'a EndpointCtx,
     spec: &'static BackendSpec,
     uri: http::Uri,
-    headers: &http::HeaderMap,
-) -> Result<Received, BackendError> {
-    exchange_with(ctx, spec, uri, headers, &[]).await
+    headers: &'a http::HeaderMap,
+) -> impl std::future::Future<Output = Result<Received, BackendError>> + 'a {
+    exchange_with(ctx, spec, uri, headers, &[])
 }
 
 /// [`exchange`] with `overrides` set over the forwarded headers (a traced call's trace context,
@@ -388,9 +402,17 @@ pub async fn exchange_with(
     overrides: &[(&'static http::HeaderName, Option<HeaderValue>)],
 ) -> Result<Received, BackendError> {
     let body = client::ReqBody::Buffered(ctx.body.clone());
-    let (status, headers, url, unread) = transmit_with(ctx, spec, uri, headers, overrides, body)
-        .await?
-        .split();
+    let answer = if reworks_request(spec) {
+        transmit_with(ctx, spec, uri, headers, overrides, body).await?
+    } else {
+        // `transmit_with`'s usual path, without its future around the client's.
+        let sent = ctx
+            .state
+            .client
+            .send(request(ctx, spec, uri, headers, overrides, body));
+        sent.await.map_err(plain)?
+    };
+    let (status, headers, url, unread) = answer.split();
     let body = unread.bytes(MAX_BACKEND_BODY).await.map_err(plain)?;
     Ok(Received {
         status,

@@ -51,6 +51,10 @@ pub struct GatewayState {
     /// Contract hosts parsed on first use (key: the `&'static str`'s address and length, a
     /// key no client sets, so an Fx hash instead of SipHash: one lookup per backend call).
     bases: Mutex<rustc_hash::FxHashMap<(usize, usize), ParsedHost>>,
+    /// The URLs of backends whose URL is the same on every call (a pattern without parameters,
+    /// no query string forwarded), made on first use: key, the contract host's address and
+    /// length and the pattern's address (both `'static`, one per backend of the contract).
+    fixed_urls: Mutex<rustc_hash::FxHashMap<(usize, usize, usize), http::Uri>>,
 }
 
 impl GatewayState {
@@ -74,6 +78,7 @@ impl GatewayState {
                 .collect(),
             redis: None,
             bases: Mutex::new(rustc_hash::FxHashMap::default()),
+            fixed_urls: Mutex::new(rustc_hash::FxHashMap::default()),
         }
     }
 
@@ -94,6 +99,37 @@ impl GatewayState {
             .entry(key)
             .or_insert_with(|| Base::parse(host).map(Arc::new))
             .clone()
+    }
+
+    /// The URL of `url` on contract host `host` when it takes no value from the request (see
+    /// [`UrlTemplate::is_fixed`](crate::url::UrlTemplate::is_fixed)): built and checked once,
+    /// then a copy per call.
+    pub fn fixed_url(
+        &self,
+        host: &'static str,
+        url: &'static crate::url::UrlTemplate,
+    ) -> Result<http::Uri, ClientError> {
+        let key = (
+            host.as_ptr() as usize,
+            host.len(),
+            std::ptr::from_ref(url) as usize,
+        );
+        let cached = self
+            .fixed_urls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&key)
+            .cloned();
+        if let Some(uri) = cached {
+            return Ok(uri);
+        }
+        let base = self.base(host)?;
+        let uri = base.uri(url.render_seq(&base.path, &[], &[], ""))?;
+        self.fixed_urls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key, uri.clone());
+        Ok(uri)
     }
 }
 

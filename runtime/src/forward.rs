@@ -92,9 +92,20 @@ pub fn endpoint_headers_with(
     // Step 1: the allow-list.
     let mut out = match allow {
         None => {
+            // Only Content-Type is copied, so none of step 2's headers is there yet: each is
+            // added (in step 2's order) without looking for one to replace.
             let mut out = HeaderMap::with_capacity(4);
             copy_all(client, &mut out, &header::CONTENT_TYPE);
-            out
+            if let Some(v) = client_ip.filter(|v| !v.is_empty()) {
+                out.append(X_FORWARDED_FOR, v.clone());
+            }
+            if let Some(host) = client.get(header::HOST) {
+                out.append(X_FORWARDED_HOST, host.clone());
+            }
+            if let Some(v) = krakend {
+                out.append(header::USER_AGENT, v.clone());
+            }
+            return out;
         }
         Some(list) if list.all => {
             let mut out = HeaderMap::with_capacity(client.keys_len() + 3);

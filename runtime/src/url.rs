@@ -24,6 +24,16 @@ pub struct UrlTemplate {
 }
 
 impl UrlTemplate {
+    /// The pattern takes no value from a request (no parameter, no sequential value): with no
+    /// query string forwarded, its URL is the same on every call.
+    pub fn is_fixed(&self) -> bool {
+        self.query
+            .unwrap_or_default()
+            .iter()
+            .chain(self.path)
+            .all(|p| matches!(p, UrlPart::Lit(_)))
+    }
+
     /// `host` + path (+ `?` query) with `params` substituted. Parameter values are escaped so they
     /// can never change the host or the path structure: in the path every byte outside
     /// RFC 3986 unreserved and `$&+,:;=@` is percent-encoded (so `/`, `?`, `#`, `%`, CR, LF,
@@ -314,6 +324,22 @@ mod tests {
             assert!(!rest.contains(c), "{url} contains {c:?}");
         }
         assert!(rest.is_ascii(), "{url}");
+    }
+
+    #[test]
+    fn fixed_patterns_take_nothing_from_the_request() {
+        assert!(EMPTY_QUERY.is_fixed());
+        assert!(UrlTemplate {
+            path: &[UrlPart::Lit("/a.json")],
+            query: Some(&[UrlPart::Lit("x=1")])
+        }
+        .is_fixed());
+        assert!(
+            !USERS.is_fixed()
+                && !WITH_QUERY.is_fixed()
+                && !PARAM_QUERY.is_fixed()
+                && !SEQ_POSTS.is_fixed()
+        );
     }
 
     #[test]
