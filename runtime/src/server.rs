@@ -423,10 +423,7 @@ pub async fn serve_router_on<S>(
         + 'static,
     S::Future: Send + 'static,
 {
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    // HTTP/2 connections (TLS, h2c) learn of the drain from this (hyper-util's graceful
-    // watcher knows hyper's HTTP/1 connections only, without its HTTP/2 feature).
-    let (drain, draining) = tokio::sync::watch::channel(false);
+    let graceful = crate::transport::drain::Drain::new();
     let header_timeout = crate::limits::header_read_timeout(service, limits.header_read_timeout);
     tokio::pin!(shutdown);
     loop {
@@ -461,14 +458,7 @@ pub async fn serve_router_on<S>(
                 header_timeout,
                 max_header_bytes: service.max_header_bytes,
             };
-            transport.spawn(
-                stream,
-                svc,
-                &http,
-                graceful.watcher(),
-                draining.clone(),
-                permit,
-            );
+            transport.spawn(stream, svc, &http, graceful.watcher(), permit);
             continue;
         }
         let mut builder = hyper::server::conn::http1::Builder::new();
@@ -477,14 +467,13 @@ pub async fn serve_router_on<S>(
         // hyper's read buffer bounds the request head; past it hyper answers 431.
         builder.max_buf_size(service.max_header_bytes.max(8192));
         let conn = builder.serve_connection(TokioIo::new(stream), svc);
-        let conn = graceful.watch(conn);
+        let conn = graceful.watcher().watch(conn);
         tokio::spawn(async move {
             let _ = conn.await;
             drop(permit);
         });
     }
     drop(listener);
-    let _ = drain.send(true);
     match service.max_shutdown_wait {
         Some(max) => {
             if tokio::time::timeout(max, graceful.shutdown())

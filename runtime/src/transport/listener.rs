@@ -1,10 +1,10 @@
 //! How accepted connections are served when the contract asks for more than HTTP/1.1 in clear:
 //! TLS (HTTP/2 or HTTP/1.1 by ALPN) or h2c (HTTP/2 with prior knowledge beside HTTP/1.1).
 
+use super::drain::Watcher;
 use super::TransportSpec;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::graceful::Watcher;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -67,16 +67,15 @@ impl Listener {
     }
 
     /// Serves `stream` with `svc` in a task: the TLS handshake (bounded by `handshake`), then
-    /// HTTP/2 (ALPN `h2`, or the h2c preface) or HTTP/1.1. `watcher` keeps the server's drain
-    /// waiting for it; `draining` turns true when the server stops (an HTTP/2 connection then
-    /// sends GOAWAY and finishes its streams); `guard` is dropped when it ends.
+    /// HTTP/2 (ALPN `h2`, or the h2c preface) or HTTP/1.1. `watcher` tells the connection when
+    /// the server stops (HTTP/2: GOAWAY, then its open streams finish) and keeps the server's
+    /// drain waiting for it; `guard` is dropped when it ends.
     pub fn spawn<S, G>(
         &self,
         stream: tokio::net::TcpStream,
         svc: S,
         http: &HttpSettings,
         watcher: Watcher,
-        draining: tokio::sync::watch::Receiver<bool>,
         guard: G,
     ) where
         S: hyper::service::Service<
@@ -96,7 +95,7 @@ impl Listener {
             match tls {
                 None => {
                     let h2 = h2c && h2c_preface(&stream, http.header_timeout).await;
-                    serve(TokioIo::new(stream), h2, svc, &http, watcher, draining).await;
+                    serve(TokioIo::new(stream), h2, svc, &http, watcher).await;
                 }
                 Some(acceptor) => {
                     let handshake = http.header_timeout;
@@ -107,7 +106,7 @@ impl Listener {
                         _ => return,
                     };
                     let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
-                    serve(TokioIo::new(tls), h2, svc, &http, watcher, draining).await;
+                    serve(TokioIo::new(tls), h2, svc, &http, watcher).await;
                 }
             }
             drop(guard);
@@ -117,14 +116,8 @@ impl Listener {
 
 /// One connection: HTTP/2 with hyper's HTTP/2 server, else HTTP/1.1 (the same settings as the
 /// plain listener's).
-async fn serve<I, S>(
-    io: I,
-    h2: bool,
-    svc: S,
-    http: &HttpSettings,
-    watcher: Watcher,
-    mut draining: tokio::sync::watch::Receiver<bool>,
-) where
+async fn serve<I, S>(io: I, h2: bool, svc: S, http: &HttpSettings, watcher: Watcher)
+where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
     S: hyper::service::Service<
             http::Request<Incoming>,
@@ -147,14 +140,7 @@ async fn serve<I, S>(
         .timer(TokioTimer::new())
         .max_header_list_size(u32::try_from(http.max_header_bytes).unwrap_or(u32::MAX))
         .serve_connection(io, svc);
-    tokio::pin!(conn);
-    // Held to the end: the server's drain waits for this connection as for the others.
-    let _watcher = watcher;
-    tokio::select! {
-        _ = conn.as_mut() => return,
-        _ = draining.wait_for(|d| *d) => conn.as_mut().graceful_shutdown(),
-    }
-    let _ = conn.await;
+    let _ = watcher.watch(conn).await;
 }
 
 /// HTTP/2's connection preface, which an h2c client with prior knowledge sends first.

@@ -5,6 +5,7 @@
 
 pub(crate) mod client_tls;
 mod compression;
+pub mod drain;
 pub mod listener;
 mod pem;
 mod server_tls;
