@@ -18,8 +18,9 @@
 //!   first value, or of the wrong kind (an array without `is_collection`), a string with a
 //!   control character, a bad escape or a lone surrogate, nesting deeper than serde_json's limit
 //!   (127 open containers), anywhere in the first value, skipped parts included;
-//! - inputs that are fine but that it does not handle itself: a body that is not valid UTF-8
-//!   anywhere (also after the first value), a `safejson` scalar body, an object whose first key
+//! - inputs that are fine but that it does not handle itself: a string of the first value that
+//!   is not valid UTF-8 (skipped strings included; serde_json rejects it), a `safejson` scalar
+//!   body, an object whose first key
 //!   starts with `$serde_json::private::` (serde_json's `Value` turns such an object into a
 //!   number), a kept value nested exactly at the depth limit.
 //!
@@ -163,11 +164,8 @@ const SERDE_PRIVATE: &[u8] = b"$serde_json::private::";
 /// The fast path alone: the shaped data, or [`Declined`] where [`decode`] would fall back to
 /// [`reference`]. Public for the differential tests and the benchmarks.
 pub fn project(body: &[u8], projection: &Projection) -> Result<Data, Declined> {
-    // Checked once for the whole body, so strings need no check of their own (a body with
-    // invalid bytes after its first value is declined too: rare, and still right).
-    if std::str::from_utf8(body).is_err() {
-        return Err(Declined);
-    }
+    // UTF-8 is checked where it can occur, in strings, as the reader meets them: a byte above
+    // 0x7F elsewhere is a syntax error.
     let mut r = Reader {
         bytes: body,
         pos: 0,
@@ -204,7 +202,7 @@ impl<'a> Key<'a> {
     }
 
     /// The field of `fields` this key names. An unescaped key is compared as raw bytes (the
-    /// body's UTF-8 was checked whole), so a key that is skipped costs no UTF-8 check.
+    /// reader checked its UTF-8), so a key that is skipped costs no second check.
     fn find_in(self, fields: &'static [Field]) -> Fast<Option<&'static Field>> {
         if self.escaped {
             Ok(find(fields, &self.text()?))
@@ -555,12 +553,12 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads a string whose opening quote was consumed, up to and including the closing one.
-    /// Declines on a control character, an unknown escape or an unpaired surrogate, as
-    /// serde_json does when it parses a string (UTF-8 was checked for the whole body).
+    /// Declines on a control character, an unknown escape, an unpaired surrogate or bytes that
+    /// are not UTF-8, as serde_json does when it parses a string.
     fn string(&mut self) -> Fast<Key<'a>> {
         let start = self.pos;
-        // The usual string (no escape, not at the end of the body) takes the 16-byte scan and
-        // nothing else: escapes and the tail are out of line, so this stays small.
+        // The usual string (ASCII, no escape, not at the end of the body) takes the 16-byte
+        // scan and nothing else: the rest is out of line, so this stays small.
         #[cfg(target_arch = "x86_64")]
         while let Some(chunk) = self.bytes.get(self.pos..self.pos + 16) {
             let found = stop_bytes_16(chunk);
@@ -581,8 +579,8 @@ impl<'a> Reader<'a> {
         self.string_rest(start)
     }
 
-    /// [`Reader::string`] from where its fast scan stopped (an escape, a control character, or
-    /// fewer than 16 bytes left).
+    /// [`Reader::string`] from where its fast scan stopped (an escape, a control character, a
+    /// byte above 0x7F, or fewer than 16 bytes left).
     #[inline(never)]
     fn string_rest(&mut self, start: usize) -> Fast<Key<'a>> {
         let mut escaped = false;
@@ -599,14 +597,31 @@ impl<'a> Reader<'a> {
                     self.escape()?;
                     escaped = true;
                 }
+                Some(0x80..) => self.utf8_char()?,
                 // A control character, or the end of the body.
                 _ => return Err(Declined),
             }
         }
     }
 
-    /// Advances to the next `"`, `\\` or control character (or the end): 16 bytes at a time
-    /// with SSE2 on x86-64, 8 at a time elsewhere and for the tail.
+    /// One UTF-8 encoded character of two to four bytes, at its lead byte.
+    fn utf8_char(&mut self) -> Fast<()> {
+        let width = match self.peek() {
+            Some(0xC2..=0xDF) => 2,
+            Some(0xE0..=0xEF) => 3,
+            Some(0xF0..=0xF4) => 4,
+            _ => return Err(Declined),
+        };
+        let encoded = self.bytes.get(self.pos..self.pos + width).ok_or(Declined)?;
+        // The standard check: continuation bytes, no overlong form, no surrogate, at most
+        // U+10FFFF.
+        std::str::from_utf8(encoded).map_err(|_| Declined)?;
+        self.pos += width;
+        Ok(())
+    }
+
+    /// Advances to the next `"`, `\\`, control character or byte above 0x7F (or the end): 16
+    /// bytes at a time with SSE2 on x86-64, 8 at a time elsewhere and for the tail.
     #[inline]
     fn skip_plain(&mut self) {
         #[cfg(target_arch = "x86_64")]
@@ -628,10 +643,12 @@ impl<'a> Reader<'a> {
             let quote = v ^ (ONES * u64::from(b'"'));
             let backslash = v ^ (ONES * u64::from(b'\\'));
             // High bit set in the bytes that are zero / below 0x20 (exact for the lowest one,
-            // which is all that matters: little-endian order is memory order).
+            // which is all that matters: little-endian order is memory order), and in the bytes
+            // above 0x7F.
             let found = (quote.wrapping_sub(ONES) & !quote)
                 | (backslash.wrapping_sub(ONES) & !backslash)
-                | (v.wrapping_sub(ONES * 0x20) & !v);
+                | (v.wrapping_sub(ONES * 0x20) & !v)
+                | v;
             let found = found & HIGH;
             if found != 0 {
                 self.pos += (found.trailing_zeros() / 8) as usize;
@@ -640,7 +657,7 @@ impl<'a> Reader<'a> {
             self.pos += 8;
         }
         while let Some(b) = self.peek() {
-            if b == b'"' || b == b'\\' || b < 0x20 {
+            if b == b'"' || b == b'\\' || !(0x20..0x80).contains(&b) {
                 return;
             }
             self.pos += 1;
@@ -701,8 +718,8 @@ fn nested_deeper(value: &Value, levels: usize) -> bool {
 
 pub mod render;
 
-/// A bit per byte of `chunk` (its first 16 bytes) that is `"`, `\\` or below 0x20, lowest bit
-/// first.
+/// A bit per byte of `chunk` (its first 16 bytes) that is `"`, `\\`, below 0x20 or above 0x7F,
+/// lowest bit first.
 #[cfg(target_arch = "x86_64")]
 #[inline]
 fn stop_bytes_16(chunk: &[u8]) -> u32 {
@@ -721,7 +738,11 @@ fn stop_bytes_16(chunk: &[u8]) -> u32 {
         let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
         // min(v, 0x1f) == v exactly for the bytes 0x00..=0x1f (unsigned).
         let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
-        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control)) as u32
+        // The byte's own high bit marks those above 0x7F.
+        _mm_movemask_epi8(_mm_or_si128(
+            _mm_or_si128(quote, backslash),
+            _mm_or_si128(control, v),
+        )) as u32
     }
 }
 

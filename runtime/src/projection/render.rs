@@ -48,7 +48,6 @@ pub fn fast(body: &[u8], projection: &Projection) -> Option<Vec<u8>> {
     if !projection.target.is_empty()
         || !matches!(projection.decode, Decode::JsonObject | Decode::SafeJson)
         || !plain_mapping(fields, projection.mapping)
-        || std::str::from_utf8(body).is_err()
     {
         return None;
     }

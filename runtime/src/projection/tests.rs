@@ -137,6 +137,51 @@ fn declines_what_the_generic_path_rejects() {
     assert!(decode(body, &p).is_err());
 }
 
+/// UTF-8 is checked in every string the reader meets, kept or skipped, before or after the
+/// 16-byte scan's reach; bytes after the first value are not looked at, as serde_json's
+/// first-value decode does not.
+#[test]
+fn utf8_is_checked_in_strings() {
+    let p = object_projection(&[], Select::Allow(&A_B));
+    let long = "ü".repeat(20);
+    for text in ["é", "日本", "😀", "aé", long.as_str()] {
+        let body = format!(r#"{{"a":{{"b":"{text}","c":"{text}"}},"{text}":"x{text}"}}"#);
+        assert_eq!(fast(&body, &p), json!({"a":{"b":text}}), "{body}");
+    }
+    let invalid: [&[u8]; 8] = [
+        b"\xff",
+        b"\xc3",                         // a lead byte without its continuation
+        b"\xc3\x28",                     // a lead byte and no continuation byte
+        b"\xc0\xaf",                     // overlong '/'
+        b"\xed\xa0\x80",                 // a surrogate
+        b"\xf4\x90\x80\x80",             // above U+10FFFF
+        b"\x80",                         // a lone continuation byte
+        b"0123456789abcdef0123\xe6\x97", // cut short after the 16-byte scan
+    ];
+    for bad in invalid {
+        for (before, after) in [
+            (&b"{\"z\":\""[..], &b"\",\"a\":{\"b\":1}}"[..]),
+            (&b"{\"a\":{\"b\":\""[..], &b"\"}}"[..]),
+            (&b"{\""[..], &b"\":1,\"a\":{\"b\":1}}"[..]),
+        ] {
+            let body = [before, bad, after].concat();
+            assert_eq!(project(&body, &p), Err(Declined), "{body:?}");
+            assert!(decode(&body, &p).is_err(), "{body:?}");
+            assert_eq!(render::fast(&body, &p), None, "{body:?}");
+        }
+    }
+    // After the first value: ignored by both paths.
+    let body = b"{\"a\":{\"b\":1}} \xff";
+    assert_eq!(
+        project(body, &p).map(Value::Object),
+        Ok(json!({"a":{"b":1}}))
+    );
+    assert_eq!(
+        decode(body, &p).map(Value::Object),
+        Ok(json!({"a":{"b":1}}))
+    );
+}
+
 #[test]
 fn depth_limit_in_skipped_and_kept_values() {
     let p = object_projection(
@@ -198,7 +243,7 @@ fn sixteen_byte_scan_finds_every_stop_byte() {
         for byte in 0..=255u8 {
             let mut chunk = [b'a'; 17];
             chunk[at] = byte;
-            let stops = byte == b'"' || byte == b'\\' || byte < 0x20;
+            let stops = byte == b'"' || byte == b'\\' || byte < 0x20 || byte > 0x7f;
             let want = if stops { 1u32 << at } else { 0 };
             assert_eq!(super::stop_bytes_16(&chunk), want, "byte {byte:#x} at {at}");
             assert_eq!(super::stop_bytes_16(&chunk[..16]), want);
