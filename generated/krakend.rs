@@ -2,7 +2,7 @@
 
 use ::krustd_runtime::__codegen as __rt;
 const _: () = ::core::assert!(
-    __rt::CODEGEN_FORMAT == 2u32,
+    __rt::CODEGEN_FORMAT == 3u32,
     "this gateway was generated for another version of krustd-runtime; regenerate it"
 );
 /// Service settings of the contract.
@@ -124,6 +124,24 @@ impl __rt::Gateway for Gateway {
                     .on(__rt::MethodFilter::HEAD, __rt::not_matched::<Gateway>)
                     .fallback(__rt::not_matched::<Gateway>),
             )
+    }
+    fn direct(
+        __method: &__rt::Method,
+        __path: &str,
+    ) -> ::core::option::Option<__rt::Direct> {
+        match (__method.as_str(), __path) {
+            ("GET", "/ping") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_ping(__rt::State(__state), __req),
+                ))
+            }
+            ("POST", "/orders") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    post_orders(__rt::State(__state), __req),
+                ))
+            }
+            _ => ::core::option::Option::None,
+        }
     }
 }
 /// GET /ping (contract /endpoints/0)

@@ -2,7 +2,7 @@
 
 use ::krustd_runtime::__codegen as __rt;
 const _: () = ::core::assert!(
-    __rt::CODEGEN_FORMAT == 2u32,
+    __rt::CODEGEN_FORMAT == 3u32,
     "this gateway was generated for another version of krustd-runtime; regenerate it"
 );
 /// Service settings of the contract.
@@ -187,6 +187,69 @@ impl __rt::Gateway for Gateway {
                     .on(__rt::MethodFilter::HEAD, __rt::not_matched::<Gateway>)
                     .fallback(__rt::not_matched::<Gateway>),
             )
+    }
+    fn direct(
+        __method: &__rt::Method,
+        __path: &str,
+    ) -> ::core::option::Option<__rt::Direct> {
+        match (__method.as_str(), __path) {
+            ("GET", "/wire/get") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_wire_get(__rt::State(__state), __req),
+                ))
+            }
+            ("POST", "/wire/post") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    post_wire_post(__rt::State(__state), __req),
+                ))
+            }
+            ("POST", "/wire/post-length") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    post_wire_post_length(__rt::State(__state), __req),
+                ))
+            }
+            ("POST", "/wire/post-empty") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    post_wire_post_empty(__rt::State(__state), __req),
+                ))
+            }
+            ("POST", "/wire/redirect") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    post_wire_redirect(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/wire/accept-encoding") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_wire_accept_encoding(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/wire/gzip") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_wire_gzip(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/wire/no-op-gzip") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_wire_no_op_gzip(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/wire/no-op-gzip-decoded") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_wire_no_op_gzip_decoded(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/wire/loop") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_wire_loop(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/wire/no-op-stall") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_wire_no_op_stall(__rt::State(__state), __req),
+                ))
+            }
+            _ => ::core::option::Option::None,
+        }
     }
 }
 /// GET /wire/get (contract /endpoints/0)

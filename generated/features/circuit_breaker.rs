@@ -2,7 +2,7 @@
 
 use ::krustd_runtime::__codegen as __rt;
 const _: () = ::core::assert!(
-    __rt::CODEGEN_FORMAT == 2u32,
+    __rt::CODEGEN_FORMAT == 3u32,
     "this gateway was generated for another version of krustd-runtime; regenerate it"
 );
 /// Service settings of the contract.
@@ -180,6 +180,65 @@ impl __rt::Gateway for Gateway {
                     .on(__rt::MethodFilter::HEAD, __rt::not_matched::<Gateway>)
                     .fallback(__rt::not_matched::<Gateway>),
             )
+    }
+    fn direct(
+        __method: &__rt::Method,
+        __path: &str,
+    ) -> ::core::option::Option<__rt::Direct> {
+        match (__method.as_str(), __path) {
+            ("GET", "/cb/walk") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_cb_walk(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/cb/reopen") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_cb_reopen(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/cb/trial") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_cb_trial(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/cb/interval") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_cb_interval(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/cb/partial") => {
+                ::core::option::Option::Some(|__state, __req| get_cb_partial(
+                    __rt::State(__state),
+                    __req,
+                ))
+            }
+            ("GET", "/cb/details") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_cb_details(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/cb/decode") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_cb_decode(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/cb/slow") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_cb_slow(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/cb/noop") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_cb_noop(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/cb/noop-down") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_cb_noop_down(__rt::State(__state), __req),
+                ))
+            }
+            _ => ::core::option::Option::None,
+        }
     }
 }
 /// GET /cb/walk (contract /endpoints/0)

@@ -2,7 +2,7 @@
 
 use ::krustd_runtime::__codegen as __rt;
 const _: () = ::core::assert!(
-    __rt::CODEGEN_FORMAT == 2u32,
+    __rt::CODEGEN_FORMAT == 3u32,
     "this gateway was generated for another version of krustd-runtime; regenerate it"
 );
 /// Service settings of the contract.
@@ -113,6 +113,19 @@ impl __rt::Gateway for Gateway {
                     .on(__rt::MethodFilter::DELETE, delete_items)
                     .fallback(__rt::not_matched::<Gateway>),
             )
+    }
+    fn direct(
+        __method: &__rt::Method,
+        __path: &str,
+    ) -> ::core::option::Option<__rt::Direct> {
+        match (__method.as_str(), __path) {
+            ("DELETE", "/items") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    delete_items(__rt::State(__state), __req),
+                ))
+            }
+            _ => ::core::option::Option::None,
+        }
     }
 }
 static GET_PARAM_FORWARDING_SOME_FOO_BAR_HEADER_NAMES: [__rt::HeaderName; 2usize] = [

@@ -2,7 +2,7 @@
 
 use ::krustd_runtime::__codegen as __rt;
 const _: () = ::core::assert!(
-    __rt::CODEGEN_FORMAT == 2u32,
+    __rt::CODEGEN_FORMAT == 3u32,
     "this gateway was generated for another version of krustd-runtime; regenerate it"
 );
 /// Service settings of the contract.
@@ -246,6 +246,89 @@ impl __rt::Gateway for Gateway {
                     .on(__rt::MethodFilter::HEAD, __rt::not_matched::<Gateway>)
                     .fallback(__rt::not_matched::<Gateway>),
             )
+    }
+    fn direct(
+        __method: &__rt::Method,
+        __path: &str,
+    ) -> ::core::option::Option<__rt::Direct> {
+        match (__method.as_str(), __path) {
+            ("GET", "/hc/hit") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_hc_hit(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/hc/miss") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_hc_miss(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/hc/expiry") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_hc_expiry(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/hc/vary") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_hc_vary(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/hc/nostore") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_hc_nostore(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/hc/revalidate") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_hc_revalidate(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/hc/status") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_hc_status(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/hc/client-cc") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_hc_client_cc(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/hc/ignored-cc") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_hc_ignored_cc(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/hc/shared-a") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_hc_shared_a(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/hc/shared-b") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_hc_shared_b(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/hc/own-a") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_hc_own_a(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/hc/own-b") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_hc_own_b(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/hc/martian") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_hc_martian(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/hc/shaped") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_hc_shaped(__rt::State(__state), __req),
+                ))
+            }
+            _ => ::core::option::Option::None,
+        }
     }
 }
 /// GET /hc/hit (contract /endpoints/0)

@@ -2,7 +2,7 @@
 
 use ::krustd_runtime::__codegen as __rt;
 const _: () = ::core::assert!(
-    __rt::CODEGEN_FORMAT == 2u32,
+    __rt::CODEGEN_FORMAT == 3u32,
     "this gateway was generated for another version of krustd-runtime; regenerate it"
 );
 /// Service settings of the contract.
@@ -132,6 +132,14 @@ impl __rt::Gateway for Gateway {
                     .on(__rt::MethodFilter::HEAD, __rt::not_matched::<Gateway>)
                     .fallback(__rt::not_matched::<Gateway>),
             )
+    }
+    fn direct(
+        __method: &__rt::Method,
+        __path: &str,
+    ) -> ::core::option::Option<__rt::Direct> {
+        match (__method.as_str(), __path) {
+            _ => ::core::option::Option::None,
+        }
     }
 }
 /// GET /users/{id} (contract /endpoints/0)

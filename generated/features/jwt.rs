@@ -2,7 +2,7 @@
 
 use ::krustd_runtime::__codegen as __rt;
 const _: () = ::core::assert!(
-    __rt::CODEGEN_FORMAT == 2u32,
+    __rt::CODEGEN_FORMAT == 3u32,
     "this gateway was generated for another version of krustd-runtime; regenerate it"
 );
 /// Service settings of the contract.
@@ -356,6 +356,139 @@ impl __rt::Gateway for Gateway {
                     .on(__rt::MethodFilter::HEAD, __rt::not_matched::<Gateway>)
                     .fallback(__rt::not_matched::<Gateway>),
             )
+    }
+    fn direct(
+        __method: &__rt::Method,
+        __path: &str,
+    ) -> ::core::option::Option<__rt::Direct> {
+        match (__method.as_str(), __path) {
+            ("GET", "/hs") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_hs(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/hs-array") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_hs_array(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/rs") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_rs(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/rs-cooldown") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_rs_cooldown(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/nocache") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_nocache(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/scopes") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_scopes(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/nested-roles") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_nested_roles(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/cookie") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_cookie(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/down") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_down(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/insecure") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_insecure(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/local-ed") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_local_ed(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/local-hs") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_local_hs(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/alg/hs512") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_alg_hs512(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/alg/rs384") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_alg_rs384(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/alg/rs512") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_alg_rs512(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/alg/ps256") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_alg_ps256(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/alg/ps384") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_alg_ps384(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/alg/ps512") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_alg_ps512(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/alg/es256") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_alg_es256(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/alg/es384") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_alg_es384(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/alg/es512") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_alg_es512(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/alg/eddsa") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_alg_eddsa(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/private/custom") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_private_custom(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/cel-jwt") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_cel_jwt(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/open") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_open(__rt::State(__state), __req),
+                ))
+            }
+            _ => ::core::option::Option::None,
+        }
     }
 }
 static GET_HS_HEADER_NAMES: [__rt::HeaderName; 3usize] = [

@@ -2,7 +2,7 @@
 
 use ::krustd_runtime::__codegen as __rt;
 const _: () = ::core::assert!(
-    __rt::CODEGEN_FORMAT == 2u32,
+    __rt::CODEGEN_FORMAT == 3u32,
     "this gateway was generated for another version of krustd-runtime; regenerate it"
 );
 /// Service settings of the contract.
@@ -191,6 +191,69 @@ impl __rt::Gateway for Gateway {
                     .on(__rt::MethodFilter::HEAD, __rt::not_matched::<Gateway>)
                     .fallback(__rt::not_matched::<Gateway>),
             )
+    }
+    fn direct(
+        __method: &__rt::Method,
+        __path: &str,
+    ) -> ::core::option::Option<__rt::Direct> {
+        match (__method.as_str(), __path) {
+            ("GET", "/pinned") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_pinned(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/wrong-pin") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_wrong_pin(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/insecure-wrong-pin") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_insecure_wrong_pin(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/insecure-pinned") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_insecure_pinned(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/local-ca") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_local_ca(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/no-ca") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_no_ca(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/suites-match") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_suites_match(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/suites-mismatch") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_suites_mismatch(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/sign-pinned") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_sign_pinned(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/sign-wrong-pin") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_sign_wrong_pin(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/encrypted") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_encrypted(__rt::State(__state), __req),
+                ))
+            }
+            _ => ::core::option::Option::None,
+        }
     }
 }
 static GET_PINNED_JWT_TLS_PINS: [[u8; 32]; 2usize] = [

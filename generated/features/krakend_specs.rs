@@ -2,7 +2,7 @@
 
 use ::krustd_runtime::__codegen as __rt;
 const _: () = ::core::assert!(
-    __rt::CODEGEN_FORMAT == 2u32,
+    __rt::CODEGEN_FORMAT == 3u32,
     "this gateway was generated for another version of krustd-runtime; regenerate it"
 );
 /// Service settings of the contract.
@@ -191,6 +191,41 @@ impl __rt::Gateway for Gateway {
                     .on(__rt::MethodFilter::HEAD, __rt::not_matched::<Gateway>)
                     .fallback(__rt::not_matched::<Gateway>),
             )
+    }
+    fn direct(
+        __method: &__rt::Method,
+        __path: &str,
+    ) -> ::core::option::Option<__rt::Direct> {
+        match (__method.as_str(), __path) {
+            ("POST", "/passthrough") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    post_passthrough(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/slow-half") => {
+                ::core::option::Option::Some(|__state, __req| get_slow_half(
+                    __rt::State(__state),
+                    __req,
+                ))
+            }
+            ("GET", "/as-xml") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_as_xml(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/static") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_static(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/with-details") => {
+                ::core::option::Option::Some(|__state, __req| get_with_details(
+                    __rt::State(__state),
+                    __req,
+                ))
+            }
+            _ => ::core::option::Option::None,
+        }
     }
 }
 static GET_FWD_LISTED_A_B_HEADER_NAMES: [__rt::HeaderName; 2usize] = [

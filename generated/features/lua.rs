@@ -2,7 +2,7 @@
 
 use ::krustd_runtime::__codegen as __rt;
 const _: () = ::core::assert!(
-    __rt::CODEGEN_FORMAT == 2u32,
+    __rt::CODEGEN_FORMAT == 3u32,
     "this gateway was generated for another version of krustd-runtime; regenerate it"
 );
 /// Service settings of the contract.
@@ -190,6 +190,54 @@ impl __rt::Gateway for Gateway {
                     .on(__rt::MethodFilter::HEAD, __rt::not_matched::<Gateway>)
                     .fallback(__rt::not_matched::<Gateway>),
             )
+    }
+    fn direct(
+        __method: &__rt::Method,
+        __path: &str,
+    ) -> ::core::option::Option<__rt::Direct> {
+        match (__method.as_str(), __path) {
+            ("GET", "/lua/collection") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_lua_collection(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/lua/teapot") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_lua_teapot(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/lua/loop") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_lua_loop(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/lua/skip") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_lua_skip(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/lua/response-headers") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_lua_response_headers(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/lua/skip-headers") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_lua_skip_headers(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/lua/state") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_lua_state(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/lua/runtime-error") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_lua_runtime_error(__rt::State(__state), __req),
+                ))
+            }
+            _ => ::core::option::Option::None,
+        }
     }
 }
 static GET_LUA_COLLECTION_HEADER_NAMES: [__rt::HeaderName; 1usize] = [

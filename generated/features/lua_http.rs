@@ -2,7 +2,7 @@
 
 use ::krustd_runtime::__codegen as __rt;
 const _: () = ::core::assert!(
-    __rt::CODEGEN_FORMAT == 2u32,
+    __rt::CODEGEN_FORMAT == 3u32,
     "this gateway was generated for another version of krustd-runtime; regenerate it"
 );
 /// Service settings of the contract.
@@ -125,6 +125,39 @@ impl __rt::Gateway for Gateway {
                     .on(__rt::MethodFilter::HEAD, __rt::not_matched::<Gateway>)
                     .fallback(__rt::not_matched::<Gateway>),
             )
+    }
+    fn direct(
+        __method: &__rt::Method,
+        __path: &str,
+    ) -> ::core::option::Option<__rt::Direct> {
+        match (__method.as_str(), __path) {
+            ("GET", "/http/proxy") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_http_proxy(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/http/router") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_http_router(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/http/backend") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_http_backend(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/http/errors") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_http_errors(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/http/no-op") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_http_no_op(__rt::State(__state), __req),
+                ))
+            }
+            _ => ::core::option::Option::None,
+        }
     }
 }
 static GET_HTTP_PROXY_HEADER_NAMES: [__rt::HeaderName; 1usize] = [

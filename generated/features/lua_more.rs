@@ -2,7 +2,7 @@
 
 use ::krustd_runtime::__codegen as __rt;
 const _: () = ::core::assert!(
-    __rt::CODEGEN_FORMAT == 2u32,
+    __rt::CODEGEN_FORMAT == 3u32,
     "this gateway was generated for another version of krustd-runtime; regenerate it"
 );
 /// Service settings of the contract.
@@ -158,6 +158,41 @@ impl __rt::Gateway for Gateway {
                     .on(__rt::MethodFilter::HEAD, __rt::not_matched::<Gateway>)
                     .fallback(__rt::not_matched::<Gateway>),
             )
+    }
+    fn direct(
+        __method: &__rt::Method,
+        __path: &str,
+    ) -> ::core::option::Option<__rt::Direct> {
+        match (__method.as_str(), __path) {
+            ("GET", "/seq-bytes") => {
+                ::core::option::Option::Some(|__state, __req| get_seq_bytes(
+                    __rt::State(__state),
+                    __req,
+                ))
+            }
+            ("GET", "/open-libs") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_open_libs(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/closed-libs") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_closed_libs(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/backend-headers") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_backend_headers(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/backend-headers/merged") => {
+                ::core::option::Option::Some(|__state, __req| get_backend_headers_merged(
+                    __rt::State(__state),
+                    __req,
+                ))
+            }
+            _ => ::core::option::Option::None,
+        }
     }
 }
 /// GET /seq/{id} (contract /endpoints/0)

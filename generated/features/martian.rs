@@ -2,7 +2,7 @@
 
 use ::krustd_runtime::__codegen as __rt;
 const _: () = ::core::assert!(
-    __rt::CODEGEN_FORMAT == 2u32,
+    __rt::CODEGEN_FORMAT == 3u32,
     "this gateway was generated for another version of krustd-runtime; regenerate it"
 );
 /// Service settings of the contract.
@@ -234,6 +234,84 @@ impl __rt::Gateway for Gateway {
                     .on(__rt::MethodFilter::HEAD, __rt::not_matched::<Gateway>)
                     .fallback(__rt::not_matched::<Gateway>),
             )
+    }
+    fn direct(
+        __method: &__rt::Method,
+        __path: &str,
+    ) -> ::core::option::Option<__rt::Direct> {
+        match (__method.as_str(), __path) {
+            ("GET", "/m/spec") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_m_spec(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/m/headers") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_m_headers(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/m/query") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_m_query(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/m/url") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_m_url(__rt::State(__state), __req),
+                ))
+            }
+            ("POST", "/m/body") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    post_m_body(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/m/body-both") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_m_body_both(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/m/cookie") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_m_cookie(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/m/status") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_m_status(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/m/static/health") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_m_static_health(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/m/filters") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_m_filters(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/m/order") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_m_order(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/m/errors/aggregate") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_m_errors_aggregate(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/m/errors/first") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_m_errors_first(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/m/noop") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_m_noop(__rt::State(__state), __req),
+                ))
+            }
+            _ => ::core::option::Option::None,
+        }
     }
 }
 static GET_M_SPEC_HEADER_NAMES: [__rt::HeaderName; 1usize] = [

@@ -2,7 +2,7 @@
 
 use ::krustd_runtime::__codegen as __rt;
 const _: () = ::core::assert!(
-    __rt::CODEGEN_FORMAT == 2u32,
+    __rt::CODEGEN_FORMAT == 3u32,
     "this gateway was generated for another version of krustd-runtime; regenerate it"
 );
 /// Service settings of the contract.
@@ -265,6 +265,105 @@ impl __rt::Gateway for Gateway {
                     .on(__rt::MethodFilter::HEAD, __rt::not_matched::<Gateway>)
                     .fallback(__rt::not_matched::<Gateway>),
             )
+    }
+    fn direct(
+        __method: &__rt::Method,
+        __path: &str,
+    ) -> ::core::option::Option<__rt::Direct> {
+        match (__method.as_str(), __path) {
+            ("GET", "/seq-first-fails") => {
+                ::core::option::Option::Some(|__state, __req| get_seq_first_fails(
+                    __rt::State(__state),
+                    __req,
+                ))
+            }
+            ("GET", "/seq-later-fails") => {
+                ::core::option::Option::Some(|__state, __req| get_seq_later_fails(
+                    __rt::State(__state),
+                    __req,
+                ))
+            }
+            ("GET", "/seq-missing") => {
+                ::core::option::Option::Some(|__state, __req| get_seq_missing(
+                    __rt::State(__state),
+                    __req,
+                ))
+            }
+            ("GET", "/static/errored") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_static_errored(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/static/always") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_static_always(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/static/success-on-failure") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_static_success_on_failure(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/static/incomplete") => {
+                ::core::option::Option::Some(|__state, __req| get_static_incomplete(
+                    __rt::State(__state),
+                    __req,
+                ))
+            }
+            ("GET", "/concurrent") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_concurrent(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/flatmap/backend") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_flatmap_backend(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/flatmap/endpoint") => {
+                ::core::option::Option::Some(|__state, __req| get_flatmap_endpoint(
+                    __rt::State(__state),
+                    __req,
+                ))
+            }
+            ("GET", "/redirect/get") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_redirect_get(__rt::State(__state), __req),
+                ))
+            }
+            ("POST", "/redirect/post") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    post_redirect_post(__rt::State(__state), __req),
+                ))
+            }
+            ("POST", "/redirect/post-replayed") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    post_redirect_post_replayed(__rt::State(__state), __req),
+                ))
+            }
+            ("POST", "/limits/upload") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    post_limits_upload(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/limits/huge") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_limits_huge(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/static/complete") => {
+                ::core::option::Option::Some(|__state, __req| get_static_complete(
+                    __rt::State(__state),
+                    __req,
+                ))
+            }
+            ("GET", "/redirect/loop") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_redirect_loop(__rt::State(__state), __req),
+                ))
+            }
+            _ => ::core::option::Option::None,
+        }
     }
 }
 /// GET /seq/{id} (contract /endpoints/0)

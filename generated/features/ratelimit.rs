@@ -2,7 +2,7 @@
 
 use ::krustd_runtime::__codegen as __rt;
 const _: () = ::core::assert!(
-    __rt::CODEGEN_FORMAT == 2u32,
+    __rt::CODEGEN_FORMAT == 3u32,
     "this gateway was generated for another version of krustd-runtime; regenerate it"
 );
 /// Service settings of the contract.
@@ -169,6 +169,55 @@ impl __rt::Gateway for Gateway {
                     .on(__rt::MethodFilter::HEAD, __rt::not_matched::<Gateway>)
                     .fallback(__rt::not_matched::<Gateway>),
             )
+    }
+    fn direct(
+        __method: &__rt::Method,
+        __path: &str,
+    ) -> ::core::option::Option<__rt::Direct> {
+        match (__method.as_str(), __path) {
+            ("GET", "/rate/endpoint") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_rate_endpoint(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/rate/ip") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_rate_ip(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/rate/header") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_rate_header(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/rate/ip-key") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_rate_ip_key(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/rate/order") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_rate_order(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/rate/proxy") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_rate_proxy(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/rate/proxy-partial") => {
+                ::core::option::Option::Some(|__state, __req| get_rate_proxy_partial(
+                    __rt::State(__state),
+                    __req,
+                ))
+            }
+            ("GET", "/rate/none") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_rate_none(__rt::State(__state), __req),
+                ))
+            }
+            _ => ::core::option::Option::None,
+        }
     }
 }
 static GET_RATE_ENDPOINT_RATE_BUCKET: __rt::ratelimit::TokenBucket = __rt::ratelimit::TokenBucket::new(

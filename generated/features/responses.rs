@@ -2,7 +2,7 @@
 
 use ::krustd_runtime::__codegen as __rt;
 const _: () = ::core::assert!(
-    __rt::CODEGEN_FORMAT == 2u32,
+    __rt::CODEGEN_FORMAT == 3u32,
     "this gateway was generated for another version of krustd-runtime; regenerate it"
 );
 /// Service settings of the contract.
@@ -355,6 +355,150 @@ impl __rt::Gateway for Gateway {
                     .on(__rt::MethodFilter::HEAD, __rt::not_matched::<Gateway>)
                     .fallback(__rt::not_matched::<Gateway>),
             )
+    }
+    fn direct(
+        __method: &__rt::Method,
+        __path: &str,
+    ) -> ::core::option::Option<__rt::Direct> {
+        match (__method.as_str(), __path) {
+            ("GET", "/merge") => {
+                ::core::option::Option::Some(|__state, __req| get_merge(
+                    __rt::State(__state),
+                    __req,
+                ))
+            }
+            ("GET", "/group") => {
+                ::core::option::Option::Some(|__state, __req| get_group(
+                    __rt::State(__state),
+                    __req,
+                ))
+            }
+            ("GET", "/shape") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_shape(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/deny") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_deny(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/collection") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_collection(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/collection-out") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_collection_out(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/safejson") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_safejson(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/string") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_string(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/fail/500") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_fail_500(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/fail/404") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_fail_404(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/fail/204") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_fail_204(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/fail/refused") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_fail_refused(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/fail/invalid-json") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_fail_invalid_json(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/fail/array") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_fail_array(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/fail/timeout") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_fail_timeout(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/partial") => {
+                ::core::option::Option::Some(|__state, __req| get_partial(
+                    __rt::State(__state),
+                    __req,
+                ))
+            }
+            ("GET", "/partial-timeout") => {
+                ::core::option::Option::Some(|__state, __req| get_partial_timeout(
+                    __rt::State(__state),
+                    __req,
+                ))
+            }
+            ("GET", "/all-fail") => {
+                ::core::option::Option::Some(|__state, __req| get_all_fail(
+                    __rt::State(__state),
+                    __req,
+                ))
+            }
+            ("GET", "/error-code") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_error_code(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/error-details") => {
+                ::core::option::Option::Some(|__state, __req| get_error_details(
+                    __rt::State(__state),
+                    __req,
+                ))
+            }
+            ("GET", "/cache") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_cache(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/empty") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_empty(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/noop") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_noop(__rt::State(__state), __req),
+                ))
+            }
+            ("POST", "/noop-stream") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    post_noop_stream(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/noop-backend") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_noop_backend(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/html") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_html(__rt::State(__state), __req),
+                ))
+            }
+            _ => ::core::option::Option::None,
+        }
     }
 }
 /// GET /merge (contract /endpoints/0)

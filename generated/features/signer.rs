@@ -2,7 +2,7 @@
 
 use ::krustd_runtime::__codegen as __rt;
 const _: () = ::core::assert!(
-    __rt::CODEGEN_FORMAT == 2u32,
+    __rt::CODEGEN_FORMAT == 3u32,
     "this gateway was generated for another version of krustd-runtime; regenerate it"
 );
 /// Service settings of the contract.
@@ -279,6 +279,110 @@ impl __rt::Gateway for Gateway {
                     .on(__rt::MethodFilter::HEAD, __rt::not_matched::<Gateway>)
                     .fallback(__rt::not_matched::<Gateway>),
             )
+    }
+    fn direct(
+        __method: &__rt::Method,
+        __path: &str,
+    ) -> ::core::option::Option<__rt::Direct> {
+        match (__method.as_str(), __path) {
+            ("GET", "/token") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_token(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/token-full") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_token_full(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/token-unknown-kid") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_token_unknown_kid(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/token-partial") => {
+                ::core::option::Option::Some(|__state, __req| get_token_partial(
+                    __rt::State(__state),
+                    __req,
+                ))
+            }
+            ("GET", "/private") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_private(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/sign/hs512") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_sign_hs512(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/check/hs512") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_check_hs512(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/sign/rs256") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_sign_rs256(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/check/rs256") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_check_rs256(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/sign/ps384") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_sign_ps384(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/check/ps384") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_check_ps384(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/sign/es256") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_sign_es256(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/check/es256") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_check_es256(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/sign/es384") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_sign_es384(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/check/es384") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_check_es384(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/sign/es512") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_sign_es512(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/check/es512") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_check_es512(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/sign/eddsa") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_sign_eddsa(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/check/eddsa") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_check_eddsa(__rt::State(__state), __req),
+                ))
+            }
+            _ => ::core::option::Option::None,
+        }
     }
 }
 static GET_TOKEN_SIGNER_KEY: __rt::auth::signer::RemoteSigningKey = __rt::auth::signer::RemoteSigningKey::new(

@@ -2,7 +2,7 @@
 
 use ::krustd_runtime::__codegen as __rt;
 const _: () = ::core::assert!(
-    __rt::CODEGEN_FORMAT == 2u32,
+    __rt::CODEGEN_FORMAT == 3u32,
     "this gateway was generated for another version of krustd-runtime; regenerate it"
 );
 /// Service settings of the contract.
@@ -195,6 +195,55 @@ impl __rt::Gateway for Gateway {
                     .on(__rt::MethodFilter::HEAD, __rt::not_matched::<Gateway>)
                     .fallback(__rt::not_matched::<Gateway>),
             )
+    }
+    fn direct(
+        __method: &__rt::Method,
+        __path: &str,
+    ) -> ::core::option::Option<__rt::Direct> {
+        match (__method.as_str(), __path) {
+            ("POST", "/schema/number") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    post_schema_number(__rt::State(__state), __req),
+                ))
+            }
+            ("POST", "/schema/draft4") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    post_schema_draft4(__rt::State(__state), __req),
+                ))
+            }
+            ("POST", "/schema/draft6") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    post_schema_draft6(__rt::State(__state), __req),
+                ))
+            }
+            ("POST", "/schema/draft7") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    post_schema_draft7(__rt::State(__state), __req),
+                ))
+            }
+            ("POST", "/schema/draft2019") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    post_schema_draft2019(__rt::State(__state), __req),
+                ))
+            }
+            ("POST", "/schema/draft2020") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    post_schema_draft2020(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/schema/get") => {
+                ::core::option::Option::Some(|__state, __req| ::std::boxed::Box::pin(
+                    get_schema_get(__rt::State(__state), __req),
+                ))
+            }
+            ("GET", "/cel/partial") => {
+                ::core::option::Option::Some(|__state, __req| get_cel_partial(
+                    __rt::State(__state),
+                    __req,
+                ))
+            }
+            _ => ::core::option::Option::None,
+        }
     }
 }
 static POST_SCHEMA_NUMBER_JSON_SCHEMA: __rt::validation::json_schema::JsonSchema = __rt::validation::json_schema::JsonSchema::new(

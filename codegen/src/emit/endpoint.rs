@@ -338,7 +338,7 @@ pub fn emit(e: &Endpoint) -> TokenStream {
     };
     // A fan-out's future holds every backend call: boxed where it is made, so that axum moves a
     // pointer instead of the whole future (issue 9, BENCHMARKS.md). A lone call's is small.
-    let handler_item = if e.backends.len() > 1 {
+    let handler_item = if returns_handled(e) {
         quote! {
             fn #handler(
                 __rt::State(__state): __rt::State<__rt::SharedState>,
@@ -382,4 +382,10 @@ pub fn emit(e: &Endpoint) -> TokenStream {
 
         #(#backends)*
     }
+}
+
+/// The endpoint's handler boxes its own future (`-> __rt::Handled`): a fan-out's future holds
+/// every backend call. A lone call's handler is an `async fn`.
+pub fn returns_handled(e: &crate::plan::Endpoint) -> bool {
+    e.backends.len() > 1
 }

@@ -74,7 +74,7 @@ pub fn prelude(plan: &Plan) -> [TokenStream; 3] {
     use ::krustd_runtime::__codegen as __rt;
 
     const _: () = ::core::assert!(
-        __rt::CODEGEN_FORMAT == 2u32,
+        __rt::CODEGEN_FORMAT == 3u32,
         "this gateway was generated for another version of krustd-runtime; regenerate it"
     );
 

@@ -100,6 +100,24 @@ pub fn emit(plan: &Plan) -> [TokenStream; 2] {
         })
     });
 
+    // `Gateway::direct`: the handlers of endpoints without path parameters, by method and path.
+    let registered = plan
+        .routes
+        .iter()
+        .flat_map(|r| by_path.get(r.pattern.as_str()).cloned().unwrap_or_default());
+    let direct_arms = registered.filter(|e| e.params.is_empty()).map(|e| {
+        let (method, path) = (&e.method, &e.path);
+        let handler = ident::fn_ident(&e.ident);
+        let call = if super::endpoint::returns_handled(e) {
+            quote! { #handler(__rt::State(__state), __req) }
+        } else {
+            quote! { ::std::boxed::Box::pin(#handler(__rt::State(__state), __req)) }
+        };
+        quote! {
+            (#method, #path) => ::core::option::Option::Some(|__state, __req| #call),
+        }
+    });
+
     let (security_items, security_methods) = super::security::service(s);
     // modifier/lua-endpoint (service level).
     let (lua_items, lua_methods) = super::lua::service(s);
@@ -174,6 +192,16 @@ pub fn emit(plan: &Plan) -> [TokenStream; 2] {
                 router: __rt::Router<__rt::SharedState>,
             ) -> __rt::Router<__rt::SharedState> {
                 router #(#registrations)*
+            }
+
+            fn direct(
+                __method: &__rt::Method,
+                __path: &str,
+            ) -> ::core::option::Option<__rt::Direct> {
+                match (__method.as_str(), __path) {
+                    #(#direct_arms)*
+                    _ => ::core::option::Option::None,
+                }
             }
         }
     };

@@ -35,7 +35,8 @@ pub fn service_with<G: Gateway>(
        + Send
        + Sync
        + 'static {
-    let canonical = middleware::CanonicalizeLayer::<G>::new().layer(endpoints::<G>(options));
+    let (router, direct) = endpoints::<G>(options);
+    let canonical = middleware::CanonicalizeLayer::<G>::new(direct).layer(router);
     let logged = match G::SERVICE.access_log {
         Some(_) => Either::Left(middleware::AccessLogLayer::<G>::new().layer(canonical)),
         None => Either::Right(canonical),
@@ -50,7 +51,9 @@ pub fn service_with<G: Gateway>(
 
 /// The contract's endpoints, the router's own routes, the fallback and the layers that act
 /// after the route match, with the gateway's state: every path here is canonical already.
-fn endpoints<G: Gateway>(options: Options) -> Router {
+/// With the state when no layer wraps the routes: the contract's endpoints can then be called
+/// without the router ([`Gateway::direct`]), as nothing would run between the two.
+fn endpoints<G: Gateway>(options: Options) -> (Router, Option<SharedState>) {
     crate::telemetry::install::<G>();
     if let Err(e) = crate::client::tls::config() {
         crate::log::error(&format!("https backends cannot be called: {e}"));
@@ -71,9 +74,12 @@ fn endpoints<G: Gateway>(options: Options) -> Router {
         .map(crate::ratelimit::redis::cluster);
     let state = Arc::new(state);
     let mut inner: Router<SharedState> = G::endpoints(Router::new());
+    // Whether a layer below wraps the routes.
+    let mut layered = false;
     // krustd/compression: the contract's endpoints only (not health, debug, echo or 404s).
     if let Some(c) = G::TRANSPORT.compression {
         inner = inner.layer(crate::transport::compression_layer(c));
+        layered = true;
     }
     if let Some(path) = G::SERVICE.health_path {
         inner = inner.route(
@@ -102,28 +108,34 @@ fn endpoints<G: Gateway>(options: Options) -> Router {
         // security/http, the service-level modifier/lua-endpoint and the service bot detector,
         // in this order: every route so far (health's GET is let through by the layer itself).
         inner = inner.route_layer(axum::middleware::from_fn(crate::security::guard_layer::<G>));
+        layered = true;
     } else if let Some(lua) = G::service_lua() {
         // modifier/lua-endpoint (service level) alone: after the router match.
         let (pool, health) = (G::service_lua_pool(), G::SERVICE.health_path);
         inner = inner.route_layer(axum::middleware::from_fn(move |req, next| {
             crate::lua::service_layer(lua, pool, health, req, next)
         }));
+        layered = true;
     }
     // telemetry: request metrics around the routes (the matched route is known there).
     if let Some(m) = G::TELEMETRY.metrics.filter(|m| m.server) {
         inner = inner.layer(crate::telemetry::MeasureLayer(m.skip_paths));
+        layered = true;
     }
     // telemetry: the OpenTelemetry server span and incoming trace context (outside the metrics).
     if let Some(t) = G::TELEMETRY.traces {
         inner = inner.layer(crate::telemetry::otel::ServerLayer(t));
+        layered = true;
     }
     let builtin = crate::builtin_routes::enabled(debug, echo);
-    inner
+    let direct = (!layered).then(|| state.clone());
+    let router = inner
         .fallback(move |req: axum::extract::Request| async move {
             let answer = routes::not_matched_with::<G>(builtin, &req);
             // security/http, modifier/lua-endpoint (service level) and the bot detector run on
             // the router's 404 and 405 too (not on a redirect).
             crate::security::guard_not_matched::<G>(req, answer).await
         })
-        .with_state(state)
+        .with_state(state);
+    (router, direct)
 }

@@ -1,11 +1,11 @@
 //! Layers around every route: the router's path canonicalisation and gin's access log.
 
-use super::Gateway;
-use crate::ctx::{ClientIp, RawTarget};
+use super::{Gateway, Handled};
+use crate::ctx::{ClientIp, RawTarget, SharedState};
 use crate::router;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
-use futures_util::future::{ready, Either, Ready};
+use futures_util::future::{ready, Either, FutureExt, Ready};
 use std::convert::Infallible;
 use std::marker::PhantomData;
 use std::task::{Context, Poll};
@@ -139,22 +139,36 @@ where
 }
 
 /// Rewrites the request path to the decoded-then-re-encoded form the router matches on, so
-/// that `%2F` is a separator as in KrakenD; keeps the original target for `/__echo/`.
+/// that `%2F` is a separator as in KrakenD; keeps the original target for `/__echo/`. Then a
+/// request for an endpoint without path parameters goes straight to its handler
+/// ([`Gateway::direct`], a `match` codegen emits) when nothing wraps the routes: the router's
+/// match, its parameters and matched path, its per-request clone of the route and its boxed
+/// handler future are for the other requests.
 ///
 /// A plain tower layer rather than `axum::middleware::from_fn`: the rewrite is synchronous, so
 /// the inner router's future is returned as is (no boxed future or boxed service per request).
-pub(super) struct CanonicalizeLayer<G>(PhantomData<fn() -> G>);
+pub(super) struct CanonicalizeLayer<G> {
+    direct: Option<SharedState>,
+    gateway: PhantomData<fn() -> G>,
+}
 
 // Not derived: a derive would require `G: Clone`.
 impl<G> Clone for CanonicalizeLayer<G> {
     fn clone(&self) -> Self {
-        CanonicalizeLayer(PhantomData)
+        CanonicalizeLayer {
+            direct: self.direct.clone(),
+            gateway: PhantomData,
+        }
     }
 }
 
 impl<G> CanonicalizeLayer<G> {
-    pub(super) fn new() -> Self {
-        CanonicalizeLayer(PhantomData)
+    /// `direct`: the endpoints' state when their handlers may be called without the router.
+    pub(super) fn new(direct: Option<SharedState>) -> Self {
+        CanonicalizeLayer {
+            direct,
+            gateway: PhantomData,
+        }
     }
 }
 
@@ -164,6 +178,7 @@ impl<S, G> tower::Layer<S> for CanonicalizeLayer<G> {
     fn layer(&self, inner: S) -> Self::Service {
         Canonicalize {
             inner,
+            direct: self.direct.clone(),
             gateway: PhantomData,
         }
     }
@@ -172,6 +187,7 @@ impl<S, G> tower::Layer<S> for CanonicalizeLayer<G> {
 /// The service of [`CanonicalizeLayer`].
 pub(super) struct Canonicalize<S, G> {
     inner: S,
+    direct: Option<SharedState>,
     gateway: PhantomData<fn() -> G>,
 }
 
@@ -179,10 +195,15 @@ impl<S: Clone, G> Clone for Canonicalize<S, G> {
     fn clone(&self) -> Self {
         Canonicalize {
             inner: self.inner.clone(),
+            direct: self.direct.clone(),
             gateway: PhantomData,
         }
     }
 }
+
+/// An endpoint's answer from its handler called directly, as the router's future gives it.
+type DirectFuture =
+    futures_util::future::Map<Handled, fn(Response) -> Result<Response, Infallible>>;
 
 impl<S, G> tower::Service<Request> for Canonicalize<S, G>
 where
@@ -191,17 +212,24 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Either<Ready<Result<Response, Infallible>>, S::Future>;
+    type Future = Either<Ready<Result<Response, Infallible>>, Either<S::Future, DirectFuture>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        match canonicalize::<G>(req) {
-            Ok(req) => Either::Right(self.inner.call(req)),
-            Err(resp) => Either::Left(ready(Ok(resp))),
+        let req = match canonicalize::<G>(req) {
+            Ok(req) => req,
+            Err(resp) => return Either::Left(ready(Ok(resp))),
+        };
+        if let Some(state) = &self.direct {
+            if let Some(handler) = G::direct(req.method(), req.uri().path()) {
+                let answer: fn(Response) -> Result<Response, Infallible> = Ok;
+                return Either::Right(Either::Right(handler(state.clone(), req).map(answer)));
+            }
         }
+        Either::Right(Either::Left(self.inner.call(req)))
     }
 }
 

@@ -22,6 +22,9 @@ use axum::Router;
 pub type Handled =
     std::pin::Pin<Box<dyn std::future::Future<Output = axum::response::Response> + Send>>;
 
+/// An endpoint handler called without the router ([`Gateway::direct`]).
+pub type Direct = fn(SharedState, axum::extract::Request) -> Handled;
+
 /// What codegen emits for a contract: its static facts and its routes.
 pub trait Gateway: 'static {
     const SERVICE: &'static ServiceSpec;
@@ -56,6 +59,12 @@ pub trait Gateway: 'static {
         &crate::telemetry::LegacyTelemetrySpec::NONE;
     /// Adds the contract's endpoints to `router`.
     fn endpoints(router: Router<SharedState>) -> Router<SharedState>;
+    /// The handler of the endpoint with this method and (canonical) path, for endpoints whose
+    /// path has no parameter: a `match` on the two, which the path canonicalisation calls
+    /// instead of the router when no layer wraps the routes. `None`: the router decides.
+    fn direct(_method: &http::Method, _path: &str) -> Option<Direct> {
+        None
+    }
 }
 
 /// Run-time choices that are not part of the contract.
