@@ -243,7 +243,7 @@ fn sixteen_byte_scan_finds_every_stop_byte() {
         for byte in 0..=255u8 {
             let mut chunk = [b'a'; 17];
             chunk[at] = byte;
-            let stops = byte == b'"' || byte == b'\\' || byte < 0x20 || byte > 0x7f;
+            let stops = byte == b'"' || byte == b'\\' || !(0x20..=0x7f).contains(&byte);
             let want = if stops { 1u32 << at } else { 0 };
             assert_eq!(super::stop_bytes_16(&chunk), want, "byte {byte:#x} at {at}");
             assert_eq!(super::stop_bytes_16(&chunk[..16]), want);
