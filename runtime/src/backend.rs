@@ -273,28 +273,29 @@ pub async fn transmit(
 }
 
 /// [`transmit`] with the given request body and header overrides.
-pub async fn transmit_with(
-    ctx: &EndpointCtx,
+///
+/// Not an `async fn`: the usual call awaits the client's future with nothing around it but the
+/// error mapping (no call state of its own to write and move per backend call).
+pub fn transmit_with<'a>(
+    ctx: &'a EndpointCtx,
     spec: &'static BackendSpec,
     uri: http::Uri,
-    headers: &http::HeaderMap,
-    overrides: &[(&'static http::HeaderName, Option<HeaderValue>)],
+    headers: &'a http::HeaderMap,
+    overrides: &'a [(&'static http::HeaderName, Option<HeaderValue>)],
     body: client::ReqBody,
-) -> Result<client::Answer, BackendError> {
+) -> impl std::future::Future<Output = Result<client::Answer, BackendError>> + 'a {
+    use futures_util::future::{Either, FutureExt};
     // The request is moved into the next future where it is made: nothing of it is kept
     // beside that future.
+    let request = request(ctx, spec, uri, headers, overrides, body);
     if reworks_request(spec) {
         // Boxed: the reworked header maps and the features' futures would otherwise size every
         // backend call's future, which is written (and moved) once per call.
-        let reworked =
-            transmit_reworked(ctx, spec, request(ctx, spec, uri, headers, overrides, body));
-        return Box::pin(reworked).await;
+        Either::Left(Box::pin(transmit_reworked(ctx, spec, request)))
+    } else {
+        let plain: fn(Result<client::Answer, client::ClientError>) -> _ = |r| r.map_err(plain);
+        Either::Right(ctx.state.client.send(request).map(plain))
     }
-    let sent = ctx
-        .state
-        .client
-        .send(request(ctx, spec, uri, headers, overrides, body));
-    sent.await.map_err(plain)
 }
 
 /// `backend/graphql`, `auth/client-credentials` or `modifier/martian`: the request is reworked
@@ -402,17 +403,9 @@ pub async fn exchange_with(
     overrides: &[(&'static http::HeaderName, Option<HeaderValue>)],
 ) -> Result<Received, BackendError> {
     let body = client::ReqBody::Buffered(ctx.body.clone());
-    let answer = if reworks_request(spec) {
-        transmit_with(ctx, spec, uri, headers, overrides, body).await?
-    } else {
-        // `transmit_with`'s usual path, without its future around the client's.
-        let sent = ctx
-            .state
-            .client
-            .send(request(ctx, spec, uri, headers, overrides, body));
-        sent.await.map_err(plain)?
-    };
-    let (status, headers, url, unread) = answer.split();
+    let (status, headers, url, unread) = transmit_with(ctx, spec, uri, headers, overrides, body)
+        .await?
+        .split();
     let body = unread.bytes(MAX_BACKEND_BODY).await.map_err(plain)?;
     Ok(Received {
         status,
